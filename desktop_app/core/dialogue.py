@@ -1,0 +1,166 @@
+"""Dialogues and messages, and their export formats.
+
+The JSON log keeps the seed's shape — a list of {role, content, sentiment, timestamp} — so logs
+written by the original tool and by Parley read the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    COMPLETE = "complete"
+    STREAMING = "streaming"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+
+ROLES = ("system", "developer", "user", "assistant", "tool")
+TITLE_LENGTH = 60
+
+
+@dataclass
+class Attachment:
+    sha256: str
+    ext: str
+    mime: str
+    size: int
+    name: str = ""
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.sha256}.{self.ext}"
+
+
+@dataclass
+class Message:
+    role: str
+    content: str
+    id: int | None = None
+    dialogue_id: int | None = None
+    model: str = ""
+    sentiment_label: str = ""
+    sentiment_score: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    status: Status = Status.COMPLETE
+    error: str = ""
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    attachments: list[Attachment] = field(default_factory=list)
+
+    @property
+    def sentiment_text(self) -> str:
+        if not self.sentiment_label:
+            return ""
+        score = self.sentiment_score or 0.0
+        return f"{self.sentiment_label} ({score:+.2f})"
+
+
+@dataclass
+class Dialogue:
+    title: str
+    id: int | None = None
+    model: str = ""
+    system: str = ""
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    messages: list[Message] = field(default_factory=list)
+
+
+def make_title(first_message: str) -> str:
+    """A title from the first line of the first message, cut at a word boundary."""
+    line = " ".join(first_message.split())
+    if not line:
+        return "New chat"
+    if len(line) <= TITLE_LENGTH:
+        return line
+    cut = line[:TITLE_LENGTH].rsplit(" ", 1)[0] or line[:TITLE_LENGTH]
+    return cut + "…"
+
+
+def iso_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")
+
+
+def to_log(dialogue: Dialogue) -> list[dict[str, Any]]:
+    """The seed's log shape. Attachments and token counts stay out: the log is for reading."""
+    return [
+        {
+            "role": m.role,
+            "content": m.content,
+            "sentiment": m.sentiment_label or None,
+            "timestamp": iso_time(m.created_at),
+        }
+        for m in dialogue.messages
+    ]
+
+
+def to_log_json(dialogue: Dialogue) -> str:
+    return json.dumps(to_log(dialogue), ensure_ascii=False, indent=2)
+
+
+def to_markdown(dialogue: Dialogue) -> str:
+    parts = [f"# {dialogue.title}", ""]
+    if dialogue.model:
+        parts += [f"*Model: {dialogue.model}*", ""]
+    if dialogue.system:
+        parts += ["> **System:** " + dialogue.system.replace("\n", "\n> "), ""]
+    for m in dialogue.messages:
+        heading = f"## {m.role.capitalize()} · {iso_time(m.created_at)}"
+        if m.sentiment_label:
+            heading += f" · {m.sentiment_text}"
+        if m.status is not Status.COMPLETE:
+            heading += f" · {m.status.value}"
+        parts += [heading, "", m.content, ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+class LogFormatError(ValueError):
+    """A log file that is not in the seed's shape; the message says where and why."""
+
+
+def _parse_time(value: Any) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return 0.0
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+    return 0.0
+
+
+def from_log(data: Any) -> list[Message]:
+    """Messages from the seed's log: a list of entries, or {"messages": [...]}."""
+    if isinstance(data, dict) and isinstance(data.get("messages"), list):
+        data = data["messages"]
+    if not isinstance(data, list):
+        raise LogFormatError("expected a list of messages or an object with a 'messages' list")
+    messages = []
+    for index, entry in enumerate(data, start=1):
+        if not isinstance(entry, dict):
+            raise LogFormatError(f"entry {index} is not an object")
+        role, content = entry.get("role"), entry.get("content")
+        if role not in ROLES:
+            raise LogFormatError(f"entry {index} has an unknown role: {role!r}")
+        if not isinstance(content, str):
+            raise LogFormatError(f"entry {index} has no text content")
+        sentiment = entry.get("sentiment")
+        messages.append(
+            Message(
+                role=role,
+                content=content,
+                sentiment_label=sentiment if isinstance(sentiment, str) else "",
+                created_at=_parse_time(entry.get("timestamp")),
+            )
+        )
+    return messages

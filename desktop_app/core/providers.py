@@ -1,0 +1,37 @@
+"""Provider presets: which server to talk to and how.
+
+Pure data, so the settings dialog, the gateway and local-server discovery share one list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProviderPreset:
+    key: str
+    label: str
+    base_url: str  # empty: the SDK's default (api.openai.com)
+    needs_key: bool
+    local: bool = False
+    default_model: str = ""
+
+
+PRESETS: dict[str, ProviderPreset] = {
+    p.key: p
+    for p in (
+        ProviderPreset("openai", "OpenAI", "", True, default_model="gpt-4o-mini"),
+        ProviderPreset("azure", "Azure OpenAI", "", True),
+        ProviderPreset("ollama", "Ollama", "http://127.0.0.1:11434/v1", False, local=True),
+        ProviderPreset("lmstudio", "LM Studio", "http://127.0.0.1:1234/v1", False, local=True),
+        ProviderPreset("llamacpp", "llama.cpp server", "http://127.0.0.1:8080/v1", False, True),
+        ProviderPreset("custom", "Custom (OpenAI-compatible)", "", False),
+    )
+}
+
+# Local servers ignore the key but the SDK insists on one; this is what they expect to see.
+PLACEHOLDER_KEY = "not-needed"
+
+# Where first-run discovery looks, in this order.
+LOCAL_CANDIDATES = ("ollama", "lmstudio", "llamacpp")

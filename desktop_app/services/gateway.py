@@ -1,0 +1,148 @@
+"""The one place that talks to an OpenAI-compatible server, through `AsyncOpenAI`.
+
+`openai` is imported on first use, off the UI thread: it costs ~0.4 s, which start-up does not
+pay. Retries are the SDK's own (`max_retries`, which honours Retry-After); we add no loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
+from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    provider: str  # a key of PRESETS
+    base_url: str = ""
+    api_key: str = ""
+    timeout: float = 60.0
+    max_retries: int = 2
+    azure_api_version: str = ""
+
+    @property
+    def label(self) -> str:
+        return PRESETS[self.provider].label
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.api_key) or not PRESETS[self.provider].needs_key
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str
+    owned_by: str = ""
+    created: int | None = None
+
+
+ChatEvent = TextDelta | Usage
+
+
+async def load_openai() -> Any:
+    """Import the SDK in a worker thread so the window keeps painting meanwhile."""
+    return await asyncio.to_thread(importlib.import_module, "openai")
+
+
+class Gateway:
+    """One `AsyncOpenAI` client for one provider configuration."""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+        self._client: Any = None
+
+    async def client(self) -> Any:
+        if self._client is None:
+            if not self.config.has_key:
+                raise GatewayError(
+                    ErrorKind.AUTH,
+                    f"No API key is set for {self.config.label}. Open Settings (Ctrl+,) to add "
+                    "one, or set OPENAI_API_KEY in the environment.",
+                )
+            openai = await load_openai()
+            key = self.config.api_key or PLACEHOLDER_KEY
+            common: dict[str, Any] = {
+                "api_key": key,
+                "timeout": self.config.timeout,
+                "max_retries": self.config.max_retries,
+            }
+            if self.config.provider == "azure":
+                self._client = openai.AsyncAzureOpenAI(
+                    azure_endpoint=self.config.base_url,
+                    api_version=self.config.azure_api_version,
+                    **common,
+                )
+            else:
+                self._client = openai.AsyncOpenAI(base_url=self.config.base_url or None, **common)
+        return self._client
+
+    def _error(self, exc: BaseException, mid_stream: bool = False) -> GatewayError:
+        return map_error(exc, self.config.base_url, self.config.timeout, mid_stream)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    async def list_models(self) -> list[ModelInfo]:
+        client = await self.client()
+        try:
+            page = await client.models.list()
+            models = [
+                ModelInfo(m.id, getattr(m, "owned_by", "") or "", m.created) async for m in page
+            ]
+        except Exception as exc:
+            raise self._error(exc) from exc
+        return sorted(models, key=lambda m: m.id)
+
+    async def stream_chat(
+        self, model: str, messages: Sequence[dict[str, Any]], **params: Any
+    ) -> AsyncIterator[ChatEvent]:
+        """Yield text deltas as they arrive, then the usage if the server reports it.
+
+        Cancelling the consumer closes the HTTP response, so the server sees the client go
+        away and stops generating (and billing).
+        """
+        client = await self.client()
+        try:
+            stream = await client.chat.completions.create(
+                model=model,
+                messages=list(messages),
+                stream=True,
+                stream_options={"include_usage": True},
+                **params,
+            )
+        except Exception as exc:
+            raise self._error(exc) from exc
+        started = False
+        try:
+            async for chunk in stream:
+                for choice in chunk.choices or ():
+                    text = getattr(choice.delta, "content", None)
+                    if text:
+                        started = True
+                        yield TextDelta(text)
+                if chunk.usage is not None:
+                    yield Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+        except (GeneratorExit, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            raise self._error(exc, mid_stream=started) from exc
+        finally:
+            await stream.close()

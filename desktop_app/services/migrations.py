@@ -1,0 +1,113 @@
+"""Schema migrations, applied in order by `PRAGMA user_version`.
+
+Each entry upgrades the schema from version N to N+1 and never changes once released: a new
+need is a new entry. Tests open a database at every earlier version and upgrade it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+_V1 = """
+CREATE TABLE dialogues (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    model TEXT NOT NULL DEFAULT '',
+    system TEXT NOT NULL DEFAULT '',
+    pinned INTEGER NOT NULL DEFAULT 0,
+    deleted_at REAL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX dialogues_by_update ON dialogues(updated_at DESC);
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    dialogue_id INTEGER NOT NULL REFERENCES dialogues(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('system', 'developer', 'user', 'assistant', 'tool')),
+    content TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL DEFAULT '',
+    sentiment_label TEXT NOT NULL DEFAULT '',
+    sentiment_score REAL,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    status TEXT NOT NULL DEFAULT 'complete'
+        CHECK (status IN ('complete', 'streaming', 'interrupted', 'error')),
+    error TEXT NOT NULL DEFAULT '',
+    superseded INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX messages_by_dialogue ON messages(dialogue_id, id);
+CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming';
+
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL,
+    ext TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    name TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX attachments_by_message ON attachments(message_id);
+CREATE INDEX attachments_by_hash ON attachments(sha256);
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+
+CREATE TABLE models (
+    provider TEXT NOT NULL,
+    id TEXT NOT NULL,
+    owned_by TEXT NOT NULL DEFAULT '',
+    created INTEGER,
+    fetched_at REAL NOT NULL,
+    PRIMARY KEY (provider, id)
+);
+
+CREATE TABLE capabilities (
+    provider TEXT PRIMARY KEY,
+    json TEXT NOT NULL,
+    probed_at REAL NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+LATEST = len(MIGRATIONS)
+
+
+class MigrationError(RuntimeError):
+    """The database is newer than this build of Parley, or a migration failed."""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema to LATEST; each step is one transaction. Returns the old version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > LATEST:
+        raise MigrationError(
+            f"This data folder was written by a newer Parley (schema {version}, this build "
+            f"knows {LATEST}). Update Parley, or point PARLEY_HOME at another folder."
+        )
+    for target in range(version + 1, LATEST + 1):
+        script = MIGRATIONS[target - 1]
+        # executescript commits first; the explicit BEGIN/COMMIT makes the step atomic.
+        try:
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.rollback()
+            raise MigrationError(
+                f"Upgrading the database to schema {target} failed: {exc}"
+            ) from exc
+    return version

@@ -1,0 +1,37 @@
+"""The model list for the pickers: cached per provider in the store, refreshed from the server.
+
+The cache is what makes the picker work offline and fill instantly at start-up.
+"""
+
+from __future__ import annotations
+
+from desktop_app.services.gateway import Gateway
+from desktop_app.services.store import Store
+
+# Models that cannot chat; hidden from the chat picker.
+_NOT_CHAT = ("embedding", "whisper", "tts", "dall-e", "moderation", "davinci-002", "babbage-002")
+
+
+def is_chat_model(model_id: str) -> bool:
+    return not any(word in model_id for word in _NOT_CHAT)
+
+
+class ModelCatalog:
+    def __init__(self, store: Store, gateway: Gateway) -> None:
+        self.store = store
+        self.gateway = gateway
+
+    @property
+    def provider_key(self) -> str:
+        """Cache key: the same preset pointed at another server has other models."""
+        config = self.gateway.config
+        return f"{config.provider}:{config.base_url}"
+
+    def cached(self) -> list[str]:
+        return [m for m in self.store.cached_models(self.provider_key) if is_chat_model(m)]
+
+    async def refresh(self) -> list[str]:
+        """Fetch from the server (raises GatewayError) and update the cache."""
+        models = await self.gateway.list_models()
+        self.store.cache_models(self.provider_key, [(m.id, m.owned_by, m.created) for m in models])
+        return [m.id for m in models if is_chat_model(m.id)]

@@ -1,0 +1,111 @@
+"""User settings: one typed, versioned dataclass saved atomically as JSON.
+
+UI state (window geometry, splitters, last folder) is not here; it lives in QSettings. The API
+key is never here: it lives in the keyring (see secrets.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from desktop_app.core.providers import PRESETS
+
+SCHEMA_VERSION = 1
+THEMES = ("system", "light", "dark")
+MIN_TIMEOUT, MAX_TIMEOUT = 5.0, 600.0
+
+
+class SettingsError(ValueError):
+    """A setting with a value the app cannot use; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    schema_version: int = SCHEMA_VERSION
+    provider: str = "openai"
+    base_url: str = ""
+    azure_api_version: str = "2024-10-21"
+    default_model: str = "gpt-4o-mini"
+    request_timeout: float = 60.0
+    theme: str = "system"
+    # Set when the user explicitly agreed to keep the key in a plain file (no keyring).
+    plaintext_key_consent: bool = False
+    first_run_done: bool = False
+
+    def validated(self) -> Settings:
+        if self.provider not in PRESETS:
+            raise SettingsError(f"provider: unknown provider {self.provider!r}")
+        if self.theme not in THEMES:
+            raise SettingsError(f"theme: must be one of {', '.join(THEMES)}")
+        if not MIN_TIMEOUT <= self.request_timeout <= MAX_TIMEOUT:
+            raise SettingsError(
+                f"request timeout: must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} seconds"
+            )
+        url = self.effective_base_url
+        if url and not url.startswith(("http://", "https://")):
+            raise SettingsError("base URL: must start with http:// or https://")
+        if self.provider in ("azure", "custom") and not url:
+            raise SettingsError("base URL: this provider needs the address of its server")
+        return self
+
+    @property
+    def effective_base_url(self) -> str:
+        return self.base_url.strip() or PRESETS[self.provider].base_url
+
+    @property
+    def provider_label(self) -> str:
+        return PRESETS[self.provider].label
+
+
+def _from_dict(data: dict[str, Any]) -> Settings:
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    defaults = Settings()
+    for name, value in data.items():
+        if name not in known:
+            continue  # a setting from a newer or older version: ignored, not fatal
+        expected = type(getattr(defaults, name))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, expected):
+            values[name] = value
+    values["schema_version"] = SCHEMA_VERSION
+    return replace(defaults, **values)
+
+
+def load_settings(path: Path) -> tuple[Settings, str]:
+    """The saved settings, or defaults with a sentence saying why they were not usable."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings(), ""
+    except OSError as exc:
+        return Settings(), f"Could not read settings ({exc.strerror}); using defaults."
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return _from_dict(data).validated(), ""
+    except (ValueError, SettingsError) as exc:
+        return Settings(), f"Settings file was not usable ({exc}); using defaults."
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    """Write to a temporary file and rename, so a crash never leaves half a file."""
+    settings.validated()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(settings), handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
