@@ -219,7 +219,8 @@ def pip_install_command(python: Path, extra: str) -> list[str]:
     target = "." if extra == APP_EXTRA else f".[{extra}]"
     return [
         str(python), "-m", "pip", "install",
-        "--quiet", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
+        # -qq: errors only (plain -q still prints every warning about the pip configuration)
+        "-qq", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
         "-e", target,
     ]  # fmt: skip
 
@@ -348,7 +349,6 @@ class Apt:
             say("apt-get update")
             self._run(["apt-get", "update", "-q"], env)
             self._updated = True
-        say("installing " + " ".join(packages))
         self._run([*apt_install_command(packages), "-q"], env)
 
     @staticmethod
@@ -491,7 +491,8 @@ def _run_streaming(argv: list[str], env: dict, cwd: Path) -> tuple[int, str]:
     return code, last_line(tail.decode("utf-8", "replace"))
 
 
-def run_checks(root: Path, venv: Path, pytest_args: Sequence[str]) -> int:
+def run_checks(root: Path, venv: Path, pytest_args: Sequence[str], since: float) -> int:
+    """Run every check, print a summary, and end on pytest's own closing line."""
     started = time.monotonic()
     results: list[tuple[str, int, float]] = []
     closing = ""
@@ -512,13 +513,19 @@ def run_checks(root: Path, venv: Path, pytest_args: Sequence[str]) -> int:
                 print(f"could not start {step.argv[0]}: {error}", flush=True)
                 code = 127
             results.append((step.name, code, time.monotonic() - step_started))
-    header(f"summary ({time.monotonic() - started:.1f} s in total)")
+    finished = time.monotonic()
+    header("summary")
     for name, code, seconds in results:
         print(f"  {describe_result(name, code)}  [{seconds:.1f} s]")
-    if closing:
-        print(f"  pytest said: {closing}")
     failed = [name for name, code, _ in results if code != 0]
-    print("all checks passed" if not failed else "failed: " + ", ".join(failed), flush=True)
+    verdict = "all checks passed" if not failed else "FAILED: " + ", ".join(failed)
+    print(
+        f"{verdict} (checks {finished - started:.1f} s, "
+        f"{finished - since:.1f} s in total with setup)"
+    )
+    if closing:
+        print(closing)
+    sys.stdout.flush()
     return 1 if failed else 0
 
 
@@ -532,6 +539,7 @@ def _exec(argv: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    since = time.monotonic()
     try:
         invocation = parse_invocation(sys.argv[1:] if argv is None else list(argv))
         root = repo_root()
@@ -549,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The xcb set too: Xvfb is only useful if Qt can then open a window on it.
         ensure_system_libraries(apt, QT_XCB_LIBS)
         ensure_test_tools(apt)
-        return run_checks(root, venv, invocation.extra_args)
+        return run_checks(root, venv, invocation.extra_args, since)
     except BootstrapError as error:
         stream = sys.stdout if error.exit_code == 0 else sys.stderr
         print(str(error).rstrip(), file=stream, flush=True)

@@ -156,7 +156,7 @@ def test_pip_command_is_editable_quiet_and_names_the_extra() -> None:
     assert app[:4] == [str(python), "-m", "pip", "install"]
     assert app[-2:] == ["-e", "."]
     assert test[-2:] == ["-e", ".[test]"]
-    assert "--quiet" in app
+    assert "-qq" in app
     assert "--no-input" in app
 
 
