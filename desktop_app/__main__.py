@@ -1,8 +1,17 @@
-"""`python -m desktop_app` starts Parley."""
+"""`python -m desktop_app` starts Parley; `--self-test` checks an installation headless."""
 
 import sys
 
-from desktop_app.app import main
+
+def run() -> int:
+    if "--self-test" in sys.argv[1:]:
+        from desktop_app.self_test import main as self_test_main
+
+        return self_test_main(sys.argv[1:])
+    from desktop_app.app import main
+
+    return main(sys.argv[1:])
+
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

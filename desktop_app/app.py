@@ -1,0 +1,328 @@
+"""Composition root: the one place that builds services and wires them to the window.
+
+Start-up order is deliberate. The window is shown first, with nothing heavy imported; then,
+with the event loop running, the store is opened and the key looked up in worker threads, the
+Chat tab is built, and only then does anything touch the network (in the background).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import sys
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
+from typing import Any
+
+from desktop_app import APP_NAME
+from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.capabilities import probe
+from desktop_app.services.chat_session import ChatSession
+from desktop_app.services.discovery import FoundServer, discover_local
+from desktop_app.services.gateway import Gateway, ProviderConfig
+from desktop_app.services.gateway_errors import GatewayError
+from desktop_app.services.model_catalog import ModelCatalog
+from desktop_app.services.paths import AppPaths
+from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
+from desktop_app.services.settings import Settings, load_settings, save_settings
+from desktop_app.services.store import Store, StoreError
+
+log = logging.getLogger("desktop_app")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="parley", description=f"{APP_NAME} desktop app")
+    parser.add_argument(
+        "--exit-after-first-frame",
+        action="store_true",
+        help="print FIRST_FRAME and IDLE_RSS_KB, then quit (for bench/startup.py)",
+    )
+    return parser.parse_args(argv)
+
+
+def display_problem(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
+    """On Linux, a sentence saying there is no display to open a window on, or ''."""
+    environ = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return (
+        "Parley needs a display, and none was found (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+        "On a machine without a screen, run it under a virtual one:\n"
+        "    xvfb-run -a python -m desktop_app        (apt-get install xvfb)"
+    )
+
+
+def setup_logging(paths: AppPaths) -> None:
+    handler = logging.handlers.RotatingFileHandler(
+        paths.log_dir / "parley.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def provider_config(settings: Settings, api_key: str) -> ProviderConfig:
+    return ProviderConfig(
+        provider=settings.provider,
+        base_url=settings.effective_base_url,
+        api_key=api_key,
+        timeout=settings.request_timeout,
+        azure_api_version=settings.azure_api_version,
+    )
+
+
+def idle_rss_kb() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+class Parley:
+    """The running application: owns the services, the window and every background task."""
+
+    def __init__(
+        self,
+        qt_app: Any,
+        paths: AppPaths,
+        *,
+        secret_backend: KeyringLike | None = None,
+        discovery_candidates: dict[str, str] | None = None,
+    ) -> None:
+        from desktop_app.ui.main_window import MainWindow
+        from desktop_app.ui.task_keeper import TaskKeeper
+        from desktop_app.ui.theme import apply_theme
+
+        self.qt_app = qt_app
+        self.paths = paths
+        paths.ensure()
+        self.settings, settings_problem = load_settings(paths.settings_file)
+        apply_theme(qt_app, self.settings.theme)
+        self.secrets = SecretStore(paths.config_dir, secret_backend)
+        self._discovery_candidates = discovery_candidates
+        self.tasks = TaskKeeper()
+        self.window = MainWindow()
+        self.window.set_provider(self.settings.provider_label)
+        self.window.set_model(self.settings.default_model)
+        if settings_problem:
+            self.window.statusBar().showMessage(settings_problem, 10_000)
+        self.closed = asyncio.Event()
+        self.window.closing.connect(self.closed.set)
+        self.first_frame = asyncio.Event()
+        self.first_frame_time = 0.0
+        self.window.first_painted.connect(self._on_window_first_painted)
+        self.window.settings_requested.connect(self.open_settings)
+        self.store: Store | None = None
+        self.chat: ChatSession | None = None
+        self.chat_tab: Any = None
+        self.ready = asyncio.Event()
+
+    # --- start-up ------------------------------------------------------------------------
+
+    def _on_window_first_painted(self, when: float) -> None:
+        self.first_frame_time = when
+        self.first_frame.set()
+
+    async def start(self) -> None:
+        """Everything after the first frame: store, key, services, Chat tab, then network."""
+        from desktop_app.ui.chat.chat_tab import ChatTab
+
+        try:
+            self.store = await asyncio.to_thread(
+                Store.open, self.paths.database, self.paths.attachments_dir
+            )
+        except StoreError as exc:
+            self.window.statusBar().showMessage(str(exc))
+            log.error("store: %s", exc)
+            self.ready.set()
+            return
+        key = await asyncio.to_thread(self._lookup_key)
+        gateway = Gateway(provider_config(self.settings, key))
+        self.chat = ChatSession(self.store, gateway, SentimentAnalyzer())
+        self.catalog = ModelCatalog(self.store, gateway)
+        tab = ChatTab(self.chat, self.catalog, self.settings.default_model)
+        tab.settings_requested.connect(self.open_settings)
+        tab.connection_changed.connect(self.window.set_connection)
+        tab.model_changed.connect(self.window.set_model)
+        self.window.new_chat_requested.connect(tab.new_dialogue)
+        self.window.regenerate_requested.connect(lambda: tab.tasks.spawn(tab.regenerate()))
+        self.window.set_tab("Chat", tab)
+        self.chat_tab = tab
+        tab.setFocus()
+        if self.store.recovered_replies:
+            tab.show_notice(
+                f"{self.store.recovered_replies} reply(ies) were cut off when Parley last "
+                "closed; their text up to that moment is kept and marked interrupted.",
+                "info",
+            )
+        self._after_gateway_change()
+        self.ready.set()
+
+    def _lookup_key(self) -> str:
+        return self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent).key
+
+    def _after_gateway_change(self) -> None:
+        assert self.chat is not None
+        config = self.chat.gateway.config
+        self.window.set_provider(config.label)
+        if config.has_key:
+            self.chat_tab.banner.clear()
+            self.window.set_connection("checking")
+            self.tasks.spawn(self.connect())
+        else:
+            self.window.set_connection("no key")
+            self.chat_tab.show_setup_hint()
+            if not self.settings.first_run_done:
+                self.tasks.spawn(self.offer_local_server())
+
+    async def connect(self) -> None:
+        """Fill the model picker from the server and learn what the provider can do."""
+        assert self.chat is not None and self.store is not None
+        await self.chat_tab.refresh_models()
+        gateway = self.chat.gateway
+        key = self.catalog.provider_key
+        if self.store.load_capabilities(key) is None:
+            try:
+                capabilities = await probe(gateway)
+            except GatewayError:
+                return
+            if capabilities.complete:
+                self.store.save_capabilities(key, capabilities.to_dict())
+
+    async def offer_local_server(self) -> None:
+        found = await discover_local(self._discovery_candidates)
+        if not found or self.chat_tab is None:
+            return
+        server = found[0]
+        count = len(server.models)
+        self.chat_tab.show_notice(
+            f"No API key is set, but {server.label} is running on this computer "
+            f"({server.base_url}, {count} model{'s' if count != 1 else ''}). Use it?",
+            "info",
+            f"Use {server.label}",
+            lambda: self.use_local_server(server),
+        )
+
+    def use_local_server(self, server: FoundServer) -> None:
+        model = server.models[0] if server.models else self.settings.default_model
+        settings = replace(
+            self.settings,
+            provider=server.provider,
+            base_url=server.base_url,
+            default_model=model,
+            first_run_done=True,
+        )
+        problem = self.apply_settings(settings, None)
+        if problem:
+            self.chat_tab.show_notice(problem)
+
+    # --- settings ------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        from desktop_app.ui.settings_dialog import SettingsDialog
+
+        lookup = self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent)
+        dialog = SettingsDialog(
+            self.settings, lookup, self.secrets.backend_status(), self.apply_settings, self.window
+        )
+        self.settings_dialog = dialog
+        dialog.open()  # not exec(): the asyncio loop must keep running
+
+    def apply_settings(self, settings: Settings, new_key: str | None) -> str | None:
+        """Save settings (and the key, to the keyring); rebuild the gateway. Error or None."""
+        if new_key is not None:
+            try:
+                self.secrets.set_key(settings.provider, new_key, settings.plaintext_key_consent)
+            except SecretError as exc:
+                return str(exc)
+        settings = replace(settings, first_run_done=True)
+        try:
+            save_settings(settings, self.paths.settings_file)
+        except OSError as exc:
+            return f"Could not save the settings: {exc}"
+        from desktop_app.ui.theme import apply_theme
+
+        self.settings = settings
+        apply_theme(self.qt_app, settings.theme)
+        if self.chat is not None:
+            old = self.chat.gateway
+            gateway = Gateway(provider_config(settings, self._lookup_key()))
+            self.chat.gateway = self.catalog.gateway = gateway
+            self.tasks.spawn(old.aclose())
+            self._after_gateway_change()
+        return None
+
+    # --- life cycle ----------------------------------------------------------------------
+
+    async def run(self, exit_after_first_frame: bool = False) -> int:
+        self.window.show()
+        if exit_after_first_frame:
+            self.tasks.spawn(self._report_startup())
+        await self.start()
+        await self.closed.wait()
+        await self.shutdown()
+        return 0
+
+    async def _report_startup(self) -> None:
+        await self.first_frame.wait()
+        print(f"FIRST_FRAME {self.first_frame_time:.6f}", flush=True)
+        await self.ready.wait()
+        await asyncio.sleep(1.5)
+        print(f"IDLE_RSS_KB {idle_rss_kb()}", flush=True)
+        self.window.close()
+
+    async def shutdown(self) -> None:
+        """Stop streams (their text is saved as interrupted), tasks, the client, the store."""
+        if self.chat_tab is not None:
+            await self.chat_tab.shutdown()
+        await self.tasks.shutdown()
+        if self.chat is not None:
+            await self.chat.gateway.aclose()
+        if self.store is not None:
+            self.store.close()
+
+
+def make_qt_app() -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    qt_app = QApplication.instance() or QApplication([sys.argv[0]])
+    qt_app.setApplicationName(APP_NAME)
+    qt_app.setOrganizationName(APP_NAME)
+    qt_app.setQuitOnLastWindowClosed(False)  # the window's close ends `run`, which cleans up
+    return qt_app
+
+
+def run_in_qt_loop(qt_app: Any, make_coro: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Run a coroutine on a qasync loop (Python 3.11 has no asyncio.run(loop_factory=…))."""
+    import qasync
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qt_app)) as runner:
+        return runner.run(make_coro())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    qt_app = make_qt_app()
+    paths = AppPaths.from_environment()
+    paths.ensure()
+    setup_logging(paths)
+    log.info("starting; Qt loaded in %.3f s", time.perf_counter() - started)
+    return run_in_qt_loop(qt_app, lambda: Parley(qt_app, paths).run(args.exit_after_first_frame))

@@ -1,0 +1,146 @@
+"""`--self-test`: start headless, open a store, build every tab, optionally reach a server.
+
+The packaged app runs this to prove the bundle has every module and resource it needs: each
+lazily imported library is imported here, since a bundle that lacks one fails only when a user
+reaches the feature. Uses a temporary data folder unless PARLEY_HOME is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from desktop_app.app import Parley, make_qt_app, run_in_qt_loop
+from desktop_app.core.dialogue import Message
+from desktop_app.core.highlight import highlight_html
+from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.gateway import Gateway, TextDelta
+from desktop_app.services.paths import HOME_VARIABLE, AppPaths
+from desktop_app.services.settings import Settings, save_settings
+from desktop_app.services.store import Store
+
+LAZY_MODULES = ("openai", "vaderSentiment.vaderSentiment", "pygments.lexers", "keyring", "qasync")
+TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History")
+
+
+class SelfTest:
+    def __init__(self) -> None:
+        self.failures = 0
+        self.count = 0
+
+    async def check(self, name: str, step: Callable[[], Awaitable[str] | str]) -> None:
+        self.count += 1
+        started = time.perf_counter()
+        try:
+            result = step()
+            detail = await result if asyncio.iscoroutine(result) else result
+        except Exception as exc:
+            self.failures += 1
+            print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
+            return
+        took = (time.perf_counter() - started) * 1000
+        print(f"ok   {name}: {detail} ({took:.0f} ms)", flush=True)
+
+
+def _imports() -> str:
+    for name in LAZY_MODULES:
+        importlib.import_module(name)
+    return ", ".join(LAZY_MODULES)
+
+
+def _store(paths: AppPaths) -> str:
+    store = Store.open(paths.database, paths.attachments_dir)
+    try:
+        dialogue = store.create_dialogue("self-test")
+        store.add_message(dialogue, Message("user", "self-test searchable words"))
+        hits = store.search("searchable")
+        if not hits:
+            raise RuntimeError("full-text search found nothing")
+        return f"{paths.database} (WAL, FTS5: {len(hits)} hit)"
+    finally:
+        store.close()
+
+
+def _sentiment() -> str:
+    mood = SentimentAnalyzer().analyze("This works really well, thank you!")
+    if mood.label != "positive":
+        raise RuntimeError(f"expected positive, got {mood.describe()}")
+    return mood.describe()
+
+
+def _highlight() -> str:
+    html = highlight_html("print('hi')", "python")
+    if "style=" not in html:
+        raise RuntimeError("no highlighting in the output")
+    return "python code highlighted"
+
+
+async def _tabs(parley: Parley) -> str:
+    await parley.start()
+    names = tuple(parley.window.tabs.tabText(i) for i in range(parley.window.tabs.count()))
+    if names != TAB_NAMES:
+        raise RuntimeError(f"tabs are {names}")
+    if parley.chat_tab is None:
+        raise RuntimeError("the Chat tab was not built")
+    return ", ".join(names)
+
+
+async def _server(parley: Parley, base_url: str) -> str:
+    gateway = Gateway(replace(parley.chat.gateway.config, base_url=base_url, max_retries=0))
+    try:
+        models = await gateway.list_models()
+        if not models:
+            raise RuntimeError("the server listed no models")
+        parts = [
+            e.text
+            async for e in gateway.stream_chat(models[0].id, [{"role": "user", "content": "hi"}])
+            if isinstance(e, TextDelta)
+        ]
+        return f"{base_url}: {len(models)} models, streamed {len(''.join(parts))} characters"
+    finally:
+        await gateway.aclose()
+
+
+async def run_self_test(qt_app: Any, paths: AppPaths, base_url: str) -> int:
+    test = SelfTest()
+    print(f"Parley self-test (data folder {paths.data_dir})", flush=True)
+    await test.check("lazy imports", _imports)
+    await test.check("store", lambda: _store(paths))
+    await test.check("sentiment", _sentiment)
+    await test.check("markdown highlighting", _highlight)
+    if base_url:
+        save_settings(
+            replace(Settings(), provider="custom", base_url=base_url), paths.settings_file
+        )
+    parley = Parley(qt_app, paths, discovery_candidates={})
+    parley.window.show()
+    await test.check("main window and tabs", lambda: _tabs(parley))
+    if base_url:
+        await test.check("server", lambda: _server(parley, base_url))
+    await parley.shutdown()
+    parley.window.close()
+    verdict = "passed" if not test.failures else f"FAILED ({test.failures} failed)"
+    print(f"self-test {verdict}: {test.count} checks", flush=True)
+    return 0 if not test.failures else 1
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="parley --self-test")
+    parser.add_argument("--self-test", action="store_true")
+    parser.add_argument("--base-url", default="", help="an OpenAI-compatible server to reach")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="parley-self-test-") as scratch:
+        home = os.environ.get(HOME_VARIABLE) or scratch
+        paths = AppPaths.from_environment({HOME_VARIABLE: str(Path(home))})
+        paths.ensure()
+        qt_app = make_qt_app()
+        return run_in_qt_loop(qt_app, lambda: run_self_test(qt_app, paths, args.base_url))

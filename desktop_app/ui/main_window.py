@@ -1,0 +1,147 @@
+"""The main window: tabs, menus and a status bar showing provider, model and connection.
+
+It is shown before any service is ready (start-up is a feature): the Chat tab starts as a
+"Starting…" page and is swapped in by the app once the store and gateway exist.
+
+Signals:
+    settings_requested(): File → Settings… (Ctrl+,).
+    new_chat_requested(): File → New chat (Ctrl+N).
+    regenerate_requested(): Chat → Regenerate (Ctrl+R).
+    first_painted(float): the window painted for the first time (time.time() of it).
+    closing(): the user closed the window; the app cleans up and exits.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from desktop_app import APP_NAME
+
+PLACEHOLDERS = {
+    "Images": "Drop, paste or open images and have the model describe them — one or a batch.",
+    "Assistants": "Named assistant profiles kept on this computer, run through the Responses "
+    "API where the server has it.",
+    "Training": "Build and validate fine-tuning datasets, upload them, and follow jobs.",
+    "History": "Browse, search, export and re-open every past dialogue — offline.",
+}
+CONNECTION_TEXT = {
+    "starting": "Starting…",
+    "checking": "Connecting…",
+    "online": "● Connected",
+    "offline": "○ Offline",
+    "no key": "○ No API key",
+}
+
+
+def placeholder(text: str) -> QLabel:
+    label = QLabel(f"<p style='font-size:large'>Coming soon</p><p>{text}</p>")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setMargin(40)
+    return label
+
+
+class MainWindow(QMainWindow):
+    settings_requested = Signal()
+    new_chat_requested = Signal()
+    regenerate_requested = Signal()
+    first_painted = Signal(float)
+    closing = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.painted = False
+        self.setWindowTitle(APP_NAME)
+        self.resize(1000, 720)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(placeholder("Opening your dialogues…"), "Chat")
+        for name, text in PLACEHOLDERS.items():
+            self.tabs.addTab(placeholder(text), name)
+        self.setCentralWidget(self.tabs)
+        self.provider_label = QLabel()
+        self.model_label = QLabel()
+        self.connection_label = QLabel()
+        for label in (self.provider_label, self.model_label, self.connection_label):
+            self.statusBar().addPermanentWidget(label)
+        self.set_connection("starting")
+        self._build_menus()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&New chat", QKeySequence.StandardKey.New, self.new_chat_requested)
+        self._action(file_menu, "&Settings…", QKeySequence("Ctrl+,"), self.settings_requested)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        chat_menu = self.menuBar().addMenu("&Chat")
+        self._action(
+            chat_menu, "&Regenerate reply", QKeySequence("Ctrl+R"), self.regenerate_requested
+        )
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About Parley", None, self.show_about)
+
+    def _action(self, menu, text: str, shortcut, target) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(target)
+        menu.addAction(action)
+        return action
+
+    def set_tab(self, name: str, widget: QWidget) -> None:
+        """Replace a tab's page (used once services are ready), keeping its place and title."""
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == name:
+                current = self.tabs.currentIndex()
+                old = self.tabs.widget(index)
+                self.tabs.removeTab(index)
+                self.tabs.insertTab(index, widget, name)
+                self.tabs.setCurrentIndex(current)
+                old.deleteLater()
+                return
+        raise KeyError(name)
+
+    def tab(self, name: str) -> QWidget:
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == name:
+                return self.tabs.widget(index)
+        raise KeyError(name)
+
+    def set_provider(self, label: str) -> None:
+        self.provider_label.setText(label)
+
+    def set_model(self, model: str) -> None:
+        self.model_label.setText(f"Model: {model}" if model else "No model")
+
+    def set_connection(self, state: str) -> None:
+        self.connection_state = state
+        self.connection_label.setText(CONNECTION_TEXT.get(state, state))
+
+    def event(self, event: QEvent) -> bool:
+        if not self.painted and event.type() == QEvent.Type.Paint:
+            self.painted = True
+            self.first_painted.emit(time.time())
+        return super().event(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
+        super().closeEvent(event)
+
+    def show_about(self) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("parley")
+        except PackageNotFoundError:
+            number = "development"
+        box = QMessageBox(self)
+        box.setWindowTitle(f"About {APP_NAME}")
+        box.setText(
+            f"<b>{APP_NAME}</b> {number}<br>A desktop workbench for the OpenAI API and "
+            "OpenAI-compatible servers."
+        )
+        box.open()

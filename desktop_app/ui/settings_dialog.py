@@ -1,0 +1,170 @@
+"""Settings: provider, key, default model, timeout, theme.
+
+The dialog does no I/O itself: it is given the current settings, where the key comes from and
+whether a keyring works, and an `apply` callback that saves and answers with an error sentence
+(or None). Opened with `open()`, never `exec()`, so the asyncio loop keeps running.
+
+Signals:
+    applied(): the settings were saved and the dialog closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.providers import PRESETS
+from desktop_app.services.secrets import BackendStatus, KeyLookup
+from desktop_app.services.settings import MAX_TIMEOUT, MIN_TIMEOUT, THEMES, Settings, SettingsError
+
+SOURCE_TEXT = {
+    "keyring": "The current key is in the system keyring.",
+    "environment": "The current key comes from OPENAI_API_KEY in the environment.",
+    "file": "The current key is in a plain file readable only by you.",
+    "none": "No key is set.",
+}
+
+# apply(settings, new_key_or_None) → an error sentence, or None when saved.
+ApplySettings = Callable[[Settings, str | None], str | None]
+
+
+class SettingsDialog(QDialog):
+    applied = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        key: KeyLookup,
+        backend: BackendStatus,
+        apply: ApplySettings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(520)
+        self._settings = settings
+        self._apply = apply
+
+        self.provider = QComboBox()
+        for preset in PRESETS.values():
+            self.provider.addItem(preset.label, preset.key)
+        self.provider.setCurrentIndex(self.provider.findData(settings.provider))
+        self.provider.currentIndexChanged.connect(self._on_provider_changed)
+        self.base_url = QLineEdit(settings.base_url)
+        self.azure_version = QLineEdit(settings.azure_api_version)
+        self.api_key = QLineEdit()
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("unchanged" if key.found else "paste your API key")
+        reveal = QToolButton()
+        reveal.setText("Show")
+        reveal.setCheckable(True)
+        reveal.toggled.connect(
+            lambda on: self.api_key.setEchoMode(
+                QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password
+            )
+        )
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.api_key, 1)
+        key_row.addWidget(reveal)
+        self.key_status = QLabel(f"{backend.description} {SOURCE_TEXT[key.source]}")
+        self.key_status.setWordWrap(True)
+        self.plaintext_consent = QCheckBox(
+            "Keep the key in a plain file in Parley's config folder (readable only by you)"
+        )
+        self.plaintext_consent.setChecked(settings.plaintext_key_consent)
+        self.plaintext_consent.setVisible(not backend.available)
+        if not backend.available:
+            self.key_status.setText(
+                f"{backend.description} Parley uses OPENAI_API_KEY from the environment, or "
+                f"— only if you tick the box below — a plain file. {SOURCE_TEXT[key.source]}"
+            )
+        self.default_model = QLineEdit(settings.default_model)
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setRange(MIN_TIMEOUT, MAX_TIMEOUT)
+        self.timeout.setSuffix(" s")
+        self.timeout.setValue(settings.request_timeout)
+        self.theme = QComboBox()
+        self.theme.addItems(list(THEMES))
+        self.theme.setCurrentText(settings.theme)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b3261e")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        form = QFormLayout()
+        form.addRow("Provider:", self.provider)
+        form.addRow("Base URL:", self.base_url)
+        form.addRow("Azure API version:", self.azure_version)
+        form.addRow("API key:", key_row)
+        form.addRow("", self.key_status)
+        form.addRow("", self.plaintext_consent)
+        form.addRow("Default model:", self.default_model)
+        form.addRow("Request timeout:", self.timeout)
+        form.addRow("Theme:", self.theme)
+        self._form = form
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._on_ok)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self._on_provider_changed()
+
+    def _on_provider_changed(self) -> None:
+        preset = PRESETS[self.provider.currentData()]
+        self.base_url.setPlaceholderText(preset.base_url or "https://api.openai.com/v1")
+        is_azure = preset.key == "azure"
+        self._form.setRowVisible(self.azure_version, is_azure)
+        if is_azure:
+            self.base_url.setPlaceholderText("https://YOUR-RESOURCE.openai.azure.com")
+        if preset.default_model and not self.default_model.text():
+            self.default_model.setText(preset.default_model)
+
+    def chosen(self) -> Settings:
+        return replace(
+            self._settings,
+            provider=self.provider.currentData(),
+            base_url=self.base_url.text().strip(),
+            azure_api_version=self.azure_version.text().strip(),
+            default_model=self.default_model.text().strip(),
+            request_timeout=float(self.timeout.value()),
+            theme=self.theme.currentText(),
+            plaintext_key_consent=self.plaintext_consent.isChecked(),
+        )
+
+    def _on_ok(self) -> None:
+        try:
+            settings = self.chosen().validated()
+        except SettingsError as exc:
+            self._show_error(str(exc).capitalize())
+            return
+        new_key = self.api_key.text().strip() or None
+        problem = self._apply(settings, new_key)
+        if problem:
+            self._show_error(problem)
+            return
+        self.applied.emit()
+        self.accept()
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()

@@ -1,0 +1,206 @@
+"""A read-only view of a dialogue: Markdown replies with highlighted, copyable code.
+
+One QTextBrowser holds the whole dialogue, so text can be selected across messages. A reply
+that is streaming is appended as plain text at the end of the document (each chunk costs only
+its own length) and rendered as Markdown once it is finished.
+
+Signals:
+    code_copied(str): a code block was copied to the clipboard.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPoint, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QGuiApplication,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+)
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from desktop_app.core.dialogue import Message, Status
+from desktop_app.core.highlight import highlight_html
+from desktop_app.core.markdown_blocks import split_blocks
+
+COPY_SCHEME = "parley-copy"
+ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System"}
+STATUS_NOTES = {
+    Status.STREAMING: "streaming…",
+    Status.INTERRUPTED: "interrupted",
+    Status.ERROR: "failed",
+}
+
+
+@dataclass
+class _CodeBlock:
+    start: int
+    end: int
+    code: str
+
+
+class TranscriptView(QTextBrowser):
+    code_copied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.anchorClicked.connect(self._on_anchor_clicked)
+        self.setPlaceholderText("Ask anything. Enter sends, Shift+Enter starts a new line.")
+        self._codes: list[_CodeBlock] = []
+        self._reply_start: int | None = None
+        self.message_count = 0
+
+    # --- building ------------------------------------------------------------------------
+
+    def clear_dialogue(self) -> None:
+        self.clear()
+        self._codes.clear()
+        self._reply_start = None
+        self.message_count = 0
+
+    def _end_cursor(self) -> QTextCursor:
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        return cursor
+
+    def _new_block(self, cursor: QTextCursor) -> None:
+        if not self.document().isEmpty():
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        cursor.setBlockFormat(QTextBlockFormat())
+        cursor.setCharFormat(QTextCharFormat())
+
+    def _insert_header(self, cursor: QTextCursor, message: Message) -> None:
+        self._new_block(cursor)
+        who = ROLE_NAMES.get(message.role, message.role.capitalize())
+        details = [d for d in (message.model if message.role == "assistant" else "",) if d]
+        if message.sentiment_label:
+            details.append(message.sentiment_text)
+        note = STATUS_NOTES.get(message.status)
+        if note:
+            details.append(note)
+        color = "#1a73e8" if message.role == "user" else "#188038"
+        meta = " · ".join(html.escape(d) for d in details)
+        cursor.insertHtml(
+            f'<p style="margin-top:10px"><b style="color:{color}">{html.escape(who)}</b>'
+            f'<span style="color:#777"> {("· " + meta) if meta else ""}</span></p>'
+        )
+        self._new_block(cursor)
+
+    def _insert_markdown(self, cursor: QTextCursor, text: str) -> None:
+        dark = self.palette().base().color().lightness() < 128
+        for block in split_blocks(text):
+            if block.kind == "text":
+                cursor.insertMarkdown(block.text)
+                self._new_block(cursor)
+                continue
+            index = len(self._codes)
+            label = html.escape(block.language or "code")
+            cursor.insertHtml(
+                f'<p style="color:#777; font-size:small">{label} · '
+                f'<a href="{COPY_SCHEME}:{index}">Copy</a></p>'
+            )
+            self._new_block(cursor)
+            start = cursor.position()
+            background = "#272822" if dark else "#f6f8fa"
+            cursor.insertHtml(
+                f'<table width="100%" cellpadding="8" bgcolor="{background}"><tr><td>'
+                f"<pre>{highlight_html(block.text, block.language, dark)}</pre>"
+                "</td></tr></table>"
+            )
+            self._codes.append(_CodeBlock(start, cursor.position(), block.text))
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            self._new_block(cursor)
+
+    def add_message(self, message: Message) -> None:
+        cursor = self._end_cursor()
+        cursor.beginEditBlock()
+        self._insert_header(cursor, message)
+        if message.content:
+            self._insert_markdown(cursor, message.content)
+        if message.error and message.status is not Status.COMPLETE:
+            cursor.insertHtml(f'<p style="color:#b3261e"><i>{html.escape(message.error)}</i></p>')
+        cursor.endEditBlock()
+        self.message_count += 1
+        self._scroll_to_end()
+
+    def show_messages(self, messages: list[Message]) -> None:
+        self.clear_dialogue()
+        for message in messages:
+            self.add_message(message)
+
+    # --- streaming -----------------------------------------------------------------------
+
+    def begin_reply(self, reply: Message) -> None:
+        cursor = self._end_cursor()
+        self._reply_start = cursor.position()
+        self._insert_header(cursor, reply)
+        self._scroll_to_end()
+
+    def append_reply_text(self, text: str) -> None:
+        """Append a streamed chunk: O(len(text)), never a re-render of what is there."""
+        at_end = self._is_scrolled_to_end()
+        self._end_cursor().insertText(text)
+        if at_end:
+            self._scroll_to_end()
+
+    def finish_reply(self, reply: Message) -> None:
+        """Replace the plain streamed text with the rendered reply."""
+        if self._reply_start is not None:
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(self._reply_start)
+            cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            self._codes = [c for c in self._codes if c.start < self._reply_start]
+            self._reply_start = None
+        self.add_message(reply)
+
+    @property
+    def streaming(self) -> bool:
+        return self._reply_start is not None
+
+    # --- code blocks ---------------------------------------------------------------------
+
+    def code_blocks(self) -> list[str]:
+        return [c.code for c in self._codes]
+
+    def copy_code(self, index: int) -> None:
+        code = self._codes[index].code
+        QGuiApplication.clipboard().setText(code)
+        self.code_copied.emit(code)
+
+    def code_index_at(self, pos: QPoint) -> int | None:
+        position = self.cursorForPosition(pos).position()
+        for index, block in enumerate(self._codes):
+            if block.start <= position <= block.end:
+                return index
+        return None
+
+    def _on_anchor_clicked(self, url: QUrl) -> None:
+        if url.scheme() == COPY_SCHEME:
+            self.copy_code(int(url.path()))
+        elif url.scheme() in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(url)
+
+    def contextMenuEvent(self, event) -> None:
+        menu = self.createStandardContextMenu(event.pos())
+        index = self.code_index_at(event.pos())
+        if index is not None:
+            action = menu.addAction("Copy code block")
+            action.triggered.connect(lambda: self.copy_code(index))
+        menu.popup(event.globalPos())  # popup, not exec: no nested event loop
+
+    # --- scrolling -----------------------------------------------------------------------
+
+    def _is_scrolled_to_end(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
+
+    def _scroll_to_end(self) -> None:
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
