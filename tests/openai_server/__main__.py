@@ -1,0 +1,46 @@
+"""``python -m tests.openai_server``: run the test server by hand until Ctrl+C.
+
+The base URL goes to stdout on its own line (so a script can read it); everything else to
+stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .server import OpenAIServer
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, serve, and stop cleanly on Ctrl+C."""
+    parser = argparse.ArgumentParser(prog="python -m tests.openai_server", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between chunks")
+    parser.add_argument("--api-key", default=None, help="require this key (default: any)")
+    args = parser.parse_args(argv)
+    server = OpenAIServer(args.host, args.port)
+    server.chunk_delay = args.chunk_delay
+    server.api_key = args.api_key
+    server.start()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl+C
+    print(server.url, flush=True)
+    print("Serving; control endpoints under /_control. Press Ctrl+C to stop.", file=sys.stderr)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The deterministic assistant: what the server answers, so tests can assert exact text.
+
+The reply is derived from the request (model, last user message, system instruction, number of
+messages and images) so a test can tell that the right conversation reached the server, and
+it is Markdown with bold text, a list and a fenced code block so rendering gets exercised.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_PIECE = re.compile(r"\S+\s*|\s+")
+
+
+def content_text(content: Any) -> tuple[str, int]:
+    """The text of a message's ``content`` and how many images it carries.
+
+    Content is either a string or a list of parts (``{"type": "text", "text": ...}``,
+    ``{"type": "image_url", ...}``); text parts are joined with a space.
+    """
+    if isinstance(content, str):
+        return content, 0
+    if not isinstance(content, list):
+        return "", 0
+    texts: list[str] = []
+    images = 0
+    for part in content:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") == "text" and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+        elif part.get("type") == "image_url":
+            images += 1
+    return " ".join(texts), images
+
+
+def _last_user(messages: list[dict[str, Any]]) -> tuple[str, int]:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return content_text(message.get("content"))
+    return "", 0
+
+
+def _instruction(messages: list[dict[str, Any]]) -> str:
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") in ("system", "developer"):
+            text = " ".join(content_text(message.get("content"))[0].split())
+            return text[:40] or "none"
+    return "none"
+
+
+def expected_reply(messages: list[dict[str, Any]], model: str) -> str:
+    """The exact reply the server gives to ``messages`` sent to ``model``."""
+    text, images = _last_user(messages)
+    flat = " ".join(text.split())
+    lines = [
+        f"**{model}** heard {len(text.split())} word(s): “{flat}”",
+        "",
+        f"- messages in the conversation: {len(messages)}",
+        f"- system instruction: {_instruction(messages)}",
+        f"- images attached: {images}",
+        "",
+        "```python",
+        f"print({text!r})",
+        "```",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def split_into_chunks(text: str) -> list[str]:
+    """Word-sized pieces that keep their whitespace: ``"".join(pieces) == text``."""
+    return _PIECE.findall(text)
+
+
+def count_words(messages: list[dict[str, Any]]) -> int:
+    """A stand-in for prompt tokens: the words in every message."""
+    total = 0
+    for message in messages:
+        if isinstance(message, dict):
+            total += len(content_text(message.get("content"))[0].split())
+    return total

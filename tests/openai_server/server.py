@@ -1,0 +1,149 @@
+"""``OpenAIServer``: the state of the fake API and the lifetime of its HTTP server.
+
+All state is public and guarded by ``lock`` so a test can read what the app sent
+(``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``) and
+break it on purpose (``add_fault``). The HTTP side lives in ``httpd.py`` and ``handler.py``;
+the API itself in one module per resource, each registering its routes here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from types import TracebackType
+from typing import Any
+
+from . import chat, control, models
+from .faults import Fault
+from .httpd import ThreadedServer
+from .routing import RecordedRequest, Router
+
+RESOURCES = (models, chat, control)
+
+
+class OpenAIServer:
+    """An OpenAI-compatible HTTP server on 127.0.0.1, run in a background thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self._requested_port = port
+        self.lock = threading.RLock()
+        self._changed = threading.Condition(self.lock)
+        self.requests: list[RecordedRequest] = []
+        self.disconnects = 0
+        self.models: list[dict[str, Any]] = models.default_models()
+        self.api_key: str | None = None
+        self.chunk_delay = 0.0
+        self.faults: list[Fault] = []
+        self.router = Router()
+        for resource in RESOURCES:
+            resource.register(self.router)
+        self._httpd: ThreadedServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifetime -------------------------------------------------------------------------------
+    def start(self) -> OpenAIServer:
+        """Bind and serve in a daemon thread; returns self so ``OpenAIServer().start()`` reads."""
+        if self._httpd is not None:
+            raise RuntimeError("server already started")
+        self._httpd = ThreadedServer((self.host, self._requested_port), self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"openai-test-server:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, cut open connections, join every thread and close the socket."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.close_connections()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> OpenAIServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound port (known once started)."""
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The ``base_url`` to give the SDK, e.g. ``http://127.0.0.1:51234/v1``."""
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+        return f"http://{host}:{self.port}/v1"
+
+    # state ----------------------------------------------------------------------------------
+    def add_fault(self, fault: Fault) -> Fault:
+        """Queue a copy of ``fault`` (the copy's ``times`` counts down); returns the copy."""
+        queued = dataclasses.replace(fault)
+        with self.lock:
+            self.faults.append(queued)
+        return queued
+
+    def clear_faults(self) -> None:
+        """Drop every pending fault."""
+        with self.lock:
+            self.faults.clear()
+
+    def take_fault(self, path: str, streaming: bool) -> Fault | None:
+        """The first pending fault matching this request, used up by one."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(path, streaming):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    def record(self, request: RecordedRequest) -> None:
+        """Remember a request for the test to inspect."""
+        with self.lock:
+            self.requests.append(request)
+
+    def find_model(self, model_id: str) -> dict[str, Any] | None:
+        """The model with this id, or None."""
+        with self.lock:
+            return next((dict(m) for m in self.models if m.get("id") == model_id), None)
+
+    def note_disconnect(self) -> None:
+        """Count a stream the client abandoned and wake ``wait_for_disconnect``."""
+        with self._changed:
+            self.disconnects += 1
+            self._changed.notify_all()
+
+    def wait_for_disconnect(self, timeout: float, count: int = 1) -> bool:
+        """Block until at least ``count`` streams were abandoned; False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.disconnects >= count, timeout)
+
+    def reset(self) -> None:
+        """Back to a fresh server's state (the port and running threads stay)."""
+        with self.lock:
+            self.requests.clear()
+            self.faults.clear()
+            self.disconnects = 0
+            self.models = models.default_models()
+            self.api_key = None
+            self.chunk_delay = 0.0
