@@ -307,9 +307,9 @@ def make_qt_app() -> Any:
 
 def run_in_qt_loop(qt_app: Any, make_coro: Callable[[], Coroutine[Any, Any, int]]) -> int:
     """Run a coroutine on a qasync loop (Python 3.11 has no asyncio.run(loop_factory=…))."""
-    import qasync
+    from desktop_app.ui.event_loop import make_event_loop
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qt_app)) as runner:
+    with asyncio.Runner(loop_factory=lambda: make_event_loop(qt_app)) as runner:
         return runner.run(make_coro())
 
 

@@ -1,0 +1,74 @@
+"""Fixtures shared by every test: a private PARLEY_HOME, a qasync loop, the test server."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports Qt: headless, and no user configuration leaking in.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.pop("OPENAI_API_KEY", None)
+
+from desktop_app.services.paths import AppPaths
+from tests.openai_server import OpenAIServer
+from tests.support.fake_keyring import FakeKeyring
+
+
+@pytest.fixture(autouse=True)
+def parley_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own data, config, cache and log folders; nothing touches the user's."""
+    home = tmp_path / "parley-home"
+    monkeypatch.setenv("PARLEY_HOME", str(home))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    return home
+
+
+@pytest.fixture
+def paths(parley_home: Path) -> AppPaths:
+    paths = AppPaths.from_environment({"PARLEY_HOME": str(parley_home)})
+    paths.ensure()
+    return paths
+
+
+@pytest.fixture
+def fake_keyring() -> FakeKeyring:
+    return FakeKeyring()
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-untyped-def]
+    """A qasync event loop over the test QApplication.
+
+    At teardown every task still pending is cancelled and given a few seconds to finish, so a
+    forgotten stream or poller can never hang the suite.
+    """
+    from desktop_app.ui.event_loop import make_event_loop
+
+    loop = make_event_loop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=5))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        asyncio.set_event_loop(None)
+        loop.close()
+        # qasync's timers are QObjects: collect them here, on the GUI thread, rather than let a
+        # later garbage collection in some worker thread destroy them (Qt warns about that).
+        del loop
+        gc.collect()

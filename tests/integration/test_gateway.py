@@ -1,0 +1,165 @@
+"""The gateway against the test server: real SDK, real HTTP, real SSE, injected faults."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+
+from desktop_app.services.capabilities import NO, YES, probe
+from desktop_app.services.gateway import Gateway, ProviderConfig, TextDelta, Usage
+from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from tests.openai_server import Fault, OpenAIServer, expected_reply
+
+MESSAGES = [{"role": "system", "content": "Be kind"}, {"role": "user", "content": "Hello there"}]
+
+
+def gateway_for(server: OpenAIServer, **overrides) -> Gateway:  # type: ignore[no-untyped-def]
+    config = {"provider": "custom", "base_url": server.url, "api_key": "k", "timeout": 5.0}
+    config.update(overrides)
+    return Gateway(ProviderConfig(**config))
+
+
+async def collect(gateway: Gateway, model: str = "gpt-4o-mini") -> tuple[str, list[Usage]]:
+    text, usage = [], []
+    try:
+        async with contextlib.aclosing(gateway.stream_chat(model, MESSAGES)) as stream:
+            async for event in stream:
+                if isinstance(event, TextDelta):
+                    text.append(event.text)
+                else:
+                    usage.append(event)
+    finally:
+        await gateway.aclose()
+    return "".join(text), usage
+
+
+def test_streams_the_whole_reply_with_usage(qloop, openai_server: OpenAIServer) -> None:
+    text, usage = qloop.run_until_complete(collect(gateway_for(openai_server)))
+    assert text == expected_reply(MESSAGES, "gpt-4o-mini")
+    assert len(usage) == 1 and usage[0].completion_tokens and usage[0].prompt_tokens
+    sent = openai_server.requests[-1].body
+    assert sent["stream"] is True and sent["messages"] == MESSAGES
+    assert openai_server.requests[-1].headers["authorization"] == "Bearer k"
+
+
+def test_list_models(qloop, openai_server: OpenAIServer) -> None:
+    gateway = gateway_for(openai_server)
+    models = qloop.run_until_complete(gateway.list_models())
+    qloop.run_until_complete(gateway.aclose())
+    assert [m.id for m in models] == sorted(m["id"] for m in openai_server.models)
+
+
+def test_cancel_mid_stream_closes_the_connection(qloop, openai_server: OpenAIServer) -> None:
+    openai_server.chunk_delay = 0.2
+    gateway = gateway_for(openai_server)
+    received: list[str] = []
+
+    async def consume() -> None:
+        async for event in gateway.stream_chat("gpt-4o-mini", MESSAGES):
+            if isinstance(event, TextDelta):
+                received.append(event.text)
+
+    async def cancel_after_first_words() -> None:
+        task = asyncio.ensure_future(consume())
+        while len(received) < 2:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await gateway.aclose()
+
+    qloop.run_until_complete(cancel_after_first_words())
+    assert openai_server.wait_for_disconnect(3), "the server never saw the client go away"
+    assert 2 <= len(received) < 10
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [
+        (Fault(status=401), ErrorKind.AUTH),
+        (Fault(status=403), ErrorKind.AUTH),
+        (Fault(status=404), ErrorKind.NOT_SUPPORTED),
+        (Fault(status=429, times=None), ErrorKind.RATE_LIMIT),
+        (Fault(status=500, times=None), ErrorKind.SERVER),
+        (Fault(status=503, times=None), ErrorKind.SERVER),
+        (Fault(status=400), ErrorKind.BAD_REQUEST),
+        (Fault(delay=2.0, times=None), ErrorKind.TIMEOUT),
+        (Fault(cut_after=3), ErrorKind.OFFLINE),
+        (Fault(malformed_after=3), ErrorKind.SERVER),
+    ],
+    ids=["401", "403", "404", "429", "500", "503", "400", "timeout", "cut", "malformed"],
+)
+def test_each_fault_becomes_the_right_error_kind(
+    qloop, openai_server: OpenAIServer, fault: Fault, kind: ErrorKind
+) -> None:
+    openai_server.add_fault(fault)
+    gateway = gateway_for(openai_server, timeout=0.5, max_retries=0)
+    with pytest.raises(GatewayError) as caught:
+        qloop.run_until_complete(collect(gateway))
+    assert caught.value.kind is kind
+    assert caught.value.message.endswith((".", ")")) and "Traceback" not in caught.value.message
+
+
+def test_a_cut_stream_says_the_partial_reply_was_kept(qloop, openai_server) -> None:
+    openai_server.add_fault(Fault(cut_after=3))
+    with pytest.raises(GatewayError, match="part that arrived is kept"):
+        qloop.run_until_complete(collect(gateway_for(openai_server)))
+
+
+def test_sdk_retries_honour_retry_after(qloop, openai_server: OpenAIServer) -> None:
+    openai_server.add_fault(Fault(status=429, retry_after=0.2, times=1))
+    text, _ = qloop.run_until_complete(collect(gateway_for(openai_server, max_retries=2)))
+    assert text == expected_reply(MESSAGES, "gpt-4o-mini")
+    chat_requests = [r for r in openai_server.requests if r.path.endswith("/chat/completions")]
+    assert len(chat_requests) == 2
+
+
+def test_no_retries_when_disabled(qloop, openai_server: OpenAIServer) -> None:
+    openai_server.add_fault(Fault(status=500, times=1))
+    with pytest.raises(GatewayError):
+        qloop.run_until_complete(collect(gateway_for(openai_server, max_retries=0)))
+    assert len(openai_server.requests) == 1
+
+
+def test_unknown_model_is_reported_by_name(qloop, openai_server: OpenAIServer) -> None:
+    with pytest.raises(GatewayError) as caught:
+        qloop.run_until_complete(collect(gateway_for(openai_server), model="no-such-model"))
+    assert caught.value.kind is ErrorKind.NOT_SUPPORTED
+    assert "no-such-model" in caught.value.message
+
+
+def test_unreachable_server_is_offline(qloop) -> None:
+    gateway = Gateway(
+        ProviderConfig("custom", base_url="http://127.0.0.1:9/v1", timeout=2, max_retries=0)
+    )
+    with pytest.raises(GatewayError) as caught:
+        qloop.run_until_complete(collect(gateway))
+    assert caught.value.kind is ErrorKind.OFFLINE
+    assert "127.0.0.1:9" in caught.value.message
+
+
+def test_missing_key_is_an_auth_error_before_any_request(qloop, openai_server) -> None:
+    gateway = Gateway(ProviderConfig("openai", base_url=openai_server.url, api_key=""))
+    with pytest.raises(GatewayError) as caught:
+        qloop.run_until_complete(collect(gateway))
+    assert caught.value.kind is ErrorKind.AUTH and "Settings" in caught.value.message
+    assert openai_server.requests == []
+
+
+def test_local_providers_get_a_placeholder_key(qloop, openai_server) -> None:
+    gateway = Gateway(ProviderConfig("ollama", base_url=openai_server.url))
+    qloop.run_until_complete(collect(gateway))
+    assert openai_server.requests[-1].headers["authorization"] == "Bearer not-needed"
+
+
+def test_capability_probe_without_retries(qloop, openai_server: OpenAIServer) -> None:
+    gateway = gateway_for(openai_server, max_retries=5)
+    capabilities = qloop.run_until_complete(probe(gateway))
+    qloop.run_until_complete(gateway.aclose())
+    assert (capabilities.models, capabilities.chat_completions) == (YES, YES)
+    # The Foundation test server has no Responses, files or fine-tuning routes yet.
+    assert (capabilities.responses, capabilities.files, capabilities.fine_tuning) == (NO, NO, NO)
+    assert capabilities.complete
+    assert len(openai_server.requests) == 5  # one each, no retries
