@@ -83,7 +83,20 @@ CREATE TABLE capabilities (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# History (issue 4): the assistant a dialogue was held with (for the filter), and indexes for
+# the History list (newest first, pinned on top, trash apart), its per-row summary (message and
+# sentiment counts read from the index alone) and the search filters.
+_V2 = """
+ALTER TABLE dialogues ADD COLUMN assistant TEXT NOT NULL DEFAULT '';
+CREATE INDEX dialogues_listing ON dialogues(pinned DESC, updated_at DESC, id DESC)
+    WHERE deleted_at IS NULL;
+CREATE INDEX dialogues_trash ON dialogues(deleted_at DESC, id DESC) WHERE deleted_at IS NOT NULL;
+CREATE INDEX dialogues_by_assistant ON dialogues(assistant) WHERE assistant <> '';
+CREATE INDEX messages_summary ON messages(dialogue_id, superseded, sentiment_label);
+CREATE INDEX messages_by_time ON messages(created_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 LATEST = len(MIGRATIONS)
 
 
