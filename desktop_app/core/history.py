@@ -130,3 +130,14 @@ def fts_query(text: str) -> str:
     if not text.rstrip()[-1:].isspace() and len(words[-1]) > 1:
         quoted[-1] += "*"
     return " ".join(quoted)
+
+
+def short_date(timestamp: float, now: float) -> str:
+    """When, in the fewest words that are unambiguous from where the user stands."""
+    moment = datetime.fromtimestamp(timestamp)
+    today = datetime.fromtimestamp(now).date()
+    if moment.date() == today:
+        return f"{moment:%H:%M}"
+    if moment.year == today.year:
+        return f"{moment:%d %b}".lstrip("0")
+    return f"{moment:%d %b %Y}".lstrip("0")

@@ -1,0 +1,466 @@
+"""The History tab: every past dialogue, searchable, readable, reusable — with no network.
+
+Left, the list (or the search results); right, the dialogue read-only, rendered as in Chat.
+It needs only the store: no key, no server. Every action is a public coroutine (tests call
+them; buttons spawn them); database work runs in worker threads, except fetching a page of the
+list, which takes about a millisecond.
+
+Signals:
+    continue_requested(int): the user wants to continue this dialogue in the Chat tab.
+    busy_changed(bool): an import or export started or ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.history import search_words
+from desktop_app.services.history_store import HistoryStore
+from desktop_app.ui.history.dialogue_view import DialogueView
+from desktop_app.ui.history.dialogues_model import DialoguesModel
+from desktop_app.ui.history.filter_bar import FilterBar
+from desktop_app.ui.history.job_bar import JobBar
+from desktop_app.ui.history.row_delegates import DialogueDelegate, HitDelegate
+from desktop_app.ui.history.search_model import SearchModel
+from desktop_app.ui.history.transfers import TransfersMixin
+from desktop_app.ui.task_keeper import TaskKeeper
+from desktop_app.ui.widgets.notice_banner import NoticeBanner
+
+SEARCH_DELAY_MS = 200
+RESULTS_PAGE = 100
+OFFLINE_TEXT = (
+    "You are offline. Everything here is stored on this computer: reading, search, export "
+    "and import work as usual."
+)
+
+
+def _list_view(model: Any, delegate: Any) -> QListView:
+    view = QListView()
+    view.setModel(model)
+    view.setItemDelegate(delegate)
+    view.setUniformItemSizes(True)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    return view
+
+
+class HistoryTab(TransfersMixin, QWidget):
+    continue_requested = Signal(int)
+    busy_changed = Signal(bool)
+
+    def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.tasks = TaskKeeper(on_error=self._on_task_error)
+        self.model = DialoguesModel(store, parent=self)
+        self.results = SearchModel(self)
+        self.open_id: int | None = None
+        self.last_deleted: list[int] = []
+        self._search_generation = 0
+        self._open_generation = 0
+        self._seen_version = -1
+        self._banner_action: Callable[[], None] | None = None
+        self._build()
+        self.model.rename_requested.connect(
+            lambda dialogue_id, title: self.tasks.spawn(self.rename(dialogue_id, title))
+        )
+        self.results.more_requested.connect(
+            lambda offset: self.tasks.spawn(self.load_more_results(offset))
+        )
+
+    # --- layout --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.offline_banner = NoticeBanner()
+        self.banner = NoticeBanner()
+        self.banner.action_requested.connect(self._on_banner_action_requested)
+        self.filter_bar = FilterBar()
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.filter_bar.changed.connect(self.search_timer.start)
+        self.search_timer.timeout.connect(lambda: self.tasks.spawn(self.search()))
+
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("Import dialogue logs (JSON) or ChatGPT's conversations.json")
+        self.import_button.clicked.connect(self.choose_import_file)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Export the selected dialogues: JSON, Markdown or JSONL")
+        self.export_button.clicked.connect(self.choose_export_file)
+        self.trash_button = QPushButton("Trash")
+        self.trash_button.setCheckable(True)
+        self.trash_button.toggled.connect(lambda on: self.tasks.spawn(self.show_trash(on)))
+        self.empty_trash_button = QPushButton("Empty trash")
+        self.empty_trash_button.clicked.connect(lambda: self.confirm_purge(None))
+        self.count_label = QLabel()
+        tools = QHBoxLayout()
+        for button in (self.import_button, self.export_button, self.trash_button):
+            tools.addWidget(button)
+        tools.addWidget(self.empty_trash_button)
+        tools.addStretch(1)
+        tools.addWidget(self.count_label)
+
+        self.list_view = _list_view(self.model, DialogueDelegate(lambda: self.model.now, self))
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list_view.selectionModel().currentChanged.connect(self._on_list_current_changed)
+        self.list_view.doubleClicked.connect(self._on_list_double_clicked)
+        self.results_view = _list_view(self.results, HitDelegate(lambda: self.model.now, self))
+        self.results_view.selectionModel().currentChanged.connect(self._on_results_current_changed)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.list_view)
+        self.stack.addWidget(self.results_view)
+
+        self.title_label = QLabel()
+        self.title_label.setWordWrap(True)
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.title_label.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.title_label.setFont(font)
+        self.continue_button = QPushButton("Continue in Chat")
+        self.continue_button.clicked.connect(self._on_continue_button_clicked)
+        self.rename_button = QPushButton("Rename")
+        self.rename_button.setToolTip("Rename (F2)")
+        self.rename_button.clicked.connect(self.start_rename)
+        self.pin_button = QPushButton("Pin")
+        self.pin_button.clicked.connect(lambda: self.tasks.spawn(self.toggle_pin()))
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Move to the trash (Del)")
+        self.delete_button.clicked.connect(lambda: self.tasks.spawn(self.delete_selected()))
+        self.restore_button = QPushButton("Restore")
+        self.restore_button.clicked.connect(lambda: self.tasks.spawn(self.restore_selected()))
+        self.purge_button = QPushButton("Delete forever")
+        self.purge_button.clicked.connect(lambda: self.confirm_purge(self.selected_ids()))
+        actions = QHBoxLayout()
+        for button in (
+            self.continue_button,
+            self.rename_button,
+            self.pin_button,
+            self.delete_button,
+            self.restore_button,
+            self.purge_button,
+        ):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        self.view = DialogueView()
+        reader = QWidget()
+        reader_layout = QVBoxLayout(reader)
+        reader_layout.setContentsMargins(0, 0, 0, 0)
+        reader_layout.addWidget(self.title_label)
+        reader_layout.addLayout(actions)
+        reader_layout.addWidget(self.view, 1)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.stack)
+        splitter.addWidget(reader)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([360, 640])
+        self.job_bar = JobBar()
+        self.job_bar.cancel_requested.connect(self.cancel_job)
+
+        layout = QVBoxLayout(self)
+        for widget in (self.offline_banner, self.banner, self.filter_bar):
+            layout.addWidget(widget)
+        layout.addLayout(tools)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.job_bar)
+
+        for keys, slot in (
+            (QKeySequence.StandardKey.Delete, lambda: self.tasks.spawn(self.delete_selected())),
+            (QKeySequence.StandardKey.Undo, lambda: self.tasks.spawn(self.undo_delete())),
+            (QKeySequence.StandardKey.Find, self.filter_bar.search_edit.setFocus),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+        self._show_open(None)
+        self._update_trash_buttons()
+
+    # --- notices and state ---------------------------------------------------------------
+
+    def show_notice(
+        self, text: str, level: str = "info", action: str = "", on_action: Callable | None = None
+    ) -> None:
+        self._banner_action = on_action
+        self.banner.show_message(text, level, action)
+
+    def _on_banner_action_requested(self) -> None:
+        action, self._banner_action = self._banner_action, None
+        self.banner.clear()
+        if action is not None:
+            action()
+
+    def _on_task_error(self, exc: BaseException) -> None:
+        self.show_notice(f"Something went wrong: {exc}", "error")
+
+    def set_connection(self, state: str) -> None:
+        """The app's connection state; offline, History says it still works."""
+        if state == "offline":
+            self.offline_banner.show_message(OFFLINE_TEXT, "info")
+        else:
+            self.offline_banner.clear()
+
+    def _update_trash_buttons(self) -> None:
+        trash = self.model.trash
+        for button in (self.continue_button, self.rename_button, self.pin_button):
+            button.setVisible(not trash)
+        self.delete_button.setVisible(not trash)
+        self.restore_button.setVisible(trash)
+        self.purge_button.setVisible(trash)
+        self.empty_trash_button.setVisible(trash)
+        self.filter_bar.setEnabled(not trash)
+
+    def _show_open(self, row: Any) -> None:
+        has = row is not None
+        for button in (
+            self.continue_button,
+            self.rename_button,
+            self.pin_button,
+            self.delete_button,
+            self.restore_button,
+            self.purge_button,
+        ):
+            button.setEnabled(has)
+        self.title_label.setText(row.title if has else "")
+        self.pin_button.setText("Unpin" if has and row.pinned else "Pin")
+
+    # --- the list ------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.tasks.spawn(self.refresh())
+
+    async def refresh(self, force: bool = False) -> None:
+        """Reload the list if another connection (Chat, an import) changed the database."""
+        version = await asyncio.to_thread(self.store.data_version)
+        if version == self._seen_version and not force:
+            return
+        self._seen_version = version
+        current = self.open_id
+        self.model.reload()
+        if current is not None:
+            self._select_in_list(current)
+        count = await asyncio.to_thread(self.store.count_dialogues, self.model.trash)
+        self.count_label.setText(f"{count:,} dialogue{'s' if count != 1 else ''}")
+        models, assistants = await asyncio.to_thread(self.store.facets)
+        self.filter_bar.set_facets(models, assistants)
+        if self.filter_bar.text or self.filter_bar.filters().active:
+            await self.search()
+
+    def _select_in_list(self, dialogue_id: int) -> None:
+        index = self.model.index_of(dialogue_id)
+        if index.isValid():
+            self.list_view.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+
+    def selected_ids(self) -> list[int]:
+        rows = [self.model.row_at(i) for i in self.list_view.selectionModel().selectedRows()]
+        ids = [r.id for r in rows if r is not None]
+        if not ids and self.open_id is not None:
+            ids = [self.open_id]
+        return ids
+
+    def _on_list_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.row_at(current)
+        if row is not None:
+            self.tasks.spawn(self.open_dialogue(row.id))
+
+    def _on_list_double_clicked(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index)
+        if row is not None and not self.model.trash:
+            self.continue_requested.emit(row.id)
+
+    def _on_continue_button_clicked(self) -> None:
+        if self.open_id is not None:
+            self.continue_requested.emit(self.open_id)
+
+    async def show_trash(self, on: bool) -> None:
+        if self.trash_button.isChecked() != on:
+            self.trash_button.setChecked(on)  # toggles back into this coroutine
+            return
+        self.model.reload(trash=on)
+        self.stack.setCurrentWidget(self.list_view)
+        self._update_trash_buttons()
+        self._clear_open()
+        await self.refresh(force=True)
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def open_dialogue(
+        self, dialogue_id: int, message_id: int | None = None, words: list[str] | None = None
+    ) -> None:
+        """Show a dialogue read-only; with `message_id`, scrolled to it, `words` marked."""
+        self._open_generation += 1
+        generation = self._open_generation
+        dialogue = await asyncio.to_thread(self.store.get_dialogue, dialogue_id)
+        row = await asyncio.to_thread(self.store.dialogue_row, dialogue_id)
+        if generation != self._open_generation:
+            return  # the user has moved on to another dialogue
+        if dialogue is None or row is None:
+            self._clear_open()
+            return
+        self.open_id = dialogue_id
+        self._show_open(row)
+        self.view.show_messages(dialogue.messages)
+        if message_id is not None:
+            self.view.scroll_to_message(message_id, words)
+
+    def _clear_open(self) -> None:
+        self._open_generation += 1
+        self.open_id = None
+        self.view.clear_dialogue()
+        self._show_open(None)
+
+    # --- search --------------------------------------------------------------------------
+
+    async def search(self) -> None:
+        """Search for the text and filters now in the bar; a newer search drops this one."""
+        self.search_timer.stop()
+        self._search_generation += 1
+        generation = self._search_generation
+        text, filters = self.filter_bar.text.strip(), self.filter_bar.filters()
+        if not text and not filters.active:
+            self.results.clear()
+            self.stack.setCurrentWidget(self.list_view)
+            return
+        hits = await asyncio.to_thread(self.store.search_messages, text, filters, RESULTS_PAGE)
+        if generation != self._search_generation:
+            return
+        self.results.set_hits(text, hits, len(hits) == RESULTS_PAGE)
+        self.stack.setCurrentWidget(self.results_view)
+        more = "+" if len(hits) == RESULTS_PAGE else ""
+        self.count_label.setText(f"{len(hits)}{more} result{'s' if len(hits) != 1 else ''}")
+
+    async def load_more_results(self, offset: int) -> None:
+        generation = self._search_generation
+        text, filters = self.filter_bar.text.strip(), self.filter_bar.filters()
+        hits = await asyncio.to_thread(
+            self.store.search_messages, text, filters, RESULTS_PAGE, offset
+        )
+        if generation == self._search_generation:
+            self.results.add_hits(hits, len(hits) == RESULTS_PAGE)
+
+    def _on_results_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        hit = self.results.hit_at(current)
+        if hit is not None:
+            words = search_words(self.results.query)
+            self.tasks.spawn(self.open_dialogue(hit.dialogue_id, hit.message_id, words))
+
+    # --- edits ---------------------------------------------------------------------------
+
+    def start_rename(self) -> None:
+        index = self.model.index_of(self.open_id) if self.open_id is not None else QModelIndex()
+        if index.isValid():
+            self.stack.setCurrentWidget(self.list_view)
+            self.list_view.setCurrentIndex(index)
+            self.list_view.edit(index)
+
+    async def rename(self, dialogue_id: int, title: str) -> None:
+        title = " ".join(title.split())
+        if not title:
+            return
+        await asyncio.to_thread(self.store.rename, dialogue_id, title)
+        await self._refresh_row(dialogue_id)
+
+    async def _refresh_row(self, dialogue_id: int) -> None:
+        row = await asyncio.to_thread(self.store.dialogue_row, dialogue_id)
+        if row is not None:
+            self.model.update_row(row)
+            if dialogue_id == self.open_id:
+                self._show_open(row)
+
+    async def toggle_pin(self) -> None:
+        ids = self.selected_ids()
+        rows = [self.model.row_at(self.model.index_of(i)) for i in ids]
+        await self.set_pinned(ids, not all(r is not None and r.pinned for r in rows))
+
+    async def set_pinned(self, ids: list[int], pinned: bool) -> None:
+        if ids:
+            await asyncio.to_thread(self.store.set_pinned, ids, pinned)
+            await self.refresh(force=True)  # pinned dialogues move to the top
+
+    async def delete_selected(self) -> None:
+        if self.model.trash:
+            self.confirm_purge(self.selected_ids())
+        else:
+            await self.delete(self.selected_ids())
+
+    async def delete(self, ids: list[int]) -> None:
+        """Move dialogues to the trash, with Undo."""
+        if not ids:
+            return
+        await asyncio.to_thread(self.store.move_to_trash, ids)
+        self.last_deleted = list(ids)
+        self.model.remove_ids(ids)
+        if self.open_id in ids:
+            self._clear_open()
+        await self._after_structural_change()
+        what = f"{len(ids)} dialogues" if len(ids) > 1 else "The dialogue"
+        self.show_notice(
+            f"{what} moved to the trash.",
+            "info",
+            "Undo",
+            lambda: self.tasks.spawn(self.undo_delete()),
+        )
+
+    async def undo_delete(self) -> None:
+        if self.last_deleted and not self.model.trash:
+            ids, self.last_deleted = self.last_deleted, []
+            await asyncio.to_thread(self.store.restore, ids)
+            self.banner.clear()
+            await self.refresh(force=True)
+            self._select_in_list(ids[0])
+
+    async def restore_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids and self.model.trash:
+            await asyncio.to_thread(self.store.restore, ids)
+            self.model.remove_ids(ids)
+            self._clear_open()
+            await self._after_structural_change()
+            self.show_notice(f"Restored {len(ids)} dialogue{'s' if len(ids) > 1 else ''}.")
+
+    def confirm_purge(self, ids: list[int] | None) -> None:
+        """Ask in the banner (not a modal dialog) before deleting for good."""
+        if ids is not None and not ids:
+            return
+        what = "everything in the trash" if ids is None else f"{len(ids)} dialogue(s)"
+        self.show_notice(
+            f"Delete {what} for good? This cannot be undone.",
+            "warning",
+            "Delete forever",
+            lambda: self.tasks.spawn(self.purge(ids)),
+        )
+
+    async def purge(self, ids: list[int] | None) -> None:
+        count = await asyncio.to_thread(self.store.purge, ids)
+        self._clear_open()
+        await self.refresh(force=True)
+        self.show_notice(f"Deleted {count} dialogue{'s' if count != 1 else ''} for good.")
+
+    async def _after_structural_change(self) -> None:
+        self._seen_version = await asyncio.to_thread(self.store.data_version)
+        count = await asyncio.to_thread(self.store.count_dialogues, self.model.trash)
+        self.count_label.setText(f"{count:,} dialogue{'s' if count != 1 else ''}")
+        if self.stack.currentWidget() is self.results_view:
+            await self.search()
+
+    async def shutdown(self) -> None:
+        self.search_timer.stop()
+        self.cancel_job()
+        await self.tasks.shutdown()
