@@ -54,13 +54,16 @@ def store(paths) -> HistoryStore:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def tab(qtbot, qloop, store: HistoryStore) -> HistoryTab:  # type: ignore[no-untyped-def]
+    # Not qtbot.addWidget: pytest-qt closes those before fixtures are torn down, and the tab
+    # must shut its tasks down while it still exists.
     tab = HistoryTab(store)
-    qtbot.addWidget(tab)
     tab.resize(1000, 700)
     tab.show()
     run_until(qloop, lambda: tab.model.rowCount() > 0)
     yield tab
     run(qloop, tab.shutdown())
+    tab.close()
+    tab.deleteLater()
 
 
 def titles(tab: HistoryTab) -> list[str]:

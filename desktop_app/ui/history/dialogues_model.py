@@ -12,7 +12,8 @@ Signals:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import (
@@ -44,6 +45,7 @@ class DialoguesModel(QAbstractListModel):
         self._rows: list[DialogueRow | str] = []
         self._last: DialogueRow | None = None
         self._exhausted = True
+        self._in_change = False
         self.trash = False
         self.now = time.time()
 
@@ -51,13 +53,14 @@ class DialoguesModel(QAbstractListModel):
 
     def reload(self, trash: bool | None = None) -> None:
         """Start again from the first page (after a change elsewhere, or to show the trash)."""
-        self.beginResetModel()
-        if trash is not None:
-            self.trash = trash
-        self.now = time.time()
-        self._rows, self._last, self._exhausted = [], None, False
-        self._append(self._next_page())
-        self.endResetModel()
+        with self._changing():
+            self.beginResetModel()
+            if trash is not None:
+                self.trash = trash
+            self.now = time.time()
+            self._rows, self._last, self._exhausted = [], None, False
+            self._append(self._next_page())
+            self.endResetModel()
 
     def _next_page(self) -> list[DialogueRow]:
         page = self._store.dialogue_rows(self._last, self._page_size, self.trash)
@@ -86,18 +89,28 @@ class DialoguesModel(QAbstractListModel):
         self._rows.extend(self._with_headings(page))
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted
+        return not parent.isValid() and not self._exhausted and not self._in_change
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._exhausted:
+        if not self.canFetchMore(parent):
             return
-        rows = self._with_headings(self._next_page())
-        if not rows:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
+        with self._changing():
+            rows = self._with_headings(self._next_page())
+            if rows:
+                first = len(self._rows)
+                self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+                self._rows.extend(rows)
+                self.endInsertRows()
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Views (and Qt's model tester) may ask for more rows from inside the signals of a
+        change; while one is under way there is nothing more to fetch."""
+        self._in_change = True
+        try:
+            yield
+        finally:
+            self._in_change = False
 
     # --- the model -------------------------------------------------------------------------
 
@@ -193,8 +206,9 @@ class DialoguesModel(QAbstractListModel):
                 following_row = False
             elif not drop[number]:
                 following_row = True
-        for number in range(len(self._rows) - 1, -1, -1):
-            if drop[number]:
-                self.beginRemoveRows(QModelIndex(), number, number)
-                del self._rows[number]
-                self.endRemoveRows()
+        with self._changing():
+            for number in range(len(self._rows) - 1, -1, -1):
+                if drop[number]:
+                    self.beginRemoveRows(QModelIndex(), number, number)
+                    del self._rows[number]
+                    self.endRemoveRows()

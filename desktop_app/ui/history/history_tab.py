@@ -21,11 +21,12 @@ from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QListView,
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +37,7 @@ from desktop_app.ui.history.dialogue_view import DialogueView
 from desktop_app.ui.history.dialogues_model import DialoguesModel
 from desktop_app.ui.history.filter_bar import FilterBar
 from desktop_app.ui.history.job_bar import JobBar
-from desktop_app.ui.history.row_delegates import DialogueDelegate, HitDelegate
+from desktop_app.ui.history.row_delegates import DialogueDelegate, HitDelegate, row_height
 from desktop_app.ui.history.search_model import SearchModel
 from desktop_app.ui.history.transfers import TransfersMixin
 from desktop_app.ui.task_keeper import TaskKeeper
@@ -50,12 +51,24 @@ OFFLINE_TEXT = (
 )
 
 
-def _list_view(model: Any, delegate: Any) -> QListView:
-    view = QListView()
+def _list_view(model: Any, delegate: Any) -> QTableView:
+    """A one-column table that looks like a list. Unlike QListView, whose layout walks every
+    row (through Python) each time a page arrives, a table with fixed-height rows costs the
+    same at row 100,000 as at row 100."""
+    view = QTableView()
     view.setModel(model)
     view.setItemDelegate(delegate)
-    view.setUniformItemSizes(True)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.horizontalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    rows = view.verticalHeader()
+    rows.hide()
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(row_height(view.fontMetrics()))
     return view
 
 
@@ -277,7 +290,9 @@ class HistoryTab(TransfersMixin, QWidget):
 
     def _on_list_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.model.row_at(current)
-        if row is not None:
+        if row is not None and row.id == self.open_id:
+            self._show_open(row)  # the list was reloaded: same dialogue, maybe pinned now
+        elif row is not None:
             self.tasks.spawn(self.open_dialogue(row.id))
 
     def _on_list_double_clicked(self, index: QModelIndex) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.core.history import SearchHit, short_date, snippet_html
@@ -20,8 +20,12 @@ Index = QModelIndex | QPersistentModelIndex
 PAD = 6
 
 
+def row_height(metrics: QFontMetrics) -> int:
+    return metrics.height() * 2 + 3 * PAD
+
+
 def _row_size(option: QStyleOptionViewItem) -> QSize:
-    return QSize(200, option.fontMetrics.height() * 2 + 3 * PAD)
+    return QSize(200, row_height(option.fontMetrics))
 
 
 def _panel(painter: QPainter, option: QStyleOptionViewItem) -> None:
