@@ -130,6 +130,12 @@ class ChatSession:
         self._finish(reply, parts, Status.COMPLETE, "", usage)
         return reply
 
+    def abandon(self, turn: PendingTurn) -> None:
+        """Close a reply whose task was cancelled before it ever ran (Stop pressed at once):
+        such a task never enters `stream_reply`, so nothing else would mark it."""
+        if turn.reply.status is Status.STREAMING:
+            self._finish(turn.reply, [], Status.INTERRUPTED, "Stopped.", Usage(None, None))
+
     def _finish(
         self, reply: Message, parts: list[str], status: Status, error: str, usage: Usage
     ) -> None:
