@@ -162,13 +162,14 @@ class Parley:
         self.window.set_tab("Chat", tab)
         self.chat_tab = tab
         tab.setFocus()
+        self._after_gateway_change()
         if self.store.recovered_replies:
+            count = self.store.recovered_replies
             tab.show_notice(
-                f"{self.store.recovered_replies} reply(ies) were cut off when Parley last "
-                "closed; their text up to that moment is kept and marked interrupted.",
+                f"{count} {'reply was' if count == 1 else 'replies were'} cut off when Parley "
+                "last closed; the text up to that moment is kept and marked interrupted.",
                 "info",
             )
-        self._after_gateway_change()
         self.ready.set()
 
     def _lookup_key(self) -> str:
