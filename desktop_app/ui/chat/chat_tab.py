@@ -124,6 +124,7 @@ class ChatTab(QWidget):
         splitter.addWidget(composer)
         splitter.setStretchFactor(0, 1)
         splitter.setCollapsible(1, False)
+        splitter.setSizes([10_000, 90])  # the dialogue gets the room; the box stays small
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
