@@ -66,6 +66,10 @@ def setup_logging(paths: AppPaths) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # The SDK and its HTTP client log request details at DEBUG/INFO; keep them out of the file
+    # (no headers, so no key, can ever land there).
+    for noisy in ("openai", "httpx2", "httpcore2", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def provider_config(settings: Settings, api_key: str) -> ProviderConfig:
@@ -195,13 +199,16 @@ class Parley:
         await self.chat_tab.refresh_models()
         gateway = self.chat.gateway
         key = self.catalog.provider_key
-        if self.store.load_capabilities(key) is None:
+        cached = self.store.load_capabilities(key)
+        if cached is None:
             try:
                 capabilities = await probe(gateway)
             except GatewayError:
                 return
+            cached = capabilities.to_dict()
             if capabilities.complete:
-                self.store.save_capabilities(key, capabilities.to_dict())
+                self.store.save_capabilities(key, cached)
+        self.window.set_capabilities(cached)
 
     async def offer_local_server(self) -> None:
         found = await discover_local(self._discovery_candidates)

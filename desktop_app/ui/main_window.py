@@ -34,6 +34,14 @@ CONNECTION_TEXT = {
     "online": "● Connected",
     "offline": "○ Offline",
     "no key": "○ No API key",
+    "key refused": "○ Key refused",
+}
+CAPABILITY_NAMES = {
+    "models": "model list",
+    "chat_completions": "chat completions",
+    "responses": "Responses API",
+    "files": "files",
+    "fine_tuning": "fine-tuning",
 }
 
 
@@ -130,6 +138,15 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         super().closeEvent(event)
+
+    def set_capabilities(self, capabilities: dict[str, str]) -> None:
+        """What the provider offers, as a tooltip on the connection state."""
+        marks = {"yes": "✓", "no": "✗"}
+        lines = [
+            f"{marks.get(capabilities.get(key, ''), '?')} {name}"
+            for key, name in CAPABILITY_NAMES.items()
+        ]
+        self.connection_label.setToolTip("This server offers:\n" + "\n".join(lines))
 
     def show_about(self) -> None:
         from importlib.metadata import PackageNotFoundError, version
