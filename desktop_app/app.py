@@ -306,7 +306,9 @@ class Parley:
 def make_qt_app() -> Any:
     from PySide6.QtWidgets import QApplication
 
-    qt_app = QApplication.instance() or QApplication([sys.argv[0]])
+    qt_app = QApplication.instance()
+    if not isinstance(qt_app, QApplication):
+        qt_app = QApplication([sys.argv[0]])
     qt_app.setApplicationName(APP_NAME)
     qt_app.setOrganizationName(APP_NAME)
     qt_app.setQuitOnLastWindowClosed(False)  # the window's close ends `run`, which cleans up

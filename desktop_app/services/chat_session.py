@@ -91,7 +91,8 @@ class ChatSession:
         marking the reply interrupted.
         """
         reply = turn.reply
-        assert reply.id is not None
+        reply_id = reply.id
+        assert reply_id is not None
         parts: list[str] = []
         saved = 0
         usage = Usage(None, None)
@@ -102,7 +103,7 @@ class ChatSession:
                 await asyncio.sleep(self.checkpoint_interval)
                 if len(parts) != saved:
                     saved = len(parts)
-                    self.store.checkpoint(reply.id, "".join(parts))
+                    self.store.checkpoint(reply_id, "".join(parts))
 
         saver = asyncio.create_task(checkpoints())
         try:

@@ -198,7 +198,7 @@ def test_run_passes_every_extra_argument_to_the_app() -> None:
 def test_test_passes_extra_arguments_to_pytest_only() -> None:
     invocation = bootstrap.parse_invocation(["test", "-k", "chat", "-x"])
     steps = bootstrap.check_steps(Path("/repo/.venv"), invocation.extra_args)
-    assert [step.name for step in steps] == ["ruff", "lint-imports", "pytest"]
+    assert [step.name for step in steps] == ["ruff", "lint-imports", "mypy", "pytest"]
     ruff, lint, pytest_step = steps
     assert ruff.argv[1:] == ["-m", "ruff", "check", "."]
     assert Path(lint.argv[0]).name.startswith("lint-imports")
@@ -208,8 +208,8 @@ def test_test_passes_extra_arguments_to_pytest_only() -> None:
 
 def test_colour_is_requested_for_a_terminal_unless_the_user_chose() -> None:
     venv = Path("/repo/.venv")
-    assert "--color=yes" in bootstrap.check_steps(venv, [], color=True)[2].argv
-    chosen = bootstrap.check_steps(venv, ["--color=no"], color=True)[2].argv
+    assert "--color=yes" in bootstrap.check_steps(venv, [], color=True)[3].argv
+    chosen = bootstrap.check_steps(venv, ["--color=no"], color=True)[3].argv
     assert chosen.count("--color=no") == 1
     assert "--color=yes" not in chosen
 
