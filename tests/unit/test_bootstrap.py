@@ -199,9 +199,10 @@ def test_test_passes_extra_arguments_to_pytest_only() -> None:
     invocation = bootstrap.parse_invocation(["test", "-k", "chat", "-x"])
     steps = bootstrap.check_steps(Path("/repo/.venv"), invocation.extra_args)
     assert [step.name for step in steps] == ["ruff", "lint-imports", "mypy", "pytest"]
-    ruff, lint, pytest_step = steps
+    ruff, lint, mypy, pytest_step = steps
     assert ruff.argv[1:] == ["-m", "ruff", "check", "."]
     assert Path(lint.argv[0]).name.startswith("lint-imports")
+    assert mypy.argv[1:] == ["-m", "mypy"]
     assert pytest_step.argv[1:] == ["-m", "pytest", "-k", "chat", "-x"]
     assert pytest_step.title() == "python -m pytest -k chat -x"
 
