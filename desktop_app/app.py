@@ -16,20 +16,18 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app import APP_NAME
-from desktop_app.core.sentiment import SentimentAnalyzer
-from desktop_app.services.capabilities import probe
-from desktop_app.services.chat_session import ChatSession
-from desktop_app.services.discovery import FoundServer, discover_local
-from desktop_app.services.gateway import Gateway, ProviderConfig
-from desktop_app.services.gateway_errors import GatewayError
-from desktop_app.services.model_catalog import ModelCatalog
+from desktop_app.services.gateway import ProviderConfig
 from desktop_app.services.paths import AppPaths
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
-from desktop_app.services.store import Store, StoreError
+
+if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
+    from desktop_app.services.chat_session import ChatSession
+    from desktop_app.services.discovery import FoundServer
+    from desktop_app.services.store import Store
 
 log = logging.getLogger("desktop_app")
 
@@ -142,6 +140,11 @@ class Parley:
 
     async def start(self) -> None:
         """Everything after the first frame: store, key, services, Chat tab, then network."""
+        from desktop_app.core.sentiment import SentimentAnalyzer
+        from desktop_app.services.chat_session import ChatSession
+        from desktop_app.services.gateway import Gateway
+        from desktop_app.services.model_catalog import ModelCatalog
+        from desktop_app.services.store import Store, StoreError
         from desktop_app.ui.chat.chat_tab import ChatTab
 
         try:
@@ -195,6 +198,9 @@ class Parley:
 
     async def connect(self) -> None:
         """Fill the model picker from the server and learn what the provider can do."""
+        from desktop_app.services.capabilities import probe
+        from desktop_app.services.gateway_errors import GatewayError
+
         assert self.chat is not None and self.store is not None
         await self.chat_tab.refresh_models()
         gateway = self.chat.gateway
@@ -211,6 +217,8 @@ class Parley:
         self.window.set_capabilities(cached)
 
     async def offer_local_server(self) -> None:
+        from desktop_app.services.discovery import discover_local
+
         found = await discover_local(self._discovery_candidates)
         if not found or self.chat_tab is None:
             return
@@ -266,6 +274,8 @@ class Parley:
         self.settings = settings
         apply_theme(self.qt_app, settings.theme)
         if self.chat is not None:
+            from desktop_app.services.gateway import Gateway
+
             old = self.chat.gateway
             gateway = Gateway(provider_config(settings, self._lookup_key()))
             self.chat.gateway = self.catalog.gateway = gateway

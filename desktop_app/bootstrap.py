@@ -447,7 +447,9 @@ def ensure_venv(venv: Path, apt: Apt) -> Path:
     if result.returncode != 0 and venv_failed_for_ensurepip(result.stdout + result.stderr):
         _remove(venv)
         ensure_packages(
-            apt, venv_apt_packages((sys.version_info.major, sys.version_info.minor)), "Python's venv needs ensurepip"
+            apt,
+            venv_apt_packages((sys.version_info.major, sys.version_info.minor)),
+            "Python's venv needs ensurepip",
         )
         result = _create_venv(venv)
     if result.returncode != 0:
