@@ -130,6 +130,8 @@ class Parley:
         self.store: Store | None = None
         self.chat: ChatSession | None = None
         self.chat_tab: Any = None
+        self.history_tab: Any = None
+        self.history_store: Any = None
         self.ready = asyncio.Event()
 
     # --- start-up ------------------------------------------------------------------------
@@ -156,6 +158,7 @@ class Parley:
             log.error("store: %s", exc)
             self.ready.set()
             return
+        await self.start_history()
         key = await asyncio.to_thread(self._lookup_key)
         gateway = Gateway(provider_config(self.settings, key))
         self.chat = ChatSession(self.store, gateway, SentimentAnalyzer())
@@ -178,6 +181,33 @@ class Parley:
                 "info",
             )
         self.ready.set()
+
+    async def start_history(self) -> None:
+        """The History tab: it needs only the database (its own connection), no key, no net."""
+        from desktop_app.services.history_store import HistoryStore
+        from desktop_app.services.store import StoreError
+        from desktop_app.ui.history.history_tab import HistoryTab
+
+        try:
+            self.history_store = await asyncio.to_thread(
+                HistoryStore.open, self.paths.database, self.paths.attachments_dir
+            )
+        except StoreError as exc:
+            log.error("history store: %s", exc)
+            return
+        tab = HistoryTab(self.history_store)
+        tab.continue_requested.connect(self.continue_in_chat)
+        self.window.connection_changed.connect(tab.set_connection)
+        tab.set_connection(self.window.connection_state)
+        self.window.set_tab("History", tab)
+        self.history_tab = tab
+
+    def continue_in_chat(self, dialogue_id: int) -> None:
+        """History's "Continue in Chat": open the dialogue in the Chat tab and go there."""
+        if self.chat_tab is not None:
+            self.chat_tab.open_dialogue(dialogue_id)
+            self.window.tabs.setCurrentWidget(self.chat_tab)
+            self.chat_tab.setFocus()
 
     def _lookup_key(self) -> str:
         return self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent).key
@@ -306,9 +336,13 @@ class Parley:
         """Stop streams (their text is saved as interrupted), tasks, the client, the store."""
         if self.chat_tab is not None:
             await self.chat_tab.shutdown()
+        if self.history_tab is not None:
+            await self.history_tab.shutdown()
         await self.tasks.shutdown()
         if self.chat is not None:
             await self.chat.gateway.aclose()
+        if self.history_store is not None:
+            self.history_store.close()
         if self.store is not None:
             self.store.close()
 

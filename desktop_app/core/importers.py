@@ -218,7 +218,8 @@ def _chatgpt_dialogue(conversation: dict[str, Any], left_out: Counter[str]) -> I
         if role not in ("user", "assistant") or message.get("recipient", "all") != "all":
             left_out["tool steps"] += 1
             continue
-        model = metadata.get("model_slug") if isinstance(metadata.get("model_slug"), str) else ""
+        slug = metadata.get("model_slug")
+        model = slug if isinstance(slug, str) else ""
         if model:
             models.append(model)
         created = message.get("create_time")

@@ -65,6 +65,7 @@ class HistoryStore(Store):
         Keyset paging: a page starts after the last row of the one before, so page 500 costs
         what page 1 does.
         """
+        key: tuple[Any, ...]
         if trash:
             where, order = "deleted_at IS NOT NULL", "deleted_at DESC, id DESC"
             keyset, key = "(deleted_at, id) < (?, ?)", (after.deleted_at, after.id) if after else ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtTest import QTest
 
 from desktop_app.services.history_store import PAGE_SIZE, HistoryStore
 from desktop_app.ui.history.dialogues_model import HEADER_ROLE, DialoguesModel
@@ -42,13 +43,7 @@ def scroll_to_end(qloop, view) -> None:  # type: ignore[no-untyped-def]
     """Drag the scroll bar to the bottom, as a user would, and let the view react."""
     bar = view.verticalScrollBar()
     bar.setValue(bar.maximum())
-    qloop.run_until_complete(_tick())
-
-
-async def _tick() -> None:
-    import asyncio
-
-    await asyncio.sleep(0)
+    QTest.qWait(0)
 
 
 def test_paged_model_passes_qt_model_tester_through_every_change(

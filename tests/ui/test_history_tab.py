@@ -313,8 +313,8 @@ def test_showing_the_tab_picks_up_dialogues_saved_by_chat(qtbot, qloop, tab, pat
     chat_store.close()
     tab.hide()
     tab.show()
-    run_until(qloop, lambda: titles(tab)[0] == "Written by Chat")
-    assert tab.count_label.text() == "4 dialogues"
+    run_until(qloop, lambda: tab.count_label.text() == "4 dialogues")
+    assert titles(tab)[0] == "Written by Chat"
 
 
 def test_search_text_without_results_and_filters_reset(qloop, tab: HistoryTab) -> None:

@@ -6,7 +6,7 @@ Signals:
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -35,7 +35,7 @@ def _combo(any_text: str, values: tuple[str, ...] = ()) -> QComboBox:
 
 
 def _midnight(date: QDate) -> float:
-    return datetime.combine(date.toPython(), time()).timestamp()
+    return datetime(date.year(), date.month(), date.day()).timestamp()
 
 
 class FilterBar(QWidget):

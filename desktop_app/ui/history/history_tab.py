@@ -199,7 +199,8 @@ class HistoryTab(TransfersMixin, QWidget):
             (QKeySequence.StandardKey.Undo, lambda: self.tasks.spawn(self.undo_delete())),
             (QKeySequence.StandardKey.Find, self.filter_bar.search_edit.setFocus),
         ):
-            QShortcut(QKeySequence(keys), self, activated=slot)
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(slot)
         self._show_open(None)
         self._update_trash_buttons()
 
@@ -424,7 +425,6 @@ class HistoryTab(TransfersMixin, QWidget):
         self.model.remove_ids(ids)
         if self.open_id in ids:
             self._clear_open()
-        await self._after_structural_change()
         what = f"{len(ids)} dialogues" if len(ids) > 1 else "The dialogue"
         self.show_notice(
             f"{what} moved to the trash.",
@@ -432,6 +432,7 @@ class HistoryTab(TransfersMixin, QWidget):
             "Undo",
             lambda: self.tasks.spawn(self.undo_delete()),
         )
+        await self._after_structural_change()
 
     async def undo_delete(self) -> None:
         if self.last_deleted and not self.model.trash:

@@ -12,9 +12,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop_app.core.exporters import EXTENSIONS, FORMATS
 from desktop_app.core.importers import Cancelled, ImportFailed, Progress
@@ -43,7 +43,7 @@ class TransfersMixin:
 
     def choose_import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self,
+            cast(QWidget, self),
             "Import dialogues",
             "",
             "Dialogue logs and ChatGPT exports (*.json);;All files (*)",
@@ -57,7 +57,7 @@ class TransfersMixin:
             self.show_notice("Select the dialogues to export first.", "info")
             return
         path, chosen = QFileDialog.getSaveFileName(
-            self,
+            cast(QWidget, self),
             f"Export {len(ids)} dialogue{'s' if len(ids) > 1 else ''}",
             "dialogues.json" if len(ids) > 1 else "dialogue.json",
             ";;".join(FORMATS.values()),
