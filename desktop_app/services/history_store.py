@@ -8,6 +8,7 @@ main connection, and its lock is never held by a streaming reply, so paging the 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -17,11 +18,20 @@ from desktop_app.core.dialogue import Dialogue
 from desktop_app.core.history import HIT_END, HIT_START, DialogueRow, SearchFilters, SearchHit
 from desktop_app.core.history import fts_query as history_fts_query
 from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
-from desktop_app.services.store import Store
+from desktop_app.services.store import Store, StoreError
 
 PAGE_SIZE = 200
 SNIPPET_TOKENS = 16
 PLAIN_SNIPPET_CHARS = 160
+# Ranking (bm25) costs time for every matching message. A word found in more messages than
+# this ("the") ranks only the most recently stored matches: such a search asks for refining,
+# and stays under ~30 ms instead of growing with the archive.
+RANKED_MATCHES = 20_000
+
+
+class SearchInterrupted(Exception):
+    """A newer search interrupted this one; its results are not wanted."""
+
 
 _ROW_COLUMNS = "id, title, model, assistant, created_at, updated_at, pinned, deleted_at"
 
@@ -37,14 +47,41 @@ def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
 
 
 class HistoryStore(Store):
+    """Signals nothing (services have no Qt); all methods may run in worker threads.
+
+    Searches run on a connection of their own, so a slow one never holds up a page of the
+    list, and the next keystroke can interrupt it (`interrupt_search`).
+    """
+
     database: Path
+    _search: sqlite3.Connection
+    _search_lock: threading.Lock
 
     @classmethod
     def open(cls, database: Path, attachments_dir: Path) -> HistoryStore:
         store = super().open(database, attachments_dir)
         assert isinstance(store, HistoryStore)
         store.database = database
+        try:
+            search = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+            search.row_factory = sqlite3.Row
+            search.execute("PRAGMA busy_timeout = 5000")
+            search.execute("PRAGMA query_only = ON")
+        except sqlite3.DatabaseError as exc:
+            store.close()
+            raise StoreError(f"Could not open the database {database}: {exc}") from exc
+        store._search, store._search_lock = search, threading.Lock()
         return store
+
+    def close(self) -> None:
+        if hasattr(self, "_search"):
+            with self._search_lock:
+                self._search.close()
+        super().close()
+
+    def interrupt_search(self) -> None:
+        """Stop the search running now, if any (from any thread); it raises SearchInterrupted."""
+        self._search.interrupt()
 
     def _recover_streaming(self) -> int:
         # The main Store recovers replies cut off by a crash when the app starts. A second
@@ -171,6 +208,10 @@ class HistoryStore(Store):
         query = history_fts_query(text)
         if query:
             params.update(query=query, start=HIT_START, end=HIT_END)
+            floor = self._many_matches(query)
+            if floor:
+                where.append("messages_fts.rowid > :floor")
+                params["floor"] = floor
             sql = (
                 f"SELECT {columns}, snippet(messages_fts, 0, :start, :end, '…', "
                 f"{SNIPPET_TOKENS}) AS snippet FROM messages_fts "
@@ -188,9 +229,26 @@ class HistoryStore(Store):
             )
         else:
             return []
-        with self._lock:
-            rows = self._conn.execute(sql, params).fetchall()
+        rows = self._search_rows(sql, params)
         return [SearchHit(**dict(r)) for r in rows]
+
+    def _search_rows(self, sql: str, params: dict[str, Any] | tuple[Any, ...]) -> list[Any]:
+        with self._search_lock:
+            try:
+                return self._search.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "interrupted" in str(exc):
+                    raise SearchInterrupted from exc
+                raise
+
+    def _many_matches(self, query: str) -> int:
+        """The rowid below the RANKED_MATCHES newest matches, or 0 if there are fewer."""
+        rows = self._search_rows(
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (query, RANKED_MATCHES),
+        )
+        return int(rows[0][0]) if rows else 0
 
     # --- edits -----------------------------------------------------------------------------
     # None of them touches updated_at: renaming or pinning a dialogue does not make it new.

@@ -59,7 +59,7 @@ def tab(qtbot, qloop, store: HistoryStore) -> HistoryTab:  # type: ignore[no-unt
     tab = HistoryTab(store)
     tab.resize(1000, 700)
     tab.show()
-    run_until(qloop, lambda: tab.model.rowCount() > 0)
+    run_until(qloop, lambda: tab.count_label.text() == "3 dialogues")
     yield tab
     run(qloop, tab.shutdown())
     tab.close()
@@ -322,3 +322,25 @@ def test_search_text_without_results_and_filters_reset(qloop, tab: HistoryTab) -
     run_until(qloop, lambda: tab.count_label.text() == "0 results")
     assert tab.results.rowCount() == 0
     assert tab.filter_bar.filters() == SearchFilters()
+
+
+def test_a_long_dialogue_opens_at_the_hit_and_stays_there_while_the_rest_loads(
+    qtbot, qloop, tab: HistoryTab
+) -> None:
+    turns = [("user" if i % 2 == 0 else "assistant", f"message {i} about nothing", "neutral")
+             for i in range(600)]  # fmt: skip
+    turns[450] = ("assistant", "the hidden narwhal is here", "positive")
+    (long_id,) = add(tab.store, dialogue("Long one", *turns))
+    tab.filter_bar.search_edit.setText("narwhal")
+    run_until(qloop, lambda: tab.results.rowCount() == 1)
+    click_row(qtbot, tab.results_view, 0)
+    hit = tab.results.hits[0]
+    run_until(qloop, lambda: tab.view.current_message_id == hit.message_id)
+    assert tab.open_id == long_id and not tab.view.loaded  # shown before all is rendered
+    where = tab.view.verticalScrollBar().value()
+    assert where > 0 and [w.lower() for w in tab.view.marked_words] == ["narwhal"]
+    run_until(qloop, lambda: tab.view.loaded)
+    assert tab.view.message_count == 600
+    assert tab.view.verticalScrollBar().value() == where  # the rest did not push it away
+    rect = tab.view.cursorRect(tab.view.textCursor())
+    assert 0 <= rect.top() < tab.view.viewport().height()  # the hit is on screen

@@ -10,7 +10,8 @@ import pytest
 
 from desktop_app.core.dialogue import Message, Status
 from desktop_app.core.history import HIT_END, HIT_START, SearchFilters
-from desktop_app.services.history_store import HistoryStore
+from desktop_app.services import history_store
+from desktop_app.services.history_store import HistoryStore, SearchInterrupted
 from desktop_app.services.migrations import LATEST, MIGRATIONS
 from desktop_app.services.store import Store
 
@@ -200,3 +201,25 @@ def test_facets_list_models_and_assistants(store: HistoryStore) -> None:
     with sqlite3.connect(store.database) as conn:
         conn.execute("UPDATE dialogues SET assistant = 'helper' WHERE id = ?", (dialogue,))
     assert store.facets() == (["gpt-4o", "o3"], ["helper"])
+
+
+def test_a_search_can_be_interrupted(store: HistoryStore) -> None:
+    add(store, "Busy", Message("user", "needle in a haystack"))
+    store.interrupt_search()  # nothing running: harmless
+    assert len(store.search_messages("needle", SearchFilters())) == 1
+    store._search.set_progress_handler(lambda: 1, 1)  # as if interrupted at the first step
+    with pytest.raises(SearchInterrupted):
+        store.search_messages("needle", SearchFilters())
+    store._search.set_progress_handler(None, 1)
+    assert len(store.search_messages("needle", SearchFilters())) == 1
+
+
+def test_a_very_common_word_ranks_only_the_newest_matches(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [add(store, f"d{i}", Message("user", "common word")) for i in range(5)]
+    monkeypatch.setattr(history_store, "RANKED_MATCHES", 3)
+    found = {h.dialogue_id for h in store.search_messages("common", SearchFilters())}
+    assert found == set(ids[-3:])
+    monkeypatch.setattr(history_store, "RANKED_MATCHES", 5)
+    assert len(store.search_messages("common", SearchFilters())) == 5

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.history import search_words
-from desktop_app.services.history_store import HistoryStore
+from desktop_app.services.history_store import HistoryStore, SearchInterrupted
 from desktop_app.ui.history.dialogue_view import DialogueView
 from desktop_app.ui.history.dialogues_model import DialoguesModel
 from desktop_app.ui.history.filter_bar import FilterBar
@@ -85,6 +85,7 @@ class HistoryTab(TransfersMixin, QWidget):
         self.open_id: int | None = None
         self.last_deleted: list[int] = []
         self._search_generation = 0
+        self._searches_running = 0
         self._open_generation = 0
         self._seen_version = -1
         self._banner_action: Callable[[], None] | None = None
@@ -332,14 +333,12 @@ class HistoryTab(TransfersMixin, QWidget):
             return
         self.open_id = dialogue_id
         self._show_open(row)
-        self.view.show_messages(dialogue.messages)
-        if message_id is not None:
-            self.view.scroll_to_message(message_id, words)
+        await self.view.load(dialogue.messages, message_id, words)
 
     def _clear_open(self) -> None:
         self._open_generation += 1
         self.open_id = None
-        self.view.clear_dialogue()
+        self.view.show_messages([])
         self._show_open(None)
 
     # --- search --------------------------------------------------------------------------
@@ -354,7 +353,15 @@ class HistoryTab(TransfersMixin, QWidget):
             self.results.clear()
             self.stack.setCurrentWidget(self.list_view)
             return
-        hits = await asyncio.to_thread(self.store.search_messages, text, filters, RESULTS_PAGE)
+        if self._searches_running:
+            self.store.interrupt_search()  # the one under way is for older text
+        self._searches_running += 1
+        try:
+            hits = await asyncio.to_thread(self.store.search_messages, text, filters, RESULTS_PAGE)
+        except SearchInterrupted:
+            return
+        finally:
+            self._searches_running -= 1
         if generation != self._search_generation:
             return
         self.results.set_hits(text, hits, len(hits) == RESULTS_PAGE)
@@ -365,9 +372,12 @@ class HistoryTab(TransfersMixin, QWidget):
     async def load_more_results(self, offset: int) -> None:
         generation = self._search_generation
         text, filters = self.filter_bar.text.strip(), self.filter_bar.filters()
-        hits = await asyncio.to_thread(
-            self.store.search_messages, text, filters, RESULTS_PAGE, offset
-        )
+        try:
+            hits = await asyncio.to_thread(
+                self.store.search_messages, text, filters, RESULTS_PAGE, offset
+            )
+        except SearchInterrupted:
+            return
         if generation == self._search_generation:
             self.results.add_hits(hits, len(hits) == RESULTS_PAGE)
 
