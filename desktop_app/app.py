@@ -158,7 +158,6 @@ class Parley:
             log.error("store: %s", exc)
             self.ready.set()
             return
-        await self.start_history()
         key = await asyncio.to_thread(self._lookup_key)
         gateway = Gateway(provider_config(self.settings, key))
         self.chat = ChatSession(self.store, gateway, SentimentAnalyzer())
@@ -180,6 +179,7 @@ class Parley:
                 "last closed; the text up to that moment is kept and marked interrupted.",
                 "info",
             )
+        await self.start_history()
         self.ready.set()
 
     async def start_history(self) -> None:

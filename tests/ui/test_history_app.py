@@ -53,8 +53,8 @@ def test_a_chat_reply_appears_in_history_and_can_be_continued(qloop, qtbot, parl
     assert (row.title, row.message_count, row.model) == ("Hello there, history", 2, "gpt-4o-mini")
     rect = tab.list_view.visualRect(tab.model.index_of(dialogue_id))
     qtbot.mouseClick(tab.list_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    run_until(qloop, lambda: tab.continue_button.isEnabled())
-    qtbot.mouseClick(tab.continue_button, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: tab.reader.continue_button.isEnabled())
+    qtbot.mouseClick(tab.reader.continue_button, Qt.MouseButton.LeftButton)
     assert parley.window.tabs.currentWidget() is chat
     assert chat.dialogue_id == dialogue_id
     assert "Hello there, history" in chat.transcript.toPlainText()

@@ -96,7 +96,7 @@ def test_list_is_newest_first_under_day_headings(tab: HistoryTab, qtmodeltester)
 def test_clicking_a_dialogue_opens_it_read_only(qtbot, qloop, tab: HistoryTab) -> None:
     click_row(qtbot, tab.list_view, row_of(tab, "Pasta recipe"))
     run_until(qloop, lambda: tab.view.message_count == 2)
-    assert tab.title_label.text() == "Pasta recipe"
+    assert tab.reader.title_label.text() == "Pasta recipe"
     assert "Salt the water generously" in tab.view.toPlainText()
     assert tab.view.isReadOnly()
 
@@ -196,18 +196,18 @@ def test_rename_in_place_with_f2(qtbot, qloop, tab: HistoryTab) -> None:
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     run_until(qloop, lambda: "Cetaceans" in titles(tab))
     assert tab.store.dialogue_row(3).title == "Cetaceans"
-    assert tab.title_label.text() == "Cetaceans"
+    assert tab.reader.title_label.text() == "Cetaceans"
     assert titles(tab)[0] == "Cetaceans"  # a rename does not reorder
 
 
 def test_pin_moves_a_dialogue_to_the_top(qtbot, qloop, tab: HistoryTab) -> None:
     click_row(qtbot, tab.list_view, row_of(tab, "Old trip"))
-    run_until(qloop, lambda: tab.pin_button.isEnabled())
-    qtbot.mouseClick(tab.pin_button, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: tab.reader.pin_button.isEnabled())
+    qtbot.mouseClick(tab.reader.pin_button, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: titles(tab)[0] == "Old trip")
     assert tab.model.index(0, 0).data(HEADER_ROLE) == "Pinned"
-    assert tab.pin_button.text() == "Unpin"
-    qtbot.mouseClick(tab.pin_button, Qt.MouseButton.LeftButton)
+    assert tab.reader.pin_button.text() == "Unpin"
+    qtbot.mouseClick(tab.reader.pin_button, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: titles(tab)[-1] == "Old trip")
 
 
@@ -223,14 +223,14 @@ def test_delete_undo_trash_restore_and_purge(qtbot, qloop, tab: HistoryTab) -> N
 
     click_row(qtbot, tab.list_view, row_of(tab, "Pasta recipe"))
     run_until(qloop, lambda: tab.open_id == 2)
-    qtbot.mouseClick(tab.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.reader.delete_button, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: titles(tab) == ["Whale facts", "Old trip"])
     qtbot.mouseClick(tab.trash_button, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: tab.model.trash and titles(tab) == ["Pasta recipe"])
-    assert tab.restore_button.isVisible() and not tab.delete_button.isVisible()
+    assert tab.reader.restore_button.isVisible() and not tab.reader.delete_button.isVisible()
     click_row(qtbot, tab.list_view, row_of(tab, "Pasta recipe"))
-    run_until(qloop, lambda: tab.restore_button.isEnabled())
-    qtbot.mouseClick(tab.restore_button, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: tab.reader.restore_button.isEnabled())
+    qtbot.mouseClick(tab.reader.restore_button, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: titles(tab) == [])
     qtbot.mouseClick(tab.trash_button, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: not tab.model.trash and "Pasta recipe" in titles(tab))
@@ -292,9 +292,9 @@ def test_import_adds_dialogues_and_reports(qloop, tab: HistoryTab, tmp_path: Pat
 
 def test_continue_in_chat(qtbot, qloop, tab: HistoryTab) -> None:
     click_row(qtbot, tab.list_view, row_of(tab, "Old trip"))
-    run_until(qloop, lambda: tab.continue_button.isEnabled())
+    run_until(qloop, lambda: tab.reader.continue_button.isEnabled())
     with qtbot.waitSignal(tab.continue_requested) as caught:
-        qtbot.mouseClick(tab.continue_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.reader.continue_button, Qt.MouseButton.LeftButton)
     assert caught.args == [1]
 
 

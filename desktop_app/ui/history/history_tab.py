@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.history import search_words
 from desktop_app.services.history_store import HistoryStore, SearchInterrupted
-from desktop_app.ui.history.dialogue_view import DialogueView
 from desktop_app.ui.history.dialogues_model import DialoguesModel
 from desktop_app.ui.history.filter_bar import FilterBar
 from desktop_app.ui.history.job_bar import JobBar
+from desktop_app.ui.history.list_edits import ListEditsMixin
+from desktop_app.ui.history.reader_pane import ReaderPane
 from desktop_app.ui.history.row_delegates import DialogueDelegate, HitDelegate, row_height
 from desktop_app.ui.history.search_model import SearchModel
 from desktop_app.ui.history.transfers import TransfersMixin
@@ -72,7 +73,7 @@ def _list_view(model: Any, delegate: Any) -> QTableView:
     return view
 
 
-class HistoryTab(TransfersMixin, QWidget):
+class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
     continue_requested = Signal(int)
     busy_changed = Signal(bool)
 
@@ -140,45 +141,15 @@ class HistoryTab(TransfersMixin, QWidget):
         self.stack.addWidget(self.list_view)
         self.stack.addWidget(self.results_view)
 
-        self.title_label = QLabel()
-        self.title_label.setWordWrap(True)
-        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
-        font = self.title_label.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        self.title_label.setFont(font)
-        self.continue_button = QPushButton("Continue in Chat")
-        self.continue_button.clicked.connect(self._on_continue_button_clicked)
-        self.rename_button = QPushButton("Rename")
-        self.rename_button.setToolTip("Rename (F2)")
-        self.rename_button.clicked.connect(self.start_rename)
-        self.pin_button = QPushButton("Pin")
-        self.pin_button.clicked.connect(lambda: self.tasks.spawn(self.toggle_pin()))
-        self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Move to the trash (Del)")
-        self.delete_button.clicked.connect(lambda: self.tasks.spawn(self.delete_selected()))
-        self.restore_button = QPushButton("Restore")
-        self.restore_button.clicked.connect(lambda: self.tasks.spawn(self.restore_selected()))
-        self.purge_button = QPushButton("Delete forever")
-        self.purge_button.clicked.connect(lambda: self.confirm_purge(self.selected_ids()))
-        actions = QHBoxLayout()
-        for button in (
-            self.continue_button,
-            self.rename_button,
-            self.pin_button,
-            self.delete_button,
-            self.restore_button,
-            self.purge_button,
-        ):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        self.view = DialogueView()
-        reader = QWidget()
-        reader_layout = QVBoxLayout(reader)
-        reader_layout.setContentsMargins(0, 0, 0, 0)
-        reader_layout.addWidget(self.title_label)
-        reader_layout.addLayout(actions)
-        reader_layout.addWidget(self.view, 1)
+        self.reader = ReaderPane()
+        self.view = self.reader.view
+        reader = self.reader
+        reader.continue_button.clicked.connect(self._on_continue_button_clicked)
+        reader.rename_button.clicked.connect(self.start_rename)
+        reader.pin_button.clicked.connect(lambda: self.tasks.spawn(self.toggle_pin()))
+        reader.delete_button.clicked.connect(lambda: self.tasks.spawn(self.delete_selected()))
+        reader.restore_button.clicked.connect(lambda: self.tasks.spawn(self.restore_selected()))
+        reader.purge_button.clicked.connect(lambda: self.confirm_purge(self.selected_ids()))
 
         splitter = QSplitter()
         splitter.addWidget(self.stack)
@@ -202,7 +173,6 @@ class HistoryTab(TransfersMixin, QWidget):
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(slot)
-        self._show_open(None)
         self._update_trash_buttons()
 
     # --- notices and state ---------------------------------------------------------------
@@ -230,28 +200,9 @@ class HistoryTab(TransfersMixin, QWidget):
             self.offline_banner.clear()
 
     def _update_trash_buttons(self) -> None:
-        trash = self.model.trash
-        for button in (self.continue_button, self.rename_button, self.pin_button):
-            button.setVisible(not trash)
-        self.delete_button.setVisible(not trash)
-        self.restore_button.setVisible(trash)
-        self.purge_button.setVisible(trash)
-        self.empty_trash_button.setVisible(trash)
-        self.filter_bar.setEnabled(not trash)
-
-    def _show_open(self, row: Any) -> None:
-        has = row is not None
-        for button in (
-            self.continue_button,
-            self.rename_button,
-            self.pin_button,
-            self.delete_button,
-            self.restore_button,
-            self.purge_button,
-        ):
-            button.setEnabled(has)
-        self.title_label.setText(row.title if has else "")
-        self.pin_button.setText("Unpin" if has and row.pinned else "Pin")
+        self.reader.set_trash(self.model.trash)
+        self.empty_trash_button.setVisible(self.model.trash)
+        self.filter_bar.setEnabled(not self.model.trash)
 
     # --- the list ------------------------------------------------------------------------
 
@@ -293,7 +244,7 @@ class HistoryTab(TransfersMixin, QWidget):
     def _on_list_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.model.row_at(current)
         if row is not None and row.id == self.open_id:
-            self._show_open(row)  # the list was reloaded: same dialogue, maybe pinned now
+            self.reader.show_row(row)  # the list was reloaded: same dialogue, maybe pinned now
         elif row is not None:
             self.tasks.spawn(self.open_dialogue(row.id))
 
@@ -332,14 +283,14 @@ class HistoryTab(TransfersMixin, QWidget):
             self._clear_open()
             return
         self.open_id = dialogue_id
-        self._show_open(row)
+        self.reader.show_row(row)
         await self.view.load(dialogue.messages, message_id, words)
 
     def _clear_open(self) -> None:
         self._open_generation += 1
         self.open_id = None
         self.view.show_messages([])
-        self._show_open(None)
+        self.reader.show_row(None)
 
     # --- search --------------------------------------------------------------------------
 
@@ -386,105 +337,6 @@ class HistoryTab(TransfersMixin, QWidget):
         if hit is not None:
             words = search_words(self.results.query)
             self.tasks.spawn(self.open_dialogue(hit.dialogue_id, hit.message_id, words))
-
-    # --- edits ---------------------------------------------------------------------------
-
-    def start_rename(self) -> None:
-        index = self.model.index_of(self.open_id) if self.open_id is not None else QModelIndex()
-        if index.isValid():
-            self.stack.setCurrentWidget(self.list_view)
-            self.list_view.setCurrentIndex(index)
-            self.list_view.edit(index)
-
-    async def rename(self, dialogue_id: int, title: str) -> None:
-        title = " ".join(title.split())
-        if not title:
-            return
-        await asyncio.to_thread(self.store.rename, dialogue_id, title)
-        await self._refresh_row(dialogue_id)
-
-    async def _refresh_row(self, dialogue_id: int) -> None:
-        row = await asyncio.to_thread(self.store.dialogue_row, dialogue_id)
-        if row is not None:
-            self.model.update_row(row)
-            if dialogue_id == self.open_id:
-                self._show_open(row)
-
-    async def toggle_pin(self) -> None:
-        ids = self.selected_ids()
-        rows = [self.model.row_at(self.model.index_of(i)) for i in ids]
-        await self.set_pinned(ids, not all(r is not None and r.pinned for r in rows))
-
-    async def set_pinned(self, ids: list[int], pinned: bool) -> None:
-        if ids:
-            await asyncio.to_thread(self.store.set_pinned, ids, pinned)
-            await self.refresh(force=True)  # pinned dialogues move to the top
-
-    async def delete_selected(self) -> None:
-        if self.model.trash:
-            self.confirm_purge(self.selected_ids())
-        else:
-            await self.delete(self.selected_ids())
-
-    async def delete(self, ids: list[int]) -> None:
-        """Move dialogues to the trash, with Undo."""
-        if not ids:
-            return
-        await asyncio.to_thread(self.store.move_to_trash, ids)
-        self.last_deleted = list(ids)
-        self.model.remove_ids(ids)
-        if self.open_id in ids:
-            self._clear_open()
-        what = f"{len(ids)} dialogues" if len(ids) > 1 else "The dialogue"
-        self.show_notice(
-            f"{what} moved to the trash.",
-            "info",
-            "Undo",
-            lambda: self.tasks.spawn(self.undo_delete()),
-        )
-        await self._after_structural_change()
-
-    async def undo_delete(self) -> None:
-        if self.last_deleted and not self.model.trash:
-            ids, self.last_deleted = self.last_deleted, []
-            await asyncio.to_thread(self.store.restore, ids)
-            self.banner.clear()
-            await self.refresh(force=True)
-            self._select_in_list(ids[0])
-
-    async def restore_selected(self) -> None:
-        ids = self.selected_ids()
-        if ids and self.model.trash:
-            await asyncio.to_thread(self.store.restore, ids)
-            self.model.remove_ids(ids)
-            self._clear_open()
-            await self._after_structural_change()
-            self.show_notice(f"Restored {len(ids)} dialogue{'s' if len(ids) > 1 else ''}.")
-
-    def confirm_purge(self, ids: list[int] | None) -> None:
-        """Ask in the banner (not a modal dialog) before deleting for good."""
-        if ids is not None and not ids:
-            return
-        what = "everything in the trash" if ids is None else f"{len(ids)} dialogue(s)"
-        self.show_notice(
-            f"Delete {what} for good? This cannot be undone.",
-            "warning",
-            "Delete forever",
-            lambda: self.tasks.spawn(self.purge(ids)),
-        )
-
-    async def purge(self, ids: list[int] | None) -> None:
-        count = await asyncio.to_thread(self.store.purge, ids)
-        self._clear_open()
-        await self.refresh(force=True)
-        self.show_notice(f"Deleted {count} dialogue{'s' if count != 1 else ''} for good.")
-
-    async def _after_structural_change(self) -> None:
-        self._seen_version = await asyncio.to_thread(self.store.data_version)
-        count = await asyncio.to_thread(self.store.count_dialogues, self.model.trash)
-        self.count_label.setText(f"{count:,} dialogue{'s' if count != 1 else ''}")
-        if self.stack.currentWidget() is self.results_view:
-            await self.search()
 
     async def shutdown(self) -> None:
         self.search_timer.stop()
