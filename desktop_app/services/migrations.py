@@ -83,7 +83,34 @@ CREATE TABLE capabilities (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Assistants (issue 6): local assistant profiles (settings as JSON, soft-deleted for undo); each
+# reply records the assistant that wrote it and a snapshot of its settings at that moment, and
+# the tool notes (web/file search and their citations); a dialogue remembers its assistant so
+# it continues with the same one. `app_flags` holds one-time facts (starters seeded, the
+# Responses API found missing on a provider).
+_ASSISTANTS = """
+CREATE TABLE assistants (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    model TEXT NOT NULL DEFAULT '',
+    profile TEXT NOT NULL,
+    deleted_at REAL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+ALTER TABLE messages ADD COLUMN assistant_id INTEGER REFERENCES assistants(id) ON DELETE SET NULL;
+ALTER TABLE messages ADD COLUMN assistant_snapshot TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN tool_notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE dialogues ADD COLUMN assistant_id INTEGER REFERENCES assistants(id) ON DELETE SET NULL;
+CREATE INDEX messages_by_assistant ON messages(assistant_id) WHERE assistant_id IS NOT NULL;
+CREATE INDEX dialogues_by_assistant_id ON dialogues(assistant_id) WHERE assistant_id IS NOT NULL;
+CREATE TABLE app_flags (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL DEFAULT ''
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS)
 LATEST = len(MIGRATIONS)
 
 
