@@ -247,3 +247,9 @@ def import_json(text: str, default_model: str) -> ImportResult:
             "No assistant in the file could be used. " + " ".join(result.skipped[:3])
         )
     return result
+
+
+def snapshot_json(profile: AssistantProfile) -> str:
+    """The settings a reply was written with, kept beside it: what History shows and filters
+    by, unchanged by later edits of the assistant."""
+    return json.dumps({"assistant_id": profile.id, **profile_to_dict(profile)}, ensure_ascii=False)
