@@ -19,8 +19,11 @@ from dataclasses import replace
 from typing import Any
 
 from desktop_app import APP_NAME
+from desktop_app.core.assistant_request import CHAT_COMPLETIONS
+from desktop_app.core.assistants import AssistantProfile, starter_profiles
 from desktop_app.core.sentiment import SentimentAnalyzer
-from desktop_app.services.capabilities import probe
+from desktop_app.services.assistant_remote import AssistantRemote
+from desktop_app.services.capabilities import NO, probe
 from desktop_app.services.chat_session import ChatSession
 from desktop_app.services.discovery import FoundServer, discover_local
 from desktop_app.services.gateway import Gateway, ProviderConfig
@@ -30,6 +33,7 @@ from desktop_app.services.paths import AppPaths
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
 from desktop_app.services.store import Store, StoreError
+from desktop_app.services.wire_api import choose_wire_api, forget_wire_api
 
 log = logging.getLogger("desktop_app")
 
@@ -128,6 +132,7 @@ class Parley:
         self.store: Store | None = None
         self.chat: ChatSession | None = None
         self.chat_tab: Any = None
+        self.assistants_tab: Any = None
         self.ready = asyncio.Event()
 
     # --- start-up ------------------------------------------------------------------------
@@ -151,8 +156,11 @@ class Parley:
             return
         key = await asyncio.to_thread(self._lookup_key)
         gateway = Gateway(provider_config(self.settings, key))
-        self.chat = ChatSession(self.store, gateway, SentimentAnalyzer())
+        self.chat = ChatSession(
+            self.store, gateway, SentimentAnalyzer(), wire_api=self.settings.wire_api
+        )
         self.catalog = ModelCatalog(self.store, gateway)
+        self.remote = AssistantRemote(gateway)
         tab = ChatTab(self.chat, self.catalog, self.settings.default_model)
         tab.settings_requested.connect(self.open_settings)
         tab.connection_changed.connect(self.window.set_connection)
@@ -161,6 +169,7 @@ class Parley:
         self.window.regenerate_requested.connect(lambda: tab.tasks.spawn(tab.regenerate()))
         self.window.set_tab("Chat", tab)
         self.chat_tab = tab
+        self._build_assistants_tab()
         tab.setFocus()
         self._after_gateway_change()
         if self.store.recovered_replies:
@@ -172,6 +181,51 @@ class Parley:
             )
         self.ready.set()
 
+    def _build_assistants_tab(self) -> None:
+        """The Assistants tab, wired to the Chat tab: "Set active" there changes who answers
+        here, and the Chat tab's choice (header, re-opened dialogue) shows there."""
+        from desktop_app.ui.assistants.assistants_tab import AssistantsTab
+
+        assert self.store is not None and self.chat_tab is not None
+        self.store.seed_assistants(starter_profiles(self.settings.default_model))
+        tab = AssistantsTab(
+            self.store, self.remote, self.catalog.cached, self.settings.default_model
+        )
+        tab.activation_requested.connect(self.chat_tab.set_assistant)
+        tab.assistant_saved.connect(self._on_assistant_saved)
+        tab.assistant_deleted.connect(self._on_assistant_deleted)
+        self.chat_tab.assistant_changed.connect(tab.mark_active)
+        self.window.set_tab("Assistants", tab)
+        self.assistants_tab = tab
+
+    def _on_assistant_saved(self, profile: AssistantProfile) -> None:
+        active = self.chat_tab.assistant
+        if active is not None and active.id == profile.id:
+            self.chat_tab.set_assistant(profile)
+
+    def _on_assistant_deleted(self, assistant_id: int) -> None:
+        active = self.chat_tab.assistant
+        if active is not None and active.id == assistant_id:
+            self.chat_tab.set_assistant(None)
+
+    def _update_tools_availability(self) -> None:
+        """Server-run tools need the Responses API: say in the editor when they cannot work."""
+        if self.assistants_tab is None or self.store is None or self.chat is None:
+            return
+        key = self.chat.gateway.config.cache_key
+        if self.settings.wire_api == CHAT_COMPLETIONS:
+            self.assistants_tab.set_tools_available(
+                False, "Tools need the Responses API; Settings says to use chat completions."
+            )
+        elif choose_wire_api(self.store, self.settings.wire_api, key) == CHAT_COMPLETIONS:
+            self.assistants_tab.set_tools_available(
+                False,
+                "This server has no Responses API, so tools are not available; assistants "
+                "work without them.",
+            )
+        else:
+            self.assistants_tab.set_tools_available(True)
+
     def _lookup_key(self) -> str:
         return self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent).key
 
@@ -179,6 +233,7 @@ class Parley:
         assert self.chat is not None
         config = self.chat.gateway.config
         self.window.set_provider(config.label)
+        self._update_tools_availability()
         if config.has_key:
             self.chat_tab.banner.clear()
             self.window.set_connection("checking")
@@ -202,6 +257,8 @@ class Parley:
                 return
             if capabilities.complete:
                 self.store.save_capabilities(key, capabilities.to_dict())
+            if capabilities.responses == NO:
+                self._update_tools_availability()
 
     async def offer_local_server(self) -> None:
         found = await discover_local(self._discovery_candidates)
@@ -261,7 +318,10 @@ class Parley:
         if self.chat is not None:
             old = self.chat.gateway
             gateway = Gateway(provider_config(settings, self._lookup_key()))
-            self.chat.gateway = self.catalog.gateway = gateway
+            self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
+            self.chat.wire_api = settings.wire_api
+            if self.store is not None:  # the server may have changed: ask it again
+                forget_wire_api(self.store, gateway.config.cache_key)
             self.tasks.spawn(old.aclose())
             self._after_gateway_change()
         return None
@@ -289,6 +349,8 @@ class Parley:
         """Stop streams (their text is saved as interrupted), tasks, the client, the store."""
         if self.chat_tab is not None:
             await self.chat_tab.shutdown()
+        if self.assistants_tab is not None:
+            await self.assistants_tab.shutdown()
         await self.tasks.shutdown()
         if self.chat is not None:
             await self.chat.gateway.aclose()

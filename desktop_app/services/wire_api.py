@@ -8,17 +8,11 @@ so it is asked once, not on every message.
 
 from __future__ import annotations
 
-from desktop_app.core.assistant_request import CHAT_COMPLETIONS, RESPONSES
+from desktop_app.core.assistant_request import AUTO, CHAT_COMPLETIONS, RESPONSES
 from desktop_app.services.capabilities import NO
 from desktop_app.services.store import Store
 
-AUTO = "auto"
-WIRE_APIS = (AUTO, RESPONSES, CHAT_COMPLETIONS)
-WIRE_API_LABELS = {
-    AUTO: "Automatic (Responses where the server has it)",
-    RESPONSES: "Responses API",
-    CHAT_COMPLETIONS: "Chat completions",
-}
+__all__ = ["AUTO", "choose_wire_api", "forget_wire_api", "remember_responses_missing"]
 
 
 def _flag(cache_key: str) -> str:
