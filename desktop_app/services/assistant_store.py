@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.assistant_json import profile_from_dict, profile_to_dict
-from desktop_app.core.assistants import AssistantProfile
+from desktop_app.core.assistants import AssistantProfile, unique_name
 
 STARTERS_FLAG = "assistant_starters_seeded"
 
@@ -68,6 +68,17 @@ class AssistantRecords:
                 (profile.name, profile.model, document, now, profile.id),
             )
         return profile
+
+    def add_assistants(self, profiles: Iterable[AssistantProfile]) -> list[AssistantProfile]:
+        """Save new assistants (imported, copied), renaming any whose name is taken — by one
+        kept or by one added just before — to "Name 2", "Name 3"…"""
+        taken = [p.name for p in self.list_assistants()]
+        added = []
+        for profile in profiles:
+            name = unique_name(profile.name, taken)
+            taken.append(name)
+            added.append(self.save_assistant(replace(profile, name=name, id=None)))
+        return added
 
     def delete_assistant(self, assistant_id: int) -> None:
         with self._transaction() as conn:

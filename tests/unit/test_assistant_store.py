@@ -83,6 +83,15 @@ def test_a_reply_keeps_its_assistant_snapshot_and_tool_notes(store: Store) -> No
     assert store.get_dialogue(dialogue).assistant_id is None
 
 
+def test_added_assistants_get_free_names(store: Store) -> None:
+    store.save_assistant(AssistantProfile("Helper", "gpt-4o"))
+    added = store.add_assistants(
+        [AssistantProfile("Helper", "m", id=99), AssistantProfile("helper", "m")]
+    )
+    assert [p.name for p in added] == ["Helper 2", "helper 3"]
+    assert all(p.id not in (None, 99) for p in added)
+
+
 def test_flags(store: Store) -> None:
     assert store.get_flag("x") is None
     store.set_flag("x", "1")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -39,6 +38,7 @@ from desktop_app.ui.assistants.assistant_editor import AssistantEditor, FieldErr
 from desktop_app.ui.assistants.assistants_model import AssistantsModel
 from desktop_app.ui.assistants.server_assistants_panel import ServerAssistantsPanel
 from desktop_app.ui.task_keeper import TaskKeeper
+from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 
 JSON_FILTER = "Assistants (*.json);;All files (*)"
@@ -47,6 +47,7 @@ JSON_FILTER = "Assistants (*.json);;All files (*)"
 class AssistantRecordsLike(Protocol):
     def list_assistants(self) -> list[AssistantProfile]: ...
     def save_assistant(self, profile: AssistantProfile) -> AssistantProfile: ...
+    def add_assistants(self, profiles: list[AssistantProfile]) -> list[AssistantProfile]: ...
     def delete_assistant(self, assistant_id: int) -> None: ...
     def restore_assistant(self, assistant_id: int) -> None: ...
 
@@ -281,27 +282,22 @@ class AssistantsTab(QWidget):
 
     # --- import and export ---------------------------------------------------------------
 
-    def _open_file_dialog(
-        self, caption: str, save: bool, on_chosen: Callable[[str], object]
-    ) -> None:
-        # open(), not exec(): the asyncio loop keeps running; non-native so tests can drive it.
-        dialog = QFileDialog(self, caption, str(Path.home()), JSON_FILTER)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
-        if save:
-            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-            dialog.setDefaultSuffix("json")
-            dialog.selectFile("assistants.json")
-        else:
-            dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(lambda path: self.tasks.spawn(on_chosen(path)))  # type: ignore[arg-type]
-        self.file_dialog = dialog
-        dialog.open()
-
     def open_import_dialog(self) -> None:
-        self._open_file_dialog("Import assistants", False, self.import_file)
+        self.file_dialog = open_file_dialog(
+            self,
+            "Import assistants",
+            lambda paths: self.tasks.spawn(self.import_file(paths[0])),
+            JSON_FILTER,
+        )
 
     def open_export_dialog(self) -> None:
-        self._open_file_dialog("Export assistants", True, self.export_file)
+        self.file_dialog = open_file_dialog(
+            self,
+            "Export assistants",
+            lambda paths: self.tasks.spawn(self.export_file(paths[0])),
+            JSON_FILTER,
+            save_as="assistants.json",
+        )
 
     async def import_file(self, path: str | Path) -> int:
         """Add the assistants in a JSON file; returns how many were added."""
@@ -314,13 +310,8 @@ class AssistantsTab(QWidget):
         except AssistantImportError as exc:
             self.show_notice(f"{Path(path).name} is not an assistants file. {exc}")
             return 0
-        names = [p.name for p in self.model.profiles]
-        last = None
-        for profile in result.profiles:
-            profile = replace(profile, name=unique_name(profile.name, names))
-            names.append(profile.name)
-            last = self.records.save_assistant(profile)
-        self.refresh(last.id if last else None)
+        added = self.records.add_assistants(result.profiles)
+        self.refresh(added[-1].id)
         count = len(result.profiles)
         text = f"Imported {count} assistant{'s' if count != 1 else ''}."
         if result.skipped:
@@ -365,8 +356,7 @@ class AssistantsTab(QWidget):
         except GatewayError as exc:
             self.show_notice(exc.message)
             return None
-        name = unique_name(profile.name, [p.name for p in self.model.profiles])
-        saved = self.records.save_assistant(replace(profile, name=name))
+        [saved] = self.records.add_assistants([profile])
         self.refresh(saved.id)
         self.show_notice(
             f"Copied “{saved.name}” from the server; it is now a local assistant.", "info"
@@ -376,12 +366,12 @@ class AssistantsTab(QWidget):
     # --- files for file search ---------------------------------------------------------------
 
     def open_files_dialog(self) -> None:
-        dialog = QFileDialog(self, "Add files for file search", str(Path.home()))
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.filesSelected.connect(lambda paths: self.tasks.spawn(self.add_files(paths)))
-        self.file_dialog = dialog
-        dialog.open()
+        self.file_dialog = open_file_dialog(
+            self,
+            "Add files for file search",
+            lambda paths: self.tasks.spawn(self.add_files(paths)),
+            many=True,
+        )
 
     async def add_files(self, paths: Sequence[str | Path]) -> None:
         """Upload to the assistant's vector store and save it (it must be saved first)."""
