@@ -118,6 +118,9 @@ class Parley:
         self.secrets = SecretStore(paths.config_dir, secret_backend)
         self._discovery_candidates = discovery_candidates
         self.tasks = TaskKeeper()
+        # Closing replaced clients: awaited at shutdown, never cancelled (a cancelled close
+        # leaves its connections open).
+        self._closing: set[asyncio.Task[None]] = set()
         self.window = MainWindow()
         self.window.set_provider(self.settings.provider_label)
         self.window.set_model(self.settings.default_model)
@@ -322,7 +325,9 @@ class Parley:
             self.chat.wire_api = settings.wire_api
             if self.store is not None:  # the server may have changed: ask it again
                 forget_wire_api(self.store, gateway.config.cache_key)
-            self.tasks.spawn(old.aclose())
+            closing = asyncio.ensure_future(old.aclose())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
             self._after_gateway_change()
         return None
 
@@ -352,6 +357,8 @@ class Parley:
         if self.assistants_tab is not None:
             await self.assistants_tab.shutdown()
         await self.tasks.shutdown()
+        if self._closing:
+            await asyncio.wait(set(self._closing), timeout=2.0)
         if self.chat is not None:
             await self.chat.gateway.aclose()
         if self.store is not None:

@@ -246,3 +246,16 @@ def test_files_for_file_search_go_into_one_vector_store(qloop, openai_server, tm
     with pytest.raises(GatewayError, match="file search is not available"):
         run(qloop, remote.add_files(replace(profile, vector_store_id=""), [first]))
     run(qloop, remote.gateway.aclose())
+
+
+def test_callers_racing_for_the_client_share_one(qloop, openai_server) -> None:
+    """Two requests at once on a fresh gateway (a send while the model list loads) must not
+    each build a client: the one that is dropped would leak its connections."""
+    gateway = gateway_for(openai_server)
+
+    async def both() -> tuple:  # type: ignore[type-arg]
+        return await asyncio.gather(gateway.client(), gateway.client())
+
+    first, second = run(qloop, both())
+    run(qloop, gateway.aclose())
+    assert first is second

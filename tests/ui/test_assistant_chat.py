@@ -47,6 +47,15 @@ def activate(qloop, qtbot, parley, name: str, tools: tuple[str, ...] = ()):  # t
     return parley.chat_tab.assistant
 
 
+def last_post(server):  # type: ignore[no-untyped-def]
+    """The last request that asked for a reply (model lists and probes may come after it)."""
+    return [
+        r
+        for r in server.requests
+        if r.method == "POST" and (r.body or {}).get("model") != "parley-capability-probe"
+    ][-1]
+
+
 def send_and_wait(qloop, qtbot, parley, text: str):  # type: ignore[no-untyped-def]
     tab = parley.chat_tab
     before = len(parley.store.messages(tab.dialogue_id)) if tab.dialogue_id else 0
@@ -74,7 +83,7 @@ def test_set_active_changes_what_the_next_request_sends(
     assert chat.model == reviewer.model and chat._system() == reviewer.instructions
 
     reply = send_and_wait(qloop, qtbot, parley, "Look at this diff")
-    sent = openai_server.requests[-1]
+    sent = last_post(openai_server)
     assert sent.body["model"] == "gpt-4o-mini" and sent.body["temperature"] == 0.2
     if wire_api == "responses":
         assert sent.path == "/v1/responses"
@@ -90,7 +99,7 @@ def test_set_active_changes_what_the_next_request_sends(
 
     click(qtbot, chat.header.clear_button)  # back to plain chat
     send_and_wait(qloop, qtbot, parley, "And now plainly")
-    plain = openai_server.requests[-1]
+    plain = last_post(openai_server)
     assert "temperature" not in plain.body
     assert plain.path == ("/v1/responses" if wire_api == "responses" else "/v1/chat/completions")
     assert parley.assistants_tab.model.active_id is None
@@ -181,8 +190,39 @@ def test_file_search_over_files_the_user_adds(
     assert helper.vector_store_id in openai_server.vector_stores
 
     reply = send_and_wait(qloop, qtbot, parley, "Why do llamas hum")
-    sent = openai_server.requests[-1].body
+    sent = last_post(openai_server).body
     assert sent["tools"] == [{"type": "file_search", "vector_store_ids": [helper.vector_store_id]}]
     [note] = reply.tool_notes
     assert note.label == "used file search: Why do llamas hum"
     assert [c.file for c in note.citations] == ["llamas.txt"]
+
+
+def test_the_wire_api_setting_applies_at_once_and_saving_asks_the_server_again(
+    qloop, qtbot, start_parley, openai_server, paths
+) -> None:
+    from tests.ui.test_settings_and_first_run import ok_button
+
+    parley = start(start_parley, openai_server, qloop)
+    openai_server.unsupported.add("responses")
+    activate(qloop, qtbot, parley, "Translator")
+    send_and_wait(qloop, qtbot, parley, "One")  # Responses is missing: remembered
+    openai_server.unsupported.clear()  # the server was upgraded
+
+    parley.window.settings_requested.emit()
+    dialog = parley.settings_dialog
+    assert dialog.wire_api.currentData() == "auto"
+    click(qtbot, ok_button(dialog))
+    send_and_wait(qloop, qtbot, parley, "Two")
+    assert last_post(openai_server).path == "/v1/responses"  # asked again after Settings
+
+    parley.window.settings_requested.emit()
+    dialog = parley.settings_dialog
+    dialog.wire_api.setCurrentIndex(dialog.wire_api.findData("chat_completions"))
+    click(qtbot, ok_button(dialog))
+    assert json.loads(paths.settings_file.read_text())["wire_api"] == "chat_completions"
+    assert parley.chat.wire_api == "chat_completions"
+    editor = parley.assistants_tab.editor
+    assert not editor.tool_boxes["web_search"].isEnabled()
+    assert "chat completions" in editor.tools_note.text()
+    send_and_wait(qloop, qtbot, parley, "Three")
+    assert last_post(openai_server).path == "/v1/chat/completions"
