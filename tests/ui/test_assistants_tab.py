@@ -181,3 +181,28 @@ def test_tools_are_offered_only_where_the_server_has_responses(
     editor = parley.assistants_tab.editor
     run_until(qloop, lambda: not editor.tool_boxes["web_search"].isEnabled())
     assert "no Responses API" in editor.tools_note.text()
+
+
+def test_the_editor_checks_the_schema_and_offers_reasoning_only_where_it_exists(qtbot) -> None:
+    from desktop_app.ui.assistants.assistant_editor import AssistantEditor, FieldError
+
+    editor = AssistantEditor()
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.load(AssistantProfile("Extractor", "gpt-4o"))
+    assert not editor.json_schema.isVisible() and not editor.reasoning_effort.isEnabled()
+    editor.response_format.setCurrentIndex(editor.response_format.findData("json_schema"))
+    assert editor.json_schema.isVisible()
+    qtbot.keyClicks(editor.json_schema, '{"type": "object"')
+    try:
+        editor.profile()
+    except FieldError as exc:
+        editor.show_problems([exc.problem])
+    assert "not valid JSON" in editor.problem_text("json_schema")
+    qtbot.keyClicks(editor.json_schema, "}")
+    assert editor.profile().json_schema == {"type": "object"}
+
+    retype(qtbot, editor.model.lineEdit(), "o4-mini")
+    assert editor.reasoning_effort.isEnabled() and not editor.temperature.isEnabled()
+    editor.reasoning_effort.setCurrentIndex(editor.reasoning_effort.findData("high"))
+    assert editor.profile().reasoning_effort == "high"
