@@ -198,6 +198,10 @@ class Parley:
         tab.assistant_saved.connect(self._on_assistant_saved)
         tab.assistant_deleted.connect(self._on_assistant_deleted)
         self.chat_tab.assistant_changed.connect(tab.mark_active)
+        # A reply may have found the server without Responses ("auto" remembers it).
+        self.chat_tab.busy_changed.connect(
+            lambda busy: None if busy else self._update_tools_availability()
+        )
         self.window.set_tab("Assistants", tab)
         self.assistants_tab = tab
 

@@ -117,6 +117,8 @@ def test_auto_falls_back_to_chat_completions_and_remembers(
     assert sent == ["/v1/responses", "/v1/chat/completions", "/v1/chat/completions"]
     assert first.status is Status.COMPLETE and second.status is Status.COMPLETE
     assert not parley.chat_tab.banner.isVisible()  # no error: the fall-back is silent
+    editor = parley.assistants_tab.editor
+    assert not editor.tool_boxes["web_search"].isEnabled()  # tools now say why they are off
 
 
 def test_a_streamed_web_search_shows_a_note_that_opens_to_its_citation(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -200,6 +201,11 @@ class AssistantsTab(QWidget):
         profile = self.model.profile(current.row())
         if profile is not None:
             self.editor.load(profile)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The model list may have been fetched since the tab was built.
+        self.editor.set_models(self.known_models())
+        super().showEvent(event)
 
     def mark_active(self, profile: AssistantProfile | None) -> None:
         """Show which assistant the Chat tab uses (it may change there too)."""
