@@ -35,7 +35,13 @@ log = logging.getLogger("desktop_app")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="parley", description=f"{APP_NAME} desktop app")
+    parser = argparse.ArgumentParser(
+        prog="parley",
+        description=f"{APP_NAME} desktop app",
+        epilog="Other modes: --self-test [--base-url URL] checks this installation headless; "
+        "--install-desktop-entry / --uninstall-desktop-entry add Parley to (or remove it "
+        "from) the Linux application menu.",
+    )
     parser.add_argument(
         "--exit-after-first-frame",
         action="store_true",
@@ -115,6 +121,7 @@ class Parley:
         self._discovery_candidates = discovery_candidates
         self.tasks = TaskKeeper()
         self.window = MainWindow()
+        self.window.set_paths(paths)
         self.window.set_provider(self.settings.provider_label)
         self.window.set_model(self.settings.default_model)
         if settings_problem:
@@ -170,6 +177,10 @@ class Parley:
             )
         self._after_gateway_change()
         self.ready.set()
+
+    def secrets_in_use(self) -> list[str]:
+        """The API key the app holds right now (crash reports redact it)."""
+        return [self.chat.gateway.config.api_key] if self.chat is not None else []
 
     def _lookup_key(self) -> str:
         return self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent).key
@@ -302,6 +313,10 @@ def make_qt_app() -> Any:
     qt_app.setApplicationName(APP_NAME)
     qt_app.setOrganizationName(APP_NAME)
     qt_app.setQuitOnLastWindowClosed(False)  # the window's close ends `run`, which cleans up
+    qt_app.setDesktopFileName("parley")  # matches resources/linux/parley.desktop (Wayland)
+    from desktop_app.ui.app_icon import app_icon
+
+    qt_app.setWindowIcon(app_icon())
     return qt_app
 
 
@@ -324,5 +339,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = AppPaths.from_environment()
     paths.ensure()
     setup_logging(paths)
+    from desktop_app.ui.crash_notice import install_crash_reporting
+
+    reporter = install_crash_reporting(qt_app, paths.log_dir)
     log.info("starting; Qt loaded in %.3f s", time.perf_counter() - started)
-    return run_in_qt_loop(qt_app, lambda: Parley(qt_app, paths).run(args.exit_after_first_frame))
+
+    async def run() -> int:
+        asyncio.get_running_loop().set_exception_handler(reporter.asyncio_handler)
+        parley = Parley(qt_app, paths)
+        reporter.add_secret_source(parley.secrets_in_use)
+        return await parley.run(args.exit_after_first_frame)
+
+    return run_in_qt_loop(qt_app, run)

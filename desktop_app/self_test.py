@@ -22,8 +22,10 @@ from desktop_app.app import Parley, make_qt_app, run_in_qt_loop
 from desktop_app.core.dialogue import Message
 from desktop_app.core.highlight import highlight_html
 from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.app_info import app_version, build_kind
 from desktop_app.services.gateway import Gateway, TextDelta
 from desktop_app.services.paths import HOME_VARIABLE, AppPaths
+from desktop_app.services.resources import icon_files, is_frozen, resource_path, resources_dir
 from desktop_app.services.settings import Settings, save_settings
 from desktop_app.services.store import Store
 
@@ -54,6 +56,24 @@ def _imports() -> str:
     for name in LAZY_MODULES:
         importlib.import_module(name)
     return ", ".join(LAZY_MODULES)
+
+
+def _version() -> str:
+    number = app_version()
+    if is_frozen() and number == "development":
+        raise RuntimeError("the bundle lacks Parley's package metadata (copy_metadata)")
+    return f"{number} ({build_kind()})"
+
+
+def _resources() -> str:
+    from desktop_app.ui.app_icon import app_icon
+
+    resource_path("linux/parley.desktop")
+    icon = app_icon()
+    sizes = sorted(size.width() for size in icon.availableSizes())
+    if len(sizes) != len(icon_files()) or icon.pixmap(32, 32).isNull():
+        raise RuntimeError(f"the app icon did not load (sizes {sizes})")
+    return f"{resources_dir()}: icon in {len(sizes)} sizes, desktop entry template"
 
 
 def _store(paths: AppPaths) -> str:
@@ -112,7 +132,9 @@ async def _server(parley: Parley, base_url: str) -> str:
 async def run_self_test(qt_app: Any, paths: AppPaths, base_url: str) -> int:
     test = SelfTest()
     print(f"Parley self-test (data folder {paths.data_dir})", flush=True)
+    await test.check("version", _version)
     await test.check("lazy imports", _imports)
+    await test.check("resources", _resources)
     await test.check("store", lambda: _store(paths))
     await test.check("sentiment", _sentiment)
     await test.check("markdown highlighting", _highlight)
