@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/startup.py [--runs 7] [--platform offscreen] [--bundle PATH]
 
+With --bundle (e.g. dist/Parley/Parley) the packaged app is measured too, and the size of its
+folder on disk is printed.
+
 Each variant is started --runs times, the variants taking turns so that a slow moment of the
 machine hits all of them alike. A child prints `FIRST_FRAME <time.time()>` when its window is
 first painted and `IDLE_RSS_KB <n>` after about 1.5 s of idling, then exits. Time to first frame
@@ -186,6 +189,18 @@ def print_table(variants: list[Variant]) -> None:
         print(f"{name:{width}}{median_ms:>10}{low:>10}{high:>10}{rss:>16}")
 
 
+def bundle_size(executable: str) -> tuple[int, int]:
+    """Bytes on disk (allocated blocks, as `du` counts) and files of the bundle's folder."""
+    total = files = 0
+    for path in Path(executable).resolve().parent.rglob("*"):
+        if path.is_symlink() or not path.is_file():
+            continue
+        stat = path.stat()
+        total += stat.st_blocks * 512 if hasattr(stat, "st_blocks") else stat.st_size
+        files += 1
+    return total, files
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="runs of each variant (default 7)")
@@ -222,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print("\n")
     print_table(variants)
+    if args.bundle:
+        size, files = bundle_size(args.bundle)
+        folder = Path(args.bundle).resolve().parent
+        print(f"\nbundle size on disk: {size / 2**20:.1f} MB in {files} files ({folder})")
     return 0
 
 

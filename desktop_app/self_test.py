@@ -65,6 +65,40 @@ def _version() -> str:
     return f"{number} ({build_kind()})"
 
 
+def _keyring_backends() -> str:
+    """keyring finds its backends through entry points: a bundle without its metadata has none."""
+    from importlib.metadata import entry_points
+
+    import keyring
+
+    points = entry_points(group="keyring.backends")
+    if not points:
+        raise RuntimeError("no keyring backends are registered (keyring's metadata is missing)")
+    for point in points:
+        point.load()
+    backend = keyring.get_keyring()
+    names = ", ".join(sorted(point.name for point in points))
+    return f"{names}; in use: {type(backend).__module__}"
+
+
+def _crash_report() -> str:
+    """A report for a made-up error: traceback, versions (Qt's too), and the key redacted."""
+    from datetime import datetime
+
+    from desktop_app.services.crash_report import report_text
+    from desktop_app.ui.crash_notice import runtime_versions
+
+    secret = "self-test-secret-key"
+    try:
+        raise RuntimeError(f"made up by the self-test ({secret})")
+    except RuntimeError as exc:
+        exc_info = (type(exc), exc, exc.__traceback__)
+    text = report_text(exc_info, runtime_versions(), [secret], datetime.now())
+    if "Traceback" not in text or "Qt:" not in text or secret in text:
+        raise RuntimeError("the report lacks its traceback or versions, or shows the key")
+    return f"{len(text.splitlines())} lines, key redacted"
+
+
 def _resources() -> str:
     from desktop_app.ui.app_icon import app_icon
 
@@ -134,7 +168,9 @@ async def run_self_test(qt_app: Any, paths: AppPaths, base_url: str) -> int:
     print(f"Parley self-test (data folder {paths.data_dir})", flush=True)
     await test.check("version", _version)
     await test.check("lazy imports", _imports)
+    await test.check("keyring backends", _keyring_backends)
     await test.check("resources", _resources)
+    await test.check("crash report", _crash_report)
     await test.check("store", lambda: _store(paths))
     await test.check("sentiment", _sentiment)
     await test.check("markdown highlighting", _highlight)

@@ -64,7 +64,8 @@ def test_self_test_of_the_bundle_reaches_the_test_server(
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     lines = result.stdout.splitlines()
-    for check in ("version", "lazy imports", "resources", "store", "main window and tabs"):
+    checks = ("version", "lazy imports", "keyring backends", "resources", "crash report", "store")
+    for check in (*checks, "main window and tabs"):
         assert any(line.startswith(f"ok   {check}:") for line in lines), output
     assert any(line.startswith("ok   version:") and "(bundle)" in line for line in lines), output
     assert any(line.startswith("ok   server:") and url in line for line in lines), output
