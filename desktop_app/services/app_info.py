@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 import sys
 
 from desktop_app.services.resources import is_frozen
@@ -27,6 +26,8 @@ def build_kind() -> str:
 
 def base_versions() -> dict[str, str]:
     """Versions that need no Qt: Parley, how it runs, Python and the OS."""
+    import platform
+
     return {
         "Parley": f"{app_version()} ({build_kind()})",
         "Python": f"{platform.python_version()} ({platform.python_implementation()})",
