@@ -102,6 +102,8 @@ def test_the_bundle_holds_what_parley_needs_and_nothing_it_does_not(
     internal = "_internal/" if (folder / "_internal").is_dir() else ""
     assert f"{internal}resources/icons/parley-256.png" in files
     assert f"{internal}resources/linux/parley.desktop" in files
+    shipped = [name for name in files if name.startswith(f"{internal}resources/")]
+    assert not [name for name in shipped if name.endswith((".py", ".pyc"))]
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
     assert size < SIZE_LIMIT_MB * 2**20, f"{size / 2**20:.0f} MB"
 
