@@ -16,20 +16,18 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app import APP_NAME
-from desktop_app.core.sentiment import SentimentAnalyzer
-from desktop_app.services.capabilities import probe
-from desktop_app.services.chat_session import ChatSession
-from desktop_app.services.discovery import FoundServer, discover_local
-from desktop_app.services.gateway import Gateway, ProviderConfig
-from desktop_app.services.gateway_errors import GatewayError
-from desktop_app.services.model_catalog import ModelCatalog
+from desktop_app.services.gateway import ProviderConfig
 from desktop_app.services.paths import AppPaths
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
-from desktop_app.services.store import Store, StoreError
+
+if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
+    from desktop_app.services.chat_session import ChatSession
+    from desktop_app.services.discovery import FoundServer
+    from desktop_app.services.store import Store
 
 log = logging.getLogger("desktop_app")
 
@@ -72,6 +70,10 @@ def setup_logging(paths: AppPaths) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # The SDK and its HTTP client log request details at DEBUG/INFO; keep them out of the file
+    # (no headers, so no key, can ever land there).
+    for noisy in ("openai", "httpx2", "httpcore2", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def provider_config(settings: Settings, api_key: str) -> ProviderConfig:
@@ -145,6 +147,11 @@ class Parley:
 
     async def start(self) -> None:
         """Everything after the first frame: store, key, services, Chat tab, then network."""
+        from desktop_app.core.sentiment import SentimentAnalyzer
+        from desktop_app.services.chat_session import ChatSession
+        from desktop_app.services.gateway import Gateway
+        from desktop_app.services.model_catalog import ModelCatalog
+        from desktop_app.services.store import Store, StoreError
         from desktop_app.ui.chat.chat_tab import ChatTab
 
         try:
@@ -169,13 +176,14 @@ class Parley:
         self.window.set_tab("Chat", tab)
         self.chat_tab = tab
         tab.setFocus()
+        self._after_gateway_change()
         if self.store.recovered_replies:
+            count = self.store.recovered_replies
             tab.show_notice(
-                f"{self.store.recovered_replies} reply(ies) were cut off when Parley last "
-                "closed; their text up to that moment is kept and marked interrupted.",
+                f"{count} {'reply was' if count == 1 else 'replies were'} cut off when Parley "
+                "last closed; the text up to that moment is kept and marked interrupted.",
                 "info",
             )
-        self._after_gateway_change()
         self.ready.set()
 
     def secrets_in_use(self) -> list[str]:
@@ -201,19 +209,27 @@ class Parley:
 
     async def connect(self) -> None:
         """Fill the model picker from the server and learn what the provider can do."""
+        from desktop_app.services.capabilities import probe
+        from desktop_app.services.gateway_errors import GatewayError
+
         assert self.chat is not None and self.store is not None
         await self.chat_tab.refresh_models()
         gateway = self.chat.gateway
         key = self.catalog.provider_key
-        if self.store.load_capabilities(key) is None:
+        cached = self.store.load_capabilities(key)
+        if cached is None:
             try:
                 capabilities = await probe(gateway)
             except GatewayError:
                 return
+            cached = capabilities.to_dict()
             if capabilities.complete:
-                self.store.save_capabilities(key, capabilities.to_dict())
+                self.store.save_capabilities(key, cached)
+        self.window.set_capabilities(cached)
 
     async def offer_local_server(self) -> None:
+        from desktop_app.services.discovery import discover_local
+
         found = await discover_local(self._discovery_candidates)
         if not found or self.chat_tab is None:
             return
@@ -269,6 +285,8 @@ class Parley:
         self.settings = settings
         apply_theme(self.qt_app, settings.theme)
         if self.chat is not None:
+            from desktop_app.services.gateway import Gateway
+
             old = self.chat.gateway
             gateway = Gateway(provider_config(settings, self._lookup_key()))
             self.chat.gateway = self.catalog.gateway = gateway
@@ -309,7 +327,9 @@ class Parley:
 def make_qt_app() -> Any:
     from PySide6.QtWidgets import QApplication
 
-    qt_app = QApplication.instance() or QApplication([sys.argv[0]])
+    qt_app = QApplication.instance()
+    if not isinstance(qt_app, QApplication):
+        qt_app = QApplication([sys.argv[0]])
     qt_app.setApplicationName(APP_NAME)
     qt_app.setOrganizationName(APP_NAME)
     qt_app.setQuitOnLastWindowClosed(False)  # the window's close ends `run`, which cleans up

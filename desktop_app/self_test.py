@@ -148,6 +148,7 @@ async def _tabs(parley: Parley) -> str:
 
 
 async def _server(parley: Parley, base_url: str) -> str:
+    assert parley.chat is not None, "the chat service was not built"
     gateway = Gateway(replace(parley.chat.gateway.config, base_url=base_url, max_retries=0))
     try:
         models = await gateway.list_models()

@@ -48,14 +48,16 @@ def openai_server() -> Iterator[OpenAIServer]:
 
 @pytest.fixture
 def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-untyped-def]
-    """A qasync event loop over the test QApplication.
+    """A qasync event loop over the test QApplication, "already running" as in the app.
 
-    At teardown every task still pending is cancelled and given a few seconds to finish, so a
-    forgotten stream or poller can never hang the suite.
+    Tests wait with `tests.support.loop.run` / `run_until` (or qtbot), which process Qt events
+    and so drive the loop. At teardown every task still pending is cancelled and given a few
+    seconds to finish, so a forgotten stream or poller can never hang the suite.
     """
     from desktop_app.ui.event_loop import make_event_loop
+    from tests.support.loop import run, run_until
 
-    loop = make_event_loop(qapp)
+    loop = make_event_loop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     try:
         yield loop
@@ -63,9 +65,12 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:  # type: ignore[no-untyp
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
             task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.wait(pending, timeout=5))
-        loop.run_until_complete(loop.shutdown_asyncgens())
+        run_until(loop, lambda: all(t.done() for t in pending), timeout=5)
+        run(loop, loop.shutdown_asyncgens())
+        qapp.aboutToQuit.disconnect(loop._after_run_forever)
+        loop._after_run_forever()
+        asyncio.events._set_running_loop(None)
+        loop._QEventLoop__is_running = False  # qasync has no public way to leave this mode
         asyncio.set_event_loop(None)
         loop.close()
         # qasync's timers are QObjects: collect them here, on the GUI thread, rather than let a

@@ -41,7 +41,7 @@ def split_blocks(markdown: str) -> list[Block]:
         else:
             code.append(line)
     if fence:
-        blocks.append(Block("code", "\n".join(code), language))
+        blocks.append(Block("code", "\n".join(code).rstrip("\n"), language))
     elif prose and any(p.strip() for p in prose):
         blocks.append(Block("text", "\n".join(prose)))
     return blocks

@@ -91,7 +91,8 @@ class ChatSession:
         marking the reply interrupted.
         """
         reply = turn.reply
-        assert reply.id is not None
+        reply_id = reply.id
+        assert reply_id is not None
         parts: list[str] = []
         saved = 0
         usage = Usage(None, None)
@@ -102,7 +103,7 @@ class ChatSession:
                 await asyncio.sleep(self.checkpoint_interval)
                 if len(parts) != saved:
                     saved = len(parts)
-                    self.store.checkpoint(reply.id, "".join(parts))
+                    self.store.checkpoint(reply_id, "".join(parts))
 
         saver = asyncio.create_task(checkpoints())
         try:
@@ -129,6 +130,12 @@ class ChatSession:
             saver.cancel()
         self._finish(reply, parts, Status.COMPLETE, "", usage)
         return reply
+
+    def abandon(self, turn: PendingTurn) -> None:
+        """Close a reply whose task was cancelled before it ever ran (Stop pressed at once):
+        such a task never enters `stream_reply`, so nothing else would mark it."""
+        if turn.reply.status is Status.STREAMING:
+            self._finish(turn.reply, [], Status.INTERRUPTED, "Stopped.", Usage(None, None))
 
     def _finish(
         self, reply: Message, parts: list[str], status: Status, error: str, usage: Usage

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,7 +113,7 @@ class Gateway:
 
     async def stream_chat(
         self, model: str, messages: Sequence[dict[str, Any]], **params: Any
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         """Yield text deltas as they arrive, then the usage if the server reports it.
 
         Cancelling the consumer closes the HTTP response, so the server sees the client go

@@ -21,7 +21,11 @@ MIN_TIMEOUT, MAX_TIMEOUT = 5.0, 600.0
 
 
 class SettingsError(ValueError):
-    """A setting with a value the app cannot use; the message names the field."""
+    """A setting with a value the app cannot use; `field` names it, for the dialog to mark."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field.replace('_', ' ')}: {problem}")
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -39,18 +43,18 @@ class Settings:
 
     def validated(self) -> Settings:
         if self.provider not in PRESETS:
-            raise SettingsError(f"provider: unknown provider {self.provider!r}")
+            raise SettingsError("provider", f"unknown provider {self.provider!r}")
         if self.theme not in THEMES:
-            raise SettingsError(f"theme: must be one of {', '.join(THEMES)}")
+            raise SettingsError("theme", f"must be one of {', '.join(THEMES)}")
         if not MIN_TIMEOUT <= self.request_timeout <= MAX_TIMEOUT:
             raise SettingsError(
-                f"request timeout: must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} seconds"
+                "request_timeout", f"must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} seconds"
             )
         url = self.effective_base_url
         if url and not url.startswith(("http://", "https://")):
-            raise SettingsError("base URL: must start with http:// or https://")
+            raise SettingsError("base_url", "must start with http:// or https://")
         if self.provider in ("azure", "custom") and not url:
-            raise SettingsError("base URL: this provider needs the address of its server")
+            raise SettingsError("base_url", "this provider needs the address of its server")
         return self
 
     @property

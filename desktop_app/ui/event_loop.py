@@ -18,10 +18,11 @@ from typing import Any
 WORKERS = 4
 
 
-def make_event_loop(qt_app: Any) -> Any:
+def make_event_loop(qt_app: Any, already_running: bool = False) -> Any:
+    """`already_running`: Qt's loop is driven by someone else (tests with pytest-qt)."""
     import qasync
 
-    class ParleyEventLoop(qasync.QEventLoop):  # type: ignore[misc, name-defined]
+    class ParleyEventLoop(qasync.QEventLoop):
         _saved_hooks: Any = None
 
         def _before_run_forever(self) -> None:
@@ -38,6 +39,6 @@ def make_event_loop(qt_app: Any) -> Any:
                 self._saved_hooks = None
             super()._after_run_forever()
 
-    loop = ParleyEventLoop(qt_app)
+    loop = ParleyEventLoop(qt_app, already_running=already_running)
     loop.set_default_executor(ThreadPoolExecutor(WORKERS, thread_name_prefix="parley-worker"))
     return loop

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from desktop_app import APP_NAME
 from desktop_app.services.app_info import app_version, build_kind
@@ -37,6 +38,14 @@ CONNECTION_TEXT = {
     "online": "● Connected",
     "offline": "○ Offline",
     "no key": "○ No API key",
+    "key refused": "○ Key refused",
+}
+CAPABILITY_NAMES = {
+    "models": "model list",
+    "chat_completions": "chat completions",
+    "responses": "Responses API",
+    "files": "files",
+    "fine_tuning": "fine-tuning",
 }
 
 
@@ -88,7 +97,13 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About Parley", None, self.show_about)
 
-    def _action(self, menu, text: str, shortcut, target) -> QAction:  # type: ignore[no-untyped-def]
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | None,
+        target: Callable[[], object] | SignalInstance,
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(shortcut)
@@ -105,14 +120,16 @@ class MainWindow(QMainWindow):
                 self.tabs.removeTab(index)
                 self.tabs.insertTab(index, widget, name)
                 self.tabs.setCurrentIndex(current)
-                old.deleteLater()
+                if old is not None:
+                    old.deleteLater()
                 return
         raise KeyError(name)
 
     def tab(self, name: str) -> QWidget:
         for index in range(self.tabs.count()):
-            if self.tabs.tabText(index) == name:
-                return self.tabs.widget(index)
+            page = self.tabs.widget(index)
+            if self.tabs.tabText(index) == name and page is not None:
+                return page
         raise KeyError(name)
 
     def set_provider(self, label: str) -> None:
@@ -134,6 +151,15 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         super().closeEvent(event)
+
+    def set_capabilities(self, capabilities: dict[str, str]) -> None:
+        """What the provider offers, as a tooltip on the connection state."""
+        marks = {"yes": "✓", "no": "✗"}
+        lines = [
+            f"{marks.get(capabilities.get(key, ''), '?')} {name}"
+            for key, name in CAPABILITY_NAMES.items()
+        ]
+        self.connection_label.setToolTip("This server offers:\n" + "\n".join(lines))
 
     def set_paths(self, paths: AppPaths) -> None:
         """The folders Parley uses, shown in Help → About."""

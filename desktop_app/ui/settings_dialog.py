@@ -118,6 +118,12 @@ class SettingsDialog(QDialog):
         form.addRow("Request timeout:", self.timeout)
         form.addRow("Theme:", self.theme)
         self._form = form
+        self._fields: dict[str, QWidget] = {
+            "provider": self.provider,
+            "base_url": self.base_url,
+            "request_timeout": self.timeout,
+            "theme": self.theme,
+        }
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -152,10 +158,17 @@ class SettingsDialog(QDialog):
         )
 
     def _on_ok(self) -> None:
+        for widget in self._fields.values():
+            widget.setStyleSheet("")
         try:
             settings = self.chosen().validated()
         except SettingsError as exc:
-            self._show_error(str(exc).capitalize())
+            field = self._fields.get(exc.field)
+            if field is not None:
+                field.setStyleSheet("border: 1px solid #b3261e")
+                field.setFocus()
+            text = str(exc).replace("base url", "Base URL")
+            self._show_error(text[:1].upper() + text[1:])
             return
         new_key = self.api_key.text().strip() or None
         problem = self._apply(settings, new_key)

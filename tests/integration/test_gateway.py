@@ -11,6 +11,7 @@ from desktop_app.services.capabilities import NO, YES, probe
 from desktop_app.services.gateway import Gateway, ProviderConfig, TextDelta, Usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from tests.openai_server import Fault, OpenAIServer, expected_reply
+from tests.support.loop import run
 
 MESSAGES = [{"role": "system", "content": "Be kind"}, {"role": "user", "content": "Hello there"}]
 
@@ -36,7 +37,7 @@ async def collect(gateway: Gateway, model: str = "gpt-4o-mini") -> tuple[str, li
 
 
 def test_streams_the_whole_reply_with_usage(qloop, openai_server: OpenAIServer) -> None:
-    text, usage = qloop.run_until_complete(collect(gateway_for(openai_server)))
+    text, usage = run(qloop, collect(gateway_for(openai_server)))
     assert text == expected_reply(MESSAGES, "gpt-4o-mini")
     assert len(usage) == 1 and usage[0].completion_tokens and usage[0].prompt_tokens
     sent = openai_server.requests[-1].body
@@ -46,8 +47,8 @@ def test_streams_the_whole_reply_with_usage(qloop, openai_server: OpenAIServer) 
 
 def test_list_models(qloop, openai_server: OpenAIServer) -> None:
     gateway = gateway_for(openai_server)
-    models = qloop.run_until_complete(gateway.list_models())
-    qloop.run_until_complete(gateway.aclose())
+    models = run(qloop, gateway.list_models())
+    run(qloop, gateway.aclose())
     assert [m.id for m in models] == sorted(m["id"] for m in openai_server.models)
 
 
@@ -70,7 +71,7 @@ def test_cancel_mid_stream_closes_the_connection(qloop, openai_server: OpenAISer
             await task
         await gateway.aclose()
 
-    qloop.run_until_complete(cancel_after_first_words())
+    run(qloop, cancel_after_first_words())
     assert openai_server.wait_for_disconnect(3), "the server never saw the client go away"
     assert 2 <= len(received) < 10
 
@@ -97,7 +98,7 @@ def test_each_fault_becomes_the_right_error_kind(
     openai_server.add_fault(fault)
     gateway = gateway_for(openai_server, timeout=0.5, max_retries=0)
     with pytest.raises(GatewayError) as caught:
-        qloop.run_until_complete(collect(gateway))
+        run(qloop, collect(gateway))
     assert caught.value.kind is kind
     assert caught.value.message.endswith((".", ")")) and "Traceback" not in caught.value.message
 
@@ -105,12 +106,12 @@ def test_each_fault_becomes_the_right_error_kind(
 def test_a_cut_stream_says_the_partial_reply_was_kept(qloop, openai_server) -> None:
     openai_server.add_fault(Fault(cut_after=3))
     with pytest.raises(GatewayError, match="part that arrived is kept"):
-        qloop.run_until_complete(collect(gateway_for(openai_server)))
+        run(qloop, collect(gateway_for(openai_server)))
 
 
 def test_sdk_retries_honour_retry_after(qloop, openai_server: OpenAIServer) -> None:
     openai_server.add_fault(Fault(status=429, retry_after=0.2, times=1))
-    text, _ = qloop.run_until_complete(collect(gateway_for(openai_server, max_retries=2)))
+    text, _ = run(qloop, collect(gateway_for(openai_server, max_retries=2)))
     assert text == expected_reply(MESSAGES, "gpt-4o-mini")
     chat_requests = [r for r in openai_server.requests if r.path.endswith("/chat/completions")]
     assert len(chat_requests) == 2
@@ -119,13 +120,13 @@ def test_sdk_retries_honour_retry_after(qloop, openai_server: OpenAIServer) -> N
 def test_no_retries_when_disabled(qloop, openai_server: OpenAIServer) -> None:
     openai_server.add_fault(Fault(status=500, times=1))
     with pytest.raises(GatewayError):
-        qloop.run_until_complete(collect(gateway_for(openai_server, max_retries=0)))
+        run(qloop, collect(gateway_for(openai_server, max_retries=0)))
     assert len(openai_server.requests) == 1
 
 
 def test_unknown_model_is_reported_by_name(qloop, openai_server: OpenAIServer) -> None:
     with pytest.raises(GatewayError) as caught:
-        qloop.run_until_complete(collect(gateway_for(openai_server), model="no-such-model"))
+        run(qloop, collect(gateway_for(openai_server), model="no-such-model"))
     assert caught.value.kind is ErrorKind.NOT_SUPPORTED
     assert "no-such-model" in caught.value.message
 
@@ -135,7 +136,7 @@ def test_unreachable_server_is_offline(qloop) -> None:
         ProviderConfig("custom", base_url="http://127.0.0.1:9/v1", timeout=2, max_retries=0)
     )
     with pytest.raises(GatewayError) as caught:
-        qloop.run_until_complete(collect(gateway))
+        run(qloop, collect(gateway))
     assert caught.value.kind is ErrorKind.OFFLINE
     assert "127.0.0.1:9" in caught.value.message
 
@@ -143,21 +144,21 @@ def test_unreachable_server_is_offline(qloop) -> None:
 def test_missing_key_is_an_auth_error_before_any_request(qloop, openai_server) -> None:
     gateway = Gateway(ProviderConfig("openai", base_url=openai_server.url, api_key=""))
     with pytest.raises(GatewayError) as caught:
-        qloop.run_until_complete(collect(gateway))
+        run(qloop, collect(gateway))
     assert caught.value.kind is ErrorKind.AUTH and "Settings" in caught.value.message
     assert openai_server.requests == []
 
 
 def test_local_providers_get_a_placeholder_key(qloop, openai_server) -> None:
     gateway = Gateway(ProviderConfig("ollama", base_url=openai_server.url))
-    qloop.run_until_complete(collect(gateway))
+    run(qloop, collect(gateway))
     assert openai_server.requests[-1].headers["authorization"] == "Bearer not-needed"
 
 
 def test_capability_probe_without_retries(qloop, openai_server: OpenAIServer) -> None:
     gateway = gateway_for(openai_server, max_retries=5)
-    capabilities = qloop.run_until_complete(probe(gateway))
-    qloop.run_until_complete(gateway.aclose())
+    capabilities = run(qloop, probe(gateway))
+    run(qloop, gateway.aclose())
     assert (capabilities.models, capabilities.chat_completions) == (YES, YES)
     # The Foundation test server has no Responses, files or fine-tuning routes yet.
     assert (capabilities.responses, capabilities.files, capabilities.fine_tuning) == (NO, NO, NO)

@@ -1,0 +1,66 @@
+"""Runs the real app in a subprocess and drives it like a user, for crash tests.
+
+    python -m tests.integration.app_driver send "message"   # type it, press Enter, keep going
+    python -m tests.integration.app_driver inspect          # start, print what the app shows
+
+Settings and data come from PARLEY_HOME, as for the app itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+from desktop_app.app import Parley, make_qt_app, run_in_qt_loop
+from desktop_app.services.paths import AppPaths
+
+
+async def drive(parley: Parley, mode: str, text: str) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    await parley.ready.wait()
+    tab = parley.chat_tab
+    if mode == "send":
+        QTest.keyClicks(tab.input, text)
+        QTest.keyClick(tab.input, Qt.Key.Key_Return)
+        print("SENT", flush=True)
+        return
+    dialogues = parley.store.list_dialogues()
+    if dialogues:
+        tab.open_dialogue(dialogues[0].id)
+    report = {
+        "recovered": parley.store.recovered_replies,
+        "banner": tab.banner.text,
+        "transcript": tab.transcript.toPlainText(),
+        "messages": [
+            {"role": m.role, "content": m.content, "status": m.status.value}
+            for m in (parley.store.messages(dialogues[0].id) if dialogues else [])
+        ],
+    }
+    print("REPORT " + json.dumps(report), flush=True)
+    parley.window.close()
+
+
+def main() -> int:
+    mode = sys.argv[1]
+    text = sys.argv[2] if len(sys.argv) > 2 else ""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    qt_app = make_qt_app()
+    paths = AppPaths.from_environment()
+    paths.ensure()
+    parley = Parley(qt_app, paths, discovery_candidates={})
+
+    async def run() -> int:
+        driver = asyncio.ensure_future(drive(parley, mode, text))
+        code = await parley.run()
+        await driver
+        return code
+
+    return run_in_qt_loop(qt_app, run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Start-up without a key or a network, the Settings dialog, and first-run discovery."""
+
+from __future__ import annotations
+
+import json
+
+import keyring.backends.fail
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from desktop_app.services.settings import Settings
+from tests.support.loop import run_until
+
+
+def ok_button(dialog):  # type: ignore[no-untyped-def]
+    return dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+
+
+def test_starts_with_no_key_and_no_network_and_says_what_is_missing(
+    qloop, qtbot, start_parley
+) -> None:
+    parley = start_parley()  # defaults: OpenAI, no key anywhere, nothing reachable
+    tab = parley.chat_tab
+    assert parley.window.isVisible()
+    assert parley.window.connection_state == "no key"
+    assert "No API key is set for OpenAI" in tab.banner.text
+    assert parley.window.provider_label.text() == "OpenAI"
+    qtbot.keyClicks(tab.input, "Hello?")
+    qtbot.keyClick(tab.input, Qt.Key.Key_Return)
+    run_until(qloop, lambda: tab.banner.isVisible())
+    assert tab.input.toPlainText() == "Hello?"  # kept, not sent, not lost
+    assert tab.dialogue_id is None
+
+
+def test_an_unreachable_server_leaves_the_app_usable_and_offline(qloop, start_parley) -> None:
+    parley = start_parley(Settings(provider="custom", base_url="http://127.0.0.1:9/v1"))
+    run_until(qloop, lambda: parley.window.connection_state == "offline")
+    assert parley.chat_tab.isEnabled()
+    assert parley.window.tab("History") is not None
+
+
+def test_settings_put_the_key_in_the_keyring_and_never_in_the_settings_file(
+    qloop, qtbot, start_parley, openai_server, fake_keyring, paths
+) -> None:
+    openai_server.api_key = "sk-test-secret"
+    parley = start_parley()
+    parley.window.settings_requested.emit()  # what File → Settings… (Ctrl+,) does
+    dialog = parley.settings_dialog
+    assert dialog.isVisible() and "fake keyring" in dialog.key_status.text()
+    dialog.provider.setCurrentIndex(dialog.provider.findData("custom"))
+    dialog.base_url.setText(openai_server.url)
+    qtbot.keyClicks(dialog.api_key, "sk-test-secret")
+    qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+
+    assert not dialog.isVisible()
+    assert fake_keyring.passwords == {("Parley", "custom"): "sk-test-secret"}
+    saved = paths.settings_file.read_text()
+    assert "sk-test-secret" not in saved
+    assert json.loads(saved)["base_url"] == openai_server.url
+    # The new provider is used at once: models come from the server with the new key.
+    run_until(qloop, lambda: parley.window.connection_state == "online")
+    assert openai_server.requests[-1].headers["authorization"] == "Bearer sk-test-secret"
+
+
+def test_without_a_keyring_the_dialog_says_so_and_needs_consent_for_a_file(
+    qloop, qtbot, start_parley, paths
+) -> None:
+    parley = start_parley(secret_backend=keyring.backends.fail.Keyring())
+    parley.window.settings_requested.emit()
+    dialog = parley.settings_dialog
+    assert "No system keyring is available" in dialog.key_status.text()
+    assert "OPENAI_API_KEY" in dialog.key_status.text()
+    assert dialog.plaintext_consent.isVisibleTo(dialog)
+    qtbot.keyClicks(dialog.api_key, "sk-no-keyring")
+    qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "no system keyring" in dialog.error.text()
+    assert not (paths.config_dir / "credentials.json").exists()
+
+    dialog.plaintext_consent.setChecked(True)
+    qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    stored = paths.config_dir / "credentials.json"
+    assert json.loads(stored.read_text()) == {"openai": "sk-no-keyring"}
+    assert stored.stat().st_mode & 0o077 == 0  # readable by the user only
+    assert parley.window.connection_state != "no key"
+
+
+def test_invalid_settings_are_refused_at_the_field(qloop, qtbot, start_parley) -> None:
+    parley = start_parley()
+    parley.window.settings_requested.emit()
+    dialog = parley.settings_dialog
+    dialog.provider.setCurrentIndex(dialog.provider.findData("custom"))
+    dialog.base_url.setText("ftp://nowhere")
+    qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "Base URL" in dialog.error.text()
+
+
+def test_first_run_offers_a_local_server_and_uses_it(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    parley = start_parley(discovery_candidates={"ollama": openai_server.url})
+    tab = parley.chat_tab
+    run_until(qloop, lambda: "Ollama is running on this computer" in tab.banner.text)
+    qtbot.mouseClick(tab.banner._action, Qt.MouseButton.LeftButton)
+    assert parley.settings.provider == "ollama"
+    assert parley.settings.base_url == openai_server.url
+    run_until(qloop, lambda: parley.window.connection_state == "online")
+    assert parley.window.provider_label.text() == "Ollama"
+
+
+def test_a_refused_key_is_reported_at_start_up(qloop, start_parley, openai_server, fake_keyring):  # type: ignore[no-untyped-def]
+    openai_server.api_key = "the-right-key"
+    fake_keyring.set_password("Parley", "custom", "a-wrong-key")
+    parley = start_parley(Settings(provider="custom", base_url=openai_server.url))
+    run_until(qloop, lambda: parley.window.connection_state == "key refused")
+    assert "refused the API key" in parley.chat_tab.banner.text
+
+
+def test_the_status_bar_lists_what_the_server_offers(qloop, parley) -> None:  # type: ignore[no-untyped-def]
+    run_until(qloop, lambda: "offers" in parley.window.connection_label.toolTip())
+    tip = parley.window.connection_label.toolTip()
+    assert "✓ chat completions" in tip and "✗ fine-tuning" in tip
