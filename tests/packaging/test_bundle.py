@@ -93,7 +93,7 @@ def test_the_bundle_holds_what_parley_needs_and_nothing_it_does_not(
     folder = bundle.executable.parent
     modules = set(pkg_archive_contents(str(bundle.executable)))
     assert {"desktop_app.app", "desktop_app.self_test", "qasync", "openai"} <= modules
-    unwanted = ("tests", "pytest", "_pytest", "pytestqt", "PyInstaller", "tkinter", "rich")
+    unwanted = ("tests", "pytest", "_pytest", "pytestqt", "PyInstaller", "mypy", "tkinter", "rich")
     assert not [name for name in modules if name.split(".")[0] in unwanted]
     assert "desktop_app.bootstrap" not in modules
     files = [path.relative_to(folder).as_posix() for path in folder.rglob("*")]
