@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,17 @@ def test_install_writes_the_entry_and_every_icon_and_uninstall_removes_them(
     assert not any(path.exists() for path in written)
     assert other.exists()
     assert uninstall(tmp_path) == []
+
+
+@pytest.mark.skipif(
+    shutil.which("desktop-file-validate") is None, reason="needs desktop-file-utils"
+)
+def test_the_installed_entry_passes_desktop_file_validate(tmp_path: Path) -> None:
+    entry = install(tmp_path, ["/opt/my apps/Parley"])[0]
+    result = subprocess.run(
+        ["desktop-file-validate", str(entry)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout
 
 
 def test_from_source_the_entry_starts_this_python_with_the_package() -> None:
