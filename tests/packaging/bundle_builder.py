@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # What the bundle is built from (directories end in "/").
-BUILD_INPUTS = ("build.spec", "pyproject.toml", "desktop_app/", "pyinstaller_hooks/", "resources/")
+BUILD_INPUTS = ("build.spec", "pyproject.toml", "desktop_app/", "resources/")
 APP_NAME = "Parley"
 STAMP_NAME = ".build-stamp"
 BUILD_TIMEOUT_S = 1800

@@ -21,7 +21,7 @@ def test_build_inputs_are_the_spec_the_package_its_hooks_and_resources() -> None
     assert is_build_input("build.spec")
     assert is_build_input("desktop_app/app.py")
     assert is_build_input("resources/icons/parley-16.png")
-    assert is_build_input("pyinstaller_hooks/hook-PySide6.QtGui.py")
+    assert is_build_input("resources/pyinstaller_hooks/hook-PySide6.QtGui.py")
     assert not is_build_input("tests/conftest.py")
     assert not is_build_input("desktop_app/__pycache__/app.cpython-311.pyc")
     assert not is_build_input("build.spec.orig")
