@@ -16,30 +16,31 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app import APP_NAME
-from desktop_app.core.assistant_request import CHAT_COMPLETIONS
-from desktop_app.core.assistants import AssistantProfile, starter_profiles
-from desktop_app.core.sentiment import SentimentAnalyzer
-from desktop_app.services.assistant_remote import AssistantRemote
-from desktop_app.services.capabilities import NO, probe
-from desktop_app.services.chat_session import ChatSession
-from desktop_app.services.discovery import FoundServer, discover_local
-from desktop_app.services.gateway import Gateway, ProviderConfig
-from desktop_app.services.gateway_errors import GatewayError
-from desktop_app.services.model_catalog import ModelCatalog
+from desktop_app.services.gateway import ProviderConfig
 from desktop_app.services.paths import AppPaths
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
-from desktop_app.services.store import Store, StoreError
-from desktop_app.services.wire_api import choose_wire_api, forget_wire_api
+
+if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
+    from desktop_app.core.assistants import AssistantProfile
+    from desktop_app.services.chat_session import ChatSession
+    from desktop_app.services.discovery import FoundServer
+    from desktop_app.services.store import Store
 
 log = logging.getLogger("desktop_app")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="parley", description=f"{APP_NAME} desktop app")
+    parser = argparse.ArgumentParser(
+        prog="parley",
+        description=f"{APP_NAME} desktop app",
+        epilog="Other modes: --self-test [--base-url URL] checks this installation headless; "
+        "--install-desktop-entry / --uninstall-desktop-entry add Parley to (or remove it "
+        "from) the Linux application menu.",
+    )
     parser.add_argument(
         "--exit-after-first-frame",
         action="store_true",
@@ -70,6 +71,10 @@ def setup_logging(paths: AppPaths) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # The SDK and its HTTP client log request details at DEBUG/INFO; keep them out of the file
+    # (no headers, so no key, can ever land there).
+    for noisy in ("openai", "httpx2", "httpcore2", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def provider_config(settings: Settings, api_key: str) -> ProviderConfig:
@@ -122,6 +127,7 @@ class Parley:
         # leaves its connections open).
         self._closing: set[asyncio.Task[None]] = set()
         self.window = MainWindow()
+        self.window.set_paths(paths)
         self.window.set_provider(self.settings.provider_label)
         self.window.set_model(self.settings.default_model)
         if settings_problem:
@@ -146,6 +152,12 @@ class Parley:
 
     async def start(self) -> None:
         """Everything after the first frame: store, key, services, Chat tab, then network."""
+        from desktop_app.core.sentiment import SentimentAnalyzer
+        from desktop_app.services.assistant_remote import AssistantRemote
+        from desktop_app.services.chat_session import ChatSession
+        from desktop_app.services.gateway import Gateway
+        from desktop_app.services.model_catalog import ModelCatalog
+        from desktop_app.services.store import Store, StoreError
         from desktop_app.ui.chat.chat_tab import ChatTab
 
         try:
@@ -187,6 +199,7 @@ class Parley:
     def _build_assistants_tab(self) -> None:
         """The Assistants tab, wired to the Chat tab: "Set active" there changes who answers
         here, and the Chat tab's choice (header, re-opened dialogue) shows there."""
+        from desktop_app.core.assistants import starter_profiles
         from desktop_app.ui.assistants.assistants_tab import AssistantsTab
 
         assert self.store is not None and self.chat_tab is not None
@@ -217,6 +230,9 @@ class Parley:
 
     def _update_tools_availability(self) -> None:
         """Server-run tools need the Responses API: say in the editor when they cannot work."""
+        from desktop_app.core.assistant_request import CHAT_COMPLETIONS
+        from desktop_app.services.wire_api import choose_wire_api
+
         if self.assistants_tab is None or self.store is None or self.chat is None:
             return
         key = self.chat.gateway.config.cache_key
@@ -232,6 +248,10 @@ class Parley:
             )
         else:
             self.assistants_tab.set_tools_available(True)
+
+    def secrets_in_use(self) -> list[str]:
+        """The API key the app holds right now (crash reports redact it)."""
+        return [self.chat.gateway.config.api_key] if self.chat is not None else []
 
     def _lookup_key(self) -> str:
         return self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent).key
@@ -253,21 +273,28 @@ class Parley:
 
     async def connect(self) -> None:
         """Fill the model picker from the server and learn what the provider can do."""
+        from desktop_app.services.capabilities import probe
+        from desktop_app.services.gateway_errors import GatewayError
+
         assert self.chat is not None and self.store is not None
         await self.chat_tab.refresh_models()
         gateway = self.chat.gateway
         key = self.catalog.provider_key
-        if self.store.load_capabilities(key) is None:
+        cached = self.store.load_capabilities(key)
+        if cached is None:
             try:
                 capabilities = await probe(gateway)
             except GatewayError:
                 return
+            cached = capabilities.to_dict()
             if capabilities.complete:
-                self.store.save_capabilities(key, capabilities.to_dict())
-            if capabilities.responses == NO:
-                self._update_tools_availability()
+                self.store.save_capabilities(key, cached)
+            self._update_tools_availability()
+        self.window.set_capabilities(cached)
 
     async def offer_local_server(self) -> None:
+        from desktop_app.services.discovery import discover_local
+
         found = await discover_local(self._discovery_candidates)
         if not found or self.chat_tab is None:
             return
@@ -323,8 +350,12 @@ class Parley:
         self.settings = settings
         apply_theme(self.qt_app, settings.theme)
         if self.chat is not None:
+            from desktop_app.services.gateway import Gateway
+
             old = self.chat.gateway
             gateway = Gateway(provider_config(settings, self._lookup_key()))
+            from desktop_app.services.wire_api import forget_wire_api
+
             self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
             self.chat.wire_api = settings.wire_api
             if self.store is not None:  # the server may have changed: ask it again
@@ -372,10 +403,16 @@ class Parley:
 def make_qt_app() -> Any:
     from PySide6.QtWidgets import QApplication
 
-    qt_app = QApplication.instance() or QApplication([sys.argv[0]])
+    qt_app = QApplication.instance()
+    if not isinstance(qt_app, QApplication):
+        qt_app = QApplication([sys.argv[0]])
     qt_app.setApplicationName(APP_NAME)
     qt_app.setOrganizationName(APP_NAME)
     qt_app.setQuitOnLastWindowClosed(False)  # the window's close ends `run`, which cleans up
+    qt_app.setDesktopFileName("parley")  # matches resources/linux/parley.desktop (Wayland)
+    from desktop_app.ui.app_icon import app_icon
+
+    qt_app.setWindowIcon(app_icon())
     return qt_app
 
 
@@ -398,5 +435,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = AppPaths.from_environment()
     paths.ensure()
     setup_logging(paths)
+    from desktop_app.ui.crash_notice import install_crash_reporting
+
+    reporter = install_crash_reporting(qt_app, paths.log_dir)
     log.info("starting; Qt loaded in %.3f s", time.perf_counter() - started)
-    return run_in_qt_loop(qt_app, lambda: Parley(qt_app, paths).run(args.exit_after_first_frame))
+
+    async def run() -> int:
+        asyncio.get_running_loop().set_exception_handler(reporter.asyncio_handler)
+        parley = Parley(qt_app, paths)
+        reporter.add_secret_source(parley.secrets_in_use)
+        return await parley.run(args.exit_after_first_frame)
+
+    return run_in_qt_loop(qt_app, run)

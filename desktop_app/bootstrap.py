@@ -29,7 +29,7 @@ usage: python3 -m desktop_app.bootstrap run  [app args]
 
   run   install Parley into .venv (once) and launch it
   test  install Parley and its test tools into .venv (once), then run
-        ruff, lint-imports and pytest headless
+        ruff, lint-imports, mypy and pytest headless
 """
 
 # Shared libraries (soname, Debian package) that Qt's libraries and its xcb platform plugin
@@ -171,7 +171,7 @@ def apt_hint(packages: Sequence[str]) -> str:
     return "sudo apt-get update && sudo " + " ".join(apt_install_command(packages))
 
 
-def venv_apt_packages(version_info: Sequence[int]) -> list[str]:
+def venv_apt_packages(version_info: tuple[int, ...]) -> list[str]:
     """Debian packages that provide `ensurepip` for this interpreter."""
     return ["python3-venv", f"python3.{version_info[1]}-venv"]
 
@@ -264,6 +264,7 @@ def check_steps(venv: Path, pytest_args: Sequence[str], color: bool = False) -> 
     return [
         Step("ruff", [python, "-m", "ruff", "check", "."]),
         Step("lint-imports", [lint_imports]),
+        Step("mypy", [python, "-m", "mypy"]),
         Step("pytest", [*pytest, *pytest_args]),
     ]
 
@@ -445,7 +446,11 @@ def ensure_venv(venv: Path, apt: Apt) -> Path:
     result = _create_venv(venv)
     if result.returncode != 0 and venv_failed_for_ensurepip(result.stdout + result.stderr):
         _remove(venv)
-        ensure_packages(apt, venv_apt_packages(sys.version_info), "Python's venv needs ensurepip")
+        ensure_packages(
+            apt,
+            venv_apt_packages((sys.version_info.major, sys.version_info.minor)),
+            "Python's venv needs ensurepip",
+        )
         result = _create_venv(venv)
     if result.returncode != 0:
         _remove(venv)
@@ -481,8 +486,9 @@ def _run_streaming(argv: list[str], env: dict, cwd: Path) -> tuple[int, str]:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     ) as process:  # fmt: skip
         tail = b""
-        assert process.stdout is not None
-        for chunk in iter(lambda: process.stdout.readline(), b""):
+        stdout = process.stdout
+        assert stdout is not None
+        for chunk in iter(stdout.readline, b""):
             sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
             if chunk.strip():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field, replace
 
 from desktop_app.core.assistant_json import snapshot_json
@@ -146,7 +146,7 @@ class ChatSession:
             return None
         return self.store.get_assistant(dialogue.assistant_id)
 
-    async def _events(self, turn: PendingTurn) -> AsyncIterator[ChatEvent]:
+    async def _events(self, turn: PendingTurn) -> AsyncGenerator[ChatEvent, None]:
         """The reply's events from the chosen wire API; in "auto", a server without the
         Responses API is remembered and the turn goes out again as chat completions."""
         config = self.gateway.config
@@ -194,7 +194,8 @@ class ChatSession:
         marking the reply interrupted.
         """
         reply = turn.reply
-        assert reply.id is not None
+        reply_id = reply.id
+        assert reply_id is not None
         parts: list[str] = []
         notes = NoteList()
         saved = 0
@@ -206,7 +207,7 @@ class ChatSession:
                 await asyncio.sleep(self.checkpoint_interval)
                 if len(parts) != saved:
                     saved = len(parts)
-                    self.store.checkpoint(reply.id, "".join(parts))
+                    self.store.checkpoint(reply_id, "".join(parts))
 
         saver = asyncio.create_task(checkpoints())
         try:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 from desktop_app.core.providers import LOCAL_CANDIDATES, PRESETS
@@ -29,10 +27,12 @@ class FoundServer:
 
 
 def _models_at(base_url: str, timeout: float) -> tuple[str, ...] | None:
+    import urllib.request  # imports ssl, http and email: not worth paying for at start-up
+
     try:
         with urllib.request.urlopen(f"{base_url}/models", timeout=timeout) as response:
             data = json.loads(response.read(1_000_000))
-    except (OSError, ValueError, urllib.error.URLError):
+    except (OSError, ValueError):  # URLError is an OSError
         return None
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         return None

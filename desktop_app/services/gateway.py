@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,7 +147,7 @@ class Gateway:
 
     async def stream_chat(
         self, model: str, messages: Sequence[dict[str, Any]], **params: Any
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         """Yield text deltas as they arrive, then the usage if the server reports it.
 
         Cancelling the consumer closes the HTTP response, so the server sees the client go
@@ -181,7 +181,7 @@ class Gateway:
         finally:
             await stream.close()
 
-    async def stream_responses(self, request: Mapping[str, Any]) -> AsyncIterator[ChatEvent]:
+    async def stream_responses(self, request: Mapping[str, Any]) -> AsyncGenerator[ChatEvent, None]:
         """Like `stream_chat`, through the Responses API: text deltas, a `ToolNote` for each
         tool the server ran (again when a citation is added to it), then the usage.
 

@@ -37,9 +37,9 @@ def _note_for(item: Any) -> ToolNote | None:
     if kind == "web_search":
         action = getattr(item, "action", None)
         queries = getattr(action, "queries", None) or []
-        summary = getattr(action, "query", None) or "; ".join(queries) or ""
-        if not summary and getattr(action, "url", None):
-            summary = action.url
+        summary = (
+            getattr(action, "query", None) or "; ".join(queries) or getattr(action, "url", "")
+        ) or ""
         for source in getattr(action, "sources", None) or []:
             url = getattr(source, "url", "")
             if url:

@@ -22,7 +22,7 @@ def make_event_loop(qt_app: Any, already_running: bool = False) -> Any:
     """`already_running`: Qt's loop is driven by someone else (tests with pytest-qt)."""
     import qasync
 
-    class ParleyEventLoop(qasync.QEventLoop):  # type: ignore[misc, name-defined]
+    class ParleyEventLoop(qasync.QEventLoop):
         _saved_hooks: Any = None
 
         def _before_run_forever(self) -> None:

@@ -13,13 +13,17 @@ Signals:
 
 from __future__ import annotations
 
+import html
 import time
+from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from desktop_app import APP_NAME
+from desktop_app.services.app_info import app_version, build_kind
+from desktop_app.services.paths import AppPaths
 
 PLACEHOLDERS = {
     "Images": "Drop, paste or open images and have the model describe them — one or a batch.",
@@ -34,6 +38,14 @@ CONNECTION_TEXT = {
     "online": "● Connected",
     "offline": "○ Offline",
     "no key": "○ No API key",
+    "key refused": "○ Key refused",
+}
+CAPABILITY_NAMES = {
+    "models": "model list",
+    "chat_completions": "chat completions",
+    "responses": "Responses API",
+    "files": "files",
+    "fine_tuning": "fine-tuning",
 }
 
 
@@ -55,6 +67,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.painted = False
+        self.app_paths: AppPaths | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1000, 720)
         self.tabs = QTabWidget()
@@ -84,7 +97,13 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About Parley", None, self.show_about)
 
-    def _action(self, menu, text: str, shortcut, target) -> QAction:  # type: ignore[no-untyped-def]
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | None,
+        target: Callable[[], object] | SignalInstance,
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(shortcut)
@@ -101,14 +120,16 @@ class MainWindow(QMainWindow):
                 self.tabs.removeTab(index)
                 self.tabs.insertTab(index, widget, name)
                 self.tabs.setCurrentIndex(current)
-                old.deleteLater()
+                if old is not None:
+                    old.deleteLater()
                 return
         raise KeyError(name)
 
     def tab(self, name: str) -> QWidget:
         for index in range(self.tabs.count()):
-            if self.tabs.tabText(index) == name:
-                return self.tabs.widget(index)
+            page = self.tabs.widget(index)
+            if self.tabs.tabText(index) == name and page is not None:
+                return page
         raise KeyError(name)
 
     def set_provider(self, label: str) -> None:
@@ -131,17 +152,42 @@ class MainWindow(QMainWindow):
         self.closing.emit()
         super().closeEvent(event)
 
-    def show_about(self) -> None:
-        from importlib.metadata import PackageNotFoundError, version
+    def set_capabilities(self, capabilities: dict[str, str]) -> None:
+        """What the provider offers, as a tooltip on the connection state."""
+        marks = {"yes": "✓", "no": "✗"}
+        lines = [
+            f"{marks.get(capabilities.get(key, ''), '?')} {name}"
+            for key, name in CAPABILITY_NAMES.items()
+        ]
+        self.connection_label.setToolTip("This server offers:\n" + "\n".join(lines))
 
-        try:
-            number = version("parley")
-        except PackageNotFoundError:
-            number = "development"
+    def set_paths(self, paths: AppPaths) -> None:
+        """The folders Parley uses, shown in Help → About."""
+        self.app_paths = paths
+
+    def about_text(self) -> str:
+        rows: list[tuple[str, object]] = [("Version", f"{app_version()} ({build_kind()})")]
+        if self.app_paths is not None:
+            rows += [
+                ("Data", self.app_paths.data_dir),
+                ("Settings", self.app_paths.config_dir),
+                ("Logs and crash reports", self.app_paths.log_dir),
+                ("Cache", self.app_paths.cache_dir),
+            ]
+        table = "".join(
+            f"<tr><td>{name}:&nbsp;</td><td>{html.escape(str(value))}</td></tr>"
+            for name, value in rows
+        )
+        return (
+            f"<b>{APP_NAME}</b><br>A desktop workbench for the OpenAI API and "
+            f"OpenAI-compatible servers.<br><br><table>{table}</table>"
+        )
+
+    def show_about(self) -> None:
         box = QMessageBox(self)
         box.setWindowTitle(f"About {APP_NAME}")
-        box.setText(
-            f"<b>{APP_NAME}</b> {number}<br>A desktop workbench for the OpenAI API and "
-            "OpenAI-compatible servers."
-        )
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setText(self.about_text())
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.about_box = box
         box.open()

@@ -96,8 +96,8 @@ class SettingsDialog(QDialog):
                 f"— only if you tick the box below — a plain file. {SOURCE_TEXT[key.source]}"
             )
         self.wire_api = QComboBox()
-        for key, label in WIRE_API_LABELS.items():
-            self.wire_api.addItem(label, key)
+        for wire_api, label in WIRE_API_LABELS.items():
+            self.wire_api.addItem(label, wire_api)
         self.wire_api.setCurrentIndex(max(0, self.wire_api.findData(settings.wire_api)))
         self.wire_api.setToolTip(
             "Automatic: assistants use the Responses API where the server has it (a server "

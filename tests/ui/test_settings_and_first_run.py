@@ -106,3 +106,17 @@ def test_first_run_offers_a_local_server_and_uses_it(
     assert parley.settings.base_url == openai_server.url
     run_until(qloop, lambda: parley.window.connection_state == "online")
     assert parley.window.provider_label.text() == "Ollama"
+
+
+def test_a_refused_key_is_reported_at_start_up(qloop, start_parley, openai_server, fake_keyring):  # type: ignore[no-untyped-def]
+    openai_server.api_key = "the-right-key"
+    fake_keyring.set_password("Parley", "custom", "a-wrong-key")
+    parley = start_parley(Settings(provider="custom", base_url=openai_server.url))
+    run_until(qloop, lambda: parley.window.connection_state == "key refused")
+    assert "refused the API key" in parley.chat_tab.banner.text
+
+
+def test_the_status_bar_lists_what_the_server_offers(qloop, parley) -> None:  # type: ignore[no-untyped-def]
+    run_until(qloop, lambda: "offers" in parley.window.connection_label.toolTip())
+    tip = parley.window.connection_label.toolTip()
+    assert "✓ chat completions" in tip and "✗ fine-tuning" in tip

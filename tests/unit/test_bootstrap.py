@@ -198,18 +198,19 @@ def test_run_passes_every_extra_argument_to_the_app() -> None:
 def test_test_passes_extra_arguments_to_pytest_only() -> None:
     invocation = bootstrap.parse_invocation(["test", "-k", "chat", "-x"])
     steps = bootstrap.check_steps(Path("/repo/.venv"), invocation.extra_args)
-    assert [step.name for step in steps] == ["ruff", "lint-imports", "pytest"]
-    ruff, lint, pytest_step = steps
+    assert [step.name for step in steps] == ["ruff", "lint-imports", "mypy", "pytest"]
+    ruff, lint, mypy, pytest_step = steps
     assert ruff.argv[1:] == ["-m", "ruff", "check", "."]
     assert Path(lint.argv[0]).name.startswith("lint-imports")
+    assert mypy.argv[1:] == ["-m", "mypy"]
     assert pytest_step.argv[1:] == ["-m", "pytest", "-k", "chat", "-x"]
     assert pytest_step.title() == "python -m pytest -k chat -x"
 
 
 def test_colour_is_requested_for_a_terminal_unless_the_user_chose() -> None:
     venv = Path("/repo/.venv")
-    assert "--color=yes" in bootstrap.check_steps(venv, [], color=True)[2].argv
-    chosen = bootstrap.check_steps(venv, ["--color=no"], color=True)[2].argv
+    assert "--color=yes" in bootstrap.check_steps(venv, [], color=True)[3].argv
+    chosen = bootstrap.check_steps(venv, ["--color=no"], color=True)[3].argv
     assert chosen.count("--color=no") == 1
     assert "--color=yes" not in chosen
 

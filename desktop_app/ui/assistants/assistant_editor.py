@@ -136,6 +136,7 @@ class AssistantEditor(QWidget):
             "tags": self.tags,
         }
         self.errors: dict[str, QLabel] = {}
+        self.rows: dict[str, QWidget] = {}
         form = QFormLayout()
         labels = {
             "name": "Name:",
@@ -186,6 +187,7 @@ class AssistantEditor(QWidget):
         return label
 
     def _with_error(self, field: str) -> QWidget:
+        """The field with its error line under it; the pair is one form row."""
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
@@ -193,6 +195,7 @@ class AssistantEditor(QWidget):
         column.addWidget(self.fields[field])
         self.errors[field] = self._error_label()
         column.addWidget(self.errors[field])
+        self.rows[field] = box
         return box
 
     # --- in and out ------------------------------------------------------------------------
@@ -327,8 +330,7 @@ class AssistantEditor(QWidget):
 
     def _on_format_changed(self) -> None:
         self._form.setRowVisible(
-            self.fields["json_schema"].parentWidget(),
-            self.response_format.currentData() == "json_schema",
+            self.rows["json_schema"], self.response_format.currentData() == "json_schema"
         )
 
     def _on_color_changed(self, text: str) -> None:

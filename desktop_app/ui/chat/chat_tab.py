@@ -2,7 +2,7 @@
 
 Signals:
     busy_changed(bool): a reply started or ended.
-    connection_changed(str): "online", "offline" or "no key" — for the status bar.
+    connection_changed(str): "online", "offline", "key refused" — for the status bar.
     model_changed(str): the model picked for the next message.
     settings_requested(): the user asked to open Settings (from a notice).
     assistant_changed(object): the assistant for the next message (an AssistantProfile, or
@@ -261,6 +261,11 @@ class ChatTab(QWidget):
         except GatewayError as error:
             if error.kind in OFFLINE_KINDS:
                 self.connection_changed.emit("offline")
+            elif error.kind is ErrorKind.AUTH:
+                self.connection_changed.emit("key refused")
+                self.show_error(error)  # say so now, not after the user has typed a message
+            else:
+                self.connection_changed.emit("online")  # reachable, just no model list
             return
         self._fill_models(models, self.model)
         self.connection_changed.emit("online")
