@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
@@ -50,6 +50,8 @@ class ModelInfo:
     id: str
     owned_by: str = ""
     created: int | None = None
+    # Fields beyond the API's own; some servers say what a model takes (input_modalities…).
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 ChatEvent = TextDelta | Usage
@@ -105,7 +107,13 @@ class Gateway:
         try:
             page = await client.models.list()
             models = [
-                ModelInfo(m.id, getattr(m, "owned_by", "") or "", m.created) async for m in page
+                ModelInfo(
+                    m.id,
+                    getattr(m, "owned_by", "") or "",
+                    m.created,
+                    dict(getattr(m, "model_extra", None) or {}),
+                )
+                async for m in page
             ]
         except Exception as exc:
             raise self._error(exc) from exc
