@@ -78,6 +78,8 @@ class Gateway:
                     "one, or set OPENAI_API_KEY in the environment.",
                 )
             openai = await load_openai()
+            if self._client is not None:  # a concurrent caller built it while the SDK loaded
+                return self._client
             key = self.config.api_key or PLACEHOLDER_KEY
             common: dict[str, Any] = {
                 "api_key": key,
