@@ -40,6 +40,7 @@ _keys = itertools.count(1)
 
 
 class ItemState(StrEnum):
+    LOADING = "loading"  # a link being downloaded, a pasted image being encoded
     QUEUED = "queued"
     DESCRIBING = "describing"
     DONE = "done"
@@ -167,6 +168,7 @@ class ImageDescriber:
 
         for item in items:
             item.state, item.error = ItemState.QUEUED, ""
+        for item in items:  # once all are reset, so listeners count a fresh batch
             listener.item_changed(item)
         tasks = [asyncio.ensure_future(one(item)) for item in items]
         try:
