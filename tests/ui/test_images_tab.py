@@ -398,3 +398,28 @@ def test_starting_the_app_does_not_import_pillow() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_app_builds_the_tab_and_continues_in_chat(
+    qloop, qapp, qtbot, paths: AppPaths, fake_keyring, openai_server: OpenAIServer
+) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from desktop_app.app import Parley
+    from desktop_app.services.settings import Settings, save_settings
+
+    settings = replace(Settings(), provider="custom", base_url=openai_server.url)
+    save_settings(settings, paths.settings_file)
+    parley = Parley(qapp, paths, secret_backend=fake_keyring, discovery_candidates={})
+    qtbot.addWidget(parley.window)
+    run(qloop, parley.start())
+    try:
+        images = parley.window.tab("Images")
+        assert isinstance(images, ImagesTab) and images is parley.images_tab
+        run_until(qloop, lambda: images.model_picker.count() == 3)  # after connecting
+        dialogue = parley.store.create_dialogue("Image: x.png", "gpt-4o")
+        images.chat_requested.emit(dialogue)
+        assert parley.window.tabs.currentWidget() is parley.chat_tab
+        assert parley.chat_tab.dialogue_id == dialogue
+    finally:
+        run(qloop, parley.shutdown())

@@ -12,12 +12,11 @@ Signals:
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QShortcut
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,15 +36,10 @@ from PySide6.QtWidgets import (
 from desktop_app.core.image_request import DEFAULT_PROMPT, DETAILS, takes_images
 from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.image_describer import FINISHED, ImageDescriber, ImageItem, ItemState
-from desktop_app.services.image_sources import (
-    DownloadError,
-    download_image,
-    expand_paths,
-    name_from_url,
-)
 from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.ui.images.description_panel import DescriptionPanel
-from desktop_app.ui.images.drop_zone import DropPayload, DropZone, payload_from_mime
+from desktop_app.ui.images.drop_zone import DropZone, payload_from_mime
+from desktop_app.ui.images.image_intake import ImageIntake
 from desktop_app.ui.images.images_model import DESCRIPTION, IMAGE, STATE, ImagesModel
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
@@ -54,18 +48,7 @@ OPEN_FILTER = (
     "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff *.heic *.avif *.ico);;All files (*)"
 )
 SAVE_FILTER = "CSV (*.csv);;JSON Lines (*.jsonl)"
-INSPECTING_AT_ONCE = 2
 RETRYABLE = (ItemState.QUEUED, ItemState.FAILED, ItemState.CANCELLED)
-
-
-def encode_png(image: QImage) -> bytes:
-    """A pasted or dropped QImage as PNG bytes (run in a worker thread: QImage is reentrant)."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    buffer.close()
-    return bytes(data.data())
 
 
 class ImagesTab(QWidget):
@@ -86,9 +69,9 @@ class ImagesTab(QWidget):
         self.tasks = TaskKeeper(on_error=self._on_task_error)
         self._batch: asyncio.Task | None = None
         self._batch_keys: set[int] = set()
-        self._inspect_gate: asyncio.Semaphore | None = None
-        self._pasted = itertools.count(1)
-        self._last_folder = ""
+        self.intake = ImageIntake(self.model, describer, self.tasks)
+        self.intake.added.connect(self._on_intake_added)
+        self.intake.notice.connect(self.show_notice)
         self._build()
         self._fill_models([m for m in catalog.cached() if takes_images(m)], default_model)
         self.model.item_updated.connect(self._on_model_item_updated)
@@ -98,7 +81,9 @@ class ImagesTab(QWidget):
 
     def _build(self) -> None:
         self.drop_zone = DropZone()
-        self.drop_zone.dropped.connect(lambda payload: self.tasks.spawn(self.add_payload(payload)))
+        self.drop_zone.dropped.connect(
+            lambda payload: self.tasks.spawn(self.intake.add_payload(payload))
+        )
         self.drop_zone.open_requested.connect(self.open_files)
         self.open_button = self._button("Open…", "Choose image files", self.open_files)
         self.remove_button = self._button("Remove", "Remove the selected images", self.remove)
@@ -267,84 +252,16 @@ class ImagesTab(QWidget):
         if payload.empty:
             self.show_notice("The clipboard holds no image, image file or image link.", "info")
             return
-        self.tasks.spawn(self.add_payload(payload))
+        self.tasks.spawn(self.intake.add_payload(payload))
 
     def open_files(self) -> None:
-        dialog = QFileDialog(self, "Open images", self._last_folder, OPEN_FILTER)
+        dialog = QFileDialog(self, "Open images", self.intake.last_folder, OPEN_FILTER)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         dialog.filesSelected.connect(
-            lambda names: self.tasks.spawn(self.add_paths([Path(n) for n in names]))
+            lambda names: self.tasks.spawn(self.intake.add_paths([Path(n) for n in names]))
         )
         self.open_dialog = dialog
         dialog.open()  # not exec(): the event loop keeps running
-
-    async def add_payload(self, payload: DropPayload) -> None:
-        if payload.paths:
-            await self.add_paths(payload.paths)
-        for url in payload.urls:
-            self.add_link(url)
-        for ext, data in payload.data:
-            self._add([ImageItem(f"pasted image {next(self._pasted)}.{ext}", data)])
-        for image in payload.images:
-            item = ImageItem(f"pasted image {next(self._pasted)}.png", b"", state=ItemState.LOADING)
-            self._add([item], inspect=False)
-            item.source = await asyncio.to_thread(encode_png, image)
-            item.state = ItemState.QUEUED
-            self.model.item_changed(item)
-            await self._inspect(item)
-
-    async def add_paths(self, paths: list[Path]) -> None:
-        if paths:
-            self._last_folder = str(paths[0].parent)
-        found = await asyncio.to_thread(expand_paths, paths)
-        known = self.model.paths()
-        new = [ImageItem(p.name, p) for p in found.files if p not in known]
-        self._add(new)
-        notes = []
-        if found.skipped:
-            notes.append(
-                f"{found.skipped} more image(s) were left out (the limit is 1000 at once)."
-            )
-        if len(new) < len(found.files):
-            notes.append(f"{len(found.files) - len(new)} image(s) were already in the list.")
-        if not found.files:
-            notes.append("No images were found there.")
-        if notes:
-            self.show_notice(" ".join(notes), "info")
-
-    def add_link(self, url: str) -> ImageItem:
-        item = ImageItem(name_from_url(url), b"", state=ItemState.LOADING)
-        self._add([item], inspect=False)
-        self.tasks.spawn(self._download(item, url))
-        return item
-
-    async def _download(self, item: ImageItem, url: str) -> None:
-        try:
-            item.source, item.name = await asyncio.to_thread(download_image, url)
-        except DownloadError as exc:
-            item.state, item.error = ItemState.FAILED, str(exc)
-            self.model.item_changed(item)
-            return
-        item.state = ItemState.QUEUED
-        self.model.item_changed(item)
-        await self._inspect(item)
-
-    def _add(self, items: list[ImageItem], inspect: bool = True) -> None:
-        if not items:
-            return
-        self.model.add(items)
-        if inspect:
-            for item in items:
-                self.tasks.spawn(self._inspect(item))
-        if not self.table.currentIndex().isValid():
-            self.table.selectRow(self.model.row_of(items[0]))
-        self._update_buttons()
-
-    async def _inspect(self, item: ImageItem) -> None:
-        if self._inspect_gate is None:
-            self._inspect_gate = asyncio.Semaphore(INSPECTING_AT_ONCE)
-        async with self._inspect_gate:
-            await self.describer.inspect(item, self.model)
 
     def remove(self) -> None:
         if self.busy:
@@ -426,7 +343,7 @@ class ImagesTab(QWidget):
     # --- results -------------------------------------------------------------------------
 
     def choose_save_file(self) -> None:
-        dialog = QFileDialog(self, "Save descriptions", self._last_folder, SAVE_FILTER)
+        dialog = QFileDialog(self, "Save descriptions", self.intake.last_folder, SAVE_FILTER)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")
         dialog.fileSelected.connect(
@@ -444,6 +361,11 @@ class ImagesTab(QWidget):
         self.show_notice(f"Saved {count} description(s) to {path}.", "info")
 
     # --- reacting ------------------------------------------------------------------------
+
+    def _on_intake_added(self, items: list[ImageItem]) -> None:
+        if not self.table.currentIndex().isValid():
+            self.table.selectRow(self.model.row_of(items[0]))
+        self._update_buttons()
 
     def _on_table_current_changed(self, current, _previous) -> None:  # type: ignore[no-untyped-def]
         item = self.model.item(current.row()) if current.isValid() else None
