@@ -185,7 +185,14 @@ class Parley:
 
     def continue_in_chat(self, dialogue_id: int) -> None:
         """Open a dialogue (an image's, from the Images tab) in the Chat tab."""
-        self.chat_tab.open_dialogue(dialogue_id)
+        if self.chat_tab.busy:
+            self.chat_tab.show_notice(
+                "A reply is still being written here; stop it or let it finish, then press "
+                "“Ask in Chat” again.",
+                "info",
+            )
+        else:
+            self.chat_tab.open_dialogue(dialogue_id)
         self.window.tabs.setCurrentWidget(self.chat_tab)
         self.chat_tab.setFocus()
 

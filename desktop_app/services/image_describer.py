@@ -36,6 +36,7 @@ from desktop_app.services.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 CONCURRENCY = 4
+PREVIEW_SIDE = 256  # the thumbnail made when an image is added
 _keys = itertools.count(1)
 
 
@@ -97,7 +98,7 @@ class ImageDescriber:
     async def inspect(self, item: ImageItem, listener: DescribeListener) -> None:
         """Decode the image once to find broken files early and make its thumbnail."""
         try:
-            item.facts = await asyncio.to_thread(inspect_image, item.source)
+            item.facts = await asyncio.to_thread(inspect_image, item.source, PREVIEW_SIDE)
         except ImageError as exc:
             if item.state is ItemState.QUEUED:
                 self._fail(item, str(exc), listener)

@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QPixmap
 
 from desktop_app.services.image_describer import ImageItem, ItemState
@@ -32,6 +39,7 @@ STATE_TEXT = {
 }
 _FAILED_COLOUR = QColor("#b3261e")
 PREVIEW_CHARS = 300
+THUMBNAIL_SIZE = QSize(64, 64)
 
 
 def state_text(item: ImageItem) -> str:
@@ -46,6 +54,7 @@ class ImagesModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.items: list[ImageItem] = []
+        self._previews: dict[int, QPixmap] = {}
         self._thumbnails: dict[int, QPixmap] = {}
 
     # --- Qt's model interface ------------------------------------------------------------
@@ -105,12 +114,14 @@ class ImagesModel(QAbstractTableModel):
         if row >= 0:
             self.beginRemoveRows(QModelIndex(), row, row)
             del self.items[row]
+            self._previews.pop(item.key, None)
             self._thumbnails.pop(item.key, None)
             self.endRemoveRows()
 
     def clear(self) -> None:
         self.beginResetModel()
         self.items.clear()
+        self._previews.clear()
         self._thumbnails.clear()
         self.endResetModel()
 
@@ -143,13 +154,28 @@ class ImagesModel(QAbstractTableModel):
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _thumbnail(self, item: ImageItem) -> QPixmap | None:
+    def preview(self, item: ImageItem) -> QPixmap | None:
+        """The item's preview as made when it was added (see the describer), loaded once."""
         if item.facts is None:
             return None
-        pixmap = self._thumbnails.get(item.key)
+        pixmap = self._previews.get(item.key)
         if pixmap is None:
             pixmap = QPixmap()
             pixmap.loadFromData(item.facts.thumbnail, "PNG")
+            self._previews[item.key] = pixmap
+        return pixmap
+
+    def _thumbnail(self, item: ImageItem) -> QPixmap | None:
+        pixmap = self._thumbnails.get(item.key)
+        if pixmap is None:
+            preview = self.preview(item)
+            if preview is None:
+                return None
+            pixmap = preview.scaled(
+                THUMBNAIL_SIZE,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
             self._thumbnails[item.key] = pixmap
         return pixmap
 

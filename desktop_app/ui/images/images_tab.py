@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,7 +40,13 @@ from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.ui.images.description_panel import DescriptionPanel
 from desktop_app.ui.images.drop_zone import DropZone, payload_from_mime
 from desktop_app.ui.images.image_intake import ImageIntake
-from desktop_app.ui.images.images_model import DESCRIPTION, IMAGE, STATE, ImagesModel
+from desktop_app.ui.images.images_model import (
+    DESCRIPTION,
+    IMAGE,
+    STATE,
+    THUMBNAIL_SIZE,
+    ImagesModel,
+)
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 
@@ -102,7 +108,7 @@ class ImagesTab(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setIconSize(QSize(64, 64))
+        self.table.setIconSize(THUMBNAIL_SIZE)
         self.table.verticalHeader().setDefaultSectionSize(70)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(True)
@@ -369,16 +375,12 @@ class ImagesTab(QWidget):
 
     def _on_table_current_changed(self, current, _previous) -> None:  # type: ignore[no-untyped-def]
         item = self.model.item(current.row()) if current.isValid() else None
-        self.panel.show_item(item, self._thumbnail(item) if item else None)
+        self.panel.show_item(item, self.model.preview(item) if item else None)
         self._update_buttons()
-
-    def _thumbnail(self, item: ImageItem):  # type: ignore[no-untyped-def]
-        index = self.model.index(self.model.row_of(item), IMAGE)
-        return self.model.data(index, Qt.ItemDataRole.DecorationRole)
 
     def _on_model_item_updated(self, item: ImageItem) -> None:
         if item is self.panel.item:
-            self.panel.sync(self._thumbnail(item))
+            self.panel.sync(self.model.preview(item))
         if item.key in self._batch_keys:
             finished = sum(
                 i.state in FINISHED for i in self.model.items if i.key in self._batch_keys
