@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DETAILS = ("auto", "low", "high")
 MB = 1024 * 1024
 # Pillow's default MAX_IMAGE_PIXELS (about 9459×9459): beyond it Pillow warns of a possible
 # decompression bomb, beyond twice it refuses. We refuse from the first threshold, with a reason.
@@ -200,7 +199,7 @@ def _orientation(image: Any) -> int:
 
 def _draft(image: Any, limits: ImageLimits) -> None:
     """Let the JPEG decoder skip detail we would throw away (decodes at 1/2, 1/4 or 1/8)."""
-    if image.format == "JPEG":
+    if image.format in ("JPEG", "MPO"):
         image.draft(image.mode, fit_size(*image.size, limits))
 
 
