@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from desktop_app.core.chat_request import build_chat_messages
-from desktop_app.core.dialogue import Message, Status, make_title
+from desktop_app.core.dialogue import Attachment, Message, Status, make_title
+from desktop_app.core.image_request import data_url
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.services.gateway import Gateway, TextDelta, Usage
 from desktop_app.services.gateway_errors import GatewayError
@@ -78,11 +79,19 @@ class ChatSession:
         self, dialogue_id: int, model: str, system: str, user: Message | None
     ) -> PendingTurn:
         history = self.store.messages(dialogue_id)
-        request = build_chat_messages(system, history)
+        request = build_chat_messages(system, history, self.attachment_url)
         reply = Message("assistant", "", model=model, status=Status.STREAMING)
         reply.id = self.store.add_message(dialogue_id, reply)
         reply.dialogue_id = dialogue_id
         return PendingTurn(dialogue_id, model, system, user, reply, request)
+
+    def attachment_url(self, attachment: Attachment) -> str | None:
+        """A stored attachment as a data URL (to send it again), or None if its file is gone."""
+        try:
+            data = self.store.attachment_path(attachment).read_bytes()
+        except OSError:
+            return None
+        return data_url(data, attachment.mime)
 
     async def stream_reply(self, turn: PendingTurn, on_delta: Callable[[str], None]) -> Message:
         """Stream the reply into the store and `on_delta`; return it finished.

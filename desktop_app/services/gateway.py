@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
@@ -50,6 +50,8 @@ class ModelInfo:
     id: str
     owned_by: str = ""
     created: int | None = None
+    # Fields beyond the API's own; some servers say what a model takes (input_modalities…).
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 ChatEvent = TextDelta | Usage
@@ -76,6 +78,8 @@ class Gateway:
                     "one, or set OPENAI_API_KEY in the environment.",
                 )
             openai = await load_openai()
+            if self._client is not None:  # a concurrent caller built it while the SDK loaded
+                return self._client
             key = self.config.api_key or PLACEHOLDER_KEY
             common: dict[str, Any] = {
                 "api_key": key,
@@ -105,7 +109,13 @@ class Gateway:
         try:
             page = await client.models.list()
             models = [
-                ModelInfo(m.id, getattr(m, "owned_by", "") or "", m.created) async for m in page
+                ModelInfo(
+                    m.id,
+                    getattr(m, "owned_by", "") or "",
+                    m.created,
+                    dict(getattr(m, "model_extra", None) or {}),
+                )
+                async for m in page
             ]
         except Exception as exc:
             raise self._error(exc) from exc

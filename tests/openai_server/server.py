@@ -1,9 +1,10 @@
 """``OpenAIServer``: the state of the fake API and the lifetime of its HTTP server.
 
 All state is public and guarded by ``lock`` so a test can read what the app sent
-(``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``) and
-break it on purpose (``add_fault``). The HTTP side lives in ``httpd.py`` and ``handler.py``;
-the API itself in one module per resource, each registering its routes here.
+(``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``, the
+image limits ``image_max_side`` and ``image_max_bytes``) and break it on purpose
+(``add_fault``). The HTTP side lives in ``httpd.py`` and ``handler.py``; the API itself in one
+module per resource, each registering its routes here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .httpd import ThreadedServer
 from .routing import RecordedRequest, Router
 
 RESOURCES = (models, chat, control)
+IMAGE_MAX_SIDE = 2048  # what the API itself scales a "high" detail image to fit
+IMAGE_MAX_BYTES = 20 * 1024 * 1024
 
 
 class OpenAIServer:
@@ -34,6 +37,8 @@ class OpenAIServer:
         self.models: list[dict[str, Any]] = models.default_models()
         self.api_key: str | None = None
         self.chunk_delay = 0.0
+        self.image_max_side = IMAGE_MAX_SIDE
+        self.image_max_bytes = IMAGE_MAX_BYTES
         self.faults: list[Fault] = []
         self.router = Router()
         for resource in RESOURCES:
@@ -147,3 +152,5 @@ class OpenAIServer:
             self.models = models.default_models()
             self.api_key = None
             self.chunk_delay = 0.0
+            self.image_max_side = IMAGE_MAX_SIDE
+            self.image_max_bytes = IMAGE_MAX_BYTES
