@@ -141,6 +141,7 @@ class Parley:
         self.store: Store | None = None
         self.chat: ChatSession | None = None
         self.chat_tab: Any = None
+        self.images_tab: Any = None
         self.assistants_tab: Any = None
         self.ready = asyncio.Event()
 
@@ -186,6 +187,7 @@ class Parley:
         self.chat_tab = tab
         self._build_assistants_tab()
         tab.setFocus()
+        self._build_images_tab()
         self._after_gateway_change()
         if self.store.recovered_replies:
             count = self.store.recovered_replies
@@ -253,6 +255,29 @@ class Parley:
         """The API key the app holds right now (crash reports redact it)."""
         return [self.chat.gateway.config.api_key] if self.chat is not None else []
 
+    def _build_images_tab(self) -> None:
+        from desktop_app.services.image_describer import ImageDescriber
+        from desktop_app.ui.images.images_tab import ImagesTab
+
+        assert self.chat is not None
+        tab = ImagesTab(ImageDescriber(self.chat), self.catalog, self.settings.default_model)
+        tab.chat_requested.connect(self.continue_in_chat)
+        self.window.set_tab("Images", tab)
+        self.images_tab = tab
+
+    def continue_in_chat(self, dialogue_id: int) -> None:
+        """Open a dialogue (an image's, from the Images tab) in the Chat tab."""
+        if self.chat_tab.busy:
+            self.chat_tab.show_notice(
+                "A reply is still being written here; stop it or let it finish, then press "
+                "“Ask in Chat” again.",
+                "info",
+            )
+        else:
+            self.chat_tab.open_dialogue(dialogue_id)
+        self.window.tabs.setCurrentWidget(self.chat_tab)
+        self.chat_tab.setFocus()
+
     def _lookup_key(self) -> str:
         return self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent).key
 
@@ -278,6 +303,7 @@ class Parley:
 
         assert self.chat is not None and self.store is not None
         await self.chat_tab.refresh_models()
+        await self.images_tab.refresh_models()
         gateway = self.chat.gateway
         key = self.catalog.provider_key
         cached = self.store.load_capabilities(key)
@@ -389,6 +415,8 @@ class Parley:
         """Stop streams (their text is saved as interrupted), tasks, the client, the store."""
         if self.chat_tab is not None:
             await self.chat_tab.shutdown()
+        if self.images_tab is not None:
+            await self.images_tab.shutdown()
         if self.assistants_tab is not None:
             await self.assistants_tab.shutdown()
         await self.tasks.shutdown()

@@ -29,7 +29,15 @@ from desktop_app.services.resources import icon_files, is_frozen, resource_path,
 from desktop_app.services.settings import Settings, save_settings
 from desktop_app.services.store import Store
 
-LAZY_MODULES = ("openai", "vaderSentiment.vaderSentiment", "pygments.lexers", "keyring", "qasync")
+LAZY_MODULES = (
+    "openai",
+    "vaderSentiment.vaderSentiment",
+    "pygments.lexers",
+    "keyring",
+    "qasync",
+    "PIL.Image",
+    "PIL.WebPImagePlugin",
+)
 TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History")
 
 

@@ -27,7 +27,8 @@ from desktop_app.core.assistant_request import (
 )
 from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.chat_request import build_chat_messages
-from desktop_app.core.dialogue import Message, Status, make_title
+from desktop_app.core.dialogue import Attachment, Message, Status, make_title
+from desktop_app.core.image_request import data_url
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.core.tool_notes import NoteList, ToolNote
 from desktop_app.services.gateway import ChatEvent, EndpointMissing, Gateway, TextDelta, Usage
@@ -125,7 +126,7 @@ class ChatSession:
         assistant: AssistantProfile | None = None,
     ) -> PendingTurn:
         history = self.store.messages(dialogue_id)
-        request = build_chat_messages(system, history)
+        request = build_chat_messages(system, history, self.attachment_url)
         sent = None if assistant is None else replace(assistant, model=model, instructions=system)
         reply = Message(
             "assistant",
@@ -138,6 +139,14 @@ class ChatSession:
         reply.id = self.store.add_message(dialogue_id, reply)
         reply.dialogue_id = dialogue_id
         return PendingTurn(dialogue_id, model, system, user, reply, request, sent)
+
+    def attachment_url(self, attachment: Attachment) -> str | None:
+        """A stored attachment as a data URL (to send it again), or None if its file is gone."""
+        try:
+            data = self.store.attachment_path(attachment).read_bytes()
+        except OSError:
+            return None
+        return data_url(data, attachment.mime)
 
     def assistant_for_dialogue(self, dialogue_id: int) -> AssistantProfile | None:
         """The assistant a stored dialogue was last held with, if it still exists."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
@@ -85,6 +85,8 @@ class ModelInfo:
     id: str
     owned_by: str = ""
     created: int | None = None
+    # Fields beyond the API's own; some servers say what a model takes (input_modalities…).
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 async def load_openai() -> Any:
@@ -108,7 +110,7 @@ class Gateway:
                     "one, or set OPENAI_API_KEY in the environment.",
                 )
             openai = await load_openai()
-            if self._client is not None:  # another caller made it while the SDK loaded
+            if self._client is not None:  # a concurrent caller built it while the SDK loaded
                 return self._client
             key = self.config.api_key or PLACEHOLDER_KEY
             common: dict[str, Any] = {
@@ -139,7 +141,13 @@ class Gateway:
         try:
             page = await client.models.list()
             models = [
-                ModelInfo(m.id, getattr(m, "owned_by", "") or "", m.created) async for m in page
+                ModelInfo(
+                    m.id,
+                    getattr(m, "owned_by", "") or "",
+                    m.created,
+                    dict(getattr(m, "model_extra", None) or {}),
+                )
+                async for m in page
             ]
         except Exception as exc:
             raise self._error(exc) from exc

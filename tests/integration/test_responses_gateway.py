@@ -259,3 +259,23 @@ def test_callers_racing_for_the_client_share_one(qloop, openai_server) -> None:
     first, second = run(qloop, both())
     run(qloop, gateway.aclose())
     assert first is second
+
+
+def test_an_image_in_the_dialogue_reaches_the_responses_api(qloop, openai_server, store) -> None:
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(png, "PNG")
+    helper = store.save_assistant(replace(HELPER, tools=()))
+    session = session_for(openai_server, store, "responses")
+    first = session.prepare(None, "What is this?", "gpt-4o", helper.instructions, helper)
+    store.add_attachment(first.user_message.id, png.getvalue(), "png", "image/png", "red.png")
+    turn = session.prepare_regenerate(first.dialogue_id, "gpt-4o", helper.instructions, helper)
+    reply = run(qloop, session.stream_reply(turn, lambda _t: None))
+    run(qloop, session.gateway.aclose())
+    [item] = openai_server.requests[-1].body["input"]
+    assert [p["type"] for p in item["content"]] == ["input_text", "input_image"]
+    assert item["content"][1]["image_url"].startswith("data:image/png;base64,")
+    assert "- images attached: 1" in reply.content

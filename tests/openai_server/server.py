@@ -1,11 +1,11 @@
 """``OpenAIServer``: the state of the fake API and the lifetime of its HTTP server.
 
 All state is public and guarded by ``lock`` so a test can read what the app sent
-(``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``,
-``assistants``, and ``unsupported`` — features that answer 404) and break it on purpose
-(``add_fault``). Uploaded ``files`` and ``vector_stores`` are kept here too. The HTTP side
-lives in ``httpd.py`` and ``handler.py``; the API itself in one module per resource, each
-registering its routes here.
+(``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``, the
+image limits ``image_max_side`` and ``image_max_bytes``, ``assistants``, and ``unsupported`` —
+features that answer 404) and break it on purpose (``add_fault``). Uploaded ``files`` and
+``vector_stores`` are kept here too. The HTTP side lives in ``httpd.py`` and ``handler.py``;
+the API itself in one module per resource, each registering its routes here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from .httpd import ThreadedServer
 from .routing import RecordedRequest, Router
 
 RESOURCES = (models, chat, responses, files, vector_stores, assistants, features, control)
+IMAGE_MAX_SIDE = 2048  # what the API itself scales a "high" detail image to fit
+IMAGE_MAX_BYTES = 20 * 1024 * 1024
 
 
 class OpenAIServer:
@@ -36,6 +38,8 @@ class OpenAIServer:
         self.models: list[dict[str, Any]] = models.default_models()
         self.api_key: str | None = None
         self.chunk_delay = 0.0
+        self.image_max_side = IMAGE_MAX_SIDE
+        self.image_max_bytes = IMAGE_MAX_BYTES
         self.faults: list[Fault] = []
         self.unsupported: set[str] = set()  # of features.FEATURES
         self.files: dict[str, dict[str, Any]] = {}
@@ -160,6 +164,8 @@ class OpenAIServer:
             self.models = models.default_models()
             self.api_key = None
             self.chunk_delay = 0.0
+            self.image_max_side = IMAGE_MAX_SIDE
+            self.image_max_bytes = IMAGE_MAX_BYTES
             self.unsupported = set()
             self.files = {}
             self.vector_stores = {}
