@@ -232,7 +232,7 @@ class Parley:
 
     def _update_tools_availability(self) -> None:
         """Server-run tools need the Responses API: say in the editor when they cannot work."""
-        from desktop_app.core.assistant_request import CHAT_COMPLETIONS
+        from desktop_app.core.wire_apis import CHAT_COMPLETIONS
         from desktop_app.services.wire_api import choose_wire_api
 
         if self.assistants_tab is None or self.store is None or self.chat is None:

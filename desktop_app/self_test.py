@@ -152,6 +152,8 @@ async def _tabs(parley: Parley) -> str:
         raise RuntimeError(f"tabs are {names}")
     if parley.chat_tab is None:
         raise RuntimeError("the Chat tab was not built")
+    if parley.assistants_tab is None or not parley.assistants_tab.model.rowCount():
+        raise RuntimeError("the Assistants tab was not built, or has no starters")
     return ", ".join(names)
 
 

@@ -15,13 +15,6 @@ from desktop_app.core.assistants import AssistantProfile, json_schema_name
 from desktop_app.core.chat_request import build_chat_messages
 from desktop_app.core.dialogue import Message
 
-AUTO, RESPONSES, CHAT_COMPLETIONS = "auto", "responses", "chat_completions"
-WIRE_APIS = (AUTO, RESPONSES, CHAT_COMPLETIONS)
-WIRE_API_LABELS = {
-    AUTO: "Automatic (Responses where the server has it)",
-    RESPONSES: "Responses API",
-    CHAT_COMPLETIONS: "Chat completions",
-}
 # Asked for so file search notes can name the files they found.
 FILE_SEARCH_RESULTS = "file_search_call.results"
 

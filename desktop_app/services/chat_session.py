@@ -19,22 +19,18 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field, replace
 
 from desktop_app.core.assistant_json import snapshot_json
-from desktop_app.core.assistant_request import (
-    CHAT_COMPLETIONS,
-    RESPONSES,
-    chat_params,
-    responses_request,
-)
+from desktop_app.core.assistant_request import chat_params, responses_request
 from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.chat_request import build_chat_messages
 from desktop_app.core.dialogue import Attachment, Message, Status, make_title
 from desktop_app.core.image_request import data_url
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.core.tool_notes import NoteList, ToolNote
+from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
 from desktop_app.services.gateway import ChatEvent, EndpointMissing, Gateway, TextDelta, Usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.store import Store
-from desktop_app.services.wire_api import AUTO, choose_wire_api, remember_responses_missing
+from desktop_app.services.wire_api import choose_wire_api, remember_responses_missing
 
 CHECKPOINT_INTERVAL = 0.25
 

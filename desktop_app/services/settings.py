@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.assistant_request import AUTO, WIRE_APIS
 from desktop_app.core.providers import PRESETS
+from desktop_app.core.wire_apis import AUTO, WIRE_APIS
 
 SCHEMA_VERSION = 1
 THEMES = ("system", "light", "dark")

@@ -8,11 +8,9 @@ so it is asked once, not on every message.
 
 from __future__ import annotations
 
-from desktop_app.core.assistant_request import AUTO, CHAT_COMPLETIONS, RESPONSES
+from desktop_app.core.wire_apis import CHAT_COMPLETIONS, RESPONSES
 from desktop_app.services.capabilities import NO
 from desktop_app.services.store import Store
-
-__all__ = ["AUTO", "choose_wire_api", "forget_wire_api", "remember_responses_missing"]
 
 
 def _flag(cache_key: str) -> str:

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.assistant_request import WIRE_API_LABELS
 from desktop_app.core.providers import PRESETS
+from desktop_app.core.wire_apis import WIRE_API_LABELS
 from desktop_app.services.secrets import BackendStatus, KeyLookup
 from desktop_app.services.settings import MAX_TIMEOUT, MIN_TIMEOUT, THEMES, Settings, SettingsError
 
