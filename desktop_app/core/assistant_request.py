@@ -34,6 +34,8 @@ def _sampling(profile: AssistantProfile) -> dict[str, Any]:
 def _schema_format(profile: AssistantProfile) -> dict[str, Any] | None:
     if profile.response_format != "json_schema" or not profile.json_schema:
         return None
+    # Not strict: strict mode refuses schemas that leave out `additionalProperties: false` or
+    # list optional fields, and users write such schemas; the model still follows them.
     return {"name": json_schema_name(profile), "schema": profile.json_schema, "strict": False}
 
 

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from desktop_app.core.assistant_json import profile_from_dict
 from desktop_app.core.assistants import AssistantProfile, KnowledgeFile
@@ -109,7 +109,7 @@ class AssistantRemote:
         config = self.gateway.config
         return map_error(exc, config.base_url, config.timeout)
 
-    def _raise_quietly_if_missing(self, exc: Exception) -> None:
+    def _raise_quietly_if_missing(self, exc: Exception) -> NoReturn:
         if is_route_missing(exc):
             raise AssistantsApiMissing(NO_ASSISTANTS_API) from exc
         raise self._error(exc) from exc

@@ -83,7 +83,7 @@ class ResponsesReader:
 
     def feed(self, event: Any) -> list[ChatEvent]:
         kind = getattr(event, "type", "")
-        if kind == "response.output_text.delta":
+        if kind in ("response.output_text.delta", "response.refusal.delta"):
             return [TextDelta(event.delta)] if event.delta else []
         if kind == "response.output_item.done":
             note = _note_for(event.item)
