@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/startup.py [--runs 7] [--platform offscreen] [--bundle PATH]
 
+With --bundle (e.g. dist/Parley/Parley) the packaged app is measured too, and the size of its
+folder on disk is printed. With --cold (Linux, as root) the page cache is dropped before every
+start, so each one reads the program from disk as after a reboot; without it, starts are warm.
+
 Each variant is started --runs times, the variants taking turns so that a slow moment of the
 machine hits all of them alike. A child prints `FIRST_FRAME <time.time()>` when its window is
 first painted and `IDLE_RSS_KB <n>` after about 1.5 s of idling, then exits. Time to first frame
@@ -111,9 +115,18 @@ def child_environment(qt_platform: str, parley_home: str) -> dict[str, str]:
     return env
 
 
-def measure_once(variant: Variant, qt_platform: str) -> tuple[float, int]:
+def drop_page_cache() -> None:
+    """Make the next start read its files from disk (Linux, root only)."""
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w", encoding="ascii") as control:
+        control.write("3\n")
+
+
+def measure_once(variant: Variant, qt_platform: str, cold: bool = False) -> tuple[float, int]:
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as home:
         env = child_environment(qt_platform, home)
+        if cold:
+            drop_page_cache()
         started = time.time()
         try:
             result = subprocess.run(
@@ -186,6 +199,18 @@ def print_table(variants: list[Variant]) -> None:
         print(f"{name:{width}}{median_ms:>10}{low:>10}{high:>10}{rss:>16}")
 
 
+def bundle_size(executable: str) -> tuple[int, int]:
+    """Bytes on disk (allocated blocks, as `du` counts) and files of the bundle's folder."""
+    total = files = 0
+    for path in Path(executable).resolve().parent.rglob("*"):
+        if path.is_symlink() or not path.is_file():
+            continue
+        stat = path.stat()
+        total += stat.st_blocks * 512 if hasattr(stat, "st_blocks") else stat.st_size
+        files += 1
+    return total, files
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="runs of each variant (default 7)")
@@ -198,21 +223,27 @@ def main(argv: list[str] | None = None) -> int:
         help="QT_QPA_PLATFORM for the children (default offscreen; 'native' leaves it unset)",
     )
     parser.add_argument("--bundle", help="also measure this packaged Parley executable")
+    parser.add_argument(
+        "--cold", action="store_true", help="drop the page cache before each start (Linux, root)"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.cold and not os.access("/proc/sys/vm/drop_caches", os.W_OK):
+        parser.error("--cold needs Linux and root (it writes /proc/sys/vm/drop_caches)")
 
     variants = build_variants(args.bundle)
     print(
         f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
         f"{os.cpu_count()} CPUs; QT_QPA_PLATFORM={args.platform}; "
-        f"{args.runs} runs each (+{args.warmup} warm-up), taking turns",
+        f"{args.runs} runs each (+{args.warmup} warm-up), taking turns; "
+        f"{'cold (page cache dropped before each start)' if args.cold else 'warm'}",
         flush=True,
     )
     try:
         for round_index in range(args.warmup + args.runs):
             for variant in variants:
-                frame_ms, rss_kb = measure_once(variant, args.platform)
+                frame_ms, rss_kb = measure_once(variant, args.platform, args.cold)
                 if round_index >= args.warmup:
                     variant.frames_ms.append(frame_ms)
                     variant.rss_kb.append(rss_kb)
@@ -222,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print("\n")
     print_table(variants)
+    if args.bundle:
+        size, files = bundle_size(args.bundle)
+        folder = Path(args.bundle).resolve().parent
+        print(f"\nbundle size on disk: {size / 2**20:.1f} MB in {files} files ({folder})")
     return 0
 
 

@@ -25,6 +25,7 @@ from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
+    from desktop_app.core.assistants import AssistantProfile
     from desktop_app.services.chat_session import ChatSession
     from desktop_app.services.discovery import FoundServer
     from desktop_app.services.store import Store
@@ -33,7 +34,13 @@ log = logging.getLogger("desktop_app")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="parley", description=f"{APP_NAME} desktop app")
+    parser = argparse.ArgumentParser(
+        prog="parley",
+        description=f"{APP_NAME} desktop app",
+        epilog="Other modes: --self-test [--base-url URL] checks this installation headless; "
+        "--install-desktop-entry / --uninstall-desktop-entry add Parley to (or remove it "
+        "from) the Linux application menu.",
+    )
     parser.add_argument(
         "--exit-after-first-frame",
         action="store_true",
@@ -116,7 +123,11 @@ class Parley:
         self.secrets = SecretStore(paths.config_dir, secret_backend)
         self._discovery_candidates = discovery_candidates
         self.tasks = TaskKeeper()
+        # Closing replaced clients: awaited at shutdown, never cancelled (a cancelled close
+        # leaves its connections open).
+        self._closing: set[asyncio.Task[None]] = set()
         self.window = MainWindow()
+        self.window.set_paths(paths)
         self.window.set_provider(self.settings.provider_label)
         self.window.set_model(self.settings.default_model)
         if settings_problem:
@@ -130,6 +141,8 @@ class Parley:
         self.store: Store | None = None
         self.chat: ChatSession | None = None
         self.chat_tab: Any = None
+        self.images_tab: Any = None
+        self.assistants_tab: Any = None
         self.history_tab: Any = None
         self.history_store: Any = None
         self.ready = asyncio.Event()
@@ -143,6 +156,7 @@ class Parley:
     async def start(self) -> None:
         """Everything after the first frame: store, key, services, Chat tab, then network."""
         from desktop_app.core.sentiment import SentimentAnalyzer
+        from desktop_app.services.assistant_remote import AssistantRemote
         from desktop_app.services.chat_session import ChatSession
         from desktop_app.services.gateway import Gateway
         from desktop_app.services.model_catalog import ModelCatalog
@@ -160,8 +174,11 @@ class Parley:
             return
         key = await asyncio.to_thread(self._lookup_key)
         gateway = Gateway(provider_config(self.settings, key))
-        self.chat = ChatSession(self.store, gateway, SentimentAnalyzer())
+        self.chat = ChatSession(
+            self.store, gateway, SentimentAnalyzer(), wire_api=self.settings.wire_api
+        )
         self.catalog = ModelCatalog(self.store, gateway)
+        self.remote = AssistantRemote(gateway)
         tab = ChatTab(self.chat, self.catalog, self.settings.default_model)
         tab.settings_requested.connect(self.open_settings)
         tab.connection_changed.connect(self.window.set_connection)
@@ -170,7 +187,9 @@ class Parley:
         self.window.regenerate_requested.connect(lambda: tab.tasks.spawn(tab.regenerate()))
         self.window.set_tab("Chat", tab)
         self.chat_tab = tab
+        self._build_assistants_tab()
         tab.setFocus()
+        self._build_images_tab()
         self._after_gateway_change()
         if self.store.recovered_replies:
             count = self.store.recovered_replies
@@ -202,12 +221,85 @@ class Parley:
         self.window.set_tab("History", tab)
         self.history_tab = tab
 
+    def _build_assistants_tab(self) -> None:
+        """The Assistants tab, wired to the Chat tab: "Set active" there changes who answers
+        here, and the Chat tab's choice (header, re-opened dialogue) shows there."""
+        from desktop_app.core.assistants import starter_profiles
+        from desktop_app.ui.assistants.assistants_tab import AssistantsTab
+
+        assert self.store is not None and self.chat_tab is not None
+        self.store.seed_assistants(starter_profiles(self.settings.default_model))
+        tab = AssistantsTab(
+            self.store, self.remote, self.catalog.cached, self.settings.default_model
+        )
+        tab.activation_requested.connect(self.chat_tab.set_assistant)
+        tab.assistant_saved.connect(self._on_assistant_saved)
+        tab.assistant_deleted.connect(self._on_assistant_deleted)
+        self.chat_tab.assistant_changed.connect(tab.mark_active)
+        # A reply may have found the server without Responses ("auto" remembers it).
+        self.chat_tab.busy_changed.connect(
+            lambda busy: None if busy else self._update_tools_availability()
+        )
+        self.window.set_tab("Assistants", tab)
+        self.assistants_tab = tab
+
+    def _on_assistant_saved(self, profile: AssistantProfile) -> None:
+        active = self.chat_tab.assistant
+        if active is not None and active.id == profile.id:
+            self.chat_tab.set_assistant(profile)
+
+    def _on_assistant_deleted(self, assistant_id: int) -> None:
+        active = self.chat_tab.assistant
+        if active is not None and active.id == assistant_id:
+            self.chat_tab.set_assistant(None)
+
+    def _update_tools_availability(self) -> None:
+        """Server-run tools need the Responses API: say in the editor when they cannot work."""
+        from desktop_app.core.wire_apis import CHAT_COMPLETIONS
+        from desktop_app.services.wire_api import choose_wire_api
+
+        if self.assistants_tab is None or self.store is None or self.chat is None:
+            return
+        key = self.chat.gateway.config.cache_key
+        if self.settings.wire_api == CHAT_COMPLETIONS:
+            self.assistants_tab.set_tools_available(
+                False, "Tools need the Responses API; Settings says to use chat completions."
+            )
+        elif choose_wire_api(self.store, self.settings.wire_api, key) == CHAT_COMPLETIONS:
+            self.assistants_tab.set_tools_available(
+                False,
+                "This server has no Responses API, so tools are not available; assistants "
+                "work without them.",
+            )
+        else:
+            self.assistants_tab.set_tools_available(True)
+
+    def secrets_in_use(self) -> list[str]:
+        """The API key the app holds right now (crash reports redact it)."""
+        return [self.chat.gateway.config.api_key] if self.chat is not None else []
+
+    def _build_images_tab(self) -> None:
+        from desktop_app.services.image_describer import ImageDescriber
+        from desktop_app.ui.images.images_tab import ImagesTab
+
+        assert self.chat is not None
+        tab = ImagesTab(ImageDescriber(self.chat), self.catalog, self.settings.default_model)
+        tab.chat_requested.connect(self.continue_in_chat)
+        self.window.set_tab("Images", tab)
+        self.images_tab = tab
+
     def continue_in_chat(self, dialogue_id: int) -> None:
-        """History's "Continue in Chat": open the dialogue in the Chat tab and go there."""
-        if self.chat_tab is not None:
+        """Open a dialogue (an image's, from the Images tab) in the Chat tab."""
+        if self.chat_tab.busy:
+            self.chat_tab.show_notice(
+                "A reply is still being written here; stop it or let it finish, then press "
+                "“Ask in Chat” again.",
+                "info",
+            )
+        else:
             self.chat_tab.open_dialogue(dialogue_id)
-            self.window.tabs.setCurrentWidget(self.chat_tab)
-            self.chat_tab.setFocus()
+        self.window.tabs.setCurrentWidget(self.chat_tab)
+        self.chat_tab.setFocus()
 
     def _lookup_key(self) -> str:
         return self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent).key
@@ -216,6 +308,7 @@ class Parley:
         assert self.chat is not None
         config = self.chat.gateway.config
         self.window.set_provider(config.label)
+        self._update_tools_availability()
         if config.has_key:
             self.chat_tab.banner.clear()
             self.window.set_connection("checking")
@@ -233,6 +326,7 @@ class Parley:
 
         assert self.chat is not None and self.store is not None
         await self.chat_tab.refresh_models()
+        await self.images_tab.refresh_models()
         gateway = self.chat.gateway
         key = self.catalog.provider_key
         cached = self.store.load_capabilities(key)
@@ -244,6 +338,7 @@ class Parley:
             cached = capabilities.to_dict()
             if capabilities.complete:
                 self.store.save_capabilities(key, cached)
+            self._update_tools_availability()
         self.window.set_capabilities(cached)
 
     async def offer_local_server(self) -> None:
@@ -308,8 +403,15 @@ class Parley:
 
             old = self.chat.gateway
             gateway = Gateway(provider_config(settings, self._lookup_key()))
-            self.chat.gateway = self.catalog.gateway = gateway
-            self.tasks.spawn(old.aclose())
+            from desktop_app.services.wire_api import forget_wire_api
+
+            self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
+            self.chat.wire_api = settings.wire_api
+            if self.store is not None:  # the server may have changed: ask it again
+                forget_wire_api(self.store, gateway.config.cache_key)
+            closing = asyncio.ensure_future(old.aclose())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
             self._after_gateway_change()
         return None
 
@@ -336,9 +438,15 @@ class Parley:
         """Stop streams (their text is saved as interrupted), tasks, the client, the store."""
         if self.chat_tab is not None:
             await self.chat_tab.shutdown()
+        if self.images_tab is not None:
+            await self.images_tab.shutdown()
+        if self.assistants_tab is not None:
+            await self.assistants_tab.shutdown()
         if self.history_tab is not None:
             await self.history_tab.shutdown()
         await self.tasks.shutdown()
+        if self._closing:
+            await asyncio.wait(set(self._closing), timeout=2.0)
         if self.chat is not None:
             await self.chat.gateway.aclose()
         if self.history_store is not None:
@@ -356,6 +464,10 @@ def make_qt_app() -> Any:
     qt_app.setApplicationName(APP_NAME)
     qt_app.setOrganizationName(APP_NAME)
     qt_app.setQuitOnLastWindowClosed(False)  # the window's close ends `run`, which cleans up
+    qt_app.setDesktopFileName("parley")  # matches resources/linux/parley.desktop (Wayland)
+    from desktop_app.ui.app_icon import app_icon
+
+    qt_app.setWindowIcon(app_icon())
     return qt_app
 
 
@@ -378,5 +490,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = AppPaths.from_environment()
     paths.ensure()
     setup_logging(paths)
+    from desktop_app.ui.crash_notice import install_crash_reporting
+
+    reporter = install_crash_reporting(qt_app, paths.log_dir)
     log.info("starting; Qt loaded in %.3f s", time.perf_counter() - started)
-    return run_in_qt_loop(qt_app, lambda: Parley(qt_app, paths).run(args.exit_after_first_frame))
+
+    async def run() -> int:
+        asyncio.get_running_loop().set_exception_handler(reporter.asyncio_handler)
+        parley = Parley(qt_app, paths)
+        reporter.add_secret_source(parley.secrets_in_use)
+        return await parley.run(args.exit_after_first_frame)
+
+    return run_in_qt_loop(qt_app, run)

@@ -22,12 +22,22 @@ from desktop_app.app import Parley, make_qt_app, run_in_qt_loop
 from desktop_app.core.dialogue import Message
 from desktop_app.core.highlight import highlight_html
 from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.app_info import app_version, build_kind
 from desktop_app.services.gateway import Gateway, TextDelta
 from desktop_app.services.paths import HOME_VARIABLE, AppPaths
+from desktop_app.services.resources import icon_files, is_frozen, resource_path, resources_dir
 from desktop_app.services.settings import Settings, save_settings
 from desktop_app.services.store import Store
 
-LAZY_MODULES = ("openai", "vaderSentiment.vaderSentiment", "pygments.lexers", "keyring", "qasync")
+LAZY_MODULES = (
+    "openai",
+    "vaderSentiment.vaderSentiment",
+    "pygments.lexers",
+    "keyring",
+    "qasync",
+    "PIL.Image",
+    "PIL.WebPImagePlugin",
+)
 TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History")
 
 
@@ -54,6 +64,58 @@ def _imports() -> str:
     for name in LAZY_MODULES:
         importlib.import_module(name)
     return ", ".join(LAZY_MODULES)
+
+
+def _version() -> str:
+    number = app_version()
+    if is_frozen() and number == "development":
+        raise RuntimeError("the bundle lacks Parley's package metadata (copy_metadata)")
+    return f"{number} ({build_kind()})"
+
+
+def _keyring_backends() -> str:
+    """keyring finds its backends through entry points: a bundle without its metadata has none."""
+    from importlib.metadata import entry_points
+
+    import keyring
+
+    points = entry_points(group="keyring.backends")
+    if not points:
+        raise RuntimeError("no keyring backends are registered (keyring's metadata is missing)")
+    for point in points:
+        point.load()
+    backend = keyring.get_keyring()
+    names = ", ".join(sorted(point.name for point in points))
+    return f"{names}; in use: {type(backend).__module__}"
+
+
+def _crash_report() -> str:
+    """A report for a made-up error: traceback, versions (Qt's too), and the key redacted."""
+    from datetime import datetime
+
+    from desktop_app.services.crash_report import report_text
+    from desktop_app.ui.crash_notice import runtime_versions
+
+    secret = "self-test-secret-key"
+    try:
+        raise RuntimeError(f"made up by the self-test ({secret})")
+    except RuntimeError as exc:
+        exc_info = (type(exc), exc, exc.__traceback__)
+    text = report_text(exc_info, runtime_versions(), [secret], datetime.now())
+    if "Traceback" not in text or "Qt:" not in text or secret in text:
+        raise RuntimeError("the report lacks its traceback or versions, or shows the key")
+    return f"{len(text.splitlines())} lines, key redacted"
+
+
+def _resources() -> str:
+    from desktop_app.ui.app_icon import app_icon
+
+    resource_path("linux/parley.desktop")
+    icon = app_icon()
+    sizes = sorted(size.width() for size in icon.availableSizes())
+    if len(sizes) != len(icon_files()) or icon.pixmap(32, 32).isNull():
+        raise RuntimeError(f"the app icon did not load (sizes {sizes})")
+    return f"{resources_dir()}: icon in {len(sizes)} sizes, desktop entry template"
 
 
 def _store(paths: AppPaths) -> str:
@@ -90,6 +152,8 @@ async def _tabs(parley: Parley) -> str:
         raise RuntimeError(f"tabs are {names}")
     if parley.chat_tab is None:
         raise RuntimeError("the Chat tab was not built")
+    if parley.assistants_tab is None or not parley.assistants_tab.model.rowCount():
+        raise RuntimeError("the Assistants tab was not built, or has no starters")
     return ", ".join(names)
 
 
@@ -113,7 +177,11 @@ async def _server(parley: Parley, base_url: str) -> str:
 async def run_self_test(qt_app: Any, paths: AppPaths, base_url: str) -> int:
     test = SelfTest()
     print(f"Parley self-test (data folder {paths.data_dir})", flush=True)
+    await test.check("version", _version)
     await test.check("lazy imports", _imports)
+    await test.check("keyring backends", _keyring_backends)
+    await test.check("resources", _resources)
+    await test.check("crash report", _crash_report)
     await test.check("store", lambda: _store(paths))
     await test.check("sentiment", _sentiment)
     await test.check("markdown highlighting", _highlight)

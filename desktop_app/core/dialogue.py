@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from desktop_app.core.tool_notes import ToolNote
+
 
 class Status(StrEnum):
     COMPLETE = "complete"
@@ -53,6 +55,10 @@ class Message:
     created_at: float = 0.0
     updated_at: float = 0.0
     attachments: list[Attachment] = field(default_factory=list)
+    # The assistant that wrote a reply, and its settings (JSON) at that moment.
+    assistant_id: int | None = None
+    assistant_snapshot: str = ""
+    tool_notes: list[ToolNote] = field(default_factory=list)
 
     @property
     def sentiment_text(self) -> str:
@@ -71,6 +77,7 @@ class Dialogue:
     created_at: float = 0.0
     updated_at: float = 0.0
     messages: list[Message] = field(default_factory=list)
+    assistant_id: int | None = None
 
 
 def make_title(first_message: str) -> str:

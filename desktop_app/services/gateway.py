@@ -8,12 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
+from desktop_app.services.chat_events import ChatEvent, TextDelta, ToolNote, Usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
+from desktop_app.services.responses_events import ResponsesReader
+
+# TextDelta, Usage and ToolNote are defined in chat_events and named here too: they are what
+# the gateway's streams yield.
+__all__ = [
+    "ChatEvent",
+    "EndpointMissing",
+    "Gateway",
+    "ModelInfo",
+    "ProviderConfig",
+    "TextDelta",
+    "ToolNote",
+    "Usage",
+    "is_route_missing",
+    "load_openai",
+]
 
 
 @dataclass(frozen=True)
@@ -33,16 +50,34 @@ class ProviderConfig:
     def has_key(self) -> bool:
         return bool(self.api_key) or not PRESETS[self.provider].needs_key
 
+    @property
+    def cache_key(self) -> str:
+        """What per-provider caches are keyed by: the same preset pointed at another server
+        has other models and other abilities."""
+        return f"{self.provider}:{self.base_url}"
 
-@dataclass(frozen=True)
-class TextDelta:
-    text: str
+    @property
+    def is_local(self) -> bool:
+        return PRESETS[self.provider].local
 
 
-@dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int | None
-    completion_tokens: int | None
+class EndpointMissing(GatewayError):
+    """The server has no such route at all (404 on the URL, 405, 501) — not a missing model
+    or object. The "auto" wire API falls back to chat completions on it."""
+
+
+def is_route_missing(exc: BaseException) -> bool:
+    status = getattr(exc, "status_code", None)
+    if status in (405, 501):
+        return True
+    if status != 404 or getattr(exc, "code", None):
+        return False
+    body = getattr(exc, "body", None)
+    error = body.get("error", body) if isinstance(body, dict) else None
+    said = error.get("message") if isinstance(error, dict) else None
+    if not isinstance(said, str) or not said:
+        return True  # plain-text or framework 404 pages ({"detail": "Not Found"})
+    return said.startswith("Invalid URL") or said.strip().lower() in ("not found", "404")
 
 
 @dataclass(frozen=True)
@@ -50,9 +85,8 @@ class ModelInfo:
     id: str
     owned_by: str = ""
     created: int | None = None
-
-
-ChatEvent = TextDelta | Usage
+    # Fields beyond the API's own; some servers say what a model takes (input_modalities…).
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 async def load_openai() -> Any:
@@ -76,6 +110,8 @@ class Gateway:
                     "one, or set OPENAI_API_KEY in the environment.",
                 )
             openai = await load_openai()
+            if self._client is not None:  # a concurrent caller built it while the SDK loaded
+                return self._client
             key = self.config.api_key or PLACEHOLDER_KEY
             common: dict[str, Any] = {
                 "api_key": key,
@@ -105,7 +141,13 @@ class Gateway:
         try:
             page = await client.models.list()
             models = [
-                ModelInfo(m.id, getattr(m, "owned_by", "") or "", m.created) async for m in page
+                ModelInfo(
+                    m.id,
+                    getattr(m, "owned_by", "") or "",
+                    m.created,
+                    dict(getattr(m, "model_extra", None) or {}),
+                )
+                async for m in page
             ]
         except Exception as exc:
             raise self._error(exc) from exc
@@ -141,6 +183,35 @@ class Gateway:
                 if chunk.usage is not None:
                     yield Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
         except (GeneratorExit, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            raise self._error(exc, mid_stream=started) from exc
+        finally:
+            await stream.close()
+
+    async def stream_responses(self, request: Mapping[str, Any]) -> AsyncGenerator[ChatEvent, None]:
+        """Like `stream_chat`, through the Responses API: text deltas, a `ToolNote` for each
+        tool the server ran (again when a citation is added to it), then the usage.
+
+        Raises `EndpointMissing` (before yielding anything) when the server has no Responses
+        API, so the caller can fall back; other failures map as for chat completions.
+        """
+        client = await self.client()
+        try:
+            stream = await client.responses.create(**request, stream=True)
+        except Exception as exc:
+            error = self._error(exc)
+            if is_route_missing(exc):
+                raise EndpointMissing(ErrorKind.NOT_SUPPORTED, error.message, 404) from exc
+            raise error from exc
+        reader = ResponsesReader()
+        started = False
+        try:
+            async for event in stream:
+                for out in reader.feed(event):
+                    started = started or isinstance(out, TextDelta)
+                    yield out
+        except (GeneratorExit, asyncio.CancelledError, GatewayError):
             raise
         except Exception as exc:
             raise self._error(exc, mid_stream=started) from exc

@@ -33,7 +33,11 @@ class SearchInterrupted(Exception):
     """A newer search interrupted this one; its results are not wanted."""
 
 
-_ROW_COLUMNS = "id, title, model, assistant, created_at, updated_at, pinned, deleted_at"
+# A dialogue's assistant: one of Parley's (by id), else the name an import brought along.
+_ROW_COLUMNS = (
+    "id, title, model, COALESCE((SELECT a.name FROM assistants a WHERE a.id = assistant_id), "
+    "assistant_name) AS assistant, created_at, updated_at, pinned, deleted_at"
+)
 
 
 def _marks(values: Sequence[Any]) -> str:
@@ -164,7 +168,10 @@ class HistoryStore(Store):
             "SELECT model FROM dialogues WHERE model <> '' ORDER BY 1"
         )
         assistants = self._query(
-            "SELECT DISTINCT assistant FROM dialogues WHERE assistant <> '' ORDER BY 1"
+            "SELECT name FROM assistants WHERE id IN (SELECT assistant_id FROM dialogues "
+            "WHERE assistant_id IS NOT NULL UNION SELECT assistant_id FROM messages WHERE "
+            "assistant_id IS NOT NULL) UNION "
+            "SELECT assistant_name FROM dialogues WHERE assistant_name <> '' ORDER BY 1"
         )
         return [r[0] for r in models], [r[0] for r in assistants]
 
@@ -193,7 +200,10 @@ class HistoryStore(Store):
             where.append("m.created_at < :until")
             params["until"] = filters.until
         if filters.assistant:
-            where.append("d.assistant = :assistant")
+            where.append(
+                "(d.assistant_name = :assistant OR EXISTS (SELECT 1 FROM assistants a WHERE "
+                "a.name = :assistant AND a.id IN (d.assistant_id, m.assistant_id)))"
+            )
             params["assistant"] = filters.assistant
         if filters.has_image:
             where.append(
@@ -337,7 +347,7 @@ class HistoryStore(Store):
                     progress("Saving", written, total)
                 dialogue, now = imported.dialogue, time.time()
                 cur = conn.execute(
-                    "INSERT INTO dialogues (title, model, system, assistant, created_at, "
+                    "INSERT INTO dialogues (title, model, system, assistant_name, created_at, "
                     "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         dialogue.title,

@@ -83,20 +83,48 @@ CREATE TABLE capabilities (
 );
 """
 
-# History (issue 4): the assistant a dialogue was held with (for the filter), and indexes for
-# the History list (newest first, pinned on top, trash apart), its per-row summary (message and
-# sentiment counts read from the index alone) and the search filters.
-_V2 = """
-ALTER TABLE dialogues ADD COLUMN assistant TEXT NOT NULL DEFAULT '';
+# Assistants (issue 6): local assistant profiles (settings as JSON, soft-deleted for undo); each
+# reply records the assistant that wrote it and a snapshot of its settings at that moment, and
+# the tool notes (web/file search and their citations); a dialogue remembers its assistant so
+# it continues with the same one. `app_flags` holds one-time facts (starters seeded, the
+# Responses API found missing on a provider).
+_ASSISTANTS = """
+CREATE TABLE assistants (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    model TEXT NOT NULL DEFAULT '',
+    profile TEXT NOT NULL,
+    deleted_at REAL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+ALTER TABLE messages ADD COLUMN assistant_id INTEGER REFERENCES assistants(id) ON DELETE SET NULL;
+ALTER TABLE messages ADD COLUMN assistant_snapshot TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN tool_notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE dialogues ADD COLUMN assistant_id INTEGER REFERENCES assistants(id) ON DELETE SET NULL;
+CREATE INDEX messages_by_assistant ON messages(assistant_id) WHERE assistant_id IS NOT NULL;
+CREATE INDEX dialogues_by_assistant_id ON dialogues(assistant_id) WHERE assistant_id IS NOT NULL;
+CREATE TABLE app_flags (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL DEFAULT ''
+);
+"""
+
+# History (issue 4): the name of the assistant an imported dialogue was held with (a ChatGPT
+# GPT, an "assistant" field of a log; Parley's own assistants are linked by assistant_id), and
+# indexes for the History list (newest first, pinned on top, the trash apart), its per-row
+# summary (message and sentiment counts read from an index alone) and the search filters.
+_HISTORY = """
+ALTER TABLE dialogues ADD COLUMN assistant_name TEXT NOT NULL DEFAULT '';
 CREATE INDEX dialogues_listing ON dialogues(pinned DESC, updated_at DESC, id DESC)
     WHERE deleted_at IS NULL;
 CREATE INDEX dialogues_trash ON dialogues(deleted_at DESC, id DESC) WHERE deleted_at IS NOT NULL;
-CREATE INDEX dialogues_by_assistant ON dialogues(assistant) WHERE assistant <> '';
+CREATE INDEX dialogues_by_assistant_name ON dialogues(assistant_name) WHERE assistant_name <> '';
 CREATE INDEX messages_summary ON messages(dialogue_id, superseded, sentiment_label);
 CREATE INDEX messages_by_time ON messages(created_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _HISTORY)
 LATEST = len(MIGRATIONS)
 
 

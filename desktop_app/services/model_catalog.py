@@ -24,8 +24,7 @@ class ModelCatalog:
     @property
     def provider_key(self) -> str:
         """Cache key: the same preset pointed at another server has other models."""
-        config = self.gateway.config
-        return f"{config.provider}:{config.base_url}"
+        return self.gateway.config.cache_key
 
     def cached(self) -> list[str]:
         return [m for m in self.store.cached_models(self.provider_key) if is_chat_model(m)]

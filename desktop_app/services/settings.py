@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.providers import PRESETS
+from desktop_app.core.wire_apis import AUTO, WIRE_APIS
 
 SCHEMA_VERSION = 1
 THEMES = ("system", "light", "dark")
@@ -37,6 +38,9 @@ class Settings:
     default_model: str = "gpt-4o-mini"
     request_timeout: float = 60.0
     theme: str = "system"
+    # Which API assistants talk through: "auto" (Responses where the server has it, else chat
+    # completions), "responses" (every chat) or "chat_completions".
+    wire_api: str = AUTO
     # Set when the user explicitly agreed to keep the key in a plain file (no keyring).
     plaintext_key_consent: bool = False
     first_run_done: bool = False
@@ -46,6 +50,8 @@ class Settings:
             raise SettingsError("provider", f"unknown provider {self.provider!r}")
         if self.theme not in THEMES:
             raise SettingsError("theme", f"must be one of {', '.join(THEMES)}")
+        if self.wire_api not in WIRE_APIS:
+            raise SettingsError("wire_api", f"must be one of {', '.join(WIRE_APIS)}")
         if not MIN_TIMEOUT <= self.request_timeout <= MAX_TIMEOUT:
             raise SettingsError(
                 "request_timeout", f"must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} seconds"

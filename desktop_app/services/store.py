@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
+from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
+from desktop_app.services.assistant_store import AssistantRecords
 from desktop_app.services.migrations import migrate
 
 
@@ -49,7 +51,8 @@ class SearchHit:
 
 _MESSAGE_COLUMNS = (
     "id, dialogue_id, role, content, model, sentiment_label, sentiment_score, prompt_tokens, "
-    "completion_tokens, status, error, created_at, updated_at"
+    "completion_tokens, status, error, created_at, updated_at, assistant_id, assistant_snapshot, "
+    "tool_notes"
 )
 
 
@@ -68,6 +71,9 @@ def _message(row: sqlite3.Row) -> Message:
         error=row["error"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        assistant_id=row["assistant_id"],
+        assistant_snapshot=row["assistant_snapshot"],
+        tool_notes=notes_from_json(row["tool_notes"]),
     )
 
 
@@ -86,7 +92,7 @@ def fts_query(text: str) -> str:
     return " ".join(quoted)
 
 
-class Store:
+class Store(AssistantRecords):
     def __init__(self, conn: sqlite3.Connection, attachments_dir: Path) -> None:
         self._conn = conn
         self._lock = threading.RLock()
@@ -141,18 +147,20 @@ class Store:
 
     # --- dialogues -------------------------------------------------------------------------
 
-    def create_dialogue(self, title: str, model: str = "", system: str = "") -> int:
+    def create_dialogue(
+        self, title: str, model: str = "", system: str = "", assistant_id: int | None = None
+    ) -> int:
         now = time.time()
         with self._transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO dialogues (title, model, system, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (title, model, system, now, now),
+                "INSERT INTO dialogues (title, model, system, assistant_id, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (title, model, system, assistant_id, now, now),
             )
             return int(cur.lastrowid or 0)
 
     def update_dialogue(self, dialogue_id: int, **changes: Any) -> None:
-        allowed = {"title", "model", "system", "pinned"}
+        allowed = {"title", "model", "system", "pinned", "assistant_id"}
         if not changes.keys() <= allowed:
             raise ValueError(f"cannot change {sorted(changes.keys() - allowed)}")
         assignments = ", ".join(f"{name} = ?" for name in changes)
@@ -175,6 +183,7 @@ class Store:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             messages=self.messages(dialogue_id),
+            assistant_id=row["assistant_id"],
         )
 
     def list_dialogues(self, limit: int = 100, offset: int = 0) -> list[DialogueSummary]:
@@ -217,8 +226,8 @@ class Store:
         with self._transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO messages (dialogue_id, role, content, model, sentiment_label, "
-                "sentiment_score, status, error, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "sentiment_score, status, error, created_at, updated_at, assistant_id, "
+                "assistant_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     dialogue_id,
                     message.role,
@@ -230,6 +239,8 @@ class Store:
                     message.error,
                     message.created_at or now,
                     now,
+                    message.assistant_id,
+                    message.assistant_snapshot,
                 ),
             )
             conn.execute("UPDATE dialogues SET updated_at = ? WHERE id = ?", (now, dialogue_id))
@@ -254,12 +265,13 @@ class Store:
         sentiment_score: float | None = None,
         prompt_tokens: int | None = None,
         completion_tokens: int | None = None,
+        tool_notes: list[ToolNote] | None = None,
     ) -> None:
         with self._transaction() as conn:
             conn.execute(
                 "UPDATE messages SET content = ?, status = ?, error = ?, sentiment_label = ?, "
-                "sentiment_score = ?, prompt_tokens = ?, completion_tokens = ?, updated_at = ? "
-                "WHERE id = ?",
+                "sentiment_score = ?, prompt_tokens = ?, completion_tokens = ?, tool_notes = ?, "
+                "updated_at = ? WHERE id = ?",
                 (
                     content,
                     status.value,
@@ -268,6 +280,7 @@ class Store:
                     sentiment_score,
                     prompt_tokens,
                     completion_tokens,
+                    notes_to_json(tool_notes or []),
                     time.time(),
                     message_id,
                 ),

@@ -7,10 +7,17 @@ asyncio's `run_forever` installs async-generator hooks, so an async generator ab
 mid-iteration (the SDK's SSE readers when a stream breaks) is closed on the loop. qasync's
 `run_forever` does not; such generators are then finalised by the garbage collector outside
 any loop, where httpx2's clean-up fails noisily. This subclass installs the hooks.
+
+qasync's `run_until_complete` also processes Qt events once more after `run_forever` has
+returned, when no loop is "running": a callback still pending then (typically the close of a
+stream reader finalised as the last reply ended) runs where `asyncio.current_task()` fails,
+and httpx2 leaves its connection open. This subclass keeps the loop marked as running for
+that last pass.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -24,6 +31,15 @@ def make_event_loop(qt_app: Any, already_running: bool = False) -> Any:
 
     class ParleyEventLoop(qasync.QEventLoop):
         _saved_hooks: Any = None
+        _completing = False
+
+        def run_until_complete(self, future: Any) -> Any:
+            self._completing = True
+            try:
+                return super().run_until_complete(future)
+            finally:
+                self._completing = False
+                asyncio.events._set_running_loop(None)
 
         def _before_run_forever(self) -> None:
             super()._before_run_forever()
@@ -38,6 +54,8 @@ def make_event_loop(qt_app: Any, already_running: bool = False) -> Any:
                 sys.set_asyncgen_hooks(*self._saved_hooks)
                 self._saved_hooks = None
             super()._after_run_forever()
+            if self._completing:  # see the module docstring
+                asyncio.events._set_running_loop(self)
 
     loop = ParleyEventLoop(qt_app, already_running=already_running)
     loop.set_default_executor(ThreadPoolExecutor(WORKERS, thread_name_prefix="parley-worker"))

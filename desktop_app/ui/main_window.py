@@ -14,6 +14,7 @@ Signals:
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 
@@ -22,6 +23,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from desktop_app import APP_NAME
+from desktop_app.services.app_info import app_version, build_kind
+from desktop_app.services.paths import AppPaths
 
 PLACEHOLDERS = {
     "Images": "Drop, paste or open images and have the model describe them — one or a batch.",
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.painted = False
+        self.app_paths: AppPaths | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1000, 720)
         self.tabs = QTabWidget()
@@ -160,17 +164,33 @@ class MainWindow(QMainWindow):
         ]
         self.connection_label.setToolTip("This server offers:\n" + "\n".join(lines))
 
-    def show_about(self) -> None:
-        from importlib.metadata import PackageNotFoundError, version
+    def set_paths(self, paths: AppPaths) -> None:
+        """The folders Parley uses, shown in Help → About."""
+        self.app_paths = paths
 
-        try:
-            number = version("parley")
-        except PackageNotFoundError:
-            number = "development"
+    def about_text(self) -> str:
+        rows: list[tuple[str, object]] = [("Version", f"{app_version()} ({build_kind()})")]
+        if self.app_paths is not None:
+            rows += [
+                ("Data", self.app_paths.data_dir),
+                ("Settings", self.app_paths.config_dir),
+                ("Logs and crash reports", self.app_paths.log_dir),
+                ("Cache", self.app_paths.cache_dir),
+            ]
+        table = "".join(
+            f"<tr><td>{name}:&nbsp;</td><td>{html.escape(str(value))}</td></tr>"
+            for name, value in rows
+        )
+        return (
+            f"<b>{APP_NAME}</b><br>A desktop workbench for the OpenAI API and "
+            f"OpenAI-compatible servers.<br><br><table>{table}</table>"
+        )
+
+    def show_about(self) -> None:
         box = QMessageBox(self)
         box.setWindowTitle(f"About {APP_NAME}")
-        box.setText(
-            f"<b>{APP_NAME}</b> {number}<br>A desktop workbench for the OpenAI API and "
-            "OpenAI-compatible servers."
-        )
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setText(self.about_text())
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.about_box = box
         box.open()

@@ -1,4 +1,4 @@
-"""Settings: provider, key, default model, timeout, theme.
+"""Settings: provider, key, wire API, default model, timeout, theme.
 
 The dialog does no I/O itself: it is given the current settings, where the key comes from and
 whether a keyring works, and an `apply` callback that saves and answers with an error sentence
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.providers import PRESETS
+from desktop_app.core.wire_apis import WIRE_API_LABELS
 from desktop_app.services.secrets import BackendStatus, KeyLookup
 from desktop_app.services.settings import MAX_TIMEOUT, MIN_TIMEOUT, THEMES, Settings, SettingsError
 
@@ -94,6 +95,15 @@ class SettingsDialog(QDialog):
                 f"{backend.description} Parley uses OPENAI_API_KEY from the environment, or "
                 f"— only if you tick the box below — a plain file. {SOURCE_TEXT[key.source]}"
             )
+        self.wire_api = QComboBox()
+        for wire_api, label in WIRE_API_LABELS.items():
+            self.wire_api.addItem(label, wire_api)
+        self.wire_api.setCurrentIndex(max(0, self.wire_api.findData(settings.wire_api)))
+        self.wire_api.setToolTip(
+            "Automatic: assistants use the Responses API where the server has it (a server "
+            "without it is remembered) and chat completions elsewhere; plain chats use chat "
+            "completions. Responses API: every chat goes through it."
+        )
         self.default_model = QLineEdit(settings.default_model)
         self.timeout = QDoubleSpinBox()
         self.timeout.setRange(MIN_TIMEOUT, MAX_TIMEOUT)
@@ -114,6 +124,7 @@ class SettingsDialog(QDialog):
         form.addRow("API key:", key_row)
         form.addRow("", self.key_status)
         form.addRow("", self.plaintext_consent)
+        form.addRow("Wire API:", self.wire_api)
         form.addRow("Default model:", self.default_model)
         form.addRow("Request timeout:", self.timeout)
         form.addRow("Theme:", self.theme)
@@ -123,6 +134,7 @@ class SettingsDialog(QDialog):
             "base_url": self.base_url,
             "request_timeout": self.timeout,
             "theme": self.theme,
+            "wire_api": self.wire_api,
         }
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -154,6 +166,7 @@ class SettingsDialog(QDialog):
             default_model=self.default_model.text().strip(),
             request_timeout=float(self.timeout.value()),
             theme=self.theme.currentText(),
+            wire_api=self.wire_api.currentData(),
             plaintext_key_consent=self.plaintext_consent.isChecked(),
         )
 

@@ -160,7 +160,15 @@ def test_capability_probe_without_retries(qloop, openai_server: OpenAIServer) ->
     capabilities = run(qloop, probe(gateway))
     run(qloop, gateway.aclose())
     assert (capabilities.models, capabilities.chat_completions) == (YES, YES)
-    # The Foundation test server has no Responses, files or fine-tuning routes yet.
-    assert (capabilities.responses, capabilities.files, capabilities.fine_tuning) == (NO, NO, NO)
+    # The test server has Responses and files (Assistants issue), no fine-tuning routes yet.
+    assert (capabilities.responses, capabilities.files, capabilities.fine_tuning) == (YES, YES, NO)
     assert capabilities.complete
     assert len(openai_server.requests) == 5  # one each, no retries
+
+
+def test_capability_probe_sees_a_server_without_responses(qloop, openai_server) -> None:
+    openai_server.unsupported |= {"responses", "files"}
+    gateway = gateway_for(openai_server)
+    capabilities = run(qloop, probe(gateway))
+    run(qloop, gateway.aclose())
+    assert (capabilities.responses, capabilities.files) == (NO, NO)

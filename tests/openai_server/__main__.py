@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 
+from .features import FEATURES
 from .server import OpenAIServer
 
 
@@ -25,10 +26,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between chunks")
     parser.add_argument("--api-key", default=None, help="require this key (default: any)")
+    parser.add_argument(
+        "--without",
+        default="",
+        help=f"comma-separated features that answer 404: {', '.join(FEATURES)}",
+    )
     args = parser.parse_args(argv)
+    without = {f.strip() for f in args.without.split(",") if f.strip()}
+    if not without <= set(FEATURES):
+        parser.error(f"--without takes {', '.join(FEATURES)}")
     server = OpenAIServer(args.host, args.port)
     server.chunk_delay = args.chunk_delay
     server.api_key = args.api_key
+    server.unsupported = without
     server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl+C
     print(server.url, flush=True)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .errors import error_response
+from .images import ImageRejected, check_part, image_parts
 from .models import model_not_found
 from .replies import count_words, expected_reply, split_into_chunks
 from .routing import Event, EventStream, JSONResponse, Request, Response, Router
@@ -36,6 +37,15 @@ def _validate(body: Any, request: Request) -> Response | None:
             )
     if request.server.find_model(model) is None:
         return model_not_found(model)
+    with request.server.lock:
+        limits = (request.server.image_max_side, request.server.image_max_bytes)
+    for index, part in image_parts(messages):
+        try:
+            check_part(part, *limits)
+        except ImageRejected as exc:
+            return error_response(
+                400, str(exc), param=f"messages[{index}].content", code="invalid_image"
+            )
     return None
 
 

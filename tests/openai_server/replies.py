@@ -3,12 +3,15 @@
 The reply is derived from the request (model, last user message, system instruction, number of
 messages and images) so a test can tell that the right conversation reached the server, and
 it is Markdown with bold text, a list and a fenced code block so rendering gets exercised.
+Each image in the last user message adds a line describing it (size, format, main colour).
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from .images import describe_part
 
 _PIECE = re.compile(r"\S+\s*|\s+")
 
@@ -42,6 +45,16 @@ def _last_user(messages: list[dict[str, Any]]) -> tuple[str, int]:
     return "", 0
 
 
+def _last_user_images(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if not isinstance(content, list):
+                return []
+            return [p for p in content if isinstance(p, dict) and p.get("type") == "image_url"]
+    return []
+
+
 def _instruction(messages: list[dict[str, Any]]) -> str:
     for message in messages:
         if isinstance(message, dict) and message.get("role") in ("system", "developer"):
@@ -60,6 +73,10 @@ def expected_reply(messages: list[dict[str, Any]], model: str) -> str:
         f"- messages in the conversation: {len(messages)}",
         f"- system instruction: {_instruction(messages)}",
         f"- images attached: {images}",
+        *(
+            f"- image {number}: {describe_part(part)}"
+            for number, part in enumerate(_last_user_images(messages), start=1)
+        ),
         "",
         "```python",
         f"print({text!r})",

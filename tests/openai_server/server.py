@@ -1,8 +1,10 @@
 """``OpenAIServer``: the state of the fake API and the lifetime of its HTTP server.
 
 All state is public and guarded by ``lock`` so a test can read what the app sent
-(``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``) and
-break it on purpose (``add_fault``). The HTTP side lives in ``httpd.py`` and ``handler.py``;
+(``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``, the
+image limits ``image_max_side`` and ``image_max_bytes``, ``assistants``, and ``unsupported`` —
+features that answer 404) and break it on purpose (``add_fault``). Uploaded ``files`` and
+``vector_stores`` are kept here too. The HTTP side lives in ``httpd.py`` and ``handler.py``;
 the API itself in one module per resource, each registering its routes here.
 """
 
@@ -13,12 +15,14 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from . import chat, control, models
+from . import assistants, chat, control, features, files, models, responses, vector_stores
 from .faults import Fault
 from .httpd import ThreadedServer
 from .routing import RecordedRequest, Router
 
-RESOURCES = (models, chat, control)
+RESOURCES = (models, chat, responses, files, vector_stores, assistants, features, control)
+IMAGE_MAX_SIDE = 2048  # what the API itself scales a "high" detail image to fit
+IMAGE_MAX_BYTES = 20 * 1024 * 1024
 
 
 class OpenAIServer:
@@ -34,7 +38,13 @@ class OpenAIServer:
         self.models: list[dict[str, Any]] = models.default_models()
         self.api_key: str | None = None
         self.chunk_delay = 0.0
+        self.image_max_side = IMAGE_MAX_SIDE
+        self.image_max_bytes = IMAGE_MAX_BYTES
         self.faults: list[Fault] = []
+        self.unsupported: set[str] = set()  # of features.FEATURES
+        self.files: dict[str, dict[str, Any]] = {}
+        self.vector_stores: dict[str, dict[str, Any]] = {}
+        self.assistants: list[dict[str, Any]] = []
         self.router = Router()
         for resource in RESOURCES:
             resource.register(self.router)
@@ -117,6 +127,13 @@ class OpenAIServer:
                     return fault
         return None
 
+    def add_assistant(self, name: str, **fields: Any) -> dict[str, Any]:
+        """Offer a server-side assistant (``/v1/assistants``); returns its API object."""
+        with self.lock:
+            assistant = assistants.make_assistant(len(self.assistants) + 1, name, **fields)
+            self.assistants.append(assistant)
+        return assistant
+
     def record(self, request: RecordedRequest) -> None:
         """Remember a request for the test to inspect."""
         with self.lock:
@@ -147,3 +164,9 @@ class OpenAIServer:
             self.models = models.default_models()
             self.api_key = None
             self.chunk_delay = 0.0
+            self.image_max_side = IMAGE_MAX_SIDE
+            self.image_max_bytes = IMAGE_MAX_BYTES
+            self.unsupported = set()
+            self.files = {}
+            self.vector_stores = {}
+            self.assistants = []

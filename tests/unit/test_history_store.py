@@ -32,10 +32,11 @@ def add(store: Store, title: str, *messages: Message, model: str = "gpt-4o") -> 
     return dialogue
 
 
-def test_upgrades_a_v1_database_keeping_its_data(tmp_path: Path) -> None:
-    database = tmp_path / "v1.db"
+@pytest.mark.parametrize("version", range(1, LATEST))
+def test_upgrades_an_older_database_keeping_its_data(tmp_path: Path, version: int) -> None:
+    database = tmp_path / f"v{version}.db"
     with sqlite3.connect(database) as conn:
-        conn.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+        conn.executescript("\n".join(MIGRATIONS[:version]) + f"\nPRAGMA user_version = {version};")
         conn.execute(
             "INSERT INTO dialogues (id, title, model, pinned, created_at, updated_at) "
             "VALUES (7, 'Old talk', 'gpt-4', 1, 1.0, 2.0)"
@@ -51,7 +52,7 @@ def test_upgrades_a_v1_database_keeping_its_data(tmp_path: Path) -> None:
     store = HistoryStore.open(database, tmp_path / "att")
     try:
         with sqlite3.connect(database) as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST == 2
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST == 3
         (row,) = store.dialogue_rows()
         assert (row.id, row.title, row.model, row.pinned, row.assistant) == (
             7,
@@ -169,7 +170,7 @@ def test_search_ranks_highlights_and_filters(store: HistoryStore) -> None:
     )
     new = add(store, "New", Message("user", "whales whales whales", sentiment_label="negative"))
     with sqlite3.connect(store.database) as conn:
-        conn.execute("UPDATE dialogues SET assistant = 'marine-bot' WHERE id = ?", (new,))
+        conn.execute("UPDATE dialogues SET assistant_name = 'marine-bot' WHERE id = ?", (new,))
     picture = store.add_message(new, Message("user", "a photo"))
     store.add_attachment(picture, b"jpeg", "jpg", "image/jpeg")
 
@@ -199,7 +200,7 @@ def test_facets_list_models_and_assistants(store: HistoryStore) -> None:
     add(store, "a", Message("user", "x", model="o3"), model="gpt-4o")
     dialogue = add(store, "b", model="")
     with sqlite3.connect(store.database) as conn:
-        conn.execute("UPDATE dialogues SET assistant = 'helper' WHERE id = ?", (dialogue,))
+        conn.execute("UPDATE dialogues SET assistant_name = 'helper' WHERE id = ?", (dialogue,))
     assert store.facets() == (["gpt-4o", "o3"], ["helper"])
 
 
@@ -223,3 +224,18 @@ def test_a_very_common_word_ranks_only_the_newest_matches(
     assert found == set(ids[-3:])
     monkeypatch.setattr(history_store, "RANKED_MATCHES", 5)
     assert len(store.search_messages("common", SearchFilters())) == 5
+
+
+def test_parley_assistants_name_their_dialogues(store: HistoryStore) -> None:
+    from desktop_app.core.assistants import AssistantProfile
+
+    tutor = store.save_assistant(AssistantProfile(name="Tutor", model="gpt-4o"))
+    dialogue = store.create_dialogue("Lesson", model="gpt-4o", assistant_id=tutor.id)
+    store.add_message(dialogue, Message("user", "explain fractions"))
+    reply = Message("assistant", "fractions are parts", assistant_id=tutor.id)
+    store.add_message(dialogue, reply)
+    assert store.dialogue_row(dialogue).assistant == "Tutor"
+    assert store.facets()[1] == ["Tutor"]
+    hits = store.search_messages("fractions", SearchFilters(assistant="Tutor"))
+    assert len(hits) == 2
+    assert store.search_messages("fractions", SearchFilters(assistant="Other")) == []

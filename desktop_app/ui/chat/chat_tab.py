@@ -5,6 +5,8 @@ Signals:
     connection_changed(str): "online", "offline", "key refused" — for the status bar.
     model_changed(str): the model picked for the next message.
     settings_requested(): the user asked to open Settings (from a notice).
+    assistant_changed(object): the assistant for the next message (an AssistantProfile, or
+        None for plain chat) — set from the Assistants tab, the header, or a re-opened dialogue.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.dialogue import Status
 from desktop_app.services.chat_session import ChatSession, PendingTurn
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.services.store import StoreError
+from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.message_input import MessageInput
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
@@ -43,6 +47,7 @@ class ChatTab(QWidget):
     connection_changed = Signal(str)
     model_changed = Signal(str)
     settings_requested = Signal()
+    assistant_changed = Signal(object)
 
     def __init__(
         self,
@@ -55,6 +60,7 @@ class ChatTab(QWidget):
         self.chat = chat
         self.catalog = catalog
         self.dialogue_id: int | None = None
+        self.assistant: AssistantProfile | None = None
         self.tasks = TaskKeeper(on_error=self._on_task_error)
         self._reply_task: asyncio.Task | None = None
         self._busy = False
@@ -82,6 +88,9 @@ class ChatTab(QWidget):
         top.addWidget(self.model_picker, 1)
         top.addWidget(self.regenerate_button)
         top.addWidget(self.new_button)
+
+        self.header = AssistantHeader()
+        self.header.cleared.connect(lambda: self.set_assistant(None))
 
         self.system_edit = QPlainTextEdit()
         self.system_edit.setPlaceholderText(
@@ -127,6 +136,7 @@ class ChatTab(QWidget):
         splitter.setSizes([10_000, 90])  # the dialogue gets the room; the box stays small
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
         layout.addLayout(top)
         layout.addWidget(self.system_edit)
         layout.addWidget(self.banner)
@@ -212,12 +222,25 @@ class ChatTab(QWidget):
         self.regenerate_button.setEnabled(False)
         self.input.setFocus()
 
+    def set_assistant(self, profile: AssistantProfile | None) -> None:
+        """Answer the next message with this assistant: its model and instructions fill the
+        picker and the instruction box (both stay editable for this dialogue)."""
+        previous, self.assistant = self.assistant, profile
+        self.header.show_assistant(profile)
+        if profile is not None:
+            self.model_picker.setCurrentText(profile.model)
+            self.system_edit.setPlainText(profile.instructions)
+        elif previous is not None and self._system() == previous.instructions.strip():
+            self.system_edit.clear()
+        self.assistant_changed.emit(profile)
+
     def open_dialogue(self, dialogue_id: int) -> None:
-        """Continue a stored dialogue (used by History)."""
+        """Continue a stored dialogue (used by History), with the assistant it was held with."""
         dialogue = self.chat.store.get_dialogue(dialogue_id)
         if dialogue is None or self._busy:
             return
         self.dialogue_id = dialogue_id
+        self.set_assistant(self.chat.assistant_for_dialogue(dialogue_id))
         self.system_edit.setPlainText(dialogue.system)
         if dialogue.model:
             self.model_picker.setCurrentText(dialogue.model)
@@ -258,7 +281,9 @@ class ChatTab(QWidget):
             self.show_notice("Pick a model first (the list above the dialogue).", "warning")
             return
         try:
-            turn = self.chat.prepare(self.dialogue_id, text, self.model, self._system())
+            turn = self.chat.prepare(
+                self.dialogue_id, text, self.model, self._system(), self.assistant
+            )
         except StoreError as exc:
             self.show_notice(f"Your message could not be saved, so it was not sent: {exc}")
             return
@@ -272,7 +297,9 @@ class ChatTab(QWidget):
         if self._busy or self.dialogue_id is None:
             return
         try:
-            turn = self.chat.prepare_regenerate(self.dialogue_id, self.model, self._system())
+            turn = self.chat.prepare_regenerate(
+                self.dialogue_id, self.model, self._system(), self.assistant
+            )
         except (ValueError, StoreError) as exc:
             self.show_notice(str(exc), "warning")
             return
@@ -289,7 +316,9 @@ class ChatTab(QWidget):
         self._set_busy(True)
         self.transcript.begin_reply(turn.reply)
         self._reply_task = asyncio.ensure_future(
-            self.chat.stream_reply(turn, self.transcript.append_reply_text)
+            self.chat.stream_reply(
+                turn, self.transcript.append_reply_text, self.transcript.add_tool_note
+            )
         )
         try:
             await self._reply_task

@@ -2,7 +2,9 @@
 
 One QTextBrowser holds the whole dialogue, so text can be selected across messages. A reply
 that is streaming is appended as plain text at the end of the document (each chunk costs only
-its own length) and rendered as Markdown once it is finished.
+its own length) and rendered as Markdown once it is finished. Tools the server ran (web or
+file search) show above the reply as "▸ used web search: …" lines that open to list their
+citations; opening one re-renders the dialogue from the messages it holds.
 
 Signals:
     code_copied(str): a code block was copied to the clipboard.
@@ -26,6 +28,8 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 from desktop_app.core.dialogue import Message, Status
 from desktop_app.core.highlight import highlight_html
 from desktop_app.core.markdown_blocks import split_blocks
+from desktop_app.core.tool_notes import ToolNote
+from desktop_app.ui.widgets.tool_notes_html import NOTE_SCHEME, notes_html, parse_note_link
 
 COPY_SCHEME = "parley-copy"
 ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System"}
@@ -54,6 +58,9 @@ class TranscriptView(QTextBrowser):
         self.setPlaceholderText("Ask anything. Enter sends, Shift+Enter starts a new line.")
         self._codes: list[_CodeBlock] = []
         self._reply_start: int | None = None
+        self._messages: list[Message] = []
+        self._expanded: set[tuple[int, int]] = set()
+        self._streamed_notes: set[str] = set()
         self.message_count = 0
 
     # --- building ------------------------------------------------------------------------
@@ -62,6 +69,8 @@ class TranscriptView(QTextBrowser):
         self.clear()
         self._codes.clear()
         self._reply_start = None
+        self._messages = []
+        self._expanded.clear()
         self.message_count = 0
 
     def _end_cursor(self) -> QTextCursor:
@@ -117,17 +126,27 @@ class TranscriptView(QTextBrowser):
             cursor.movePosition(QTextCursor.MoveOperation.End)
             self._new_block(cursor)
 
+    def _insert_notes(self, cursor: QTextCursor, message: Message, index: int) -> None:
+        for fragment in notes_html(message.tool_notes, index, self._expanded):
+            cursor.insertHtml(fragment)
+            self._new_block(cursor)
+
     def add_message(self, message: Message) -> None:
+        self._messages.append(message)
+        self._render(message, len(self._messages) - 1)
+        self._scroll_to_end()
+
+    def _render(self, message: Message, index: int) -> None:
         cursor = self._end_cursor()
         cursor.beginEditBlock()
         self._insert_header(cursor, message)
+        self._insert_notes(cursor, message, index)
         if message.content:
             self._insert_markdown(cursor, message.content)
         if message.error and message.status is not Status.COMPLETE:
             cursor.insertHtml(f'<p style="color:#b3261e"><i>{html.escape(message.error)}</i></p>')
         cursor.endEditBlock()
         self.message_count += 1
-        self._scroll_to_end()
 
     def show_messages(self, messages: list[Message]) -> None:
         self.clear_dialogue()
@@ -139,8 +158,21 @@ class TranscriptView(QTextBrowser):
     def begin_reply(self, reply: Message) -> None:
         cursor = self._end_cursor()
         self._reply_start = cursor.position()
+        self._streamed_notes = set()
         self._insert_header(cursor, reply)
         self._scroll_to_end()
+
+    def add_tool_note(self, note: ToolNote) -> None:
+        """A tool ran while the reply streams: say so on its own line (once per call; the
+        citations show when the reply is finished)."""
+        if self._reply_start is None or (note.id and note.id in self._streamed_notes):
+            return
+        self._streamed_notes.add(note.id)
+        cursor = self._end_cursor()
+        if cursor.block().length() > 1:
+            self._new_block(cursor)
+        cursor.insertHtml(f'<span style="color:#5f6368">▸ {html.escape(note.label)}</span>')
+        self._new_block(cursor)
 
     def append_reply_text(self, text: str) -> None:
         """Append a streamed chunk: O(len(text)), never a re-render of what is there."""
@@ -181,9 +213,34 @@ class TranscriptView(QTextBrowser):
                 return index
         return None
 
+    # --- tool notes ----------------------------------------------------------------------
+
+    def toggle_note(self, message_index: int, note_index: int) -> None:
+        """Open or close a note's citations. Re-renders the finished messages, so while a
+        reply streams the change waits for it to finish."""
+        key = (message_index, note_index)
+        self._expanded.symmetric_difference_update({key})
+        if self.streaming:
+            return
+        bar = self.verticalScrollBar()
+        position = bar.value()
+        self.clear()
+        self._codes.clear()
+        self.message_count = 0
+        for index, message in enumerate(self._messages):
+            self._render(message, index)
+        bar.setValue(position)
+
+    def note_expanded(self, message_index: int, note_index: int) -> bool:
+        return (message_index, note_index) in self._expanded
+
     def _on_anchor_clicked(self, url: QUrl) -> None:
         if url.scheme() == COPY_SCHEME:
             self.copy_code(int(url.path()))
+        elif url.scheme() == NOTE_SCHEME:
+            place = parse_note_link(url.path())
+            if place is not None:
+                self.toggle_note(*place)
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
 

@@ -1,0 +1,138 @@
+"""Responses API stream events → the gateway's own events (text, tool notes, usage).
+
+The SDK parses each SSE event into a typed object; this reader looks only at the attributes it
+needs (duck typing, so it is testable with simple stand-ins). Tool calls the server ran become
+`ToolNote`s; a citation that arrives later, inside the text, is added to the note of the tool
+that found it and the note is yielded again (same id: the consumer replaces it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop_app.core.tool_notes import Citation, ToolNote
+from desktop_app.services.chat_events import ChatEvent, TextDelta, Usage
+from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+
+TOOL_KINDS = {
+    "web_search_call": "web_search",
+    "file_search_call": "file_search",
+    "code_interpreter_call": "code_interpreter",
+}
+SUMMARY_LENGTH = 80
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+
+
+def _note_for(item: Any) -> ToolNote | None:
+    kind = TOOL_KINDS.get(getattr(item, "type", ""))
+    if kind is None:
+        return None
+    item_id = getattr(item, "id", "") or ""
+    citations: list[Citation] = []
+    summary = ""
+    if kind == "web_search":
+        action = getattr(item, "action", None)
+        queries = getattr(action, "queries", None) or []
+        summary = (
+            getattr(action, "query", None) or "; ".join(queries) or getattr(action, "url", "")
+        ) or ""
+        for source in getattr(action, "sources", None) or []:
+            url = getattr(source, "url", "")
+            if url:
+                citations.append(Citation(url, url=url))
+    elif kind == "file_search":
+        summary = "; ".join(getattr(item, "queries", None) or [])
+        for result in getattr(item, "results", None) or []:
+            name = getattr(result, "filename", None) or getattr(result, "file_id", None) or ""
+            if name:
+                citations.append(Citation(name, file=name))
+    else:
+        code = getattr(item, "code", None) or ""
+        summary = code.strip().splitlines()[0] if code.strip() else "ran code"
+    unique = tuple(dict.fromkeys(citations))
+    return ToolNote(kind, _shorten(summary), unique, item_id)
+
+
+def _error_kind(code: str) -> ErrorKind:
+    code = code.lower()
+    if "rate_limit" in code or "quota" in code:
+        return ErrorKind.RATE_LIMIT
+    if code in ("invalid_prompt", "invalid_request_error", "context_length_exceeded"):
+        return ErrorKind.BAD_REQUEST
+    return ErrorKind.SERVER
+
+
+def _failure(code: Any, message: Any) -> GatewayError:
+    said = message if isinstance(message, str) and message else "no details"
+    return GatewayError(
+        _error_kind(code if isinstance(code, str) else ""),
+        f"The server reported an error while writing the reply: {said}",
+    )
+
+
+class ResponsesReader:
+    """Feed it events in order; each call returns the gateway events they mean (maybe none)."""
+
+    def __init__(self) -> None:
+        self._notes: dict[str, ToolNote] = {}
+        self._last_of_kind: dict[str, str] = {}
+
+    def feed(self, event: Any) -> list[ChatEvent]:
+        kind = getattr(event, "type", "")
+        if kind in ("response.output_text.delta", "response.refusal.delta"):
+            return [TextDelta(event.delta)] if event.delta else []
+        if kind == "response.output_item.done":
+            note = _note_for(event.item)
+            return [self._remember(note)] if note is not None else []
+        if kind == "response.output_text.annotation.added":
+            note = self._cite(getattr(event, "annotation", None))
+            return [note] if note is not None else []
+        if kind in ("response.completed", "response.incomplete"):
+            usage = getattr(event.response, "usage", None)
+            if usage is None:
+                return []
+            return [Usage(usage.input_tokens, usage.output_tokens)]
+        if kind == "response.failed":
+            error = getattr(event.response, "error", None)
+            raise _failure(getattr(error, "code", ""), getattr(error, "message", ""))
+        if kind == "error":
+            raise _failure(getattr(event, "code", ""), getattr(event, "message", ""))
+        return []
+
+    def _remember(self, note: ToolNote) -> ToolNote:
+        key = note.id or f"{note.kind}-{len(self._notes)}"
+        self._notes[key] = note
+        self._last_of_kind[note.kind] = key
+        return note
+
+    def _cite(self, annotation: Any) -> ToolNote | None:
+        kind = getattr(annotation, "type", "")
+        if kind == "url_citation":
+            tool = "web_search"
+            citation = Citation(getattr(annotation, "title", "") or "", url=annotation.url)
+        elif kind == "file_citation":
+            tool = "file_search"
+            name = getattr(annotation, "filename", "") or annotation.file_id
+            citation = Citation(name, file=name)
+        else:
+            return None
+        key = self._last_of_kind.get(tool)
+        if key is None:  # cited without a visible call (the server ran it silently)
+            key = self._remember(ToolNote(tool, "", (), f"{tool}-implicit")).id
+        note = self._notes[key]
+        if tool == "web_search":  # a titled citation replaces the bare source URL
+            bare = Citation(citation.url, url=citation.url)
+            if bare in note.citations:
+                note = ToolNote(
+                    note.kind,
+                    note.summary,
+                    tuple(c for c in note.citations if c != bare),
+                    note.id,
+                )
+        updated = note.with_citation(citation)
+        self._notes[key] = updated
+        return updated

@@ -1,0 +1,404 @@
+"""The Assistants tab: the user's assistants — create, duplicate, edit, delete (with undo),
+import/export as JSON, make one active for the Chat tab — and the server's old ones to copy.
+
+Every button starts a public coroutine through the tab's TaskKeeper; each says what happened
+in the tab's banner, never in a dialog or a traceback.
+
+Signals:
+    activation_requested(object): "Set active" for this AssistantProfile.
+    assistant_saved(object): an AssistantProfile was saved (the Chat tab refreshes it if active).
+    assistant_deleted(int): the assistant with this id was deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.assistant_json import AssistantImportError, export_json, import_json
+from desktop_app.core.assistants import AssistantProfile, duplicate, unique_name, validate
+from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
+from desktop_app.services.gateway_errors import GatewayError
+from desktop_app.services.store import StoreError
+from desktop_app.ui.assistants.assistant_editor import AssistantEditor, FieldError
+from desktop_app.ui.assistants.assistants_model import AssistantsModel
+from desktop_app.ui.assistants.server_assistants_panel import ServerAssistantsPanel
+from desktop_app.ui.task_keeper import TaskKeeper
+from desktop_app.ui.widgets.file_dialogs import open_file_dialog
+from desktop_app.ui.widgets.notice_banner import NoticeBanner
+
+JSON_FILTER = "Assistants (*.json);;All files (*)"
+
+
+class AssistantRecordsLike(Protocol):
+    def list_assistants(self) -> list[AssistantProfile]: ...
+    def save_assistant(self, profile: AssistantProfile) -> AssistantProfile: ...
+    def add_assistants(self, profiles: list[AssistantProfile]) -> list[AssistantProfile]: ...
+    def delete_assistant(self, assistant_id: int) -> None: ...
+    def restore_assistant(self, assistant_id: int) -> None: ...
+
+
+class AssistantsTab(QWidget):
+    activation_requested = Signal(object)
+    assistant_saved = Signal(object)
+    assistant_deleted = Signal(int)
+
+    def __init__(
+        self,
+        records: AssistantRecordsLike,
+        remote: AssistantRemote,
+        known_models: Callable[[], list[str]],
+        default_model: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.records = records
+        self.remote = remote
+        self.known_models = known_models
+        self.default_model = default_model
+        self.tasks = TaskKeeper(
+            on_error=lambda exc: self.show_notice(f"Something went wrong: {exc}")
+        )
+        self.model = AssistantsModel(self)
+        self.file_dialog: QFileDialog | None = None
+        self._banner_action: Callable[[], None] | None = None
+        self._build()
+        self.refresh()
+
+    # --- layout --------------------------------------------------------------------------
+
+    def _button(self, text: str, tip: str, make: Callable[[], object]) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.clicked.connect(lambda: self.tasks.spawn(make()))  # type: ignore[arg-type]
+        return button
+
+    def _build(self) -> None:
+        self.banner = NoticeBanner()
+        self.banner.action_requested.connect(self._on_banner_action_requested)
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.selectionModel().currentChanged.connect(self._on_view_current_changed)
+        self.view.doubleClicked.connect(lambda _i: self.tasks.spawn(self.set_active_selected()))
+        self.new_button = self._button("New", "Create an assistant", self.new_assistant)
+        self.duplicate_button = self._button(
+            "Duplicate", "Copy the selected assistant", self.duplicate_selected
+        )
+        self.delete_button = self._button(
+            "Delete", "Delete the selected assistant (can be undone)", self.delete_selected
+        )
+        self.activate_button = self._button(
+            "Set active", "Use the selected assistant in the Chat tab", self.set_active_selected
+        )
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("Add assistants from a JSON file (also the seed's format)")
+        self.import_button.clicked.connect(self.open_import_dialog)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save every assistant to a JSON file")
+        self.export_button.clicked.connect(self.open_export_dialog)
+        rows = [
+            (self.new_button, self.duplicate_button, self.delete_button),
+            (self.activate_button, self.import_button, self.export_button),
+        ]
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.view, 1)
+        for row in rows:
+            line = QHBoxLayout()
+            for button in row:
+                line.addWidget(button)
+            left.addLayout(line)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        self.editor = AssistantEditor()
+        self.editor.save_requested.connect(lambda: self.tasks.spawn(self.save()))
+        self.editor.revert_requested.connect(lambda: self.tasks.spawn(self.revert()))
+        self.editor.add_files_requested.connect(self.open_files_dialog)
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(self.editor)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 700])
+
+        self.server_panel = ServerAssistantsPanel()
+        self.server_panel.load_requested.connect(
+            lambda: self.tasks.spawn(self.load_server_assistants())
+        )
+        self.server_panel.copy_requested.connect(
+            lambda assistant_id: self.tasks.spawn(self.copy_server_assistant(assistant_id))
+        )
+        server_box = QGroupBox("Server assistants")
+        QVBoxLayout(server_box).addWidget(self.server_panel)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(server_box)
+
+    # --- notices -------------------------------------------------------------------------
+
+    def show_notice(
+        self,
+        text: str,
+        level: str = "error",
+        action: str = "",
+        on_action: Callable[[], None] | None = None,
+    ) -> None:
+        self._banner_action = on_action
+        self.banner.show_message(text, level, action)
+
+    def _on_banner_action_requested(self) -> None:
+        action, self._banner_action = self._banner_action, None
+        self.banner.clear()
+        if action is not None:
+            action()
+
+    # --- list and selection ----------------------------------------------------------------
+
+    def refresh(self, select_id: int | None = None) -> None:
+        """Reload from the store, keeping (or moving) the selection."""
+        keep = select_id if select_id is not None else self.selected_id
+        self.model.set_profiles(self.records.list_assistants())
+        self.editor.set_models(self.known_models())
+        row = self.model.row_of(keep)
+        if row < 0 and self.model.rowCount():
+            row = 0
+        if row >= 0:
+            self.select_row(row)
+        else:
+            self.editor.load(AssistantProfile(unique_name("New assistant", []), self.default_model))
+
+    @property
+    def selected_id(self) -> int | None:
+        profile = self.model.profile(self.view.currentIndex().row())
+        return profile.id if profile else None
+
+    @property
+    def selected(self) -> AssistantProfile | None:
+        return self.model.profile(self.view.currentIndex().row())
+
+    def select_row(self, row: int) -> None:
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+        self.view.selectionModel().setCurrentIndex(self.model.index(row), flags)
+
+    def _on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        profile = self.model.profile(current.row())
+        if profile is not None:
+            self.editor.load(profile)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The model list may have been fetched since the tab was built.
+        self.editor.set_models(self.known_models())
+        super().showEvent(event)
+
+    def mark_active(self, profile: AssistantProfile | None) -> None:
+        """Show which assistant the Chat tab uses (it may change there too)."""
+        self.model.set_active(profile.id if profile else None)
+
+    def set_tools_available(self, available: bool, reason: str = "") -> None:
+        self.editor.set_tools_available(available, reason)
+
+    # --- create, edit, delete ------------------------------------------------------------
+
+    async def new_assistant(self) -> None:
+        """A blank assistant in the editor; it is stored when saved."""
+        self.view.selectionModel().clearCurrentIndex()
+        self.view.clearSelection()
+        names = [p.name for p in self.model.profiles]
+        self.editor.load(AssistantProfile(unique_name("New assistant", names), self.default_model))
+        self.editor.name.setFocus()
+        self.editor.name.selectAll()
+
+    async def save(self) -> AssistantProfile | None:
+        try:
+            profile = self.editor.profile()
+        except FieldError as exc:
+            self.editor.show_problems([exc.problem])
+            return None
+        problems = validate(profile, self.known_models())
+        if problems:
+            self.editor.show_problems(problems)
+            self.show_notice("Fix the marked fields, then save again.", "warning")
+            return None
+        try:
+            saved = self.records.save_assistant(profile)
+        except StoreError as exc:
+            self.show_notice(f"The assistant could not be saved: {exc}")
+            return None
+        self.editor.clear_problems()
+        self.banner.clear()
+        self.refresh(saved.id)
+        self.assistant_saved.emit(saved)
+        return saved
+
+    async def revert(self) -> None:
+        profile = self.selected
+        if profile is not None:
+            self.editor.load(profile)
+        else:
+            await self.new_assistant()
+
+    async def duplicate_selected(self) -> None:
+        profile = self.selected
+        if profile is None:
+            return
+        copy = self.records.save_assistant(
+            duplicate(profile, [p.name for p in self.model.profiles])
+        )
+        self.refresh(copy.id)
+        self.show_notice(f"Made “{copy.name}”; edit it and save.", "info")
+
+    async def delete_selected(self) -> None:
+        profile = self.selected
+        if profile is None or profile.id is None:
+            return
+        self.records.delete_assistant(profile.id)
+        self.refresh()
+        self.assistant_deleted.emit(profile.id)
+        self.show_notice(
+            f"Deleted “{profile.name}”.", "info", "Undo", lambda: self.undo_delete(profile)
+        )
+
+    def undo_delete(self, profile: AssistantProfile) -> None:
+        assert profile.id is not None
+        self.records.restore_assistant(profile.id)
+        self.refresh(profile.id)
+
+    async def set_active_selected(self) -> None:
+        profile = self.selected
+        if profile is not None:
+            self.activation_requested.emit(profile)
+            self.show_notice(f"“{profile.name}” now answers in the Chat tab.", "info")
+
+    # --- import and export ---------------------------------------------------------------
+
+    def open_import_dialog(self) -> None:
+        self.file_dialog = open_file_dialog(
+            self,
+            "Import assistants",
+            lambda paths: self.tasks.spawn(self.import_file(paths[0])),
+            JSON_FILTER,
+        )
+
+    def open_export_dialog(self) -> None:
+        self.file_dialog = open_file_dialog(
+            self,
+            "Export assistants",
+            lambda paths: self.tasks.spawn(self.export_file(paths[0])),
+            JSON_FILTER,
+            save_as="assistants.json",
+        )
+
+    async def import_file(self, path: str | Path) -> int:
+        """Add the assistants in a JSON file; returns how many were added."""
+        try:
+            text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
+            result = import_json(text, self.default_model)
+        except (OSError, UnicodeDecodeError) as exc:
+            self.show_notice(f"Could not read {Path(path).name}: {exc}")
+            return 0
+        except AssistantImportError as exc:
+            self.show_notice(f"{Path(path).name} is not an assistants file. {exc}")
+            return 0
+        added = self.records.add_assistants(result.profiles)
+        self.refresh(added[-1].id)
+        count = len(result.profiles)
+        text = f"Imported {count} assistant{'s' if count != 1 else ''}."
+        if result.skipped:
+            self.show_notice(f"{text} Skipped: {' '.join(result.skipped)}", "warning")
+        else:
+            self.show_notice(text, "info")
+        return count
+
+    async def export_file(self, path: str | Path) -> None:
+        profiles = self.records.list_assistants()
+        try:
+            await asyncio.to_thread(Path(path).write_text, export_json(profiles), encoding="utf-8")
+        except OSError as exc:
+            self.show_notice(f"Could not write {path}: {exc}")
+            return
+        count = len(profiles)
+        self.show_notice(
+            f"Exported {count} assistant{'s' if count != 1 else ''} to {path}.", "info"
+        )
+
+    # --- the server ------------------------------------------------------------------------
+
+    async def load_server_assistants(self) -> None:
+        self.server_panel.load_button.setEnabled(False)
+        try:
+            items = await self.remote.list_server_assistants()
+        except AssistantsApiMissing as exc:
+            self.server_panel.show_unavailable(str(exc))
+        except GatewayError as exc:
+            self.server_panel.show_unavailable(exc.message)
+        else:
+            self.server_panel.show_items(items)
+        finally:
+            self.server_panel.load_button.setEnabled(True)
+
+    async def copy_server_assistant(self, assistant_id: str) -> AssistantProfile | None:
+        try:
+            profile = await self.remote.copy_server_assistant(assistant_id, self.default_model)
+        except AssistantsApiMissing as exc:
+            self.server_panel.show_unavailable(str(exc))
+            return None
+        except GatewayError as exc:
+            self.show_notice(exc.message)
+            return None
+        [saved] = self.records.add_assistants([profile])
+        self.refresh(saved.id)
+        self.show_notice(
+            f"Copied “{saved.name}” from the server; it is now a local assistant.", "info"
+        )
+        return saved
+
+    # --- files for file search ---------------------------------------------------------------
+
+    def open_files_dialog(self) -> None:
+        self.file_dialog = open_file_dialog(
+            self,
+            "Add files for file search",
+            lambda paths: self.tasks.spawn(self.add_files(paths)),
+            many=True,
+        )
+
+    async def add_files(self, paths: Sequence[str | Path]) -> None:
+        """Upload to the assistant's vector store and save it (it must be saved first)."""
+        profile = self.selected
+        if profile is None:
+            self.show_notice("Save the assistant first, then add files to it.", "warning")
+            return
+        self.editor.add_files_button.setEnabled(False)
+        try:
+            updated = await self.remote.add_files(profile, [Path(p) for p in paths])
+        except GatewayError as exc:
+            self.show_notice(exc.message)
+            return
+        finally:
+            self.editor.add_files_button.setEnabled(True)
+        self.records.save_assistant(updated)
+        self.editor.set_files(updated)  # what is typed but not saved stays in the form
+        self.model.replace(updated)
+        self.assistant_saved.emit(updated)
+        count = len(paths)
+        self.show_notice(f"Added {count} file{'s' if count != 1 else ''} for file search.", "info")
+
+    async def shutdown(self) -> None:
+        await self.tasks.shutdown()

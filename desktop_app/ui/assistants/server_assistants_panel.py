@@ -1,0 +1,106 @@
+"""Assistants the server still keeps (Assistants API), listed for copying into local ones.
+
+Where the server has no Assistants API the panel shows one quiet line saying so — that is a
+normal answer after OpenAI's shutdown on 2026-08-26, not an error.
+
+Signals:
+    load_requested(): "List server assistants" was pressed.
+    copy_requested(str): "Copy to a local assistant" was pressed for this server id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
+
+from desktop_app.services.assistant_remote import ServerAssistant
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ServerAssistantsModel(QAbstractListModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.items: list[ServerAssistant] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self.items)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.items):
+            return None
+        item = self.items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{item.name} · {item.model}" if item.model else item.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{item.id}\n{item.description}".strip()
+        if role == Qt.ItemDataRole.UserRole:
+            return item.id
+        return None
+
+    def set_items(self, items: list[ServerAssistant]) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.endResetModel()
+
+
+class ServerAssistantsPanel(QWidget):
+    load_requested = Signal()
+    copy_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = ServerAssistantsModel(self)
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setMaximumHeight(110)
+        self.view.hide()
+        self.status = QLabel("Assistants made with the server's Assistants API can be copied here.")
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #777")
+        self.load_button = QPushButton("List server assistants")
+        self.load_button.clicked.connect(self.load_requested)
+        self.copy_button = QPushButton("Copy to a local assistant")
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        self.view.selectionModel().currentChanged.connect(
+            lambda current, _previous: self.copy_button.setEnabled(current.isValid())
+        )
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.load_button)
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.status)
+        layout.addWidget(self.view)
+        layout.addLayout(buttons)
+
+    def _on_copy_button_clicked(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self.copy_requested.emit(index.data(Qt.ItemDataRole.UserRole))
+
+    def show_items(self, items: list[ServerAssistant]) -> None:
+        self.model.set_items(items)
+        self.view.setVisible(bool(items))
+        self.copy_button.setEnabled(False)
+        count = len(items)
+        self.status.setText(
+            f"The server keeps {count} assistant{'s' if count != 1 else ''}; copy one to use it "
+            "here."
+            if count
+            else "The server keeps no assistants."
+        )
+
+    def show_unavailable(self, line: str) -> None:
+        """The quiet answer: no list, one grey line."""
+        self.model.set_items([])
+        self.view.hide()
+        self.copy_button.setEnabled(False)
+        self.status.setText(line)
+
+    def select(self, row: int) -> None:
+        self.view.setCurrentIndex(self.model.index(row))

@@ -1,0 +1,403 @@
+"""The Images tab: bring images in (drop, paste, open, links), describe one or all, keep them.
+
+Every slow step runs off the UI thread — reading folders, downloading links, decoding and
+preparing images (the describer's worker threads) — so a 60-megapixel photo or a hundred files
+never freeze the window. A batch describes four images at a time and can be cancelled.
+
+Signals:
+    busy_changed(bool): a batch started or ended.
+    chat_requested(int): continue this dialogue (an image's) in the Chat tab.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.image_request import DEFAULT_PROMPT, DETAILS, takes_images
+from desktop_app.services.gateway_errors import GatewayError
+from desktop_app.services.image_describer import FINISHED, ImageDescriber, ImageItem, ItemState
+from desktop_app.services.model_catalog import ModelCatalog
+from desktop_app.ui.images.description_panel import DescriptionPanel
+from desktop_app.ui.images.drop_zone import DropZone, payload_from_mime
+from desktop_app.ui.images.image_intake import ImageIntake
+from desktop_app.ui.images.images_model import (
+    DESCRIPTION,
+    IMAGE,
+    STATE,
+    THUMBNAIL_SIZE,
+    ImagesModel,
+)
+from desktop_app.ui.task_keeper import TaskKeeper
+from desktop_app.ui.widgets.notice_banner import NoticeBanner
+
+OPEN_FILTER = (
+    "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff *.heic *.avif *.ico);;All files (*)"
+)
+SAVE_FILTER = "CSV (*.csv);;JSON Lines (*.jsonl)"
+RETRYABLE = (ItemState.QUEUED, ItemState.FAILED, ItemState.CANCELLED)
+
+
+class ImagesTab(QWidget):
+    busy_changed = Signal(bool)
+    chat_requested = Signal(int)
+
+    def __init__(
+        self,
+        describer: ImageDescriber,
+        catalog: ModelCatalog,
+        default_model: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.describer = describer
+        self.catalog = catalog
+        self.model = ImagesModel(self)
+        self.tasks = TaskKeeper(on_error=self._on_task_error)
+        self._batch: asyncio.Task | None = None
+        self._batch_keys: set[int] = set()
+        self.intake = ImageIntake(self.model, describer, self.tasks)
+        self.intake.added.connect(self._on_intake_added)
+        self.intake.notice.connect(self.show_notice)
+        self._build()
+        self._fill_models([m for m in catalog.cached() if takes_images(m)], default_model)
+        self.model.item_updated.connect(self._on_model_item_updated)
+        self.model.text_arrived.connect(self._on_model_text_arrived)
+
+    # --- layout --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.drop_zone = DropZone()
+        self.drop_zone.dropped.connect(
+            lambda payload: self.tasks.spawn(self.intake.add_payload(payload))
+        )
+        self.drop_zone.open_requested.connect(self.open_files)
+        self.open_button = self._button("Open…", "Choose image files", self.open_files)
+        self.remove_button = self._button("Remove", "Remove the selected images", self.remove)
+        self.clear_button = self._button("Clear", "Remove every image from the list", self.clear)
+        self.count_label = QLabel()
+        files = QHBoxLayout()
+        for widget in (self.open_button, self.remove_button, self.clear_button):
+            files.addWidget(widget)
+        files.addStretch(1)
+        files.addWidget(self.count_label)
+
+        self.banner = NoticeBanner()
+        self.banner.action_requested.connect(self.banner.clear)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setIconSize(THUMBNAIL_SIZE)
+        self.table.verticalHeader().setDefaultSectionSize(70)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(IMAGE, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(STATE, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(IMAGE, 220)
+        header.resizeSection(STATE, 150)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+
+        self.panel = DescriptionPanel()
+        self.panel.edited.connect(self._on_panel_edited)
+        self.panel.chat_requested.connect(self.chat_requested)
+        self.panel.copied.connect(lambda _t: self.show_notice("Description copied.", "info"))
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        self.prompt_edit = QPlainTextEdit(DEFAULT_PROMPT)
+        self.prompt_edit.setMaximumHeight(56)
+        self.prompt_edit.setTabChangesFocus(True)
+        self.prompt_edit.setToolTip("What to ask about each image")
+        self.detail_picker = QComboBox()
+        self.detail_picker.addItems(list(DETAILS))
+        self.detail_picker.setToolTip(
+            "low: a 512-pixel view, fast and cheap; high: up to 2048×768 pixels; "
+            "auto: the model decides"
+        )
+        self.model_picker = QComboBox()
+        self.model_picker.setEditable(True)
+        self.model_picker.setMinimumContentsLength(16)
+        self.model_picker.setToolTip("Models that take images (type any other name to try it)")
+        self.describe_button = self._button(
+            "Describe selected", "Describe the selected images", self._spawn(self.describe_selected)
+        )
+        self.describe_all_button = self._button(
+            "Describe all", "Describe every image not described yet", self._spawn(self.describe_all)
+        )
+        self.describe_all_button.setDefault(True)
+        self.cancel_button = self._button("Cancel", "Stop the batch (Esc)", self.cancel)
+        self.cancel_button.hide()
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v of %m")
+        self.progress.hide()
+        self.save_button = self._button(
+            "Save descriptions…", "Save as CSV or JSON Lines", self.choose_save_file
+        )
+        settings = QHBoxLayout()
+        settings.addWidget(QLabel("Detail:"))
+        settings.addWidget(self.detail_picker)
+        settings.addWidget(QLabel("Model:"))
+        settings.addWidget(self.model_picker, 1)
+        controls: tuple[QWidget, ...] = (
+            self.describe_button,
+            self.describe_all_button,
+            self.cancel_button,
+            self.progress,
+            self.save_button,
+        )
+        for control in controls:
+            settings.addWidget(control)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.drop_zone)
+        layout.addLayout(files)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(QLabel("Prompt:"))
+        layout.addWidget(self.prompt_edit)
+        layout.addLayout(settings)
+
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self, context=context)
+        paste.activated.connect(self.paste)
+        cancel = QShortcut(QKeySequence(QKeySequence.StandardKey.Cancel), self, context=context)
+        cancel.activated.connect(self.cancel)
+        remove = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table)
+        remove.activated.connect(self.remove)
+        self._update_buttons()
+
+    def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.clicked.connect(lambda: slot())
+        return button
+
+    def _spawn(self, make: Callable[[], object]) -> Callable[[], object]:
+        return lambda: self.tasks.spawn(make())  # type: ignore[arg-type]
+
+    # --- notices and state ---------------------------------------------------------------
+
+    def show_notice(self, text: str, level: str = "error") -> None:
+        self.banner.show_message(text, level)
+
+    def _on_task_error(self, exc: BaseException) -> None:
+        self.show_notice(f"Something went wrong: {exc}")
+        self._set_busy(False)
+
+    @property
+    def busy(self) -> bool:
+        return self._batch is not None
+
+    @property
+    def model_name(self) -> str:
+        return self.model_picker.currentText().strip()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy)
+        self._update_buttons()
+        self.busy_changed.emit(busy)
+
+    def _update_buttons(self) -> None:
+        busy, items = self.busy, self.model.items
+        self.describe_button.setEnabled(not busy and self.table.selectionModel().hasSelection())
+        self.describe_all_button.setEnabled(not busy and any(i.state in RETRYABLE for i in items))
+        self.remove_button.setEnabled(not busy and self.table.selectionModel().hasSelection())
+        self.clear_button.setEnabled(not busy and bool(items))
+        self.save_button.setEnabled(any(i.description for i in items))
+        done = sum(i.state is ItemState.DONE for i in items)
+        self.count_label.setText(f"{len(items)} image(s), {done} described" if items else "")
+
+    def _fill_models(self, models: list[str], preferred: str) -> None:
+        current = self.model_name or preferred
+        if current and not takes_images(current) and models:
+            current = models[0]  # the chat default may not see images; a model that does
+        self.model_picker.clear()
+        self.model_picker.addItems(sorted(dict.fromkeys([*models, current] if current else models)))
+        self.model_picker.setCurrentText(current)
+
+    async def refresh_models(self) -> None:
+        """Models that take images, as the server says, else as the cache's names suggest."""
+        if not self.describer.chat.gateway.config.has_key:
+            return
+        try:
+            models = await self.describer.vision_models()
+        except GatewayError:
+            models = [m for m in self.catalog.cached() if takes_images(m)]
+        self._fill_models(models, self.model_name)
+
+    # --- bringing images in --------------------------------------------------------------
+
+    def paste(self) -> None:
+        payload = payload_from_mime(QGuiApplication.clipboard().mimeData())
+        if payload.empty:
+            self.show_notice("The clipboard holds no image, image file or image link.", "info")
+            return
+        self.tasks.spawn(self.intake.add_payload(payload))
+
+    def open_files(self) -> None:
+        dialog = QFileDialog(self, "Open images", self.intake.last_folder, OPEN_FILTER)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.filesSelected.connect(
+            lambda names: self.tasks.spawn(self.intake.add_paths([Path(n) for n in names]))
+        )
+        self.open_dialog = dialog
+        dialog.open()  # not exec(): the event loop keeps running
+
+    def remove(self) -> None:
+        if self.busy:
+            return
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()}, reverse=True)
+        for row in rows:
+            self.model.remove(self.model.item(row))
+        self._update_buttons()
+
+    def clear(self) -> None:
+        if not self.busy:
+            self.panel.show_item(None)
+            self.model.clear()
+            self._update_buttons()
+
+    # --- describing ----------------------------------------------------------------------
+
+    def selected_items(self) -> list[ImageItem]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.item(r) for r in rows]
+
+    async def describe_selected(self) -> None:
+        await self.describe(
+            [i for i in self.selected_items() if i.state not in (ItemState.LOADING,)]
+        )
+
+    async def describe_all(self) -> None:
+        await self.describe([i for i in self.model.items if i.state in RETRYABLE])
+
+    async def describe(self, items: list[ImageItem]) -> None:
+        """Describe `items` as one batch (four at a time), with progress and Cancel."""
+        if self.busy or not items:
+            return
+        if not self.describer.chat.gateway.config.has_key:
+            self.show_notice("No API key is set. Add one in Settings (Ctrl+,) first.", "warning")
+            return
+        if not self.model_name:
+            self.show_notice("Pick a model that takes images first.", "warning")
+            return
+        prompt = self.prompt_edit.toPlainText().strip() or DEFAULT_PROMPT
+        detail = self.detail_picker.currentText()
+        self.banner.clear()
+        self._batch_keys = {item.key for item in items}
+        self.progress.setRange(0, len(items))
+        self.progress.setValue(0)
+        self._batch = asyncio.ensure_future(
+            self.describer.describe_all(items, prompt, self.model_name, detail, self.model)
+        )
+        self._set_busy(True)
+        cancelled = False
+        try:
+            await self._batch
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the tab is closing, not the user pressing Cancel
+            cancelled = True
+        finally:
+            self._batch = None
+            self._batch_keys = set()
+            self._set_busy(False)
+        self._report(items, cancelled)
+
+    def _report(self, items: list[ImageItem], cancelled: bool) -> None:
+        done = sum(i.state is ItemState.DONE for i in items)
+        failed = [i for i in items if i.state is ItemState.FAILED]
+        parts = [f"Described {done} of {len(items)} image(s)."]
+        if failed:
+            parts.append(f"{len(failed)} failed — their state says why.")
+        if cancelled:
+            parts.append("Cancelled; descriptions that were streaming keep what arrived.")
+        if failed or cancelled:
+            self.show_notice(" ".join(parts), "warning" if failed else "info")
+
+    def cancel(self) -> None:
+        if self._batch is not None and not self._batch.done():
+            self._batch.cancel()
+
+    # --- results -------------------------------------------------------------------------
+
+    def choose_save_file(self) -> None:
+        dialog = QFileDialog(self, "Save descriptions", self.intake.last_folder, SAVE_FILTER)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(
+            lambda name: self.tasks.spawn(self.save_descriptions(Path(name)))
+        )
+        self.save_dialog = dialog
+        dialog.open()
+
+    async def save_descriptions(self, path: Path) -> None:
+        try:
+            count = await self.describer.save_descriptions(path, self.model.items)
+        except OSError as exc:
+            self.show_notice(f"Could not save to {path}: {exc.strerror or exc}")
+            return
+        self.show_notice(f"Saved {count} description(s) to {path}.", "info")
+
+    # --- reacting ------------------------------------------------------------------------
+
+    def _on_intake_added(self, items: list[ImageItem]) -> None:
+        if not self.table.currentIndex().isValid():
+            self.table.selectRow(self.model.row_of(items[0]))
+        self._update_buttons()
+
+    def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        item = self.model.item(current.row()) if current.isValid() else None
+        self.panel.show_item(item, self.model.preview(item) if item else None)
+        self._update_buttons()
+
+    def _on_model_item_updated(self, item: ImageItem) -> None:
+        if item is self.panel.item:
+            self.panel.sync(self.model.preview(item))
+        if item.key in self._batch_keys:
+            finished = sum(
+                i.state in FINISHED for i in self.model.items if i.key in self._batch_keys
+            )
+            self.progress.setValue(finished)
+        self._update_buttons()
+
+    def _on_model_text_arrived(self, item: ImageItem, text: str) -> None:
+        if item is self.panel.item:
+            self.panel.append(text)
+
+    def _on_panel_edited(self, item: ImageItem, text: str) -> None:
+        self.describer.save_edit(item, text)
+        self.model.item_changed(item)
+
+    async def shutdown(self) -> None:
+        self.cancel()
+        self.panel.flush_edit()
+        await self.tasks.shutdown()

@@ -1,0 +1,179 @@
+"""``POST /v1/responses``: whole responses and SSE streams with the event types the SDK parses.
+
+A stream runs ``response.created`` → ``response.in_progress`` → for each server tool its
+``output_item.added``, ``<tool>.in_progress/searching/completed`` and ``output_item.done`` →
+the message (``output_item.added``, ``content_part.added``, ``output_text.delta``…, each
+``output_text.annotation.added`` once the cited text has arrived, ``output_text.done``,
+``content_part.done``, ``output_item.done``) → ``response.completed`` with ``usage``. There is
+no ``[DONE]``: the Responses stream simply ends. Text deltas are the "content" events that
+faults count (``cut_after``, ``malformed_after``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import error_response
+from .features import not_offered
+from .models import model_not_found
+from .replies import split_into_chunks
+from .response_replies import Reply, build_reply
+from .routing import Event, EventStream, JSONResponse, Request, Response, Router
+from .vector_stores import search
+
+TOOL_TYPES = ("web_search", "web_search_preview", "file_search", "code_interpreter", "function")
+
+
+def _validate(body: Any, request: Request) -> Response | None:
+    if not isinstance(body, dict):
+        return error_response(400, "We could not parse the JSON body of your request.")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        return error_response(400, "Missing required parameter: 'model'.", param="model")
+    value = body.get("input")
+    if not isinstance(value, str | list) or not value:
+        return error_response(400, "Missing required parameter: 'input'.", param="input")
+    for index, tool in enumerate(body.get("tools") or []):
+        if not isinstance(tool, dict) or tool.get("type") not in TOOL_TYPES:
+            return error_response(
+                400, f"Invalid value for 'tools[{index}].type'.", param=f"tools[{index}].type"
+            )
+    if request.server.find_model(model) is None:
+        return model_not_found(model)
+    return None
+
+
+def _usage(reply: Reply, pieces: list[str]) -> dict[str, Any]:
+    return {
+        "input_tokens": reply.input_words,
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "output_tokens": len(pieces),
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": reply.input_words + len(pieces),
+    }
+
+
+def _response(body: dict[str, Any], response_id: str) -> dict[str, Any]:
+    return {
+        "id": response_id,
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "in_progress",
+        "model": body["model"],
+        "instructions": body.get("instructions"),
+        "output": [],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": body.get("tools") or [],
+        "temperature": body.get("temperature", 1.0),
+        "top_p": body.get("top_p", 1.0),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "text": body.get("text") or {"format": {"type": "text"}},
+        "error": None,
+        "incomplete_details": None,
+        "metadata": {},
+        "usage": None,
+    }
+
+
+def _part(text: str, annotations: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "output_text", "text": text, "annotations": annotations, "logprobs": []}
+
+
+def _message(message_id: str, status: str, content: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "status": status,
+        "content": content,
+    }
+
+
+def _stream(
+    base: dict[str, Any], reply: Reply, pieces: list[str], usage: dict[str, Any]
+) -> Iterator[Event]:
+    numbers = itertools.count()
+
+    def event(kind: str, content: bool = False, **data: Any) -> Event:
+        return Event({"type": kind, "sequence_number": next(numbers), **data}, kind, content)
+
+    yield event("response.created", response=base)
+    yield event("response.in_progress", response=base)
+    for index, call in enumerate(reply.tool_calls):
+        prefix = f"response.{call['type']}"
+        yield event("response.output_item.added", output_index=index, item=_running(call))
+        for step in ("in_progress", "searching", "completed"):
+            yield event(f"{prefix}.{step}", output_index=index, item_id=call["id"])
+        yield event("response.output_item.done", output_index=index, item=call)
+    where = {
+        "item_id": f"msg_{uuid.uuid4().hex[:24]}",
+        "output_index": len(reply.tool_calls),
+    }
+    yield event(
+        "response.output_item.added",
+        output_index=where["output_index"],
+        item=_message(where["item_id"], "in_progress", []),
+    )
+    yield event("response.content_part.added", **where, content_index=0, part=_part("", []))
+    sent, pending = 0, list(enumerate(reply.annotations))
+    for piece in pieces:
+        yield event(
+            "response.output_text.delta", True, **where, content_index=0, delta=piece, logprobs=[]
+        )
+        sent += len(piece)
+        while pending and _end(pending[0][1]) <= sent:
+            number, annotation = pending.pop(0)
+            yield event(
+                "response.output_text.annotation.added",
+                **where,
+                content_index=0,
+                annotation_index=number,
+                annotation=annotation,
+            )
+    part = _part(reply.text, reply.annotations)
+    yield event("response.output_text.done", **where, content_index=0, text=reply.text, logprobs=[])
+    yield event("response.content_part.done", **where, content_index=0, part=part)
+    message = _message(where["item_id"], "completed", [part])
+    yield event("response.output_item.done", output_index=where["output_index"], item=message)
+    done = {**base, "status": "completed", "output": [*reply.tool_calls, message], "usage": usage}
+    yield event("response.completed", response=done)
+
+
+def _running(call: dict[str, Any]) -> dict[str, Any]:
+    item = {**call, "status": "in_progress"}
+    if "results" in item:
+        item["results"] = None
+    return item
+
+
+def _end(annotation: dict[str, Any]) -> int:
+    return int(annotation.get("end_index", annotation.get("index", 0)))
+
+
+def create_response(request: Request) -> Response:
+    missing = not_offered(request, "responses")
+    if missing:
+        return missing
+    body = request.body
+    problem = _validate(body, request)
+    if problem is not None:
+        return problem
+    reply = build_reply(body, lambda stores, query: search(request.server, stores, query))
+    pieces = split_into_chunks(reply.text)
+    base = _response(body, f"resp_{uuid.uuid4().hex[:24]}")
+    usage = _usage(reply, pieces)
+    if body.get("stream") is True:
+        return EventStream(_stream(base, reply, pieces, usage), done=False)
+    message = _message(f"msg_{uuid.uuid4().hex[:24]}", "completed", [])
+    message["content"] = [_part(reply.text, reply.annotations)]
+    output = [*reply.tool_calls, message]
+    return JSONResponse({**base, "status": "completed", "output": output, "usage": usage})
+
+
+def register(router: Router) -> None:
+    router.add("POST", "/v1/responses", create_response)
