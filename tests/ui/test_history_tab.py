@@ -285,6 +285,7 @@ def test_import_adds_dialogues_and_reports(qloop, tab: HistoryTab, tmp_path: Pat
     ids = run(qloop, tab.import_file(log))
     assert len(ids) == 1
     assert "Bonjour, ça va ?" in titles(tab)
+    assert tab.open_id == ids[0] and "Très bien" in tab.view.toPlainText()  # shown at once
     assert tab.banner.text.startswith("Imported 1 dialogue (2 messages) from a dialogue log.")
     assert not tab.job_bar.isVisible()
     assert tab.store.get_dialogue(ids[0]).messages[0].sentiment_label  # rated on import

@@ -36,6 +36,7 @@ class TransfersMixin:
     busy_changed: Any
     show_notice: Callable[..., None]
     refresh: Callable[..., Any]
+    open_dialogue: Callable[..., Any]
     selected_ids: Callable[[], list[int]]
     _cancel: threading.Event | None = None
 
@@ -131,6 +132,8 @@ class TransfersMixin:
         level = "warning" if report.skipped_count or report.left_out else "info"
         self.show_notice(report.summary(), level)
         await self.refresh(force=True)
+        if ids:  # imported dialogues keep their dates, so they may sit far down the list
+            await self.open_dialogue(ids[0])
         return list(ids)
 
     async def export(self, ids: list[int], path: Path, fmt: str) -> bool:
