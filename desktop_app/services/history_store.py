@@ -15,8 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Dialogue
-from desktop_app.core.history import HIT_END, HIT_START, DialogueRow, SearchFilters, SearchHit
-from desktop_app.core.history import fts_query as history_fts_query
+from desktop_app.core.history import (
+    HIT_END,
+    HIT_START,
+    DialogueRow,
+    SearchFilters,
+    SearchHit,
+    fts_query,
+)
 from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
 from desktop_app.services.store import Store, StoreError
 
@@ -215,7 +221,7 @@ class HistoryStore(Store):
             "CASE m.model WHEN '' THEN d.model ELSE m.model END AS model, m.created_at, "
             "m.sentiment_label"
         )
-        query = history_fts_query(text)
+        query = fts_query(text)
         if query:
             params.update(query=query, start=HIT_START, end=HIT_END)
             floor = self._many_matches(query)
