@@ -59,6 +59,8 @@ class Message:
     assistant_id: int | None = None
     assistant_snapshot: str = ""
     tool_notes: list[ToolNote] = field(default_factory=list)
+    # The user's verdict on a reply: 1 (👍), -1 (👎) or 0; Training builds datasets from it.
+    rating: int = 0
 
     @property
     def sentiment_text(self) -> str:
