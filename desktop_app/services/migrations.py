@@ -124,7 +124,33 @@ CREATE INDEX messages_summary ON messages(dialogue_id, superseded, sentiment_lab
 CREATE INDEX messages_by_time ON messages(created_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _HISTORY)
+# Training (issue 7): the user's 👍/👎 on a reply (datasets are built from them), and the
+# registry of fine-tuning jobs per provider (the seed's save_job_id): the description the user
+# wrote, base model, files, last status seen, and the fine-tuned model when it succeeds.
+_TRAINING = """
+ALTER TABLE messages ADD COLUMN rating INTEGER NOT NULL DEFAULT 0 CHECK (rating IN (-1, 0, 1));
+CREATE INDEX messages_rated ON messages(dialogue_id, rating) WHERE rating <> 0;
+CREATE TABLE fine_tuning_jobs (
+    provider TEXT NOT NULL,
+    id TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    base_model TEXT NOT NULL DEFAULT '',
+    method TEXT NOT NULL DEFAULT 'supervised',
+    training_file TEXT NOT NULL DEFAULT '',
+    validation_file TEXT NOT NULL DEFAULT '',
+    fine_tuned_model TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    details TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (provider, id)
+);
+CREATE INDEX fine_tuning_jobs_by_model ON fine_tuning_jobs(fine_tuned_model)
+    WHERE fine_tuned_model <> '';
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _HISTORY, _TRAINING)
 LATEST = len(MIGRATIONS)
 
 

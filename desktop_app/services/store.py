@@ -25,6 +25,7 @@ from desktop_app.core.history import fts_query
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
 from desktop_app.services.migrations import migrate
+from desktop_app.services.training_records import TrainingRecords
 
 
 class StoreError(RuntimeError):
@@ -52,7 +53,7 @@ class SearchHit:
 _MESSAGE_COLUMNS = (
     "id, dialogue_id, role, content, model, sentiment_label, sentiment_score, prompt_tokens, "
     "completion_tokens, status, error, created_at, updated_at, assistant_id, assistant_snapshot, "
-    "tool_notes"
+    "tool_notes, rating"
 )
 
 
@@ -74,10 +75,11 @@ def _message(row: sqlite3.Row) -> Message:
         assistant_id=row["assistant_id"],
         assistant_snapshot=row["assistant_snapshot"],
         tool_notes=notes_from_json(row["tool_notes"]),
+        rating=row["rating"],
     )
 
 
-class Store(AssistantRecords):
+class Store(AssistantRecords, TrainingRecords):
     def __init__(self, conn: sqlite3.Connection, attachments_dir: Path) -> None:
         self._conn = conn
         self._lock = threading.RLock()
@@ -183,10 +185,12 @@ class Store(AssistantRecords):
 
     # --- messages --------------------------------------------------------------------------
 
-    def messages(self, dialogue_id: int) -> list[Message]:
+    def messages(self, dialogue_id: int, include_superseded: bool = False) -> list[Message]:
+        """The dialogue's messages in order; with `include_superseded`, the replies that
+        Regenerate replaced too (Training pairs them with their successors)."""
+        shown = "" if include_superseded else "AND superseded = 0 "
         rows = self._query(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE dialogue_id = ? AND superseded = 0 "
-            "ORDER BY id",
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE dialogue_id = ? {shown}ORDER BY id",
             (dialogue_id,),
         )
         messages = [_message(r) for r in rows]
