@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     server.chunk_delay = args.chunk_delay
     server.api_key = args.api_key
     server.unsupported = without
+    server.fine_tuning.realtime = True  # jobs run with the wall clock (tests move it by hand)
     server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl+C
     print(server.url, flush=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .errors import error_response
 from .routing import JSONResponse, Request, Router
 
-FEATURES = ("responses", "files", "vector_stores", "assistants")
+FEATURES = ("responses", "files", "vector_stores", "assistants", "fine_tuning")
 
 
 def not_offered(request: Request, feature: str) -> JSONResponse | None:

@@ -1,7 +1,11 @@
-"""``/v1/files``: multipart upload, list, retrieve and delete; contents kept for file search."""
+"""``/v1/files``: multipart upload, list, retrieve and delete; contents are kept (file
+search reads them, fine-tuning jobs count their examples). An upload with purpose
+``fine-tune`` is checked as the service checks it: UTF-8 JSONL, every line an object with a
+``messages`` list or the DPO keys; anything else is a 400 naming the first bad line."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from email import policy
@@ -31,6 +35,30 @@ def _parse_multipart(request: Request) -> dict[str, tuple[str, bytes]]:
     return fields
 
 
+def fine_tune_problem(data: bytes) -> str:
+    """Why the service would refuse this fine-tuning file, or ''."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "The file must be UTF-8 encoded JSONL."
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not lines:
+        return "The file is empty."
+    for number, line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            return f"Line {number} is not valid JSON."
+        chat = isinstance(entry, dict) and isinstance(entry.get("messages"), list)
+        dpo = isinstance(entry, dict) and {"input", "preferred_output"} <= entry.keys()
+        if not (chat or dpo):
+            return (
+                f"Line {number} must be an object with a 'messages' list (or the preference "
+                "keys 'input', 'preferred_output', 'non_preferred_output')."
+            )
+    return ""
+
+
 def file_object(record: dict[str, Any]) -> dict[str, Any]:
     """The API's view of a stored file (its bytes stay on the server)."""
     return {k: v for k, v in record.items() if k != "content"}
@@ -47,6 +75,12 @@ def upload(request: Request) -> Response:
     if not purpose:
         return error_response(400, "'purpose' is a required property", param="purpose")
     filename, data = fields["file"]
+    if purpose == "fine-tune":
+        problem = fine_tune_problem(data)
+        if problem:
+            return error_response(
+                400, f"Invalid file format for Fine-Tuning API. {problem}", param="file"
+            )
     record = {
         "id": f"file-{uuid.uuid4().hex[:24]}",
         "object": "file",
@@ -68,8 +102,13 @@ def list_files(request: Request) -> Response:
     missing = not_offered(request, "files")
     if missing:
         return missing
+    purpose = request.query.get("purpose")
     with request.server.lock:
-        data = [file_object(r) for r in request.server.files.values()]
+        data = [
+            file_object(r)
+            for r in request.server.files.values()
+            if purpose is None or r["purpose"] == purpose
+        ]
     return JSONResponse(
         {
             "object": "list",

@@ -4,7 +4,8 @@ All state is public and guarded by ``lock`` so a test can read what the app sent
 (``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``, the
 image limits ``image_max_side`` and ``image_max_bytes``, ``assistants``, and ``unsupported`` —
 features that answer 404) and break it on purpose (``add_fault``). Uploaded ``files`` and
-``vector_stores`` are kept here too. The HTTP side lives in ``httpd.py`` and ``handler.py``;
+``vector_stores`` are kept here too, and ``fine_tuning`` (jobs on a clock moved by
+``advance(seconds)``). The HTTP side lives in ``httpd.py`` and ``handler.py``;
 the API itself in one module per resource, each registering its routes here.
 """
 
@@ -15,12 +16,24 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from . import assistants, chat, control, features, files, models, responses, vector_stores
+from . import (
+    assistants,
+    chat,
+    control,
+    features,
+    files,
+    fine_tuning,
+    models,
+    responses,
+    vector_stores,
+)
 from .faults import Fault
 from .httpd import ThreadedServer
 from .routing import RecordedRequest, Router
 
-RESOURCES = (models, chat, responses, files, vector_stores, assistants, features, control)
+RESOURCES = (
+    models, chat, responses, files, vector_stores, assistants, fine_tuning, features, control
+)  # fmt: skip
 IMAGE_MAX_SIDE = 2048  # what the API itself scales a "high" detail image to fit
 IMAGE_MAX_BYTES = 20 * 1024 * 1024
 
@@ -45,6 +58,7 @@ class OpenAIServer:
         self.files: dict[str, dict[str, Any]] = {}
         self.vector_stores: dict[str, dict[str, Any]] = {}
         self.assistants: list[dict[str, Any]] = []
+        self.fine_tuning = self._new_fine_tuning()
         self.router = Router()
         for resource in RESOURCES:
             resource.register(self.router)
@@ -170,3 +184,21 @@ class OpenAIServer:
             self.files = {}
             self.vector_stores = {}
             self.assistants = []
+            self.fine_tuning = self._new_fine_tuning()
+
+    # fine-tuning ----------------------------------------------------------------------------
+    def _new_fine_tuning(self) -> fine_tuning.FineTuningState:
+        state = fine_tuning.FineTuningState()
+        state.on_model = self._add_fine_tuned_model
+        return state
+
+    def _add_fine_tuned_model(self, model_id: str) -> None:
+        """A job succeeded: its model is listed from now on, as on the service."""
+        with self.lock:
+            if not any(m.get("id") == model_id for m in self.models):
+                self.models.append(models.make_model(model_id, "user-parley-test"))
+
+    def advance(self, seconds: float) -> None:
+        """Move the fine-tuning clock: jobs validate, queue, run steps and finish."""
+        with self.lock:
+            self.fine_tuning.advance(seconds)
