@@ -145,6 +145,7 @@ class Parley:
         self.assistants_tab: Any = None
         self.history_tab: Any = None
         self.history_store: Any = None
+        self.training_tab: Any = None
         self.ready = asyncio.Event()
 
     # --- start-up ------------------------------------------------------------------------
@@ -190,6 +191,7 @@ class Parley:
         self._build_assistants_tab()
         tab.setFocus()
         self._build_images_tab()
+        self._build_training_tab()
         self._after_gateway_change()
         if self.store.recovered_replies:
             count = self.store.recovered_replies
@@ -230,7 +232,11 @@ class Parley:
         assert self.store is not None and self.chat_tab is not None
         self.store.seed_assistants(starter_profiles(self.settings.default_model))
         tab = AssistantsTab(
-            self.store, self.remote, self.catalog.cached, self.settings.default_model
+            self.store,
+            self.remote,
+            self.catalog.cached,
+            self.settings.default_model,
+            model_tips=self.catalog.descriptions,
         )
         tab.activation_requested.connect(self.chat_tab.set_assistant)
         tab.assistant_saved.connect(self._on_assistant_saved)
@@ -288,6 +294,27 @@ class Parley:
         self.window.set_tab("Images", tab)
         self.images_tab = tab
 
+    def _build_training_tab(self) -> None:
+        """The Training tab: datasets need only the store; jobs need the server's fine-tuning
+        (the tab learns whether it has it from the capabilities, in `connect`)."""
+        from desktop_app.services.fine_tuning import FineTuningService
+        from desktop_app.ui.training.training_tab import TrainingTab
+
+        assert self.store is not None and self.chat is not None
+        self.fine_tuning = FineTuningService(self.chat.gateway, self.store)
+        tab = TrainingTab(self.store, self.fine_tuning)
+        tab.model_ready.connect(self._on_fine_tuned_model_ready)
+        self.window.set_tab("Training", tab)
+        self.training_tab = tab
+
+    def _on_fine_tuned_model_ready(self, model_id: str, _description: str) -> None:
+        """A job succeeded: its model joins the pickers of Chat and Assistants (the job's
+        description shows as the item's tooltip)."""
+        self.catalog.add_fine_tuned(model_id)
+        self.chat_tab.show_cached_models()
+        self.assistants_tab.refresh_models()
+        self.training_tab.set_models(self.catalog.cached())
+
     def continue_in_chat(self, dialogue_id: int) -> None:
         """Open a dialogue (an image's, from the Images tab) in the Chat tab."""
         if self.chat_tab.busy:
@@ -309,12 +336,19 @@ class Parley:
         config = self.chat.gateway.config
         self.window.set_provider(config.label)
         self._update_tools_availability()
+        self.training_tab.refresh_provider()
         if config.has_key:
             self.chat_tab.banner.clear()
             self.window.set_connection("checking")
+            self.training_tab.set_capabilities(None)
             self.tasks.spawn(self.connect())
         else:
             self.window.set_connection("no key")
+            self.training_tab.set_capabilities(
+                None,
+                "No API key is set, so jobs cannot be started; datasets can still be built, "
+                "validated and saved.",
+            )
             self.chat_tab.show_setup_hint()
             if not self.settings.first_run_done:
                 self.tasks.spawn(self.offer_local_server())
@@ -334,12 +368,17 @@ class Parley:
             try:
                 capabilities = await probe(gateway)
             except GatewayError:
+                self.training_tab.set_capabilities(
+                    None, "Could not reach the server to ask whether it offers fine-tuning."
+                )
                 return
             cached = capabilities.to_dict()
             if capabilities.complete:
                 self.store.save_capabilities(key, cached)
             self._update_tools_availability()
         self.window.set_capabilities(cached)
+        self.training_tab.set_capabilities(cached)
+        self.training_tab.set_models(self.catalog.cached())
 
     async def offer_local_server(self) -> None:
         from desktop_app.services.discovery import discover_local
@@ -406,6 +445,7 @@ class Parley:
             from desktop_app.services.wire_api import forget_wire_api
 
             self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
+            self.fine_tuning.gateway = gateway
             self.chat.wire_api = settings.wire_api
             if self.store is not None:  # the server may have changed: ask it again
                 forget_wire_api(self.store, gateway.config.cache_key)
@@ -444,6 +484,8 @@ class Parley:
             await self.assistants_tab.shutdown()
         if self.history_tab is not None:
             await self.history_tab.shutdown()
+        if self.training_tab is not None:
+            await self.training_tab.shutdown()
         await self.tasks.shutdown()
         if self._closing:
             await asyncio.wait(set(self._closing), timeout=2.0)

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.training_checks import example_kind
+from desktop_app.core.training_report import Cancelled
+
+__all__ = ["Cancelled", "DatasetError", "FileFormat", "Progress", "check_encoding", "sniff"]
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": ""}
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -31,10 +34,6 @@ Progress = Callable[[str, int, int], None]
 
 class DatasetError(ValueError):
     """A file that cannot be read at all; the message is for the user."""
-
-
-class Cancelled(Exception):
-    """The user cancelled reading."""
 
 
 @dataclass
@@ -66,9 +65,7 @@ def dataset_files(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise DatasetError(f"{path} does not exist.")
-    found = sorted(
-        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-    )
+    found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
     if not found:
         raise DatasetError(f"The folder {path.name} holds no CSV, TSV, JSON or JSONL files.")
     return found
@@ -144,8 +141,7 @@ def sniff(path: Path, encoding: str = "") -> FileFormat:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DatasetError(
-            f"{path.name}: Parley reads CSV, TSV, JSON and JSONL files (save spreadsheets as "
-            "CSV)."
+            f"{path.name}: Parley reads CSV, TSV, JSON and JSONL files (save spreadsheets as CSV)."
         )
     if not encoding:
         with path.open("rb") as f:

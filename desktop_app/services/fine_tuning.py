@@ -127,9 +127,7 @@ class FineTuningService:
 
     # --- files -----------------------------------------------------------------------------
 
-    async def upload(
-        self, path: Path, progress: Callable[[int, int], None] | None = None
-    ) -> str:
+    async def upload(self, path: Path, progress: Callable[[int, int], None] | None = None) -> str:
         """Upload a JSONL file for fine-tuning; returns its file id. Cancelling the task
         stops the upload (the connection is closed)."""
         with _CountingFile(path, progress or (lambda _sent, _total: None)) as handle:

@@ -5,6 +5,7 @@ The cache is what makes the picker work offline and fill instantly at start-up.
 
 from __future__ import annotations
 
+from desktop_app.core.fine_tuning_jobs import model_label
 from desktop_app.services.gateway import Gateway
 from desktop_app.services.store import Store
 
@@ -27,10 +28,24 @@ class ModelCatalog:
         return self.gateway.config.cache_key
 
     def cached(self) -> list[str]:
-        return [m for m in self.store.cached_models(self.provider_key) if is_chat_model(m)]
+        models = [*self.store.cached_models(self.provider_key), *self.descriptions()]
+        return [m for m in dict.fromkeys(models) if is_chat_model(m)]
 
     async def refresh(self) -> list[str]:
-        """Fetch from the server (raises GatewayError) and update the cache."""
+        """Fetch from the server (raises GatewayError) and update the cache. Models made by
+        fine-tuning jobs stay listed even where the server's list leaves them out."""
         models = await self.gateway.list_models()
         self.store.cache_models(self.provider_key, [(m.id, m.owned_by, m.created) for m in models])
-        return [m.id for m in models if is_chat_model(m.id)]
+        ids = [*(m.id for m in models), *self.descriptions()]
+        return [m for m in dict.fromkeys(ids) if is_chat_model(m)]
+
+    def descriptions(self) -> dict[str, str]:
+        """Fine-tuned models (from the job registry) → what their job was described as."""
+        return {
+            model: model_label(model, text)
+            for model, text in self.store.fine_tuned_models(self.provider_key).items()
+        }
+
+    def add_fine_tuned(self, model_id: str) -> None:
+        """A job succeeded: its model joins the cached list at once."""
+        self.store.remember_model(self.provider_key, model_id, "fine-tune")

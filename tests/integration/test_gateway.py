@@ -160,8 +160,8 @@ def test_capability_probe_without_retries(qloop, openai_server: OpenAIServer) ->
     capabilities = run(qloop, probe(gateway))
     run(qloop, gateway.aclose())
     assert (capabilities.models, capabilities.chat_completions) == (YES, YES)
-    # The test server has Responses and files (Assistants issue), no fine-tuning routes yet.
-    assert (capabilities.responses, capabilities.files, capabilities.fine_tuning) == (YES, YES, NO)
+    # The test server has Responses and files (Assistants), and fine-tuning jobs (Training).
+    assert (capabilities.responses, capabilities.files, capabilities.fine_tuning) == (YES, YES, YES)
     assert capabilities.complete
     assert len(openai_server.requests) == 5  # one each, no retries
 

@@ -119,4 +119,4 @@ def test_a_refused_key_is_reported_at_start_up(qloop, start_parley, openai_serve
 def test_the_status_bar_lists_what_the_server_offers(qloop, parley) -> None:  # type: ignore[no-untyped-def]
     run_until(qloop, lambda: "offers" in parley.window.connection_label.toolTip())
     tip = parley.window.connection_label.toolTip()
-    assert "✓ chat completions" in tip and "✗ fine-tuning" in tip
+    assert "✓ chat completions" in tip and "✓ fine-tuning" in tip

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -200,11 +200,15 @@ class AssistantEditor(QWidget):
 
     # --- in and out ------------------------------------------------------------------------
 
-    def set_models(self, models: list[str]) -> None:
+    def set_models(self, models: list[str], tips: dict[str, str] | None = None) -> None:
+        """Offer `models`; `tips` says what some are (a fine-tuned model's job description)."""
         current = self.model.currentText()
         self.model.blockSignals(True)
         self.model.clear()
         self.model.addItems(models)
+        for index, name in enumerate(models):
+            if tips and tips.get(name):
+                self.model.setItemData(index, tips[name], Qt.ItemDataRole.ToolTipRole)
         self.model.setCurrentText(current)
         self.model.blockSignals(False)
 

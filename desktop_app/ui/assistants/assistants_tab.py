@@ -65,11 +65,13 @@ class AssistantsTab(QWidget):
         known_models: Callable[[], list[str]],
         default_model: str,
         parent: QWidget | None = None,
+        model_tips: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.records = records
         self.remote = remote
         self.known_models = known_models
+        self.model_tips = model_tips or dict
         self.default_model = default_model
         self.tasks = TaskKeeper(
             on_error=lambda exc: self.show_notice(f"Something went wrong: {exc}")
@@ -175,7 +177,7 @@ class AssistantsTab(QWidget):
         """Reload from the store, keeping (or moving) the selection."""
         keep = select_id if select_id is not None else self.selected_id
         self.model.set_profiles(self.records.list_assistants())
-        self.editor.set_models(self.known_models())
+        self.refresh_models()
         row = self.model.row_of(keep)
         if row < 0 and self.model.rowCount():
             row = 0
@@ -204,8 +206,12 @@ class AssistantsTab(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         # The model list may have been fetched since the tab was built.
-        self.editor.set_models(self.known_models())
+        self.refresh_models()
         super().showEvent(event)
+
+    def refresh_models(self) -> None:
+        """Offer the known models (a fine-tuned one may just have been made)."""
+        self.editor.set_models(self.known_models(), self.model_tips())
 
     def mark_active(self, profile: AssistantProfile | None) -> None:
         """Show which assistant the Chat tab uses (it may change there too)."""

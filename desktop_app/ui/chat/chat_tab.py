@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -103,6 +103,8 @@ class ChatTab(QWidget):
         self.banner.action_requested.connect(self._on_banner_action_requested)
         self._banner_action: Callable[[], None] | None = None
         self.transcript = TranscriptView()
+        self.transcript.ratable = True
+        self.transcript.rating_requested.connect(self._on_transcript_rating_requested)
         self.transcript.code_copied.connect(
             lambda _code: self.show_notice("Code copied to the clipboard.", "info")
         )
@@ -152,9 +154,18 @@ class ChatTab(QWidget):
         self.model_picker.clear()
         names = list(dict.fromkeys([*models, current] if current else models))
         self.model_picker.addItems(sorted(names))
+        tips = self.catalog.descriptions()
+        for index in range(self.model_picker.count()):
+            tip = tips.get(self.model_picker.itemText(index))
+            if tip:
+                self.model_picker.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         self.model_picker.setCurrentText(current)
         self.model_picker.blockSignals(False)
         self.model_changed.emit(current)
+
+    def show_cached_models(self) -> None:
+        """Refill the picker from the cache (a fine-tuned model was just added to it)."""
+        self._fill_models(self.catalog.cached(), self.model)
 
     # --- notices -------------------------------------------------------------------------
 
@@ -246,6 +257,15 @@ class ChatTab(QWidget):
             self.model_picker.setCurrentText(dialogue.model)
         self.transcript.show_messages(dialogue.messages)
         self.regenerate_button.setEnabled(bool(dialogue.messages))
+
+    def _on_transcript_rating_requested(self, message_id: int, rating: int) -> None:
+        """👍/👎 on a reply: stored at once (Training builds datasets from it)."""
+        try:
+            self.chat.store.rate_message(message_id, rating)
+        except StoreError as exc:
+            self.show_notice(f"The rating could not be saved: {exc}")
+            return
+        self.transcript.set_rating(message_id, rating)
 
     # --- actions -------------------------------------------------------------------------
 

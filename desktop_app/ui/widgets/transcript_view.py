@@ -6,8 +6,12 @@ its own length) and rendered as Markdown once it is finished. Tools the server r
 file search) show above the reply as "▸ used web search: …" lines that open to list their
 citations; opening one re-renders the dialogue from the messages it holds.
 
+With `ratable` set (the Chat tab), each finished reply carries 👍 and 👎 links in its header;
+the rating is stored by the owner of the view and feeds the Training tab's datasets.
+
 Signals:
     code_copied(str): a code block was copied to the clipboard.
+    rating_requested(int, int): the user rated reply `message_id`: 1, -1, or 0 (taken back).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from desktop_app.core.tool_notes import ToolNote
 from desktop_app.ui.widgets.tool_notes_html import NOTE_SCHEME, notes_html, parse_note_link
 
 COPY_SCHEME = "parley-copy"
+RATE_SCHEME = "parley-rate"
 ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System"}
 STATUS_NOTES = {
     Status.STREAMING: "streaming…",
@@ -47,8 +52,22 @@ class _CodeBlock:
     code: str
 
 
+def _rating_links(message: Message) -> str:
+    links = []
+    for value, mark, tip in ((1, "👍", "Good reply"), (-1, "👎", "Bad reply")):
+        chosen = message.rating == value
+        target = 0 if chosen else value  # clicking the chosen one takes it back
+        style = "text-decoration:none" + ("" if chosen else "; color:#bbb")
+        links.append(
+            f'<a href="{RATE_SCHEME}:{message.id}:{target}" style="{style}" title="{tip}">'
+            f"{mark}</a>"
+        )
+    return " &nbsp;" + " ".join(links)
+
+
 class TranscriptView(QTextBrowser):
     code_copied = Signal(str)
+    rating_requested = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,11 +80,14 @@ class TranscriptView(QTextBrowser):
         self._messages: list[Message] = []
         self._expanded: set[tuple[int, int]] = set()
         self._streamed_notes: set[str] = set()
+        self._stale = False  # a rating changed while a reply streamed: re-render after it
+        self.ratable = False
         self.message_count = 0
 
     # --- building ------------------------------------------------------------------------
 
     def clear_dialogue(self) -> None:
+        self._stale = False
         self.clear()
         self._codes.clear()
         self._reply_start = None
@@ -95,9 +117,17 @@ class TranscriptView(QTextBrowser):
             details.append(note)
         color = "#1a73e8" if message.role == "user" else "#188038"
         meta = " · ".join(html.escape(d) for d in details)
+        rate = ""
+        if (
+            self.ratable
+            and message.role == "assistant"
+            and message.id is not None
+            and message.status is Status.COMPLETE
+        ):
+            rate = _rating_links(message)
         cursor.insertHtml(
             f'<p style="margin-top:10px"><b style="color:{color}">{html.escape(who)}</b>'
-            f'<span style="color:#777"> {("· " + meta) if meta else ""}</span></p>'
+            f'<span style="color:#777"> {("· " + meta) if meta else ""}</span>{rate}</p>'
         )
         self._new_block(cursor)
 
@@ -191,6 +221,8 @@ class TranscriptView(QTextBrowser):
             self._codes = [c for c in self._codes if c.start < self._reply_start]
             self._reply_start = None
         self.add_message(reply)
+        if self._stale:
+            self._rerender()
 
     @property
     def streaming(self) -> bool:
@@ -220,8 +252,23 @@ class TranscriptView(QTextBrowser):
         reply streams the change waits for it to finish."""
         key = (message_index, note_index)
         self._expanded.symmetric_difference_update({key})
+        self._rerender()
+
+    def set_rating(self, message_id: int, rating: int) -> None:
+        """Show a reply's new rating (re-renders; while a reply streams, after it)."""
+        for message in self._messages:
+            if message.id == message_id:
+                message.rating = rating
+        self._rerender()
+
+    def rating_of(self, message_id: int) -> int:
+        return next((m.rating for m in self._messages if m.id == message_id), 0)
+
+    def _rerender(self) -> None:
         if self.streaming:
+            self._stale = True
             return
+        self._stale = False
         bar = self.verticalScrollBar()
         position = bar.value()
         self.clear()
@@ -237,6 +284,10 @@ class TranscriptView(QTextBrowser):
     def _on_anchor_clicked(self, url: QUrl) -> None:
         if url.scheme() == COPY_SCHEME:
             self.copy_code(int(url.path()))
+        elif url.scheme() == RATE_SCHEME:
+            message_id, _, value = url.path().partition(":")
+            if message_id.isdigit() and value in ("1", "-1", "0"):
+                self.rating_requested.emit(int(message_id), int(value))
         elif url.scheme() == NOTE_SCHEME:
             place = parse_note_link(url.path())
             if place is not None:

@@ -1,0 +1,40 @@
+"""Write a dataset to disk: JSONL or ShareGPT, optionally split, each file atomically."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from desktop_app.core.training_formats import split, write_jsonl, write_sharegpt
+
+SPLIT_SEED = 7
+
+
+def validation_path(path: Path) -> Path:
+    """`dataset.jsonl` → `dataset.validation.jsonl`."""
+    return path.with_name(f"{path.stem}.validation{path.suffix}")
+
+
+def _write(examples: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as out:
+            (write_jsonl if fmt == "jsonl" else write_sharegpt)(examples, out)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_dataset(
+    examples: Sequence[dict[str, Any]], path: Path, fmt: str = "jsonl", fraction: float = 0.0
+) -> list[Path]:
+    """Write the examples (a share held out for validation); returns the files written."""
+    train, valid = split(examples, fraction, SPLIT_SEED)
+    _write(train, path, fmt)
+    if not valid:
+        return [path]
+    held = validation_path(path)
+    _write(valid, held, fmt)
+    return [path, held]

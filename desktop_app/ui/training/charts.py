@@ -1,0 +1,114 @@
+"""Two small charts drawn with QPainter (QtCharts is not part of Parley's Qt): the training
+loss per step of a job, and the histogram of token counts per example."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+MARGIN = 28
+
+
+class _Chart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(110)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 140)
+
+    def _plot_area(self) -> QRectF:
+        return QRectF(self.rect()).adjusted(MARGIN + 12, 8, -8, -MARGIN + 6)
+
+    def _frame(self, painter: QPainter, area: QRectF, empty_text: str, empty: bool) -> bool:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), self.palette().base())
+        text = self.palette().text().color()
+        painter.setPen(QPen(text, 1))
+        if empty:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, empty_text)
+            return False
+        painter.drawLine(area.bottomLeft(), area.bottomRight())
+        painter.drawLine(area.bottomLeft(), area.topLeft())
+        return True
+
+
+class LossChart(_Chart):
+    """Training loss by step."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.points: list[tuple[int, float]] = []
+
+    def set_points(self, points: list[tuple[int, float]]) -> None:
+        self.points = list(points)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        area = self._plot_area()
+        if self._frame(painter, area, "No training loss yet", not self.points):
+            steps = [s for s, _ in self.points]
+            losses = [v for _, v in self.points]
+            x0, x1 = min(steps), max(max(steps), min(steps) + 1)
+            y0, y1 = min(0.0, min(losses)), max(losses) or 1.0
+            line = QPolygonF(
+                [
+                    QPointF(
+                        area.left() + (s - x0) / (x1 - x0) * area.width(),
+                        area.bottom() - (v - y0) / (y1 - y0) * area.height(),
+                    )
+                    for s, v in self.points
+                ]
+            )
+            painter.setPen(QPen(QColor("#1a73e8"), 2))
+            painter.drawPolyline(line)
+            painter.setPen(QPen(self.palette().text().color(), 1))
+            painter.drawText(QPointF(2, area.top() + 10), f"{y1:.2f}")
+            painter.drawText(QPointF(2, area.bottom()), f"{y0:.2f}")
+            painter.drawText(QPointF(area.left(), self.height() - 6), f"step {x0}")
+            label = f"step {steps[-1]}: loss {losses[-1]:.3f}"
+            painter.drawText(
+                QRectF(area.left(), self.height() - 20, area.width(), 18),
+                Qt.AlignmentFlag.AlignRight,
+                label,
+            )
+        painter.end()
+
+
+class HistogramChart(_Chart):
+    """How many examples have how many tokens."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edges: tuple[int, ...] = ()
+        self.counts: tuple[int, ...] = ()
+        self.limit = 0
+
+    def set_histogram(self, edges: tuple[int, ...], counts: tuple[int, ...], limit: int) -> None:
+        self.edges, self.counts, self.limit = edges, counts, limit
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        area = self._plot_area()
+        if self._frame(painter, area, "Validate to see token counts", not self.counts):
+            top = max(self.counts)
+            width = area.width() / len(self.counts)
+            over = QColor("#b3261e")
+            for i, count in enumerate(self.counts):
+                height = count / top * area.height()
+                bar = QRectF(area.left() + i * width + 1, area.bottom() - height, width - 2, height)
+                too_long = self.limit and self.edges[i] > self.limit
+                painter.fillRect(bar, over if too_long else QColor("#188038"))
+            painter.setPen(QPen(self.palette().text().color(), 1))
+            painter.drawText(QPointF(2, area.top() + 10), str(top))
+            painter.drawText(QPointF(area.left(), self.height() - 6), f"{self.edges[0]:,}")
+            painter.drawText(
+                QRectF(area.left(), self.height() - 20, area.width(), 18),
+                Qt.AlignmentFlag.AlignRight,
+                f"{self.edges[-1]:,} tokens",
+            )
+        painter.end()

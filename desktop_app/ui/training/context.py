@@ -1,0 +1,100 @@
+"""What the Training panels share: the store, the service, the notice banner and one runner
+for long blocking work (in a worker thread, with progress and Cancel in the job bar)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from desktop_app.services.dataset_files import Cancelled, Progress
+from desktop_app.services.fine_tuning import FineTuningService
+from desktop_app.services.store import Store
+from desktop_app.ui.history.job_bar import JobBar
+from desktop_app.ui.widgets.notice_banner import NoticeBanner
+
+PROGRESS_INTERVAL = 0.05
+T = TypeVar("T")
+
+
+class Busy(Exception):
+    """Another long job is running in the Training tab."""
+
+
+class TrainingContext:
+    def __init__(
+        self, store: Store, service: FineTuningService, banner: NoticeBanner, job_bar: JobBar
+    ) -> None:
+        self.store = store
+        self.service = service
+        self.banner = banner
+        self.job_bar = job_bar
+        self._cancel: threading.Event | None = None
+        self._task: asyncio.Future[Any] | None = None
+        job_bar.cancel_requested.connect(self.cancel)
+
+    def notice(self, text: str, level: str = "info") -> None:
+        self.banner.show_message(text, level)
+
+    @property
+    def busy(self) -> bool:
+        return self._cancel is not None
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+        if self._task is not None:
+            self._task.cancel()
+
+    def _thread_progress(self) -> Progress:
+        """At most 20 updates a second handed from the worker to the event loop."""
+        loop = asyncio.get_running_loop()
+        last = [0.0]
+
+        def progress(phase: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL or done >= total:
+                last[0] = now
+                loop.call_soon_threadsafe(self.job_bar.report, phase, done, total)
+
+        return progress
+
+    async def run_blocking(self, text: str, work: Callable[[Progress, Callable[[], bool]], T]) -> T:
+        """Run `work(progress, cancelled)` in a worker thread, showing progress and Cancel.
+        Raises Busy if another job runs, and whatever `work` raises (Cancelled included)."""
+        if self._cancel is not None:
+            raise Busy
+        cancel = self._cancel = threading.Event()
+        self.job_bar.start(text)
+        try:
+            return await asyncio.to_thread(work, self._thread_progress(), cancel.is_set)
+        finally:
+            self._cancel = None
+            self.job_bar.finish()
+
+    async def run_async(self, text: str, make: Callable[[Callable[[int, int], None]], Any]) -> Any:
+        """Run a coroutine (an upload) with the job bar: `make(progress)` creates it. Cancel
+        cancels its task, and this raises Cancelled."""
+        if self._cancel is not None:
+            raise Busy
+        cancel = self._cancel = threading.Event()
+        self.job_bar.start(text)
+        task = self._task = asyncio.ensure_future(
+            make(lambda done, total: self.job_bar.report("Uploading", done, total))
+        )
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if cancel.is_set() and not self._outer_cancelled():
+                raise Cancelled from None
+            raise
+        finally:
+            self._cancel = self._task = None
+            self.job_bar.finish()
+
+    @staticmethod
+    def _outer_cancelled() -> bool:
+        current = asyncio.current_task()
+        return current is not None and current.cancelling() > 0

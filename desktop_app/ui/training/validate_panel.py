@@ -1,0 +1,192 @@
+"""Validate: check a JSONL dataset before spending money — every problem with its line number,
+token counts and their spread, the epochs the service would pick, billed tokens and cost.
+
+Signals:
+    validated(object): a ValidationReport for the file now in `path`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.training_estimate import FINE_TUNABLE
+from desktop_app.core.training_report import Cancelled, ValidationReport, write_report_csv
+from desktop_app.services.dataset_files import Progress
+from desktop_app.services.dataset_validation import validate_file
+from desktop_app.ui.task_keeper import TaskKeeper
+from desktop_app.ui.training.build_panel import BUSY_TEXT, _table
+from desktop_app.ui.training.charts import HistogramChart
+from desktop_app.ui.training.context import Busy, TrainingContext
+from desktop_app.ui.training.table_models import ProblemsModel
+from desktop_app.ui.widgets.file_dialogs import open_file_dialog
+
+
+class ValidatePanel(QWidget):
+    validated = Signal(object)
+
+    def __init__(self, context: TrainingContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.tasks = TaskKeeper(on_error=lambda e: context.notice(f"Something went wrong: {e}"))
+        self.path: Path | None = None
+        self.validation_path: Path | None = None
+        self.report: ValidationReport | None = None
+        self.dialog: QFileDialog | None = None
+        self.problems = ProblemsModel(self)
+        self._build()
+
+    def _build(self) -> None:
+        self.file_label = QLabel("No dataset yet: build and save one, or choose a JSONL file.")
+        self.file_label.setWordWrap(True)
+        self.choose_button = QPushButton("Choose JSONL…")
+        self.choose_button.clicked.connect(self.choose_file)
+        self.model_combo = QComboBox()
+        self.model_combo.setEditable(True)
+        self.model_combo.addItems(FINE_TUNABLE)
+        self.model_combo.setCurrentText("gpt-4o-mini-2024-07-18")
+        self.model_combo.setToolTip("The base model: its token limit and price are used")
+        self.epochs_spin = QSpinBox()
+        self.epochs_spin.setRange(0, 50)
+        self.epochs_spin.setSpecialValueText("auto epochs")
+        self.epochs_spin.setSuffix(" epochs")
+        self.validate_button = QPushButton("Validate")
+        self.validate_button.clicked.connect(lambda: self.tasks.spawn(self.validate()))
+        top = QHBoxLayout()
+        top.addWidget(self.file_label, 1)
+        top.addWidget(self.choose_button)
+        options = QHBoxLayout()
+        options.addWidget(QLabel("Model:"))
+        options.addWidget(self.model_combo, 1)
+        options.addWidget(self.epochs_spin)
+        options.addWidget(self.validate_button)
+
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.stats_label = QLabel()
+        self.histogram = HistogramChart()
+        self.problems_view = _table(self.problems)
+        self.export_button = QPushButton("Export report (CSV)…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.choose_export)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.export_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(options)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.stats_label)
+        layout.addWidget(self.histogram)
+        layout.addWidget(self.problems_view, 1)
+        layout.addLayout(bottom)
+
+    def set_models(self, models: list[str]) -> None:
+        current = self.model_combo.currentText()
+        self.model_combo.clear()
+        self.model_combo.addItems(list(dict.fromkeys([*FINE_TUNABLE, *models])))
+        self.model_combo.setCurrentText(current)
+
+    def set_file(self, path: Path, validation_path: Path | None = None) -> None:
+        self.path, self.validation_path = path, validation_path
+        names = path.name + (f" (validation: {validation_path.name})" if validation_path else "")
+        self.file_label.setText(f"Dataset: {names}")
+        self.report = None
+        self.problems.set_problems([])
+        self.summary_label.setText("Not validated yet.")
+
+    def choose_file(self) -> None:
+        self.dialog = open_file_dialog(
+            self, "Choose a JSONL dataset", self._on_file_chosen, "JSONL (*.jsonl);;All (*)"
+        )
+
+    def _on_file_chosen(self, paths: list[str]) -> None:
+        self.set_file(Path(paths[0]))
+        self.tasks.spawn(self.validate())
+
+    @property
+    def model(self) -> str:
+        return self.model_combo.currentText().strip()
+
+    async def validate(self) -> ValidationReport | None:
+        """Validate the dataset (and its validation file); show and return the report."""
+        path, extra = self.path, self.validation_path
+        if path is None:
+            self.context.notice("Build and save a dataset first, or choose a JSONL file.")
+            return None
+        model, epochs = self.model, self.epochs_spin.value() or None
+
+        def work(progress: Progress, cancelled: Callable[[], bool]) -> ValidationReport:
+            report = validate_file(path, model, epochs, progress, cancelled)
+            if extra is not None:
+                held = validate_file(extra, model, epochs, progress, cancelled)
+                report.problems += [replace(p, source=extra.name) for p in held.problems]
+            return report
+
+        try:
+            report = await self.context.run_blocking(f"Validating {path.name}", work)
+        except Busy:
+            self.context.notice(BUSY_TEXT)
+            return None
+        except Cancelled:
+            self.context.notice("Validation cancelled.")
+            return None
+        except OSError as exc:
+            self.context.notice(f"Could not read {path}: {exc.strerror or exc}", "error")
+            return None
+        self.show_report(report)
+        self.validated.emit(report)
+        return report
+
+    def show_report(self, report: ValidationReport) -> None:
+        self.report = report
+        self.summary_label.setText(report.summary())
+        d = report.distribution
+        self.stats_label.setText(
+            f"Tokens per example: min {d.minimum:,} · median {d.median:,.0f} · max "
+            f"{d.maximum:,} · mean {d.mean:,.0f}"
+            + (f" · {report.estimate.truncated:,} over the limit" if report.estimate else "")
+        )
+        limit = report.estimate.limit if report.estimate else 0
+        self.histogram.set_histogram(d.edges, d.counts, limit)
+        self.problems.set_problems(report.problems)
+        self.export_button.setEnabled(True)
+
+    def choose_export(self) -> None:
+        self.dialog = open_file_dialog(
+            self, "Export the report",
+            lambda p: self.tasks.spawn(self.export_report(Path(p[0]))),
+            "CSV (*.csv)", save_as="validation-report.csv",
+        )  # fmt: skip
+
+    async def export_report(self, path: Path) -> bool:
+        report = self.report
+        if report is None:
+            return False
+
+        def write() -> None:
+            with path.open("w", encoding="utf-8", newline="") as out:
+                write_report_csv(report, out)
+
+        try:
+            await asyncio.to_thread(write)
+        except OSError as exc:
+            self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
+            return False
+        self.context.notice(f"Saved the report ({len(report.problems):,} rows) to {path.name}.")
+        return True
