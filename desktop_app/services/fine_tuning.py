@@ -221,8 +221,9 @@ class FineTuningService:
         delay = self.poll_min
         last: tuple[str, str] | None = None
         while True:
-            job = await self.retrieve(job_id)
+            # Events first: the job read after them is at least as new as they are.
             events = await self.events(job_id, after)
+            job = await self.retrieve(job_id)
             if events:
                 after = events[-1].id
             state = (job.status, job.fine_tuned_model)

@@ -150,7 +150,7 @@ class JobsPanel(QWidget):
         job = self.model.job(current.row())
         if job is not None:
             self._show_details(job)
-            if job.id not in self.events and self.available:
+            if job.id not in self.events and job.id not in self.watchers and self.available:
                 self.tasks.spawn(self.load_details(job.id))
 
     def _show_details(self, job: JobRecord) -> None:
@@ -175,11 +175,11 @@ class JobsPanel(QWidget):
             return
         current = self.selected()
         self.model.set_jobs(jobs)
-        if current is not None:
-            self.select_job(current.id)
         for job in jobs:
             if job.status in ACTIVE:
                 self.follow(job.id)
+        if current is not None:
+            self.select_job(current.id)
 
     def _server_error(self, error: GatewayError) -> None:
         if error.status in (403, 404) and (
@@ -192,8 +192,8 @@ class JobsPanel(QWidget):
     def add_job(self, record: JobRecord) -> None:
         """A job started here: list it, select it, follow it."""
         self.model.update(record)
-        self.select_job(record.id)
         self.follow(record.id)
+        self.select_job(record.id)
 
     def follow(self, job_id: str) -> None:
         if job_id not in self.watchers:
