@@ -37,6 +37,8 @@ LAZY_MODULES = (
     "qasync",
     "PIL.Image",
     "PIL.WebPImagePlugin",
+    "pandas",
+    "quicktok",
 )
 TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History")
 
@@ -138,6 +140,25 @@ def _sentiment() -> str:
     return mood.describe()
 
 
+def _training() -> str:
+    """Token counts offline (quicktok's bundled vocabularies) and a CSV through pandas."""
+    import io
+
+    import pandas as pd
+
+    from desktop_app.core.token_count import TokenCounter
+
+    counter = TokenCounter("o200k_base")
+    if not counter.exact or counter.count("hello world") != 2:
+        raise RuntimeError(f"token counts are not exact: {counter.source}")
+    if TokenCounter("cl100k_base").count("hello world") != 2:
+        raise RuntimeError("the cl100k_base vocabulary is missing")
+    frame = pd.read_csv(io.StringIO("prompt,reply\nhi,hello\n"), dtype=str)
+    if list(frame.columns) != ["prompt", "reply"]:
+        raise RuntimeError("pandas could not read a CSV")
+    return f"{counter.source}; pandas {pd.__version__} reads CSV"
+
+
 def _highlight() -> str:
     html = highlight_html("print('hi')", "python")
     if "style=" not in html:
@@ -185,6 +206,7 @@ async def run_self_test(qt_app: Any, paths: AppPaths, base_url: str) -> int:
     await test.check("store", lambda: _store(paths))
     await test.check("sentiment", _sentiment)
     await test.check("markdown highlighting", _highlight)
+    await test.check("training datasets", _training)
     if base_url:
         save_settings(
             replace(Settings(), provider="custom", base_url=base_url), paths.settings_file
