@@ -222,6 +222,8 @@ class Parley:
         tab.set_connection(self.window.connection_state)
         self.window.set_tab("History", tab)
         self.history_tab = tab
+        if self.training_tab is not None:
+            self.training_tab.set_facets_source(self.history_store.facets)
 
     def _build_assistants_tab(self) -> None:
         """The Assistants tab, wired to the Chat tab: "Set active" there changes who answers

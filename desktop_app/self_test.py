@@ -56,7 +56,9 @@ class SelfTest:
             detail = await result if asyncio.iscoroutine(result) else result
         except Exception as exc:
             self.failures += 1
-            print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
+            cause = exc.__cause__ or exc.__context__
+            why = f" (from {type(cause).__name__}: {cause})" if cause is not None else ""
+            print(f"FAIL {name}: {type(exc).__name__}: {exc}{why}", flush=True)
             return
         took = (time.perf_counter() - started) * 1000
         print(f"ok   {name}: {detail} ({took:.0f} ms)", flush=True)

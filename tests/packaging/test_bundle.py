@@ -34,7 +34,10 @@ pytestmark = [
     pytest.mark.timeout(1800),
 ]
 RUN_TIMEOUT_S = 120
-SIZE_LIMIT_MB = 200
+# About 160 MB before Training; pandas and numpy add 60 MB that cannot be trimmed: numpy's
+# core links OpenBLAS (25 MB, DYNAMIC_ARCH kernels), and `import pandas` loads all of its
+# compiled modules (18 MB). Their tests and optional extras are left out (build.spec).
+SIZE_LIMIT_MB = 235
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ Signals:
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,7 @@ class TrainingTab(QWidget):
         self.validation.validated.connect(self._on_validation_validated)
         self.start.job_started.connect(self._on_start_job_started)
         self.jobs.model_ready.connect(self.model_ready)
+        self._facets: Callable[[], tuple[list[str], list[str]]] | None = None
         self.set_capabilities(None)
 
     def set_capabilities(self, capabilities: dict[str, Any] | None, note: str = "") -> None:
@@ -101,11 +104,21 @@ class TrainingTab(QWidget):
         """The provider changed: show its jobs from the registry."""
         self.jobs.show_registry()
 
+    def set_facets_source(self, facets: Callable[[], tuple[list[str], list[str]]]) -> None:
+        """Where the History filters find their models and assistants (History's store)."""
+        self._facets = facets
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         store = self.context.store
         models = store.fine_tuned_models(self.context.service.provider)
         self.set_models(list(models))
+        if self._facets is not None:
+            self.build.tasks.spawn(self._refresh_facets(self._facets))
+
+    async def _refresh_facets(self, facets: Callable[[], tuple[list[str], list[str]]]) -> None:
+        models, assistants = await asyncio.to_thread(facets)
+        self.build.set_facets(models, assistants)
 
     def _on_build_dataset_saved(self, path: Path, validation_path: Path | None) -> None:
         self.validation.set_file(path, validation_path)
