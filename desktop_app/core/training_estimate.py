@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
@@ -116,7 +116,6 @@ class Estimate:
     limit: int
     price: float | None
     epochs_chosen: bool = False  # True when the user set them, not "auto"
-    notes: list[str] = field(default_factory=list)
 
     @property
     def billed_tokens(self) -> int:
@@ -128,9 +127,9 @@ class Estimate:
 
     def summary(self) -> str:
         how = "chosen" if self.epochs_chosen else "the service's default"
+        epochs = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}"
         text = (
-            f"{self.examples:,} examples × {self.epochs} epochs ({how}) ≈ "
-            f"{self.billed_tokens:,} billed tokens"
+            f"{self.examples:,} examples × {epochs} ({how}) ≈ {self.billed_tokens:,} billed tokens"
         )
         if self.cost is not None:
             text += f" ≈ US${self.cost:,.2f} for {self.model} (list price, approximate)"
