@@ -26,8 +26,11 @@ from desktop_app.services.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.core.assistants import AssistantProfile
+    from desktop_app.core.price_table import PriceRow
     from desktop_app.services.chat_session import ChatSession
     from desktop_app.services.discovery import FoundServer
+    from desktop_app.services.price_book import PriceBook
+    from desktop_app.services.spend_ledger import SpendLedger
     from desktop_app.services.store import Store
 
 log = logging.getLogger("desktop_app")
@@ -143,6 +146,9 @@ class Parley:
         self.chat_tab: Any = None
         self.images_tab: Any = None
         self.assistants_tab: Any = None
+        self.usage_tab: Any = None
+        self.prices: PriceBook | None = None
+        self.ledger: SpendLedger | None = None
         self.ready = asyncio.Event()
 
     # --- start-up ------------------------------------------------------------------------
@@ -158,6 +164,8 @@ class Parley:
         from desktop_app.services.chat_session import ChatSession
         from desktop_app.services.gateway import Gateway
         from desktop_app.services.model_catalog import ModelCatalog
+        from desktop_app.services.price_book import EDITS_FILE, PriceBook
+        from desktop_app.services.spend_ledger import SpendLedger
         from desktop_app.services.store import Store, StoreError
         from desktop_app.ui.chat.chat_tab import ChatTab
 
@@ -171,11 +179,20 @@ class Parley:
             self.ready.set()
             return
         key = await asyncio.to_thread(self._lookup_key)
+        prices = self.prices = PriceBook(self.paths.config_dir / EDITS_FILE)
+        await asyncio.to_thread(prices.load)
+        if prices.problem:
+            self.window.statusBar().showMessage(prices.problem, 15_000)
+        self.ledger = SpendLedger(self.store, prices)
         gateway = Gateway(provider_config(self.settings, key))
         self.chat = ChatSession(
-            self.store, gateway, SentimentAnalyzer(), wire_api=self.settings.wire_api
+            self.store,
+            gateway,
+            SentimentAnalyzer(),
+            wire_api=self.settings.wire_api,
+            ledger=self.ledger,
         )
-        self.catalog = ModelCatalog(self.store, gateway)
+        self.catalog = ModelCatalog(self.store, gateway, lambda: prices.table)
         self.remote = AssistantRemote(gateway)
         tab = ChatTab(self.chat, self.catalog, self.settings.default_model)
         tab.settings_requested.connect(self.open_settings)
@@ -188,6 +205,7 @@ class Parley:
         self._build_assistants_tab()
         tab.setFocus()
         self._build_images_tab()
+        self._build_usage_tab()
         self._after_gateway_change()
         if self.store.recovered_replies:
             count = self.store.recovered_replies
@@ -207,7 +225,11 @@ class Parley:
         assert self.store is not None and self.chat_tab is not None
         self.store.seed_assistants(starter_profiles(self.settings.default_model))
         tab = AssistantsTab(
-            self.store, self.remote, self.catalog.cached, self.settings.default_model
+            self.store,
+            self.remote,
+            self.catalog.cached,
+            self.settings.default_model,
+            retirement=self.catalog.retirement,
         )
         tab.activation_requested.connect(self.chat_tab.set_assistant)
         tab.assistant_saved.connect(self._on_assistant_saved)
@@ -264,6 +286,39 @@ class Parley:
         tab.chat_requested.connect(self.continue_in_chat)
         self.window.set_tab("Images", tab)
         self.images_tab = tab
+
+    def _build_usage_tab(self) -> None:
+        from desktop_app.ui.usage.usage_tab import UsageTab
+
+        assert self.ledger is not None and self.prices is not None
+        prices = self.prices
+        tab = UsageTab(
+            self.ledger, lambda: self.settings.monthly_budget, lambda: prices.table.currency
+        )
+        self.window.set_tab("Usage", tab)
+        self.usage_tab = tab
+        self.ledger.listeners.append(self._on_reply_priced)
+
+    def _on_reply_priced(self) -> None:
+        self.usage_tab.ledger_changed()
+        self.tasks.spawn(self.check_budget())
+
+    async def check_budget(self) -> str:
+        """Warn in the Chat tab when the month's spend passes 80% or 100% of the budget (once
+        each a month); returns the warning given, or ""."""
+        from datetime import date
+
+        if self.ledger is None:
+            return ""
+        text = await asyncio.to_thread(
+            self.ledger.budget_warning, self.settings.monthly_budget, date.today()
+        )
+        if text:
+            self.chat_tab.show_notice(text, "warning", "Show usage", self.show_usage)
+        return text
+
+    def show_usage(self) -> None:
+        self.window.tabs.setCurrentWidget(self.usage_tab)
 
     def continue_in_chat(self, dialogue_id: int) -> None:
         """Open a dialogue (an image's, from the Images tab) in the Chat tab."""
@@ -354,10 +409,33 @@ class Parley:
 
         lookup = self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent)
         dialog = SettingsDialog(
-            self.settings, lookup, self.secrets.backend_status(), self.apply_settings, self.window
+            self.settings,
+            lookup,
+            self.secrets.backend_status(),
+            self.apply_settings,
+            self.window,
+            edit_prices=self.open_prices if self.prices is not None else None,
         )
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running
+
+    def open_prices(self) -> None:
+        from desktop_app.ui.prices_dialog import PricesDialog
+
+        assert self.prices is not None
+        parent = getattr(self, "settings_dialog", None) or self.window
+        dialog = PricesDialog(self.prices.table, self.prices.shipped, self.save_prices, parent)
+        self.prices_dialog = dialog
+        dialog.open()
+
+    def save_prices(self, rows: Sequence[PriceRow]) -> str | None:
+        """Keep the user's prices (for replies from now on). Error sentence or None."""
+        assert self.prices is not None
+        try:
+            self.prices.save_rows(rows)
+        except OSError as exc:
+            return f"Could not save the prices: {exc.strerror or exc}"
+        return None
 
     def apply_settings(self, settings: Settings, new_key: str | None) -> str | None:
         """Save settings (and the key, to the keyring); rebuild the gateway. Error or None."""
@@ -375,6 +453,8 @@ class Parley:
 
         self.settings = settings
         apply_theme(self.qt_app, settings.theme)
+        if self.ledger is not None:  # a lower budget may already be reached
+            self.tasks.spawn(self.check_budget())
         if self.chat is not None:
             from desktop_app.services.gateway import Gateway
 
@@ -419,6 +499,8 @@ class Parley:
             await self.images_tab.shutdown()
         if self.assistants_tab is not None:
             await self.assistants_tab.shutdown()
+        if self.usage_tab is not None:
+            await self.usage_tab.shutdown()
         await self.tasks.shutdown()
         if self._closing:
             await asyncio.wait(set(self._closing), timeout=2.0)

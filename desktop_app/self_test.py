@@ -38,7 +38,7 @@ LAZY_MODULES = (
     "PIL.Image",
     "PIL.WebPImagePlugin",
 )
-TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History")
+TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History", "Usage")
 
 
 class SelfTest:

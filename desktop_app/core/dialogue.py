@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from desktop_app.core.pricing import ReplyUsage
 from desktop_app.core.tool_notes import ToolNote
 
 
@@ -59,6 +60,8 @@ class Message:
     assistant_id: int | None = None
     assistant_snapshot: str = ""
     tool_notes: list[ToolNote] = field(default_factory=list)
+    # A reply's tokens and cost from the spend ledger (None until priced, and for the user's).
+    usage: ReplyUsage | None = None
 
     @property
     def sentiment_text(self) -> str:

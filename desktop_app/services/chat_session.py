@@ -29,6 +29,7 @@ from desktop_app.core.tool_notes import NoteList, ToolNote
 from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
 from desktop_app.services.gateway import ChatEvent, EndpointMissing, Gateway, TextDelta, Usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.services.store import Store
 from desktop_app.services.wire_api import choose_wire_api, remember_responses_missing
 
@@ -61,8 +62,10 @@ class ChatSession:
         sentiment: SentimentAnalyzer,
         checkpoint_interval: float = CHECKPOINT_INTERVAL,
         wire_api: str = AUTO,
+        ledger: SpendLedger | None = None,
     ) -> None:
         self.store = store
+        self.ledger = ledger  # prices each finished reply; None records no spend
         self.gateway = gateway  # replaced by the app when the provider settings change
         self.sentiment = sentiment
         self.checkpoint_interval = checkpoint_interval
@@ -229,36 +232,37 @@ class ChatSession:
                     else:
                         usage = event
         except asyncio.CancelledError:
-            self._finish(reply, parts, Status.INTERRUPTED, "Stopped.", usage, notes.notes)
+            self._finish(turn, parts, Status.INTERRUPTED, "Stopped.", usage, notes.notes)
             raise
         except GatewayError as exc:
             status = Status.INTERRUPTED if parts else Status.ERROR
-            self._finish(reply, parts, status, exc.message, usage, notes.notes)
+            self._finish(turn, parts, status, exc.message, usage, notes.notes)
             raise
         except Exception as exc:  # a bug must not leave the reply "streaming" forever
             status = Status.INTERRUPTED if parts else Status.ERROR
-            self._finish(reply, parts, status, f"Unexpected error: {exc}", usage, notes.notes)
+            self._finish(turn, parts, status, f"Unexpected error: {exc}", usage, notes.notes)
             raise
         finally:
             saver.cancel()
-        self._finish(reply, parts, Status.COMPLETE, "", usage, notes.notes)
+        self._finish(turn, parts, Status.COMPLETE, "", usage, notes.notes)
         return reply
 
     def abandon(self, turn: PendingTurn) -> None:
         """Close a reply whose task was cancelled before it ever ran (Stop pressed at once):
         such a task never enters `stream_reply`, so nothing else would mark it."""
         if turn.reply.status is Status.STREAMING:
-            self._finish(turn.reply, [], Status.INTERRUPTED, "Stopped.", Usage(None, None))
+            self._finish(turn, [], Status.INTERRUPTED, "Stopped.", Usage(None, None))
 
     def _finish(
         self,
-        reply: Message,
+        turn: PendingTurn,
         parts: list[str],
         status: Status,
         error: str,
         usage: Usage,
         notes: list[ToolNote] | None = None,
     ) -> None:
+        reply = turn.reply
         reply.content = "".join(parts)
         reply.tool_notes = list(notes or [])
         reply.status = status
@@ -280,3 +284,5 @@ class ChatSession:
             completion_tokens=usage.completion_tokens,
             tool_notes=reply.tool_notes,
         )
+        if self.ledger is not None:
+            self.ledger.record(reply, usage, turn.request)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
-from desktop_app.services.chat_events import ChatEvent, TextDelta, ToolNote, Usage
+from desktop_app.services.chat_events import ChatEvent, TextDelta, ToolNote, Usage, read_usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
 from desktop_app.services.responses_events import ResponsesReader
 
@@ -181,7 +181,7 @@ class Gateway:
                         started = True
                         yield TextDelta(text)
                 if chunk.usage is not None:
-                    yield Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    yield read_usage(chunk.usage)
         except (GeneratorExit, asyncio.CancelledError):
             raise
         except Exception as exc:

@@ -25,6 +25,7 @@ from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
 from desktop_app.services.migrations import migrate
+from desktop_app.services.usage_store import UsageRecords
 
 
 class StoreError(RuntimeError):
@@ -92,7 +93,7 @@ def fts_query(text: str) -> str:
     return " ".join(quoted)
 
 
-class Store(AssistantRecords):
+class Store(AssistantRecords, UsageRecords):
     def __init__(self, conn: sqlite3.Connection, attachments_dir: Path) -> None:
         self._conn = conn
         self._lock = threading.RLock()
@@ -214,6 +215,8 @@ class Store(AssistantRecords):
                 by_id[a["message_id"]].attachments.append(
                     Attachment(a["sha256"], a["ext"], a["mime"], a["size"], a["name"])
                 )
+            for message_id, usage in self.reply_usages(i for i in by_id if i is not None).items():
+                by_id[message_id].usage = usage
         return messages
 
     def get_message(self, message_id: int) -> Message | None:

@@ -31,6 +31,7 @@ PLACEHOLDERS = {
     "API where the server has it.",
     "Training": "Build and validate fine-tuning datasets, upload them, and follow jobs.",
     "History": "Browse, search, export and re-open every past dialogue — offline.",
+    "Usage": "What every reply cost, per day, model, assistant and dialogue.",
 }
 CONNECTION_TEXT = {
     "starting": "Starting…",

@@ -41,6 +41,7 @@ from desktop_app.ui.assistants.server_assistants_panel import ServerAssistantsPa
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
+from desktop_app.ui.widgets.retirement_marks import RetirementLookup
 
 JSON_FILTER = "Assistants (*.json);;All files (*)"
 
@@ -65,8 +66,10 @@ class AssistantsTab(QWidget):
         known_models: Callable[[], list[str]],
         default_model: str,
         parent: QWidget | None = None,
+        retirement: RetirementLookup | None = None,
     ) -> None:
         super().__init__(parent)
+        self.retirement = retirement  # model → its retirement if due soon (flags assistants)
         self.records = records
         self.remote = remote
         self.known_models = known_models
@@ -74,7 +77,7 @@ class AssistantsTab(QWidget):
         self.tasks = TaskKeeper(
             on_error=lambda exc: self.show_notice(f"Something went wrong: {exc}")
         )
-        self.model = AssistantsModel(self)
+        self.model = AssistantsModel(self, retirement)
         self.file_dialog: QFileDialog | None = None
         self._banner_action: Callable[[], None] | None = None
         self._build()
@@ -126,7 +129,7 @@ class AssistantsTab(QWidget):
         left_widget = QWidget()
         left_widget.setLayout(left)
 
-        self.editor = AssistantEditor()
+        self.editor = AssistantEditor(retirement=self.retirement)
         self.editor.save_requested.connect(lambda: self.tasks.spawn(self.save()))
         self.editor.revert_requested.connect(lambda: self.tasks.spawn(self.revert()))
         self.editor.add_files_requested.connect(self.open_files_dialog)
@@ -203,8 +206,9 @@ class AssistantsTab(QWidget):
             self.editor.load(profile)
 
     def showEvent(self, event: QShowEvent) -> None:
-        # The model list may have been fetched since the tab was built.
+        # The model list (and the retirement dates in it) may have been fetched since.
         self.editor.set_models(self.known_models())
+        self.model.refresh_marks()
         super().showEvent(event)
 
     def mark_active(self, profile: AssistantProfile | None) -> None:
