@@ -17,8 +17,9 @@ from desktop_app.services.store import Store
 
 # Models that cannot chat; hidden from the chat picker.
 _NOT_CHAT = ("embedding", "whisper", "tts", "dall-e", "moderation", "davinci-002", "babbage-002")
-# Where servers put the date a model goes away, and what to use instead.
-_SHUTDOWN_KEYS = ("shutdown_date", "shutdown_at", "deprecation_date")
+# Where servers other than OpenAI's (which lists `shutdown_date`) put the date a model goes
+# away, and what to use instead.
+_SHUTDOWN_KEYS = ("shutdown_at", "deprecation_date")
 _REPLACEMENT_KEYS = ("replacement", "replacement_model", "recommended_replacement")
 
 
@@ -38,7 +39,7 @@ def lifecycle_of(models: list[ModelInfo]) -> dict[str, tuple[str, str]]:
     """Model id → (shutdown date, replacement) for the models whose entry gives a date."""
     found = {}
     for model in models:
-        when = _first(model, _SHUTDOWN_KEYS)
+        when = model.shutdown_date or _first(model, _SHUTDOWN_KEYS)
         if when:
             found[model.id] = (when, _first(model, _REPLACEMENT_KEYS))
     return found

@@ -208,3 +208,31 @@ def test_a_server_that_reports_no_usage_gets_an_estimate(qloop, openai_server, s
     run(qloop, gateway.aclose())
     assert reply.status is Status.COMPLETE and reply.usage is not None
     assert reply.usage.tokens.estimated
+
+
+def test_the_model_list_keeps_shutdown_dates_for_the_pickers(qloop, openai_server, store):  # type: ignore[no-untyped-def]
+    from desktop_app.services.model_catalog import ModelCatalog
+    from tests.openai_server.models import RETIRING_MODEL, retiring_date
+
+    openai_server.models.append(
+        {
+            "id": "gpt-old",
+            "object": "model",
+            "created": 1,
+            "owned_by": "system",
+            "shutdown_date": 1_799_452_800,
+            "replacement": "gpt-new",
+        }
+    )
+    gateway = gateway_for(openai_server)
+    catalog = ModelCatalog(store, gateway)
+    run(qloop, catalog.refresh())
+    run(qloop, gateway.aclose())
+    assert store.model_lifecycle(catalog.provider_key) == {
+        RETIRING_MODEL: (retiring_date(), ""),
+        "gpt-old": ("1799452800", "gpt-new"),
+    }
+    again = ModelCatalog(store, gateway)  # offline, from the cache
+    found = again.retirement(RETIRING_MODEL)
+    assert found is not None and found.shutdown.isoformat() == retiring_date()
+    assert again.retirement("gpt-4o") is None
