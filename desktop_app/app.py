@@ -26,12 +26,12 @@ from desktop_app.services.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.core.assistants import AssistantProfile
-    from desktop_app.core.price_table import PriceRow
     from desktop_app.services.chat_session import ChatSession
     from desktop_app.services.discovery import FoundServer
     from desktop_app.services.price_book import PriceBook
     from desktop_app.services.spend_ledger import SpendLedger
     from desktop_app.services.store import Store
+    from desktop_app.ui.usage.spend_controls import SpendControls
 
 log = logging.getLogger("desktop_app")
 
@@ -149,6 +149,7 @@ class Parley:
         self.usage_tab: Any = None
         self.prices: PriceBook | None = None
         self.ledger: SpendLedger | None = None
+        self.spend: SpendControls | None = None
         self.ready = asyncio.Event()
 
     # --- start-up ------------------------------------------------------------------------
@@ -288,37 +289,19 @@ class Parley:
         self.images_tab = tab
 
     def _build_usage_tab(self) -> None:
-        from desktop_app.ui.usage.usage_tab import UsageTab
+        """The Usage tab, and budget warnings in the Chat tab as replies are priced."""
+        from desktop_app.ui.usage.spend_controls import SpendControls
 
         assert self.ledger is not None and self.prices is not None
-        prices = self.prices
-        tab = UsageTab(
-            self.ledger, lambda: self.settings.monthly_budget, lambda: prices.table.currency
+        self.spend = SpendControls(
+            self.ledger,
+            self.prices,
+            lambda: self.settings.monthly_budget,
+            self.window.tabs,
+            self.chat_tab,
         )
-        self.window.set_tab("Usage", tab)
-        self.usage_tab = tab
-        self.ledger.listeners.append(self._on_reply_priced)
-
-    def _on_reply_priced(self) -> None:
-        self.usage_tab.ledger_changed()
-        self.tasks.spawn(self.check_budget())
-
-    async def check_budget(self) -> str:
-        """Warn in the Chat tab when the month's spend passes 80% or 100% of the budget (once
-        each a month); returns the warning given, or ""."""
-        from datetime import date
-
-        if self.ledger is None:
-            return ""
-        text = await asyncio.to_thread(
-            self.ledger.budget_warning, self.settings.monthly_budget, date.today()
-        )
-        if text:
-            self.chat_tab.show_notice(text, "warning", "Show usage", self.show_usage)
-        return text
-
-    def show_usage(self) -> None:
-        self.window.tabs.setCurrentWidget(self.usage_tab)
+        self.usage_tab = self.spend.usage_tab
+        self.window.set_tab("Usage", self.usage_tab)
 
     def continue_in_chat(self, dialogue_id: int) -> None:
         """Open a dialogue (an image's, from the Images tab) in the Chat tab."""
@@ -414,28 +397,14 @@ class Parley:
             self.secrets.backend_status(),
             self.apply_settings,
             self.window,
-            edit_prices=self.open_prices if self.prices is not None else None,
+            edit_prices=self._open_prices if self.spend is not None else None,
         )
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running
 
-    def open_prices(self) -> None:
-        from desktop_app.ui.prices_dialog import PricesDialog
-
-        assert self.prices is not None
-        parent = getattr(self, "settings_dialog", None) or self.window
-        dialog = PricesDialog(self.prices.table, self.prices.shipped, self.save_prices, parent)
-        self.prices_dialog = dialog
-        dialog.open()
-
-    def save_prices(self, rows: Sequence[PriceRow]) -> str | None:
-        """Keep the user's prices (for replies from now on). Error sentence or None."""
-        assert self.prices is not None
-        try:
-            self.prices.save_rows(rows)
-        except OSError as exc:
-            return f"Could not save the prices: {exc.strerror or exc}"
-        return None
+    def _open_prices(self) -> None:
+        assert self.spend is not None
+        self.spend.open_prices(self.settings_dialog)
 
     def apply_settings(self, settings: Settings, new_key: str | None) -> str | None:
         """Save settings (and the key, to the keyring); rebuild the gateway. Error or None."""
@@ -453,8 +422,8 @@ class Parley:
 
         self.settings = settings
         apply_theme(self.qt_app, settings.theme)
-        if self.ledger is not None:  # a lower budget may already be reached
-            self.tasks.spawn(self.check_budget())
+        if self.spend is not None:  # a lower budget may already be reached
+            self.tasks.spawn(self.spend.check_budget())
         if self.chat is not None:
             from desktop_app.services.gateway import Gateway
 
@@ -499,8 +468,8 @@ class Parley:
             await self.images_tab.shutdown()
         if self.assistants_tab is not None:
             await self.assistants_tab.shutdown()
-        if self.usage_tab is not None:
-            await self.usage_tab.shutdown()
+        if self.spend is not None:
+            await self.spend.shutdown()
         await self.tasks.shutdown()
         if self._closing:
             await asyncio.wait(set(self._closing), timeout=2.0)

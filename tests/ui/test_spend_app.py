@@ -124,7 +124,7 @@ def test_budget_and_prices_are_set_in_settings(qloop, qtbot, parley, paths) -> N
     dialog = parley.settings_dialog
     dialog.budget.setValue(42.5)
     qtbot.mouseClick(dialog.prices_button, Qt.MouseButton.LeftButton)
-    prices = parley.prices_dialog
+    prices = parley.spend.prices_dialog
     assert prices.isVisible()
     row = next(r for r in range(prices.table.rowCount()) if prices.cell(r, 0) == "gpt-4o-mini")
     prices.table.item(row, 1).setText("abc")  # not a price: marked at once

@@ -148,3 +148,19 @@ def test_the_ledger_is_read_off_the_ui_thread(qloop, tab, ledger, monkeypatch) -
     monkeypatch.setattr(ledger, "entries", spy)
     run(qloop, tab.refresh())
     assert threads and threads[0] is not threading.main_thread()
+
+
+def test_the_chart_draws_a_bar_per_group_and_names_it_on_hover(qloop, qtbot, tab) -> None:
+    pick(tab.group_picker, "model")
+    run(qloop, tab.refresh())
+    tab.resize(800, 600)
+    tab.show()
+    qtbot.waitExposed(tab)
+    image = tab.chart.grab().toImage()
+    assert not image.isNull() and tab.chart.height() == tab.chart.sizeHint().height()
+    bars = tab.chart._rects()
+    assert len(bars) == len(tab.summary.groups)
+    dearest = tab.summary.groups[0]
+    assert bars[0].height() == max(b.height() for b in bars)  # the dearest is the tallest
+    assert tab.chart.bar_at(bars[0].center().x()) == 0 and dearest.label == tab.chart.bars[0][0]
+    assert image.pixelColor(bars[0].center().toPoint()).name() == "#5b7cfa"

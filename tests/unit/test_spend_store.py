@@ -154,3 +154,17 @@ def test_upgrading_keeps_the_token_counts_of_earlier_replies(tmp_path: Path) -> 
         store.close()
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
+
+
+def test_the_monthly_budget_is_a_validated_setting(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from desktop_app.services.settings import Settings, SettingsError, load_settings, save_settings
+
+    path = tmp_path / "settings.json"
+    assert Settings().monthly_budget == 0.0  # no budget unless the user sets one
+    save_settings(replace(Settings(), monthly_budget=25), path)
+    assert load_settings(path)[0].monthly_budget == 25.0
+    with pytest.raises(SettingsError) as caught:
+        replace(Settings(), monthly_budget=-1.0).validated()
+    assert caught.value.field == "monthly_budget"
