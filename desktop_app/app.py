@@ -146,6 +146,8 @@ class Parley:
         self.chat_tab: Any = None
         self.images_tab: Any = None
         self.assistants_tab: Any = None
+        self.history_tab: Any = None
+        self.history_store: Any = None
         self.usage_tab: Any = None
         self.prices: PriceBook | None = None
         self.ledger: SpendLedger | None = None
@@ -215,7 +217,28 @@ class Parley:
                 "last closed; the text up to that moment is kept and marked interrupted.",
                 "info",
             )
+        await self.start_history()
         self.ready.set()
+
+    async def start_history(self) -> None:
+        """The History tab: it needs only the database (its own connection), no key, no net."""
+        from desktop_app.services.history_store import HistoryStore
+        from desktop_app.services.store import StoreError
+        from desktop_app.ui.history.history_tab import HistoryTab
+
+        try:
+            self.history_store = await asyncio.to_thread(
+                HistoryStore.open, self.paths.database, self.paths.attachments_dir
+            )
+        except StoreError as exc:
+            log.error("history store: %s", exc)
+            return
+        tab = HistoryTab(self.history_store)
+        tab.continue_requested.connect(self.continue_in_chat)
+        self.window.connection_changed.connect(tab.set_connection)
+        tab.set_connection(self.window.connection_state)
+        self.window.set_tab("History", tab)
+        self.history_tab = tab
 
     def _build_assistants_tab(self) -> None:
         """The Assistants tab, wired to the Chat tab: "Set active" there changes who answers
@@ -468,6 +491,8 @@ class Parley:
             await self.images_tab.shutdown()
         if self.assistants_tab is not None:
             await self.assistants_tab.shutdown()
+        if self.history_tab is not None:
+            await self.history_tab.shutdown()
         if self.spend is not None:
             await self.spend.shutdown()
         await self.tasks.shutdown()
@@ -475,6 +500,8 @@ class Parley:
             await asyncio.wait(set(self._closing), timeout=2.0)
         if self.chat is not None:
             await self.chat.gateway.aclose()
+        if self.history_store is not None:
+            self.history_store.close()
         if self.store is not None:
             self.store.close()
 

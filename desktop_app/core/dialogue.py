@@ -67,8 +67,9 @@ class Message:
     def sentiment_text(self) -> str:
         if not self.sentiment_label:
             return ""
-        score = self.sentiment_score or 0.0
-        return f"{self.sentiment_label} ({score:+.2f})"
+        if self.sentiment_score is None:  # imported logs carry a label but no score
+            return self.sentiment_label
+        return f"{self.sentiment_label} ({self.sentiment_score:+.2f})"
 
 
 @dataclass

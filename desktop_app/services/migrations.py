@@ -110,6 +110,20 @@ CREATE TABLE app_flags (
 );
 """
 
+# History (issue 4): the name of the assistant an imported dialogue was held with (a ChatGPT
+# GPT, an "assistant" field of a log; Parley's own assistants are linked by assistant_id), and
+# indexes for the History list (newest first, pinned on top, the trash apart), its per-row
+# summary (message and sentiment counts read from an index alone) and the search filters.
+_HISTORY = """
+ALTER TABLE dialogues ADD COLUMN assistant_name TEXT NOT NULL DEFAULT '';
+CREATE INDEX dialogues_listing ON dialogues(pinned DESC, updated_at DESC, id DESC)
+    WHERE deleted_at IS NULL;
+CREATE INDEX dialogues_trash ON dialogues(deleted_at DESC, id DESC) WHERE deleted_at IS NOT NULL;
+CREATE INDEX dialogues_by_assistant_name ON dialogues(assistant_name) WHERE assistant_name <> '';
+CREATE INDEX messages_summary ON messages(dialogue_id, superseded, sentiment_label);
+CREATE INDEX messages_by_time ON messages(created_at);
+"""
+
 # Spend (issue 9): a ledger with one row per priced reply — tokens by kind, the cost from the
 # price table, whether the tokens were estimated (a stream cut short reports none). The ledger
 # outlives what it counts: purging a dialogue or its messages keeps its rows (their ids become
@@ -146,7 +160,7 @@ ALTER TABLE models ADD COLUMN shutdown_date TEXT NOT NULL DEFAULT '';
 ALTER TABLE models ADD COLUMN replacement TEXT NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _SPEND)
+MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _HISTORY, _SPEND)
 LATEST = len(MIGRATIONS)
 
 

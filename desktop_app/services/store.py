@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
+from desktop_app.core.history import fts_query
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
 from desktop_app.services.migrations import migrate
@@ -76,21 +76,6 @@ def _message(row: sqlite3.Row) -> Message:
         assistant_snapshot=row["assistant_snapshot"],
         tool_notes=notes_from_json(row["tool_notes"]),
     )
-
-
-def fts_query(text: str) -> str:
-    """User text → an FTS5 query: every word must match, the last one as a prefix.
-
-    Quoting each word keeps FTS syntax (AND, NEAR, quotes, colons) typed by the user from
-    turning into a syntax error.
-    """
-    words = re.findall(r"\w+", text)
-    if not words:
-        return ""
-    quoted = [f'"{w}"' for w in words]
-    if not text.rstrip()[-1:].isspace():
-        quoted[-1] += "*"
-    return " ".join(quoted)
 
 
 class Store(AssistantRecords, UsageRecords):

@@ -8,6 +8,7 @@ Signals:
     new_chat_requested(): File → New chat (Ctrl+N).
     regenerate_requested(): Chat → Regenerate (Ctrl+R).
     first_painted(float): the window painted for the first time (time.time() of it).
+    connection_changed(str): the connection state shown changed ("online", "offline", …).
     closing(): the user closed the window; the app cleans up and exits.
 """
 
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
     new_chat_requested = Signal()
     regenerate_requested = Signal()
     first_painted = Signal(float)
+    connection_changed = Signal(str)
     closing = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -142,6 +144,7 @@ class MainWindow(QMainWindow):
     def set_connection(self, state: str) -> None:
         self.connection_state = state
         self.connection_label.setText(CONNECTION_TEXT.get(state, state))
+        self.connection_changed.emit(state)
 
     def event(self, event: QEvent) -> bool:
         if not self.painted and event.type() == QEvent.Type.Paint:

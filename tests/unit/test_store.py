@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.dialogue import Message, Status
+from desktop_app.core.history import fts_query
 from desktop_app.services.migrations import LATEST, MigrationError
-from desktop_app.services.store import Store, StoreError, fts_query
+from desktop_app.services.store import Store, StoreError
 
 
 @pytest.fixture

@@ -1,0 +1,390 @@
+"""History's own connection to the database: pages of the list, search, and list edits.
+
+A second `Store` on the same file. WAL lets it read while the Chat tab writes a reply on the
+main connection, and its lock is never held by a streaming reply, so paging the History list
+(synchronous, on the UI thread, about a millisecond a page) never waits for the network.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from desktop_app.core.dialogue import Dialogue
+from desktop_app.core.history import (
+    HIT_END,
+    HIT_START,
+    DialogueRow,
+    SearchFilters,
+    SearchHit,
+    fts_query,
+)
+from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
+from desktop_app.services.store import Store, StoreError
+
+PAGE_SIZE = 200
+SNIPPET_TOKENS = 16
+PLAIN_SNIPPET_CHARS = 160
+# Ranking (bm25) costs time for every matching message. A word found in more messages than
+# this ("the") ranks only the most recently stored matches: such a search asks for refining,
+# and stays under ~30 ms instead of growing with the archive.
+RANKED_MATCHES = 20_000
+
+
+class SearchInterrupted(Exception):
+    """A newer search interrupted this one; its results are not wanted."""
+
+
+# A dialogue's assistant: one of Parley's (by id), else the name an import brought along.
+_ROW_COLUMNS = (
+    "id, title, model, COALESCE((SELECT a.name FROM assistants a WHERE a.id = assistant_id), "
+    "assistant_name) AS assistant, created_at, updated_at, pinned, deleted_at"
+)
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    """Batches of ids small enough for SQLite's limit on bound parameters."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+class HistoryStore(Store):
+    """Signals nothing (services have no Qt); all methods may run in worker threads.
+
+    Searches run on a connection of their own, so a slow one never holds up a page of the
+    list, and the next keystroke can interrupt it (`interrupt_search`).
+    """
+
+    database: Path
+    _search: sqlite3.Connection
+    _search_lock: threading.Lock
+
+    @classmethod
+    def open(cls, database: Path, attachments_dir: Path) -> HistoryStore:
+        store = super().open(database, attachments_dir)
+        assert isinstance(store, HistoryStore)
+        store.database = database
+        try:
+            search = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+            search.row_factory = sqlite3.Row
+            search.execute("PRAGMA busy_timeout = 5000")
+            search.execute("PRAGMA query_only = ON")
+        except sqlite3.DatabaseError as exc:
+            store.close()
+            raise StoreError(f"Could not open the database {database}: {exc}") from exc
+        store._search, store._search_lock = search, threading.Lock()
+        return store
+
+    def close(self) -> None:
+        if hasattr(self, "_search"):
+            with self._search_lock:
+                self._search.close()
+        super().close()
+
+    def interrupt_search(self) -> None:
+        """Stop the search running now, if any (from any thread); it raises SearchInterrupted."""
+        self._search.interrupt()
+
+    def _recover_streaming(self) -> int:
+        # The main Store recovers replies cut off by a crash when the app starts. A second
+        # connection must not: the reply it found "streaming" may be arriving right now.
+        return 0
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: the list is then out of date."""
+        return int(self._query("PRAGMA data_version")[0][0])
+
+    # --- the list --------------------------------------------------------------------------
+
+    def dialogue_rows(
+        self, after: DialogueRow | None = None, limit: int = PAGE_SIZE, trash: bool = False
+    ) -> list[DialogueRow]:
+        """A page of the list, newest first (pinned on top; the trash by time of deletion).
+
+        Keyset paging: a page starts after the last row of the one before, so page 500 costs
+        what page 1 does.
+        """
+        key: tuple[Any, ...]
+        if trash:
+            where, order = "deleted_at IS NOT NULL", "deleted_at DESC, id DESC"
+            keyset, key = "(deleted_at, id) < (?, ?)", (after.deleted_at, after.id) if after else ()
+        else:
+            where, order = "deleted_at IS NULL", "pinned DESC, updated_at DESC, id DESC"
+            keyset = "(pinned, updated_at, id) < (?, ?, ?)"
+            key = (int(after.pinned), after.updated_at, after.id) if after else ()
+        if after is not None:
+            where += f" AND {keyset}"
+        rows = self._query(
+            f"SELECT {_ROW_COLUMNS} FROM dialogues WHERE {where} ORDER BY {order} LIMIT ?",
+            (*key, limit),
+        )
+        return self._with_summaries(rows)
+
+    def dialogue_row(self, dialogue_id: int) -> DialogueRow | None:
+        rows = self._query(f"SELECT {_ROW_COLUMNS} FROM dialogues WHERE id = ?", (dialogue_id,))
+        found = self._with_summaries(rows)
+        return found[0] if found else None
+
+    def _with_summaries(self, rows: list[sqlite3.Row]) -> list[DialogueRow]:
+        ids = [r["id"] for r in rows]
+        counts: dict[int, tuple[int, int, int, int]] = {}
+        if ids:
+            for c in self._query(
+                "SELECT dialogue_id, COUNT(*) AS n, SUM(sentiment_label = 'positive') AS pos, "
+                "SUM(sentiment_label = 'neutral') AS neu, SUM(sentiment_label = 'negative') AS neg "
+                f"FROM messages WHERE dialogue_id IN ({_marks(ids)}) AND superseded = 0 "
+                "GROUP BY dialogue_id",
+                ids,
+            ):
+                counts[c["dialogue_id"]] = (c["n"], c["pos"], c["neu"], c["neg"])
+        return [
+            DialogueRow(
+                id=r["id"],
+                title=r["title"],
+                model=r["model"],
+                assistant=r["assistant"],
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
+                pinned=bool(r["pinned"]),
+                deleted_at=r["deleted_at"],
+                message_count=counts.get(r["id"], (0, 0, 0, 0))[0],
+                positive=counts.get(r["id"], (0, 0, 0, 0))[1],
+                neutral=counts.get(r["id"], (0, 0, 0, 0))[2],
+                negative=counts.get(r["id"], (0, 0, 0, 0))[3],
+            )
+            for r in rows
+        ]
+
+    def count_dialogues(self, trash: bool = False) -> int:
+        where = "deleted_at IS NOT NULL" if trash else "deleted_at IS NULL"
+        return int(self._query(f"SELECT COUNT(*) FROM dialogues WHERE {where}")[0][0])
+
+    def facets(self) -> tuple[list[str], list[str]]:
+        """The models and assistants that occur, for the filter pickers."""
+        models = self._query(
+            "SELECT model FROM messages WHERE model <> '' UNION "
+            "SELECT model FROM dialogues WHERE model <> '' ORDER BY 1"
+        )
+        assistants = self._query(
+            "SELECT name FROM assistants WHERE id IN (SELECT assistant_id FROM dialogues "
+            "WHERE assistant_id IS NOT NULL UNION SELECT assistant_id FROM messages WHERE "
+            "assistant_id IS NOT NULL) UNION "
+            "SELECT assistant_name FROM dialogues WHERE assistant_name <> '' ORDER BY 1"
+        )
+        return [r[0] for r in models], [r[0] for r in assistants]
+
+    # --- search ----------------------------------------------------------------------------
+
+    def search_messages(
+        self, text: str, filters: SearchFilters, limit: int = 100, offset: int = 0
+    ) -> list[SearchHit]:
+        """Ranked full-text hits with snippets; with no text, the newest messages that pass
+        the filters. Deleted dialogues and superseded replies are never found."""
+        where = ["d.deleted_at IS NULL", "m.superseded = 0"]
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if filters.model:
+            where.append("(m.model = :model OR (m.model = '' AND d.model = :model))")
+            params["model"] = filters.model
+        for name in ("role", "sentiment"):
+            value = getattr(filters, name)
+            if value:
+                column = "sentiment_label" if name == "sentiment" else name
+                where.append(f"m.{column} = :{name}")
+                params[name] = value
+        if filters.since is not None:
+            where.append("m.created_at >= :since")
+            params["since"] = filters.since
+        if filters.until is not None:
+            where.append("m.created_at < :until")
+            params["until"] = filters.until
+        if filters.assistant:
+            where.append(
+                "(d.assistant_name = :assistant OR EXISTS (SELECT 1 FROM assistants a WHERE "
+                "a.name = :assistant AND a.id IN (d.assistant_id, m.assistant_id)))"
+            )
+            params["assistant"] = filters.assistant
+        if filters.has_image:
+            where.append(
+                "EXISTS (SELECT 1 FROM messages mi JOIN attachments a ON a.message_id = mi.id "
+                "WHERE mi.dialogue_id = d.id AND a.mime LIKE 'image/%')"
+            )
+        columns = (
+            "m.id AS message_id, m.dialogue_id, d.title, m.role, "
+            "CASE m.model WHEN '' THEN d.model ELSE m.model END AS model, m.created_at, "
+            "m.sentiment_label"
+        )
+        query = fts_query(text)
+        if query:
+            params.update(query=query, start=HIT_START, end=HIT_END)
+            floor = self._many_matches(query)
+            if floor:
+                where.append("messages_fts.rowid > :floor")
+                params["floor"] = floor
+            sql = (
+                f"SELECT {columns}, snippet(messages_fts, 0, :start, :end, '…', "
+                f"{SNIPPET_TOKENS}) AS snippet FROM messages_fts "
+                "JOIN messages m ON m.id = messages_fts.rowid "
+                "JOIN dialogues d ON d.id = m.dialogue_id "
+                f"WHERE messages_fts MATCH :query AND {' AND '.join(where)} "
+                "ORDER BY rank LIMIT :limit OFFSET :offset"
+            )
+        elif filters.active:
+            sql = (
+                f"SELECT {columns}, substr(m.content, 1, {PLAIN_SNIPPET_CHARS}) AS snippet "
+                "FROM messages m JOIN dialogues d ON d.id = m.dialogue_id "
+                f"WHERE {' AND '.join(where)} "
+                "ORDER BY m.created_at DESC, m.id DESC LIMIT :limit OFFSET :offset"
+            )
+        else:
+            return []
+        rows = self._search_rows(sql, params)
+        return [SearchHit(**dict(r)) for r in rows]
+
+    def _search_rows(self, sql: str, params: dict[str, Any] | tuple[Any, ...]) -> list[Any]:
+        with self._search_lock:
+            try:
+                return self._search.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "interrupted" in str(exc):
+                    raise SearchInterrupted from exc
+                raise
+
+    def _many_matches(self, query: str) -> int:
+        """The rowid below the RANKED_MATCHES newest matches, or 0 if there are fewer."""
+        rows = self._search_rows(
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (query, RANKED_MATCHES),
+        )
+        return int(rows[0][0]) if rows else 0
+
+    # --- edits -----------------------------------------------------------------------------
+    # None of them touches updated_at: renaming or pinning a dialogue does not make it new.
+
+    def rename(self, dialogue_id: int, title: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("UPDATE dialogues SET title = ? WHERE id = ?", (title, dialogue_id))
+
+    def set_pinned(self, ids: Sequence[int], pinned: bool) -> None:
+        self._update_each("pinned = ?", (int(pinned),), ids)
+
+    def move_to_trash(self, ids: Sequence[int]) -> None:
+        self._update_each("deleted_at = ?", (time.time(),), ids, "AND deleted_at IS NULL")
+
+    def restore(self, ids: Sequence[int]) -> None:
+        self._update_each("deleted_at = NULL", (), ids)
+
+    def _update_each(
+        self, assignment: str, values: tuple[Any, ...], ids: Sequence[int], extra: str = ""
+    ) -> None:
+        with self._transaction() as conn:
+            for chunk in _chunks(ids):
+                conn.execute(
+                    f"UPDATE dialogues SET {assignment} WHERE id IN ({_marks(chunk)}) {extra}",
+                    (*values, *chunk),
+                )
+
+    def purge(self, ids: Sequence[int] | None = None) -> int:
+        """Delete dialogues in the trash for good (all of them when `ids` is None), and the
+        attachment files no other message uses."""
+        if ids is None:
+            ids = [r[0] for r in self._query("SELECT id FROM dialogues WHERE deleted_at NOT NULL")]
+        count = 0
+        files: set[str] = set()
+        with self._transaction() as conn:
+            for chunk in _chunks(ids):
+                marks = _marks(chunk)
+                files.update(
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT a.sha256 || '.' || a.ext FROM attachments a JOIN messages m "
+                        f"ON m.id = a.message_id WHERE m.dialogue_id IN ({marks})",
+                        chunk,
+                    )
+                )
+                count += conn.execute(
+                    f"DELETE FROM dialogues WHERE deleted_at IS NOT NULL AND id IN ({marks})",
+                    chunk,
+                ).rowcount
+            orphans = [
+                name
+                for name in files
+                if not conn.execute(
+                    "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1", (name.split(".")[0],)
+                ).fetchone()
+            ]
+        for name in orphans:
+            (self.attachments_dir / name).unlink(missing_ok=True)
+        return count
+
+    # --- whole dialogues -------------------------------------------------------------------
+
+    def dialogues(self, ids: Iterable[int]) -> Iterable[Dialogue]:
+        """Dialogues one at a time (for export): memory stays flat however many are chosen."""
+        for dialogue_id in ids:
+            dialogue = self.get_dialogue(dialogue_id)
+            if dialogue is not None:
+                yield dialogue
+
+    def insert_dialogues(
+        self,
+        dialogues: Sequence[ImportedDialogue],
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> list[int]:
+        """Write imported dialogues in one transaction: all of them, or (on any error or a
+        cancel) none."""
+        ids: list[int] = []
+        total = sum(len(d.dialogue.messages) for d in dialogues)
+        written = 0
+        with self._transaction() as conn:
+            for imported in dialogues:
+                if cancelled is not None and cancelled():
+                    raise Cancelled
+                if progress is not None:
+                    progress("Saving", written, total)
+                dialogue, now = imported.dialogue, time.time()
+                cur = conn.execute(
+                    "INSERT INTO dialogues (title, model, system, assistant_name, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        dialogue.title,
+                        dialogue.model,
+                        dialogue.system,
+                        imported.assistant,
+                        dialogue.created_at or now,
+                        dialogue.updated_at or dialogue.created_at or now,
+                    ),
+                )
+                dialogue_id = int(cur.lastrowid or 0)
+                conn.executemany(
+                    "INSERT INTO messages (dialogue_id, role, content, model, sentiment_label, "
+                    "sentiment_score, status, error, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            dialogue_id,
+                            m.role,
+                            m.content,
+                            m.model,
+                            m.sentiment_label,
+                            m.sentiment_score,
+                            m.status.value,
+                            m.error,
+                            m.created_at or now,
+                            m.created_at or now,
+                        )
+                        for m in dialogue.messages
+                    ],
+                )
+                ids.append(dialogue_id)
+                written += len(dialogue.messages)
+        return ids

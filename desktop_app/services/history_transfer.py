@@ -1,0 +1,84 @@
+"""Import and export of dialogues between files and the store, for worker threads.
+
+Both are all-or-nothing. An import is read completely first, then written in one transaction
+on a connection of its own (so History keeps paging and searching meanwhile); a failure or a
+cancel leaves the database as it was. An export is written to a temporary file next to the
+target and moved into place only when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from desktop_app.core.exporters import ExportReport, write_export
+from desktop_app.core.importers import (
+    Cancelled,
+    ImportFailed,
+    ImportReport,
+    Progress,
+    read_dialogues,
+)
+from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.history_store import HistoryStore
+from desktop_app.services.store import StoreError
+
+
+def import_file(
+    store: HistoryStore,
+    path: Path,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    sentiment: SentimentAnalyzer | None = None,
+) -> tuple[ImportReport, list[int]]:
+    """Read `path` and store every dialogue in it. Raises ImportFailed or Cancelled."""
+    try:
+        size = path.stat().st_size
+        stream = path.open("rb")
+    except OSError as exc:
+        raise ImportFailed(f"Could not open {path.name}: {exc.strerror or exc}.") from exc
+    with stream:
+        try:
+            report = read_dialogues(stream, size, progress, cancelled, sentiment)
+        except OSError as exc:
+            raise ImportFailed(f"Could not read {path.name}: {exc.strerror or exc}.") from exc
+    try:
+        writer = HistoryStore.open(store.database, store.attachments_dir)
+    except StoreError as exc:
+        raise ImportFailed(str(exc)) from exc
+    try:
+        ids = writer.insert_dialogues(report.dialogues, progress, cancelled)
+    except sqlite3.Error as exc:
+        raise ImportFailed(f"Could not save the dialogues ({exc}); nothing was imported.") from exc
+    finally:
+        writer.close()
+    return report, ids
+
+
+def export_file(
+    store: HistoryStore,
+    ids: Sequence[int],
+    path: Path,
+    fmt: str,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ExportReport:
+    """Write the dialogues `ids` to `path` in `fmt`. Raises OSError or Cancelled."""
+
+    def step(done: int) -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        if progress is not None:
+            progress("Exporting", done, len(ids))
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as out:
+            report = write_export(fmt, store.dialogues(ids), len(ids), out, step)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return report

@@ -1,0 +1,161 @@
+"""Import and export for the History tab: file pickers, a worker thread, progress, Cancel.
+
+File dialogs are opened only from plain slots (`choose_import_file`, `choose_export_file`),
+which then spawn the coroutine; tests call the coroutines with a path. The work itself runs in
+`asyncio.to_thread`, reporting progress through the event loop, and is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from desktop_app.core.exporters import EXTENSIONS, FORMATS
+from desktop_app.core.importers import Cancelled, ImportFailed, Progress
+from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.history_store import HistoryStore
+from desktop_app.services.history_transfer import export_file, import_file
+from desktop_app.ui.history.job_bar import JobBar
+from desktop_app.ui.task_keeper import TaskKeeper
+
+PROGRESS_INTERVAL = 0.05
+
+
+class TransfersMixin:
+    """Mixed into HistoryTab, whose store, tasks, job bar, notices and list it uses."""
+
+    store: HistoryStore
+    tasks: TaskKeeper
+    job_bar: JobBar
+    busy_changed: Any
+    show_notice: Callable[..., None]
+    refresh: Callable[..., Any]
+    open_dialogue: Callable[..., Any]
+    selected_ids: Callable[[], list[int]]
+    _cancel: threading.Event | None = None
+
+    # --- plain slots: pick a file, then spawn ------------------------------------------------
+
+    def choose_import_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            cast(QWidget, self),
+            "Import dialogues",
+            "",
+            "Dialogue logs and ChatGPT exports (*.json);;All files (*)",
+        )
+        if path:
+            self.tasks.spawn(self.import_file(Path(path)))
+
+    def choose_export_file(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            self.show_notice("Select the dialogues to export first.", "info")
+            return
+        path, chosen = QFileDialog.getSaveFileName(
+            cast(QWidget, self),
+            f"Export {len(ids)} dialogue{'s' if len(ids) > 1 else ''}",
+            "dialogues.json" if len(ids) > 1 else "dialogue.json",
+            ";;".join(FORMATS.values()),
+        )
+        if not path:
+            return
+        fmt = next((f for f, label in FORMATS.items() if label == chosen), "json")
+        target = Path(path)
+        if target.suffix.lower() != EXTENSIONS[fmt]:
+            target = target.with_name(target.name + EXTENSIONS[fmt])
+        self.tasks.spawn(self.export(ids, target, fmt))
+
+    # --- the work ----------------------------------------------------------------------------
+
+    @property
+    def job_running(self) -> bool:
+        return self._cancel is not None
+
+    def cancel_job(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def _thread_progress(self) -> Progress:
+        """A progress callback for a worker thread: hands at most 20 updates a second to the
+        event loop, which shows them."""
+        loop = asyncio.get_running_loop()
+        report = self.job_bar.report
+        last = [0.0]
+
+        def progress(phase: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL or done >= total:
+                last[0] = now
+                loop.call_soon_threadsafe(report, phase, done, total)
+
+        return progress
+
+    async def _run_job(self, text: str, work: Callable[[Progress, Callable[[], bool]], Any]) -> Any:
+        if self._cancel is not None:
+            self.show_notice("Another import or export is running.", "info")
+            return None
+        cancel = self._cancel = threading.Event()
+        self.job_bar.start(text)
+        self.busy_changed.emit(True)
+        try:
+            return await asyncio.to_thread(work, self._thread_progress(), cancel.is_set)
+        finally:
+            self._cancel = None
+            self.job_bar.finish()
+            self.busy_changed.emit(False)
+
+    async def import_file(self, path: Path) -> list[int]:
+        """Import every dialogue in `path` (all or none); returns the new dialogue ids."""
+        store = self.store
+        sentiment = SentimentAnalyzer()
+
+        def work(progress: Progress, cancelled: Callable[[], bool]) -> Any:
+            return import_file(store, path, progress, cancelled, sentiment)
+
+        try:
+            result = await self._run_job(f"Importing {path.name}", work)
+        except ImportFailed as exc:
+            self.show_notice(f"Nothing was imported from {path.name}. {exc}", "error")
+            return []
+        except Cancelled:
+            self.show_notice(f"Import cancelled; nothing from {path.name} was kept.")
+            return []
+        if result is None:
+            return []
+        report, ids = result
+        level = "warning" if report.skipped_count or report.left_out else "info"
+        self.show_notice(report.summary(), level)
+        await self.refresh(force=True)
+        if ids:  # imported dialogues keep their dates, so they may sit far down the list
+            await self.open_dialogue(ids[0])
+        return list(ids)
+
+    async def export(self, ids: list[int], path: Path, fmt: str) -> bool:
+        """Export dialogues `ids` to `path` as "json", "markdown" or "jsonl"."""
+        store = self.store
+
+        def work(progress: Progress, cancelled: Callable[[], bool]) -> Any:
+            return export_file(store, ids, path, fmt, progress, cancelled)
+
+        try:
+            report = await self._run_job(f"Exporting to {path.name}", work)
+        except Cancelled:
+            self.show_notice("Export cancelled; no file was written.")
+            return False
+        except OSError as exc:
+            self.show_notice(f"Could not write {path}: {exc.strerror or exc}", "error")
+            return False
+        if report is None:
+            return False
+        level = "warning" if report.skipped else "info"
+        self.show_notice(report.summary(path.name), level)
+        return True
+
+    async def export_selected(self, path: Path, fmt: str) -> bool:
+        return await self.export(self.selected_ids(), path, fmt)
