@@ -177,7 +177,8 @@ class Parley:
                 Store.open, self.paths.database, self.paths.attachments_dir
             )
         except StoreError as exc:
-            self.window.statusBar().showMessage(str(exc))
+            # Said where the user looks, not only in the status bar: nothing works without it.
+            self.window.show_problem("Chat", "Parley could not open its data", str(exc))
             log.error("store: %s", exc)
             self.ready.set()
             return
@@ -449,20 +450,34 @@ class Parley:
             self.tasks.spawn(self.spend.check_budget())
         if self.chat is not None:
             from desktop_app.services.gateway import Gateway
-
-            old = self.chat.gateway
-            gateway = Gateway(provider_config(settings, self._lookup_key()))
             from desktop_app.services.wire_api import forget_wire_api
 
-            self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
             self.chat.wire_api = settings.wire_api
+            old = self.chat.gateway
+            config = provider_config(settings, self._lookup_key())
+            if config != old.config:  # else the connection (and any reply on it) goes on
+                gateway = Gateway(config)
+                self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
+                closing = asyncio.ensure_future(self._close_when_idle(old))
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
             if self.store is not None:  # the server may have changed: ask it again
-                forget_wire_api(self.store, gateway.config.cache_key)
-            closing = asyncio.ensure_future(old.aclose())
-            self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
+                forget_wire_api(self.store, config.cache_key)
             self._after_gateway_change()
         return None
+
+    def _busy(self) -> bool:
+        return bool(
+            (self.chat_tab is not None and self.chat_tab.busy)
+            or getattr(self.images_tab, "busy", False)
+        )
+
+    async def _close_when_idle(self, old: Any) -> None:
+        """Close a replaced client once nothing streams through it: a reply or a batch that
+        started before the change finishes on the server it started with."""
+        while self._busy():
+            await asyncio.sleep(0.5)
+        await old.aclose()
 
     # --- life cycle ----------------------------------------------------------------------
 

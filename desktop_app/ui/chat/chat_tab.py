@@ -312,6 +312,9 @@ class ChatTab(QWidget):
         if not self.model:
             self.show_notice("Pick a model first (the list above the dialogue).", "warning")
             return
+        moved = self.dialogue_id is not None and not self.chat.store.is_live(self.dialogue_id)
+        if moved:  # trashed or deleted in History meanwhile: never write into it
+            self.new_dialogue()
         try:
             turn = self.chat.prepare(
                 self.dialogue_id, text, self.model, self._system(), self.assistant
@@ -324,9 +327,18 @@ class ChatTab(QWidget):
         assert turn.user_message is not None
         self.transcript.add_message(turn.user_message)
         await self._stream(turn)
+        if moved and not self.banner.isVisible():  # an error from the reply says more
+            self.show_notice(
+                "The dialogue shown here was deleted in History, so this message started a "
+                "new one.",
+                "info",
+            )
 
     async def regenerate(self) -> None:
         if self._busy or self.dialogue_id is None:
+            return
+        if not self.chat.store.is_live(self.dialogue_id):
+            self.show_notice("This dialogue was deleted in History; there is nothing to redo.")
             return
         try:
             turn = self.chat.prepare_regenerate(
