@@ -514,6 +514,7 @@ class Parley:
         if self._closing:
             await asyncio.wait(set(self._closing), timeout=2.0)
         if self.chat is not None:
+            await self.chat.flush()  # replies still being saved (a busy database) get saved
             await self.chat.gateway.aclose()
         if self.history_store is not None:
             self.history_store.close()

@@ -376,7 +376,7 @@ class ChatTab(QWidget):
             self.show_error(error)
         finally:
             self._reply_task = None
-            self.chat.abandon(turn)
+            await self.chat.abandon(turn)
             self.transcript.finish_reply(turn.reply)
             self._set_busy(False)
             current = asyncio.current_task()
