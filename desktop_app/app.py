@@ -28,7 +28,10 @@ if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.core.assistants import AssistantProfile
     from desktop_app.services.chat_session import ChatSession
     from desktop_app.services.discovery import FoundServer
+    from desktop_app.services.price_book import PriceBook
+    from desktop_app.services.spend_ledger import SpendLedger
     from desktop_app.services.store import Store
+    from desktop_app.ui.usage.spend_controls import SpendControls
 
 log = logging.getLogger("desktop_app")
 
@@ -146,6 +149,10 @@ class Parley:
         self.history_tab: Any = None
         self.history_store: Any = None
         self.training_tab: Any = None
+        self.usage_tab: Any = None
+        self.prices: PriceBook | None = None
+        self.ledger: SpendLedger | None = None
+        self.spend: SpendControls | None = None
         self.ready = asyncio.Event()
 
     # --- start-up ------------------------------------------------------------------------
@@ -161,6 +168,8 @@ class Parley:
         from desktop_app.services.chat_session import ChatSession
         from desktop_app.services.gateway import Gateway
         from desktop_app.services.model_catalog import ModelCatalog
+        from desktop_app.services.price_book import EDITS_FILE, PriceBook
+        from desktop_app.services.spend_ledger import SpendLedger
         from desktop_app.services.store import Store, StoreError
         from desktop_app.ui.chat.chat_tab import ChatTab
 
@@ -169,16 +178,26 @@ class Parley:
                 Store.open, self.paths.database, self.paths.attachments_dir
             )
         except StoreError as exc:
-            self.window.statusBar().showMessage(str(exc))
+            # Said where the user looks, not only in the status bar: nothing works without it.
+            self.window.show_problem("Chat", "Parley could not open its data", str(exc))
             log.error("store: %s", exc)
             self.ready.set()
             return
         key = await asyncio.to_thread(self._lookup_key)
+        prices = self.prices = PriceBook(self.paths.config_dir / EDITS_FILE)
+        await asyncio.to_thread(prices.load)
+        if prices.problem:
+            self.window.statusBar().showMessage(prices.problem, 15_000)
+        self.ledger = SpendLedger(self.store, prices)
         gateway = Gateway(provider_config(self.settings, key))
         self.chat = ChatSession(
-            self.store, gateway, SentimentAnalyzer(), wire_api=self.settings.wire_api
+            self.store,
+            gateway,
+            SentimentAnalyzer(),
+            wire_api=self.settings.wire_api,
+            ledger=self.ledger,
         )
-        self.catalog = ModelCatalog(self.store, gateway)
+        self.catalog = ModelCatalog(self.store, gateway, lambda: prices.table)
         self.remote = AssistantRemote(gateway)
         tab = ChatTab(self.chat, self.catalog, self.settings.default_model)
         tab.settings_requested.connect(self.open_settings)
@@ -191,6 +210,7 @@ class Parley:
         self._build_assistants_tab()
         tab.setFocus()
         self._build_images_tab()
+        self._build_usage_tab()
         self._build_training_tab()
         self._after_gateway_change()
         if self.store.recovered_replies:
@@ -238,6 +258,7 @@ class Parley:
             self.remote,
             self.catalog.cached,
             self.settings.default_model,
+            retirement=self.catalog.retirement,
             model_tips=self.catalog.descriptions,
         )
         tab.activation_requested.connect(self.chat_tab.set_assistant)
@@ -316,6 +337,21 @@ class Parley:
         self.chat_tab.show_cached_models()
         self.assistants_tab.refresh_models()
         self.training_tab.set_models(self.catalog.cached())
+
+    def _build_usage_tab(self) -> None:
+        """The Usage tab, and budget warnings in the Chat tab as replies are priced."""
+        from desktop_app.ui.usage.spend_controls import SpendControls
+
+        assert self.ledger is not None and self.prices is not None
+        self.spend = SpendControls(
+            self.ledger,
+            self.prices,
+            lambda: self.settings.monthly_budget,
+            self.window.tabs,
+            self.chat_tab,
+        )
+        self.usage_tab = self.spend.usage_tab
+        self.window.set_tab("Usage", self.usage_tab)
 
     def continue_in_chat(self, dialogue_id: int) -> None:
         """Open a dialogue (an image's, from the Images tab) in the Chat tab."""
@@ -418,10 +454,19 @@ class Parley:
 
         lookup = self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent)
         dialog = SettingsDialog(
-            self.settings, lookup, self.secrets.backend_status(), self.apply_settings, self.window
+            self.settings,
+            lookup,
+            self.secrets.backend_status(),
+            self.apply_settings,
+            self.window,
+            edit_prices=self._open_prices if self.spend is not None else None,
         )
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running
+
+    def _open_prices(self) -> None:
+        assert self.spend is not None
+        self.spend.open_prices(self.settings_dialog)
 
     def apply_settings(self, settings: Settings, new_key: str | None) -> str | None:
         """Save settings (and the key, to the keyring); rebuild the gateway. Error or None."""
@@ -439,23 +484,39 @@ class Parley:
 
         self.settings = settings
         apply_theme(self.qt_app, settings.theme)
+        if self.spend is not None:  # a lower budget may already be reached
+            self.tasks.spawn(self.spend.check_budget())
         if self.chat is not None:
             from desktop_app.services.gateway import Gateway
-
-            old = self.chat.gateway
-            gateway = Gateway(provider_config(settings, self._lookup_key()))
             from desktop_app.services.wire_api import forget_wire_api
 
-            self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
-            self.fine_tuning.gateway = gateway
             self.chat.wire_api = settings.wire_api
+            old = self.chat.gateway
+            config = provider_config(settings, self._lookup_key())
+            if config != old.config:  # else the connection (and any reply on it) goes on
+                gateway = Gateway(config)
+                self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
+                self.fine_tuning.gateway = gateway
+                closing = asyncio.ensure_future(self._close_when_idle(old))
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
             if self.store is not None:  # the server may have changed: ask it again
-                forget_wire_api(self.store, gateway.config.cache_key)
-            closing = asyncio.ensure_future(old.aclose())
-            self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
+                forget_wire_api(self.store, config.cache_key)
             self._after_gateway_change()
         return None
+
+    def _busy(self) -> bool:
+        return bool(
+            (self.chat_tab is not None and self.chat_tab.busy)
+            or getattr(self.images_tab, "busy", False)
+        )
+
+    async def _close_when_idle(self, old: Any) -> None:
+        """Close a replaced client once nothing streams through it: a reply or a batch that
+        started before the change finishes on the server it started with."""
+        while self._busy():
+            await asyncio.sleep(0.5)
+        await old.aclose()
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -488,10 +549,13 @@ class Parley:
             await self.history_tab.shutdown()
         if self.training_tab is not None:
             await self.training_tab.shutdown()
+        if self.spend is not None:
+            await self.spend.shutdown()
         await self.tasks.shutdown()
         if self._closing:
             await asyncio.wait(set(self._closing), timeout=2.0)
         if self.chat is not None:
+            await self.chat.flush()  # replies still being saved (a busy database) get saved
             await self.chat.gateway.aclose()
         if self.history_store is not None:
             self.history_store.close()

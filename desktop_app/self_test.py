@@ -25,6 +25,7 @@ from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.services.app_info import app_version, build_kind
 from desktop_app.services.gateway import Gateway, TextDelta
 from desktop_app.services.paths import HOME_VARIABLE, AppPaths
+from desktop_app.services.price_book import load_shipped
 from desktop_app.services.resources import icon_files, is_frozen, resource_path, resources_dir
 from desktop_app.services.settings import Settings, save_settings
 from desktop_app.services.store import Store
@@ -40,7 +41,7 @@ LAZY_MODULES = (
     "pandas",
     "quicktok",
 )
-TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History")
+TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History", "Usage")
 
 
 class SelfTest:
@@ -119,7 +120,11 @@ def _resources() -> str:
     sizes = sorted(size.width() for size in icon.availableSizes())
     if len(sizes) != len(icon_files()) or icon.pixmap(32, 32).isNull():
         raise RuntimeError(f"the app icon did not load (sizes {sizes})")
-    return f"{resources_dir()}: icon in {len(sizes)} sizes, desktop entry template"
+    prices = load_shipped()
+    return (
+        f"{resources_dir()}: icon in {len(sizes)} sizes, desktop entry template, prices of "
+        f"{len(prices.models)} models as of {prices.as_of}"
+    )
 
 
 def _store(paths: AppPaths) -> str:

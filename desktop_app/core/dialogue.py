@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from desktop_app.core.pricing import ReplyUsage
 from desktop_app.core.tool_notes import ToolNote
 
 
@@ -59,6 +60,8 @@ class Message:
     assistant_id: int | None = None
     assistant_snapshot: str = ""
     tool_notes: list[ToolNote] = field(default_factory=list)
+    # A reply's tokens and cost from the spend ledger (None until priced, and for the user's).
+    usage: ReplyUsage | None = None
     # The user's verdict on a reply: 1 (👍), -1 (👎) or 0; Training builds datasets from it.
     rating: int = 0
 
@@ -98,17 +101,23 @@ def iso_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")
 
 
+def _log_entry(m: Message) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "role": m.role,
+        "content": m.content,
+        "sentiment": m.sentiment_label or None,
+        "timestamp": iso_time(m.created_at),
+    }
+    if m.status is not Status.COMPLETE:
+        # Optional, so complete messages keep the seed's exact shape; without it a reply cut
+        # short would come back from an import as complete (and into a training set).
+        entry["status"] = m.status.value
+    return entry
+
+
 def to_log(dialogue: Dialogue) -> list[dict[str, Any]]:
     """The seed's log shape. Attachments and token counts stay out: the log is for reading."""
-    return [
-        {
-            "role": m.role,
-            "content": m.content,
-            "sentiment": m.sentiment_label or None,
-            "timestamp": iso_time(m.created_at),
-        }
-        for m in dialogue.messages
-    ]
+    return [_log_entry(m) for m in dialogue.messages]
 
 
 def to_log_json(dialogue: Dialogue) -> str:
@@ -165,12 +174,16 @@ def from_log(data: Any) -> list[Message]:
         if not isinstance(content, str):
             raise LogFormatError(f"entry {index} has no text content")
         sentiment = entry.get("sentiment")
+        status = entry.get("status", Status.COMPLETE.value)
+        if status not in {s.value for s in Status} or status == Status.STREAMING.value:
+            status = Status.INTERRUPTED.value  # a log can only hold a reply that has stopped
         messages.append(
             Message(
                 role=role,
                 content=content,
                 sentiment_label=sentiment if isinstance(sentiment, str) else "",
                 created_at=_parse_time(entry.get("timestamp")),
+                status=Status(status),
             )
         )
     return messages

@@ -7,10 +7,12 @@ the gateway (which imports the reader).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from desktop_app.core.pricing import TokenUsage
 from desktop_app.core.tool_notes import Citation, ToolNote
 
-__all__ = ["ChatEvent", "Citation", "TextDelta", "ToolNote", "Usage"]
+__all__ = ["ChatEvent", "Citation", "TextDelta", "ToolNote", "Usage", "read_usage"]
 
 
 @dataclass(frozen=True)
@@ -20,8 +22,49 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class Usage:
+    """What the server said a reply used. The details are parts of the two counts: cached and
+    image tokens of the prompt, reasoning tokens of the completion."""
+
     prompt_tokens: int | None
     completion_tokens: int | None
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    image_tokens: int = 0
+
+    @property
+    def reported(self) -> bool:
+        return self.prompt_tokens is not None or self.completion_tokens is not None
+
+    def tokens(self) -> TokenUsage:
+        return TokenUsage(
+            input=self.prompt_tokens or 0,
+            cached_input=self.cached_tokens,
+            output=self.completion_tokens or 0,
+            reasoning=self.reasoning_tokens,
+            image=self.image_tokens,
+        )
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def read_usage(usage: Any) -> Usage:
+    """The SDK's usage object of either wire API (whole reply or last stream event):
+    chat completions name it prompt/completion tokens with `*_tokens_details`, the Responses
+    API input/output tokens with `*_tokens_details`."""
+    chat = hasattr(usage, "prompt_tokens")
+    prompt = getattr(usage, "prompt_tokens" if chat else "input_tokens", None)
+    completion = getattr(usage, "completion_tokens" if chat else "output_tokens", None)
+    given = getattr(usage, "prompt_tokens_details" if chat else "input_tokens_details", None)
+    made = getattr(usage, "completion_tokens_details" if chat else "output_tokens_details", None)
+    return Usage(
+        prompt,
+        completion,
+        cached_tokens=_count(getattr(given, "cached_tokens", 0)),
+        reasoning_tokens=_count(getattr(made, "reasoning_tokens", 0)),
+        image_tokens=_count(getattr(given, "image_tokens", 0)),
+    )
 
 
 ChatEvent = TextDelta | Usage | ToolNote

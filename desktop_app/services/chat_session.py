@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field, replace
 
@@ -29,10 +30,15 @@ from desktop_app.core.tool_notes import NoteList, ToolNote
 from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
 from desktop_app.services.gateway import ChatEvent, EndpointMissing, Gateway, TextDelta, Usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
-from desktop_app.services.store import Store
+from desktop_app.services.spend_ledger import SpendLedger
+from desktop_app.services.store import Store, StoreError
 from desktop_app.services.wire_api import choose_wire_api, remember_responses_missing
 
 CHECKPOINT_INTERVAL = 0.25
+SAVE_ATTEMPTS = 60  # one a second: a minute of a busy database before giving up
+SAVE_RETRY_DELAY = 1.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,12 +67,15 @@ class ChatSession:
         sentiment: SentimentAnalyzer,
         checkpoint_interval: float = CHECKPOINT_INTERVAL,
         wire_api: str = AUTO,
+        ledger: SpendLedger | None = None,
     ) -> None:
         self.store = store
+        self.ledger = ledger  # prices each finished reply; None records no spend
         self.gateway = gateway  # replaced by the app when the provider settings change
         self.sentiment = sentiment
         self.checkpoint_interval = checkpoint_interval
         self.wire_api = wire_api  # the setting: auto / responses / chat_completions
+        self._saving: set[asyncio.Task[None]] = set()
 
     def prepare(
         self,
@@ -207,12 +216,20 @@ class ChatSession:
         usage = Usage(None, None)
 
         async def checkpoints() -> None:
+            """Save what arrived every interval, in a worker thread: a database locked by
+            another writer (a History import) delays a checkpoint, never the window, and a
+            failed one is simply tried again at the next tick."""
             nonlocal saved
             while True:
                 await asyncio.sleep(self.checkpoint_interval)
-                if len(parts) != saved:
-                    saved = len(parts)
-                    self.store.checkpoint(reply_id, "".join(parts))
+                count = len(parts)
+                if count == saved:
+                    continue
+                try:
+                    await asyncio.to_thread(self.store.checkpoint, reply_id, "".join(parts))
+                    saved = count
+                except StoreError as exc:
+                    log.warning("checkpoint of reply %s failed, will retry: %s", reply_id, exc)
 
         saver = asyncio.create_task(checkpoints())
         try:
@@ -229,36 +246,46 @@ class ChatSession:
                     else:
                         usage = event
         except asyncio.CancelledError:
-            self._finish(reply, parts, Status.INTERRUPTED, "Stopped.", usage, notes.notes)
+            saver.cancel()
+            await self._finish(turn, parts, Status.INTERRUPTED, "Stopped.", usage, notes.notes)
             raise
         except GatewayError as exc:
+            saver.cancel()
             status = Status.INTERRUPTED if parts else Status.ERROR
-            self._finish(reply, parts, status, exc.message, usage, notes.notes)
+            await self._finish(turn, parts, status, exc.message, usage, notes.notes)
             raise
         except Exception as exc:  # a bug must not leave the reply "streaming" forever
+            saver.cancel()
             status = Status.INTERRUPTED if parts else Status.ERROR
-            self._finish(reply, parts, status, f"Unexpected error: {exc}", usage, notes.notes)
+            text = f"Unexpected error: {exc}"
+            await self._finish(turn, parts, status, text, usage, notes.notes)
             raise
         finally:
             saver.cancel()
-        self._finish(reply, parts, Status.COMPLETE, "", usage, notes.notes)
+        await self._finish(turn, parts, Status.COMPLETE, "", usage, notes.notes)
         return reply
 
-    def abandon(self, turn: PendingTurn) -> None:
+    async def abandon(self, turn: PendingTurn) -> None:
         """Close a reply whose task was cancelled before it ever ran (Stop pressed at once):
         such a task never enters `stream_reply`, so nothing else would mark it."""
         if turn.reply.status is Status.STREAMING:
-            self._finish(turn.reply, [], Status.INTERRUPTED, "Stopped.", Usage(None, None))
+            await self._finish(turn, [], Status.INTERRUPTED, "Stopped.", Usage(None, None))
 
-    def _finish(
+    async def flush(self, timeout: float = 10.0) -> None:
+        """Wait for finished replies still being saved (called when the app closes)."""
+        if self._saving:
+            await asyncio.wait(set(self._saving), timeout=timeout)
+
+    async def _finish(
         self,
-        reply: Message,
+        turn: PendingTurn,
         parts: list[str],
         status: Status,
         error: str,
         usage: Usage,
         notes: list[ToolNote] | None = None,
     ) -> None:
+        reply = turn.reply
         reply.content = "".join(parts)
         reply.tool_notes = list(notes or [])
         reply.status = status
@@ -268,15 +295,40 @@ class ChatSession:
         if reply.content:
             mood = self.sentiment.analyze(reply.content)
             reply.sentiment_label, reply.sentiment_score = mood.label, mood.compound
+        # Saved in its own task: a second Stop or the app closing while it waits must not
+        # lose it (shutdown waits for it through `flush`).
+        saving = asyncio.ensure_future(self._save_finished(turn, usage))
+        self._saving.add(saving)
+        saving.add_done_callback(self._saving.discard)
+        await asyncio.shield(saving)
+
+    async def _save_finished(self, turn: PendingTurn, usage: Usage) -> None:
+        """Write the finished reply in a worker thread, retrying while the database is busy
+        (another writer can hold it for seconds); the text is in memory meanwhile."""
+        reply = turn.reply
         assert reply.id is not None
-        self.store.finish_message(
-            reply.id,
-            content=reply.content,
-            status=status,
-            error=error,
-            sentiment_label=reply.sentiment_label,
-            sentiment_score=reply.sentiment_score,
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            tool_notes=reply.tool_notes,
-        )
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                await asyncio.to_thread(
+                    self.store.finish_message,
+                    reply.id,
+                    content=reply.content,
+                    status=reply.status,
+                    error=reply.error,
+                    sentiment_label=reply.sentiment_label,
+                    sentiment_score=reply.sentiment_score,
+                    prompt_tokens=usage.prompt_tokens,
+                    completion_tokens=usage.completion_tokens,
+                    tool_notes=reply.tool_notes,
+                )
+                break
+            except StoreError as exc:
+                log.warning("saving reply %s failed (try %d): %s", reply.id, attempt, exc)
+                if attempt == SAVE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(SAVE_RETRY_DELAY)
+        if self.ledger is not None:
+            try:
+                self.ledger.record(reply, usage, turn.request)
+            except StoreError as exc:  # the reply is safe; only its cost line is missing
+                log.warning("recording the cost of reply %s failed: %s", reply.id, exc)

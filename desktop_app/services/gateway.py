@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
-from desktop_app.services.chat_events import ChatEvent, TextDelta, ToolNote, Usage
+from desktop_app.services.chat_events import ChatEvent, TextDelta, ToolNote, Usage, read_usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
 from desktop_app.services.responses_events import ResponsesReader
 
@@ -87,6 +87,19 @@ class ModelInfo:
     created: int | None = None
     # Fields beyond the API's own; some servers say what a model takes (input_modalities…).
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    shutdown_date: str = ""  # when the provider stops serving it, if announced
+
+
+_MODEL_FIELDS = frozenset(("id", "object", "created", "owned_by", "shutdown_date"))
+
+
+def _extra_fields(model: Any) -> dict[str, Any]:
+    """A listed model's fields beyond the API's own. The SDK builds response objects without
+    validation, so unknown fields are plain attributes (in `to_dict()`), not `model_extra`."""
+    fields = dict(getattr(model, "model_extra", None) or {})
+    if hasattr(model, "to_dict"):
+        fields.update(model.to_dict(warnings=False))
+    return {k: v for k, v in fields.items() if k not in _MODEL_FIELDS}
 
 
 async def load_openai() -> Any:
@@ -145,7 +158,8 @@ class Gateway:
                     m.id,
                     getattr(m, "owned_by", "") or "",
                     m.created,
-                    dict(getattr(m, "model_extra", None) or {}),
+                    _extra_fields(m),
+                    str(getattr(m, "shutdown_date", None) or ""),
                 )
                 async for m in page
             ]
@@ -181,7 +195,7 @@ class Gateway:
                         started = True
                         yield TextDelta(text)
                 if chunk.usage is not None:
-                    yield Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    yield read_usage(chunk.usage)
         except (GeneratorExit, asyncio.CancelledError):
             raise
         except Exception as exc:

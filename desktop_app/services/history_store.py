@@ -68,8 +68,8 @@ class HistoryStore(Store):
     _search_lock: threading.Lock
 
     @classmethod
-    def open(cls, database: Path, attachments_dir: Path) -> HistoryStore:
-        store = super().open(database, attachments_dir)
+    def open(cls, database: Path, attachments_dir: Path, recover: bool = False) -> HistoryStore:
+        store = super().open(database, attachments_dir, recover)
         assert isinstance(store, HistoryStore)
         store.database = database
         try:
@@ -92,11 +92,6 @@ class HistoryStore(Store):
     def interrupt_search(self) -> None:
         """Stop the search running now, if any (from any thread); it raises SearchInterrupted."""
         self._search.interrupt()
-
-    def _recover_streaming(self) -> int:
-        # The main Store recovers replies cut off by a crash when the app starts. A second
-        # connection must not: the reply it found "streaming" may be arriving right now.
-        return 0
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: the list is then out of date."""

@@ -50,7 +50,7 @@ def import_file(
         raise ImportFailed(str(exc)) from exc
     try:
         ids = writer.insert_dialogues(report.dialogues, progress, cancelled)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, StoreError) as exc:
         raise ImportFailed(f"Could not save the dialogues ({exc}); nothing was imported.") from exc
     finally:
         writer.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from desktop_app.core.images import (
     inspect_image,
     prepare_image,
 )
+from desktop_app.services.atomic_file import write_text_atomically
 from desktop_app.services.chat_session import ChatSession, PendingTurn
 from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.store import Store, StoreError
@@ -198,7 +198,7 @@ class ImageDescriber:
             if item.description
         ]
         text = export_text(records, path.name)
-        await asyncio.to_thread(_write_atomically, path, text)
+        await asyncio.to_thread(write_text_atomically, path, text)
         return len(records)
 
     def save_edit(self, item: ImageItem, text: str) -> None:
@@ -241,9 +241,3 @@ class ImageDescriber:
     def _fail(item: ImageItem, message: str, listener: DescribeListener) -> None:
         item.state, item.error = ItemState.FAILED, message
         listener.item_changed(item)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8", newline="")
-    os.replace(temporary, path)

@@ -124,9 +124,46 @@ CREATE INDEX messages_summary ON messages(dialogue_id, superseded, sentiment_lab
 CREATE INDEX messages_by_time ON messages(created_at);
 """
 
-# Training (issue 7): the user's 👍/👎 on a reply (datasets are built from them), and the
-# registry of fine-tuning jobs per provider (the seed's save_job_id): the description the user
-# wrote, base model, files, last status seen, and the fine-tuned model when it succeeds.
+# Spend (issue 9): a ledger with one row per priced reply — tokens by kind, the cost from the
+# price table, whether the tokens were estimated (a stream cut short reports none). The ledger
+# outlives what it counts: purging a dialogue or its messages keeps its rows (their ids become
+# NULL), since the money was spent. Replies recorded before it get rows with their token
+# counts and no price. The model cache keeps each model's announced shutdown date and
+# replacement.
+_SPEND = """
+CREATE TABLE usage (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER UNIQUE REFERENCES messages(id) ON DELETE SET NULL,
+    dialogue_id INTEGER REFERENCES dialogues(id) ON DELETE SET NULL,
+    assistant_id INTEGER REFERENCES assistants(id) ON DELETE SET NULL,
+    model TEXT NOT NULL DEFAULT '',
+    priced_as TEXT NOT NULL DEFAULT '',
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    cached_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+    image_tokens INTEGER NOT NULL DEFAULT 0,
+    cost REAL,
+    currency TEXT NOT NULL DEFAULT 'USD',
+    estimated INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE INDEX usage_by_time ON usage(created_at);
+CREATE INDEX usage_by_dialogue ON usage(dialogue_id);
+INSERT INTO usage (message_id, dialogue_id, assistant_id, model, input_tokens, output_tokens,
+                   created_at)
+    SELECT id, dialogue_id, assistant_id, model, COALESCE(prompt_tokens, 0),
+           COALESCE(completion_tokens, 0), created_at
+    FROM messages
+    WHERE role = 'assistant' AND (prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL);
+ALTER TABLE models ADD COLUMN shutdown_date TEXT NOT NULL DEFAULT '';
+ALTER TABLE models ADD COLUMN replacement TEXT NOT NULL DEFAULT '';
+"""
+
+# Training (issue 7; after Spend, released first): the user's 👍/👎 on a reply (datasets are
+# built from them), and the registry of fine-tuning jobs per provider (the seed's
+# save_job_id): the description the user wrote, base model, files, last status seen, and the
+# fine-tuned model when it succeeds.
 _TRAINING = """
 ALTER TABLE messages ADD COLUMN rating INTEGER NOT NULL DEFAULT 0 CHECK (rating IN (-1, 0, 1));
 CREATE INDEX messages_rated ON messages(dialogue_id, rating) WHERE rating <> 0;
@@ -150,7 +187,7 @@ CREATE INDEX fine_tuning_jobs_by_model ON fine_tuning_jobs(fine_tuned_model)
     WHERE fine_tuned_model <> '';
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _HISTORY, _TRAINING)
+MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _HISTORY, _SPEND, _TRAINING)
 LATEST = len(MIGRATIONS)
 
 

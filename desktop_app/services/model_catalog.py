@@ -1,26 +1,64 @@
 """The model list for the pickers: cached per provider in the store, refreshed from the server.
 
-The cache is what makes the picker work offline and fill instantly at start-up.
+The cache is what makes the picker work offline and fill instantly at start-up. It also keeps
+the shutdown date a server gives for a model (and a replacement, where it names one), so a
+retiring model is flagged wherever it is picked, offline too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from desktop_app.core.fine_tuning_jobs import model_label
-from desktop_app.services.gateway import Gateway
+from desktop_app.core.lifecycle import Retirement, retirement
+from desktop_app.core.pricing import PriceTable
+from desktop_app.services.gateway import Gateway, ModelInfo
 from desktop_app.services.store import Store
 
 # Models that cannot chat; hidden from the chat picker.
 _NOT_CHAT = ("embedding", "whisper", "tts", "dall-e", "moderation", "davinci-002", "babbage-002")
+# Where servers other than OpenAI's (which lists `shutdown_date`) put the date a model goes
+# away, and what to use instead.
+_SHUTDOWN_KEYS = ("shutdown_at", "deprecation_date")
+_REPLACEMENT_KEYS = ("replacement", "replacement_model", "recommended_replacement")
 
 
 def is_chat_model(model_id: str) -> bool:
     return not any(word in model_id for word in _NOT_CHAT)
 
 
+def _first(model: ModelInfo, keys: tuple[str, ...]) -> str:
+    for key in keys:
+        value = model.extra.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+def lifecycle_of(models: list[ModelInfo]) -> dict[str, tuple[str, str]]:
+    """Model id → (shutdown date, replacement) for the models whose entry gives a date."""
+    found = {}
+    for model in models:
+        when = model.shutdown_date or _first(model, _SHUTDOWN_KEYS)
+        if when:
+            found[model.id] = (when, _first(model, _REPLACEMENT_KEYS))
+    return found
+
+
 class ModelCatalog:
-    def __init__(self, store: Store, gateway: Gateway) -> None:
+    def __init__(
+        self,
+        store: Store,
+        gateway: Gateway,
+        prices: Callable[[], PriceTable] | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
         self.store = store
         self.gateway = gateway
+        self.prices = prices  # the price table may know retirements the server does not say
+        self.today = today
+        self._lifecycle: dict[str, dict[str, tuple[str, str]]] = {}
 
     @property
     def provider_key(self) -> str:
@@ -35,7 +73,11 @@ class ModelCatalog:
         """Fetch from the server (raises GatewayError) and update the cache. Models made by
         fine-tuning jobs stay listed even where the server's list leaves them out."""
         models = await self.gateway.list_models()
-        self.store.cache_models(self.provider_key, [(m.id, m.owned_by, m.created) for m in models])
+        key = self.provider_key
+        self.store.cache_models(key, [(m.id, m.owned_by, m.created) for m in models])
+        lifecycle = lifecycle_of(models)
+        self.store.set_model_lifecycle(key, lifecycle)
+        self._lifecycle[key] = lifecycle
         ids = [*(m.id for m in models), *self.descriptions()]
         return [m for m in dict.fromkeys(ids) if is_chat_model(m)]
 
@@ -49,3 +91,11 @@ class ModelCatalog:
     def add_fine_tuned(self, model_id: str) -> None:
         """A job succeeded: its model joins the cached list at once."""
         self.store.remember_model(self.provider_key, model_id, "fine-tune")
+
+    def retirement(self, model: str) -> Retirement | None:
+        """The model's retirement if it is due within 90 days (or past), else None."""
+        key = self.provider_key
+        if key not in self._lifecycle:
+            self._lifecycle[key] = self.store.model_lifecycle(key)
+        table = self.prices() if self.prices is not None else None
+        return retirement(model, self._lifecycle[key], table, self.today())

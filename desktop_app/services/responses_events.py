@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop_app.core.tool_notes import Citation, ToolNote
-from desktop_app.services.chat_events import ChatEvent, TextDelta, Usage
+from desktop_app.services.chat_events import ChatEvent, TextDelta, read_usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 
 TOOL_KINDS = {
@@ -95,7 +95,7 @@ class ResponsesReader:
             usage = getattr(event.response, "usage", None)
             if usage is None:
                 return []
-            return [Usage(usage.input_tokens, usage.output_tokens)]
+            return [read_usage(usage)]
         if kind == "response.failed":
             error = getattr(event.response, "error", None)
             raise _failure(getattr(error, "code", ""), getattr(error, "message", ""))

@@ -19,6 +19,7 @@ from desktop_app.core.wire_apis import AUTO, WIRE_APIS
 SCHEMA_VERSION = 1
 THEMES = ("system", "light", "dark")
 MIN_TIMEOUT, MAX_TIMEOUT = 5.0, 600.0
+MAX_BUDGET = 1_000_000.0
 
 
 class SettingsError(ValueError):
@@ -41,6 +42,9 @@ class Settings:
     # Which API assistants talk through: "auto" (Responses where the server has it, else chat
     # completions), "responses" (every chat) or "chat_completions".
     wire_api: str = AUTO
+    # Month-to-date spend that earns a warning at 80% and 100% (0: no budget), in the price
+    # table's currency.
+    monthly_budget: float = 0.0
     # Set when the user explicitly agreed to keep the key in a plain file (no keyring).
     plaintext_key_consent: bool = False
     first_run_done: bool = False
@@ -56,6 +60,8 @@ class Settings:
             raise SettingsError(
                 "request_timeout", f"must be between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} seconds"
             )
+        if not 0 <= self.monthly_budget <= MAX_BUDGET:
+            raise SettingsError("monthly_budget", f"must be between 0 and {MAX_BUDGET:,.0f}")
         url = self.effective_base_url
         if url and not url.startswith(("http://", "https://")):
             raise SettingsError("base_url", "must start with http:// or https://")

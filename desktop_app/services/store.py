@@ -24,8 +24,9 @@ from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
 from desktop_app.core.history import fts_query
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
-from desktop_app.services.migrations import migrate
+from desktop_app.services.migrations import MigrationError, migrate
 from desktop_app.services.training_records import TrainingRecords
+from desktop_app.services.usage_store import UsageRecords
 
 
 class StoreError(RuntimeError):
@@ -79,7 +80,7 @@ def _message(row: sqlite3.Row) -> Message:
     )
 
 
-class Store(AssistantRecords, TrainingRecords):
+class Store(AssistantRecords, UsageRecords, TrainingRecords):
     def __init__(self, conn: sqlite3.Connection, attachments_dir: Path) -> None:
         self._conn = conn
         self._lock = threading.RLock()
@@ -87,9 +88,14 @@ class Store(AssistantRecords, TrainingRecords):
         self.recovered_replies = 0
 
     @classmethod
-    def open(cls, database: Path, attachments_dir: Path) -> Store:
-        """Open (creating if needed), upgrade the schema, and recover replies left streaming by
-        a crash: they are marked interrupted and keep the text checkpointed so far."""
+    def open(cls, database: Path, attachments_dir: Path, recover: bool = True) -> Store:
+        """Open (creating if needed) and upgrade the schema.
+
+        `recover`: mark replies left streaming by a crash as interrupted (they keep the text
+        checkpointed so far). Only the app's first connection does this; a second connection
+        opened while a reply streams (an import, say) must not touch that reply.
+        """
+        conn: sqlite3.Connection | None = None
         try:
             database.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
@@ -99,10 +105,17 @@ class Store(AssistantRecords, TrainingRecords):
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
-        except sqlite3.DatabaseError as exc:
+        except MigrationError as exc:
+            if conn is not None:
+                conn.close()
+            raise StoreError(str(exc)) from exc
+        except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                conn.close()
             raise StoreError(f"Could not open the database {database}: {exc}") from exc
         store = cls(conn, attachments_dir)
-        store.recovered_replies = store._recover_streaming()
+        if recover:
+            store.recovered_replies = store._recover_streaming()
         return store
 
     def close(self) -> None:
@@ -111,14 +124,20 @@ class Store(AssistantRecords, TrainingRecords):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction. A failure anywhere (COMMIT included: disk full, a
+        lock held too long) rolls back, so the connection is never left inside a transaction,
+        and SQLite's errors reach callers as StoreError with a sentence for the user."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
+                self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"The database refused a change: {exc}") from exc
                 raise
-            self._conn.execute("COMMIT")
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -145,6 +164,13 @@ class Store(AssistantRecords, TrainingRecords):
                 (title, model, system, assistant_id, now, now),
             )
             return int(cur.lastrowid or 0)
+
+    def is_live(self, dialogue_id: int) -> bool:
+        """The dialogue exists and is not in the trash."""
+        rows = self._query(
+            "SELECT 1 FROM dialogues WHERE id = ? AND deleted_at IS NULL", (dialogue_id,)
+        )
+        return bool(rows)
 
     def update_dialogue(self, dialogue_id: int, **changes: Any) -> None:
         allowed = {"title", "model", "system", "pinned", "assistant_id"}
@@ -203,6 +229,8 @@ class Store(AssistantRecords, TrainingRecords):
                 by_id[a["message_id"]].attachments.append(
                     Attachment(a["sha256"], a["ext"], a["mime"], a["size"], a["name"])
                 )
+            for message_id, usage in self.reply_usages(i for i in by_id if i is not None).items():
+                by_id[message_id].usage = usage
         return messages
 
     def get_message(self, message_id: int) -> Message | None:

@@ -32,6 +32,7 @@ PLACEHOLDERS = {
     "API where the server has it.",
     "Training": "Build and validate fine-tuning datasets, upload them, and follow jobs.",
     "History": "Browse, search, export and re-open every past dialogue — offline.",
+    "Usage": "What every reply cost, per day, model, assistant and dialogue.",
 }
 CONNECTION_TEXT = {
     "starting": "Starting…",
@@ -126,6 +127,18 @@ class MainWindow(QMainWindow):
                     old.deleteLater()
                 return
         raise KeyError(name)
+
+    def show_problem(self, tab: str, title: str, text: str) -> None:
+        """Replace a tab's page with a plain explanation of why it cannot work."""
+        label = QLabel(
+            f"<p style='font-size:large; color:#b3261e'>{html.escape(title)}</p>"
+            f"<p>{html.escape(text)}</p>"
+        )
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        label.setMargin(40)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.set_tab(tab, label)
 
     def tab(self, name: str) -> QWidget:
         for index in range(self.tabs.count()):

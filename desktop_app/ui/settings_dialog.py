@@ -1,8 +1,9 @@
-"""Settings: provider, key, wire API, default model, timeout, theme.
+"""Settings: provider, key, wire API, default model, timeout, theme, monthly budget.
 
 The dialog does no I/O itself: it is given the current settings, where the key comes from and
 whether a keyring works, and an `apply` callback that saves and answers with an error sentence
-(or None). Opened with `open()`, never `exec()`, so the asyncio loop keeps running.
+(or None); "Prices…" calls `edit_prices` (the app opens the price editor). Opened with
+`open()`, never `exec()`, so the asyncio loop keeps running.
 
 Signals:
     applied(): the settings were saved and the dialog closed.
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -32,7 +34,14 @@ from PySide6.QtWidgets import (
 from desktop_app.core.providers import PRESETS
 from desktop_app.core.wire_apis import WIRE_API_LABELS
 from desktop_app.services.secrets import BackendStatus, KeyLookup
-from desktop_app.services.settings import MAX_TIMEOUT, MIN_TIMEOUT, THEMES, Settings, SettingsError
+from desktop_app.services.settings import (
+    MAX_BUDGET,
+    MAX_TIMEOUT,
+    MIN_TIMEOUT,
+    THEMES,
+    Settings,
+    SettingsError,
+)
 
 SOURCE_TEXT = {
     "keyring": "The current key is in the system keyring.",
@@ -55,6 +64,7 @@ class SettingsDialog(QDialog):
         backend: BackendStatus,
         apply: ApplySettings,
         parent: QWidget | None = None,
+        edit_prices: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -112,6 +122,24 @@ class SettingsDialog(QDialog):
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
         self.theme.setCurrentText(settings.theme)
+        self.budget = QDoubleSpinBox()
+        self.budget.setRange(0.0, MAX_BUDGET)
+        self.budget.setDecimals(2)
+        self.budget.setPrefix("$")
+        self.budget.setSpecialValueText("none")
+        self.budget.setValue(settings.monthly_budget)
+        self.budget.setToolTip(
+            "A notice when this month's spend passes 80% and 100% of it; replies are never "
+            "blocked. Costs come from the price table (Prices…)."
+        )
+        self.prices_button = QPushButton("Prices…")
+        self.prices_button.setToolTip("Edit the price per million tokens of each model")
+        self.prices_button.setVisible(edit_prices is not None)
+        if edit_prices is not None:
+            self.prices_button.clicked.connect(edit_prices)
+        budget_row = QHBoxLayout()
+        budget_row.addWidget(self.budget, 1)
+        budget_row.addWidget(self.prices_button)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b3261e")
         self.error.setWordWrap(True)
@@ -128,6 +156,7 @@ class SettingsDialog(QDialog):
         form.addRow("Default model:", self.default_model)
         form.addRow("Request timeout:", self.timeout)
         form.addRow("Theme:", self.theme)
+        form.addRow("Monthly budget:", budget_row)
         self._form = form
         self._fields: dict[str, QWidget] = {
             "provider": self.provider,
@@ -135,6 +164,7 @@ class SettingsDialog(QDialog):
             "request_timeout": self.timeout,
             "theme": self.theme,
             "wire_api": self.wire_api,
+            "monthly_budget": self.budget,
         }
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -167,6 +197,7 @@ class SettingsDialog(QDialog):
             request_timeout=float(self.timeout.value()),
             theme=self.theme.currentText(),
             wire_api=self.wire_api.currentData(),
+            monthly_budget=float(self.budget.value()),
             plaintext_key_consent=self.plaintext_consent.isChecked(),
         )
 

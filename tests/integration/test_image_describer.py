@@ -163,6 +163,7 @@ def test_cancel_keeps_what_arrived(
         batch.cancel()
         with pytest.raises(asyncio.CancelledError):
             await batch
+        await describer.chat.flush()  # saving the interrupted replies finishes in its own task
         await describer.chat.gateway.aclose()
 
     run(qloop, cancel_when_text_arrives())

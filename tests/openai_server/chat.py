@@ -10,8 +10,9 @@ from typing import Any
 from .errors import error_response
 from .images import ImageRejected, check_part, image_parts
 from .models import model_not_found
-from .replies import count_words, expected_reply, split_into_chunks
+from .replies import expected_reply, split_into_chunks
 from .routing import Event, EventStream, JSONResponse, Request, Response, Router
+from .usage import chat_usage
 
 FINGERPRINT = "fp_parley_test"
 
@@ -49,15 +50,6 @@ def _validate(body: Any, request: Request) -> Response | None:
     return None
 
 
-def _usage(messages: list[dict[str, Any]], pieces: list[str]) -> dict[str, int]:
-    prompt = count_words(messages)
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": len(pieces),
-        "total_tokens": prompt + len(pieces),
-    }
-
-
 def _chunk(
     base: dict[str, Any], delta: dict[str, Any], finish: str | None = None
 ) -> dict[str, Any]:
@@ -72,7 +64,8 @@ def _stream(body: dict[str, Any], base: dict[str, Any], pieces: list[str]) -> It
     yield Event(_chunk(base, {}, "stop"))
     options = body.get("stream_options")
     if isinstance(options, dict) and options.get("include_usage") is True:
-        yield Event({**base, "choices": [], "usage": _usage(body["messages"], pieces)})
+        usage = chat_usage(body["messages"], len(pieces), body["model"])
+        yield Event({**base, "choices": [], "usage": usage})
 
 
 def create_completion(request: Request) -> Response:
@@ -93,7 +86,8 @@ def create_completion(request: Request) -> Response:
         return EventStream(_stream(body, {**base, "object": "chat.completion.chunk"}, pieces))
     message = {"role": "assistant", "content": reply, "refusal": None, "annotations": []}
     choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
-    return JSONResponse({**base, "choices": [choice], "usage": _usage(body["messages"], pieces)})
+    usage = chat_usage(body["messages"], len(pieces), body["model"])
+    return JSONResponse({**base, "choices": [choice], "usage": usage})
 
 
 def register(router: Router) -> None:

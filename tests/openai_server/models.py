@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from .errors import error_response
 from .routing import JSONResponse, Request, Router
 
-DEFAULT_MODEL_IDS = ("gpt-4o-mini", "gpt-4o", "o4-mini", "text-embedding-3-small")
+DEFAULT_MODEL_IDS = ("gpt-4o-mini", "gpt-4o", "o4-mini", "o3-mini", "text-embedding-3-small")
 _CREATED = 1_715_367_049  # a fixed timestamp keeps replies reproducible
+# A model being retired: its entry carries a `shutdown_date` this many days from today (counted
+# when the server starts, so the date is always near whenever the tests run).
+RETIRING_MODEL = "o3-mini"
+RETIRING_IN_DAYS = 45
+
+
+def retiring_date(today: date | None = None) -> str:
+    """The `shutdown_date` the retiring model carries (ISO)."""
+    return ((today or date.today()) + timedelta(days=RETIRING_IN_DAYS)).isoformat()
 
 
 def make_model(model_id: str, owned_by: str = "system", created: int = _CREATED) -> dict[str, Any]:
@@ -18,7 +28,11 @@ def make_model(model_id: str, owned_by: str = "system", created: int = _CREATED)
 
 def default_models() -> list[dict[str, Any]]:
     """A fresh copy of the models every new server starts with."""
-    return [make_model(model_id) for model_id in DEFAULT_MODEL_IDS]
+    models = [make_model(model_id) for model_id in DEFAULT_MODEL_IDS]
+    for model in models:
+        if model["id"] == RETIRING_MODEL:
+            model["shutdown_date"] = retiring_date()
+    return models
 
 
 def model_not_found(model_id: str) -> JSONResponse:

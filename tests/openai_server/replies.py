@@ -88,12 +88,3 @@ def expected_reply(messages: list[dict[str, Any]], model: str) -> str:
 def split_into_chunks(text: str) -> list[str]:
     """Word-sized pieces that keep their whitespace: ``"".join(pieces) == text``."""
     return _PIECE.findall(text)
-
-
-def count_words(messages: list[dict[str, Any]]) -> int:
-    """A stand-in for prompt tokens: the words in every message."""
-    total = 0
-    for message in messages:
-        if isinstance(message, dict):
-            total += len(content_text(message.get("content"))[0].split())
-    return total

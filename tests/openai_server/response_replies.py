@@ -25,10 +25,9 @@ class Reply:
     text: str
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     annotations: list[dict[str, Any]] = field(default_factory=list)
-    input_words: int = 0
 
 
-def _item_text(item: Any) -> tuple[str, int]:
+def item_text(item: Any) -> tuple[str, int]:
     """Text and image count of one input item (Responses parts or chat-style parts)."""
     content = item.get("content") if isinstance(item, dict) else None
     if isinstance(content, list):
@@ -44,7 +43,7 @@ def _item_text(item: Any) -> tuple[str, int]:
     return content_text(content)
 
 
-def _input_items(body: dict[str, Any]) -> list[Any]:
+def input_items(body: dict[str, Any]) -> list[Any]:
     value = body.get("input")
     if isinstance(value, str):
         return [{"role": "user", "content": value}]
@@ -52,9 +51,9 @@ def _input_items(body: dict[str, Any]) -> list[Any]:
 
 
 def last_user_text(body: dict[str, Any]) -> tuple[str, int]:
-    for item in reversed(_input_items(body)):
+    for item in reversed(input_items(body)):
         if isinstance(item, dict) and item.get("role", "user") == "user":
-            return _item_text(item)
+            return item_text(item)
     return "", 0
 
 
@@ -77,17 +76,16 @@ def build_reply(body: dict[str, Any], search_files: Any) -> Reply:
     instructions = " ".join(instructions.split())[:40] if isinstance(instructions, str) else ""
     temperature = body.get("temperature")
     types = _tool_types(body)
-    words = sum(len(_item_text(i)[0].split()) for i in _input_items(body))
     lines = [
         f"**{body['model']}** answered through Responses: “{flat}”",
         "",
-        f"- input items: {len(_input_items(body))}",
+        f"- input items: {len(input_items(body))}",
         f"- instructions: {instructions or 'none'}",
         f"- temperature: {'default' if temperature is None else temperature}",
         f"- tools: {', '.join(types) or 'none'}",
         f"- images attached: {images}",
     ]
-    reply = Reply("\n".join(lines) + "\n", input_words=words)
+    reply = Reply("\n".join(lines) + "\n")
     if any(t.startswith("web_search") for t in types):
         title, url = search_page(flat)
         reply.tool_calls.append(

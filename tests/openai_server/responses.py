@@ -21,8 +21,9 @@ from .errors import error_response
 from .features import not_offered
 from .models import model_not_found
 from .replies import split_into_chunks
-from .response_replies import Reply, build_reply
+from .response_replies import Reply, build_reply, input_items, item_text
 from .routing import Event, EventStream, JSONResponse, Request, Response, Router
+from .usage import responses_usage
 from .vector_stores import search
 
 TOOL_TYPES = ("web_search", "web_search_preview", "file_search", "code_interpreter", "function")
@@ -45,16 +46,6 @@ def _validate(body: Any, request: Request) -> Response | None:
     if request.server.find_model(model) is None:
         return model_not_found(model)
     return None
-
-
-def _usage(reply: Reply, pieces: list[str]) -> dict[str, Any]:
-    return {
-        "input_tokens": reply.input_words,
-        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-        "output_tokens": len(pieces),
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": reply.input_words + len(pieces),
-    }
 
 
 def _response(body: dict[str, Any], response_id: str) -> dict[str, Any]:
@@ -166,7 +157,7 @@ def create_response(request: Request) -> Response:
     reply = build_reply(body, lambda stores, query: search(request.server, stores, query))
     pieces = split_into_chunks(reply.text)
     base = _response(body, f"resp_{uuid.uuid4().hex[:24]}")
-    usage = _usage(reply, pieces)
+    usage = responses_usage(input_items(body), len(pieces), body["model"], item_text)
     if body.get("stream") is True:
         return EventStream(_stream(base, reply, pieces, usage), done=False)
     message = _message(f"msg_{uuid.uuid4().hex[:24]}", "completed", [])

@@ -162,3 +162,77 @@ def test_the_model_list_is_cached_for_offline_use(
     picker = second.chat_tab.model_picker
     assert picker.findText("o4-mini") >= 0 and picker.findText("gpt-4o") >= 0
     run_until(qloop, lambda: second.window.connection_state == "offline")
+
+
+def test_a_theme_change_during_a_reply_does_not_cut_it(qloop, qtbot, parley) -> None:
+    from dataclasses import replace
+
+    parley.test_server.chunk_delay = 0.05
+    tab = parley.chat_tab
+    type_and_send(qtbot, tab, "Keep going while I change the theme")
+    run_until(qloop, lambda: tab.busy and "heard" in tab.transcript.toPlainText())
+    assert parley.apply_settings(replace(parley.settings, theme="dark"), None) is None
+    run_until(qloop, lambda: not tab.busy, timeout=20)
+    assert stored_messages(parley)[-1].status is Status.COMPLETE
+    assert parley.test_server.disconnects == 0
+
+
+def test_a_dialogue_trashed_in_history_is_not_written_into(qloop, qtbot, parley) -> None:
+    tab = parley.chat_tab
+    type_and_send(qtbot, tab, "First dialogue")
+    run_until(qloop, lambda: tab.dialogue_id is not None and not tab.busy)
+    old = tab.dialogue_id
+    parley.history_store.move_to_trash([old])
+    type_and_send(qtbot, tab, "Second message")
+    run_until(qloop, lambda: tab.dialogue_id != old and not tab.busy)
+    assert parley.store.messages(old)[0].content == "First dialogue"
+    assert len(parley.store.messages(old)) == 2  # nothing added to the trashed one
+    assert stored_messages(parley)[0].content == "Second message"
+    assert "deleted in History" in tab.banner.text
+
+
+def test_a_database_locked_by_another_writer_delays_saving_but_loses_nothing(
+    qloop, qtbot, parley
+) -> None:
+    """A History import can hold the write lock for seconds. A reply streaming meanwhile is
+    checkpointed and finished in worker threads, retried until the lock is free: nothing is
+    lost and the window keeps painting."""
+    import sqlite3
+    import threading
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    parley.store._conn.execute("PRAGMA busy_timeout = 100")  # give up quickly, then retry
+    parley.test_server.chunk_delay = 0.02
+    tab = parley.chat_tab
+    type_and_send(qtbot, tab, "Save me through the lock")
+    run_until(qloop, lambda: tab.busy and "heard" in tab.transcript.toPlainText())
+
+    blocker = sqlite3.connect(parley.paths.database, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer takes the database mid-reply
+    locked_at = time.monotonic()
+    release = threading.Timer(2.5, lambda: blocker.execute("COMMIT"))
+    release.start()
+    gaps: list[float] = []
+    last = [time.monotonic()]
+
+    def tick() -> None:
+        now = time.monotonic()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(20)
+    try:
+        run_until(qloop, lambda: not tab.busy, timeout=20)
+        run_until(qloop, lambda: stored_messages(parley)[-1].status is Status.COMPLETE, 20)
+    finally:
+        timer.stop()
+        release.join()
+        blocker.close()
+    assert time.monotonic() - locked_at >= 2.5  # it really was saved after the lock went
+    reply = stored_messages(parley)[-1]
+    assert "heard 5 word(s)" in reply.content and reply.content.rstrip().endswith("```")
+    assert max(gaps) < 1.0  # the window never froze waiting for the database

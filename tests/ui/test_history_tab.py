@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QLineEdit, QListView
 
+from desktop_app.core.exporters import FORMATS
 from desktop_app.core.history import SearchFilters
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.store import Store
@@ -345,3 +346,33 @@ def test_a_long_dialogue_opens_at_the_hit_and_stays_there_while_the_rest_loads(
     assert tab.view.verticalScrollBar().value() == where  # the rest did not push it away
     rect = tab.view.cursorRect(tab.view.textCursor())
     assert 0 <= rect.top() < tab.view.viewport().height()  # the hit is on screen
+
+
+def test_export_and_import_through_the_file_dialogs(
+    qtbot, qloop, tab: HistoryTab, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The dialogs open with open(), not a nested event loop; the user picks and accepts."""
+    click_row(qtbot, tab.list_view, row_of(tab, "Whale facts"))
+    tab.choose_export_file()
+    dialog = tab._file_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.selectNameFilter(FORMATS["markdown"])
+    dialog.selectFile(str(tmp_path / "whales"))
+    dialog.accept()
+    run_until(qloop, lambda: (tmp_path / "whales.md").exists() and not tab.job_running)
+    assert (tmp_path / "whales.md").read_text().startswith("# Whale facts")
+
+    log = tmp_path / "seed.json"
+    log.write_text(json.dumps([{"role": "user", "content": "imported by dialog"}]))
+    tab.choose_import_file()
+    tab._file_dialog.selectFile(str(log))
+    tab._file_dialog.accept()
+    run_until(
+        qloop,
+        lambda: (
+            "imported by dialog"
+            in " ".join(
+                m.content for d in tab.store.dialogue_rows() for m in tab.store.messages(d.id)
+            )
+        ),
+    )

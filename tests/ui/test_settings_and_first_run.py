@@ -120,3 +120,19 @@ def test_the_status_bar_lists_what_the_server_offers(qloop, parley) -> None:  # 
     run_until(qloop, lambda: "offers" in parley.window.connection_label.toolTip())
     tip = parley.window.connection_label.toolTip()
     assert "✓ chat completions" in tip and "✓ fine-tuning" in tip
+
+
+def test_a_database_from_a_newer_parley_is_explained_in_the_window(
+    qloop, start_parley, paths
+) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from desktop_app.services.migrations import LATEST
+
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(paths.database) as conn:
+        conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+    parley = start_parley()
+    page = parley.window.tab("Chat")
+    assert parley.chat_tab is None
+    assert "newer Parley" in page.text() and "could not open its data" in page.text()

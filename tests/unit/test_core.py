@@ -50,11 +50,12 @@ def test_log_export_has_the_seed_shape_and_reads_back() -> None:
         "sentiment": "positive",
         "timestamp": "2025-11-24T16:00:00+00:00",
     }
-    assert set(log[1]) == {"role", "content", "sentiment", "timestamp"}
+    assert set(log[0]) == {"role", "content", "sentiment", "timestamp"}  # the seed's shape
+    assert log[1]["status"] == "interrupted"  # only where a message did not complete
     back = from_log(log)
-    assert [(m.role, m.content, m.created_at) for m in back] == [
-        ("user", "I love this!", T0),
-        ("assistant", "Cut off he", T0 + 1),
+    assert [(m.role, m.content, m.created_at, m.status) for m in back] == [
+        ("user", "I love this!", T0, Status.COMPLETE),
+        ("assistant", "Cut off he", T0 + 1, Status.INTERRUPTED),
     ]
     assert from_log({"messages": log})[0].sentiment_label == "positive"
 

@@ -102,7 +102,7 @@ def test_split_into_chunks_round_trips(text: str) -> None:
 # models -------------------------------------------------------------------------------------
 def test_models_list_and_retrieve(server: OpenAIServer, client: openai.OpenAI) -> None:
     ids = [model.id for model in client.models.list()]
-    assert ids == ["gpt-4o-mini", "gpt-4o", "o4-mini", "text-embedding-3-small"]
+    assert ids == ["gpt-4o-mini", "gpt-4o", "o4-mini", "o3-mini", "text-embedding-3-small"]
     assert client.models.retrieve("o4-mini").owned_by == "system"
     server.models.append(
         {"id": "ft:gpt-4o-mini:me::abc", "object": "model", "created": 1, "owned_by": "me"}

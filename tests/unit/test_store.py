@@ -10,7 +10,7 @@ import pytest
 
 from desktop_app.core.dialogue import Message, Status
 from desktop_app.core.history import fts_query
-from desktop_app.services.migrations import LATEST, MigrationError
+from desktop_app.services.migrations import LATEST
 from desktop_app.services.store import Store, StoreError
 
 
@@ -97,7 +97,7 @@ def test_refuses_a_database_from_a_newer_version(tmp_path: Path) -> None:
     database = tmp_path / "future.db"
     with sqlite3.connect(database) as conn:
         conn.execute(f"PRAGMA user_version = {LATEST + 1}")
-    with pytest.raises(MigrationError, match="newer Parley"):
+    with pytest.raises(StoreError, match="newer Parley"):
         Store.open(database, tmp_path / "att")
 
 
@@ -180,3 +180,30 @@ def test_model_and_capability_caches(store: Store) -> None:
     assert store.load_capabilities("p") is None
     store.save_capabilities("p", {"responses": "no"})
     assert store.load_capabilities("p") == {"responses": "no"}
+
+
+def test_a_failed_commit_leaves_no_transaction_open(store: Store) -> None:
+    """A write that fails at COMMIT (here a deferred foreign-key check; in life a full disk)
+    is rolled back and reported, and the next write works."""
+    dialogue = store.create_dialogue("Kept")
+    with pytest.raises(StoreError, match="refused a change"), store._transaction() as conn:
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        conn.execute(
+            "INSERT INTO messages (dialogue_id, role, created_at, updated_at) "
+            "VALUES (9999, 'user', 0, 0)"
+        )
+    assert not store._conn.in_transaction
+    store.add_message(dialogue, Message("user", "still writable"))
+    assert [m.content for m in store.messages(dialogue)] == ["still writable"]
+
+
+def test_a_second_connection_does_not_touch_a_live_reply(tmp_path: Path) -> None:
+    first = Store.open(tmp_path / "p.db", tmp_path / "att")
+    dialogue = first.create_dialogue("Live")
+    reply = first.add_message(dialogue, Message("assistant", "", status=Status.STREAMING))
+    second = Store.open(tmp_path / "p.db", tmp_path / "att", recover=False)  # e.g. an import
+    assert second.recovered_replies == 0
+    assert first.get_message(reply).status is Status.STREAMING
+    assert first.is_live(dialogue) and not first.is_live(dialogue + 1)
+    second.close()
+    first.close()

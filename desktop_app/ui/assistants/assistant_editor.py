@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +37,12 @@ from desktop_app.core.assistants import (
     Problem,
     model_has_reasoning,
     parse_tags,
+)
+from desktop_app.ui.widgets.retirement_marks import (
+    RetirementLookup,
+    mark_models,
+    retirement_label,
+    show_retirement,
 )
 
 ERROR_STYLE = "border: 1px solid #b3261e"
@@ -66,9 +73,13 @@ class AssistantEditor(QWidget):
     revert_requested = Signal()
     add_files_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, retirement: RetirementLookup | None = None
+    ) -> None:
         super().__init__(parent)
         self._base: AssistantProfile | None = None
+        self.retirement = retirement
+        self.model_retirement = retirement_label()
         self.name = QLineEdit()
         self.description = QLineEdit()
         self.model = QComboBox()
@@ -195,6 +206,8 @@ class AssistantEditor(QWidget):
         column.addWidget(self.fields[field])
         self.errors[field] = self._error_label()
         column.addWidget(self.errors[field])
+        if field == "model":
+            column.addWidget(self.model_retirement)
         self.rows[field] = box
         return box
 
@@ -211,6 +224,9 @@ class AssistantEditor(QWidget):
                 self.model.setItemData(index, tips[name], Qt.ItemDataRole.ToolTipRole)
         self.model.setCurrentText(current)
         self.model.blockSignals(False)
+        if self.retirement is not None:
+            mark_models(self.model, self.retirement, date.today())
+        self._on_model_changed(current)
 
     def set_tools_available(self, available: bool, reason: str = "") -> None:
         """Server-run tools need the Responses API; where it is missing, say so here."""
@@ -326,6 +342,8 @@ class AssistantEditor(QWidget):
     # --- reactions -------------------------------------------------------------------------
 
     def _on_model_changed(self, model: str) -> None:
+        found = self.retirement(model.strip()) if self.retirement else None
+        show_retirement(self.model_retirement, found, date.today())
         thinking = model_has_reasoning(model)
         self.reasoning_effort.setEnabled(thinking)
         for edit in (self.temperature, self.top_p):

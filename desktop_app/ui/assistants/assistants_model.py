@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from desktop_app.core.assistants import AssistantProfile
+from desktop_app.ui.widgets.retirement_marks import RetirementLookup
 
 ProfileRole = Qt.ItemDataRole.UserRole + 1
 ActiveRole = Qt.ItemDataRole.UserRole + 2
@@ -16,10 +18,11 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class AssistantsModel(QAbstractListModel):
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, retirement: RetirementLookup | None = None) -> None:
         super().__init__(parent)
         self._profiles: list[AssistantProfile] = []
         self.active_id: int | None = None
+        self.retirement = retirement  # marks an assistant whose model is going away
 
     # --- Qt --------------------------------------------------------------------------------
 
@@ -32,11 +35,16 @@ class AssistantsModel(QAbstractListModel):
         profile = self._profiles[index.row()]
         active = profile.id is not None and profile.id == self.active_id
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{profile.name}  · active" if active else profile.name
+            name = f"{profile.name}  · active" if active else profile.name
+            retiring = self.retirement(profile.model) if self.retirement else None
+            return f"{name}  {retiring.label(date.today())}" if retiring else name
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(profile.avatar_color)
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [profile.description, f"Model: {profile.model}"]
+            retiring = self.retirement(profile.model) if self.retirement else None
+            if retiring is not None:
+                lines.append(retiring.sentence(date.today()))
             if profile.tags:
                 lines.append("Tags: " + ", ".join(profile.tags))
             return "\n".join(line for line in lines if line)
@@ -77,6 +85,11 @@ class AssistantsModel(QAbstractListModel):
             self._profiles[row] = profile
             index = self.index(row)
             self.dataChanged.emit(index, index)
+
+    def refresh_marks(self) -> None:
+        """Models' retirement dates may have arrived with a new model list: show them."""
+        if self._profiles:
+            self.dataChanged.emit(self.index(0), self.index(len(self._profiles) - 1))
 
     def set_active(self, assistant_id: int | None) -> None:
         rows = [self.row_of(self.active_id), self.row_of(assistant_id)]

@@ -41,6 +41,7 @@ from desktop_app.ui.assistants.server_assistants_panel import ServerAssistantsPa
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
+from desktop_app.ui.widgets.retirement_marks import RetirementLookup
 
 JSON_FILTER = "Assistants (*.json);;All files (*)"
 
@@ -65,9 +66,11 @@ class AssistantsTab(QWidget):
         known_models: Callable[[], list[str]],
         default_model: str,
         parent: QWidget | None = None,
+        retirement: RetirementLookup | None = None,
         model_tips: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.retirement = retirement  # model → its retirement if due soon (flags assistants)
         self.records = records
         self.remote = remote
         self.known_models = known_models
@@ -76,7 +79,7 @@ class AssistantsTab(QWidget):
         self.tasks = TaskKeeper(
             on_error=lambda exc: self.show_notice(f"Something went wrong: {exc}")
         )
-        self.model = AssistantsModel(self)
+        self.model = AssistantsModel(self, retirement)
         self.file_dialog: QFileDialog | None = None
         self._banner_action: Callable[[], None] | None = None
         self._build()
@@ -128,7 +131,7 @@ class AssistantsTab(QWidget):
         left_widget = QWidget()
         left_widget.setLayout(left)
 
-        self.editor = AssistantEditor()
+        self.editor = AssistantEditor(retirement=self.retirement)
         self.editor.save_requested.connect(lambda: self.tasks.spawn(self.save()))
         self.editor.revert_requested.connect(lambda: self.tasks.spawn(self.revert()))
         self.editor.add_files_requested.connect(self.open_files_dialog)
@@ -205,8 +208,9 @@ class AssistantsTab(QWidget):
             self.editor.load(profile)
 
     def showEvent(self, event: QShowEvent) -> None:
-        # The model list may have been fetched since the tab was built.
+        # The model list (and the retirement dates in it) may have been fetched since.
         self.refresh_models()
+        self.model.refresh_marks()
         super().showEvent(event)
 
     def refresh_models(self) -> None:

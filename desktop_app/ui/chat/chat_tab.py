@@ -37,6 +37,7 @@ from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.message_input import MessageInput
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
+from desktop_app.ui.widgets.retirement_marks import mark_models, retirement_label, show_retirement
 from desktop_app.ui.widgets.transcript_view import TranscriptView
 
 OFFLINE_KINDS = (ErrorKind.OFFLINE, ErrorKind.TIMEOUT)
@@ -74,6 +75,11 @@ class ChatTab(QWidget):
         self.model_picker.setMinimumContentsLength(18)
         self.model_picker.setToolTip("Model for the next message (type any name the server knows)")
         self.model_picker.currentTextChanged.connect(self.model_changed)
+        self.model_picker.currentTextChanged.connect(self._on_model_picker_text_changed)
+        self.retirement = retirement_label()
+        self.spend_label = QLabel()
+        self.spend_label.setStyleSheet("color: #777")
+        self.spend_label.setToolTip("What this dialogue has cost so far (regenerated replies too)")
         self._fill_models(self.catalog.cached(), default_model)
         self.new_button = QPushButton("New chat")
         self.new_button.setToolTip("Start a new dialogue (Ctrl+N)")
@@ -86,6 +92,7 @@ class ChatTab(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Model:"))
         top.addWidget(self.model_picker, 1)
+        top.addWidget(self.spend_label)
         top.addWidget(self.regenerate_button)
         top.addWidget(self.new_button)
 
@@ -140,6 +147,7 @@ class ChatTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addLayout(top)
+        layout.addWidget(self.retirement)
         layout.addWidget(self.system_edit)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
@@ -161,7 +169,12 @@ class ChatTab(QWidget):
                 self.model_picker.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         self.model_picker.setCurrentText(current)
         self.model_picker.blockSignals(False)
+        mark_models(self.model_picker, self.catalog.retirement, self.catalog.today())
         self.model_changed.emit(current)
+        self._on_model_picker_text_changed(current)
+
+    def _on_model_picker_text_changed(self, model: str) -> None:
+        show_retirement(self.retirement, self.catalog.retirement(model), self.catalog.today())
 
     def show_cached_models(self) -> None:
         """Refill the picker from the cache (a fine-tuned model was just added to it)."""
@@ -229,6 +242,7 @@ class ChatTab(QWidget):
             return
         self.dialogue_id = None
         self.transcript.clear_dialogue()
+        self.spend_label.clear()
         self.banner.clear()
         self.regenerate_button.setEnabled(False)
         self.input.setFocus()
@@ -257,6 +271,24 @@ class ChatTab(QWidget):
             self.model_picker.setCurrentText(dialogue.model)
         self.transcript.show_messages(dialogue.messages)
         self.regenerate_button.setEnabled(bool(dialogue.messages))
+        self.spend_label.clear()
+        self.tasks.spawn(self.refresh_spend())
+        retiring = self.catalog.retirement(dialogue.model) if dialogue.model else None
+        if retiring is not None:
+            self.show_notice(
+                f"{retiring.sentence(self.catalog.today())} Pick another model above to carry "
+                "on with this dialogue.",
+                "warning",
+            )
+
+    async def refresh_spend(self) -> None:
+        """Show what the open dialogue has cost (read off the UI thread)."""
+        dialogue_id = self.dialogue_id
+        if dialogue_id is None:
+            return
+        spent = await asyncio.to_thread(self.chat.store.dialogue_spend, dialogue_id)
+        if dialogue_id == self.dialogue_id:
+            self.spend_label.setText(f"This dialogue: {spent.label}" if spent else "")
 
     def _on_transcript_rating_requested(self, message_id: int, rating: int) -> None:
         """👍/👎 on a reply: stored at once (Training builds datasets from it)."""
@@ -300,6 +332,9 @@ class ChatTab(QWidget):
         if not self.model:
             self.show_notice("Pick a model first (the list above the dialogue).", "warning")
             return
+        moved = self.dialogue_id is not None and not self.chat.store.is_live(self.dialogue_id)
+        if moved:  # trashed or deleted in History meanwhile: never write into it
+            self.new_dialogue()
         try:
             turn = self.chat.prepare(
                 self.dialogue_id, text, self.model, self._system(), self.assistant
@@ -312,9 +347,18 @@ class ChatTab(QWidget):
         assert turn.user_message is not None
         self.transcript.add_message(turn.user_message)
         await self._stream(turn)
+        if moved and not self.banner.isVisible():  # an error from the reply says more
+            self.show_notice(
+                "The dialogue shown here was deleted in History, so this message started a "
+                "new one.",
+                "info",
+            )
 
     async def regenerate(self) -> None:
         if self._busy or self.dialogue_id is None:
+            return
+        if not self.chat.store.is_live(self.dialogue_id):
+            self.show_notice("This dialogue was deleted in History; there is nothing to redo.")
             return
         try:
             turn = self.chat.prepare_regenerate(
@@ -352,9 +396,12 @@ class ChatTab(QWidget):
             self.show_error(error)
         finally:
             self._reply_task = None
-            self.chat.abandon(turn)
+            await self.chat.abandon(turn)
             self.transcript.finish_reply(turn.reply)
             self._set_busy(False)
+            current = asyncio.current_task()
+            if current is None or not current.cancelling():  # not when the tab is closing
+                self.tasks.spawn(self.refresh_spend())
             if turn.reply.status is Status.COMPLETE:
                 self.input.setFocus()
 

@@ -23,6 +23,7 @@ from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.history_transfer import export_file, import_file
 from desktop_app.ui.history.job_bar import JobBar
 from desktop_app.ui.task_keeper import TaskKeeper
+from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
 PROGRESS_INTERVAL = 0.05
 
@@ -39,37 +40,42 @@ class TransfersMixin:
     open_dialogue: Callable[..., Any]
     selected_ids: Callable[[], list[int]]
     _cancel: threading.Event | None = None
+    _file_dialog: QFileDialog | None = None  # kept so it lives while it is open
 
     # --- plain slots: pick a file, then spawn ------------------------------------------------
 
     def choose_import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        self._file_dialog = open_file_dialog(
             cast(QWidget, self),
             "Import dialogues",
-            "",
+            lambda paths: self.tasks.spawn(self.import_file(Path(paths[0]))),
             "Dialogue logs and ChatGPT exports (*.json);;All files (*)",
         )
-        if path:
-            self.tasks.spawn(self.import_file(Path(path)))
 
     def choose_export_file(self) -> None:
         ids = self.selected_ids()
         if not ids:
             self.show_notice("Select the dialogues to export first.", "info")
             return
-        path, chosen = QFileDialog.getSaveFileName(
+
+        def chosen(paths: list[str]) -> None:
+            label = dialog.selectedNameFilter()
+            fmt = next((f for f, text in FORMATS.items() if text == label), "json")
+            target = Path(paths[0])
+            if target.suffix.lower() in EXTENSIONS.values():  # the dialog's default suffix
+                target = target.with_suffix(EXTENSIONS[fmt])
+            elif target.suffix.lower() != EXTENSIONS[fmt]:
+                target = target.with_name(target.name + EXTENSIONS[fmt])
+            self.tasks.spawn(self.export(ids, target, fmt))
+
+        dialog = open_file_dialog(
             cast(QWidget, self),
             f"Export {len(ids)} dialogue{'s' if len(ids) > 1 else ''}",
-            "dialogues.json" if len(ids) > 1 else "dialogue.json",
+            chosen,
             ";;".join(FORMATS.values()),
+            save_as="dialogues.json" if len(ids) > 1 else "dialogue.json",
         )
-        if not path:
-            return
-        fmt = next((f for f, label in FORMATS.items() if label == chosen), "json")
-        target = Path(path)
-        if target.suffix.lower() != EXTENSIONS[fmt]:
-            target = target.with_name(target.name + EXTENSIONS[fmt])
-        self.tasks.spawn(self.export(ids, target, fmt))
+        self._file_dialog = dialog
 
     # --- the work ----------------------------------------------------------------------------
 

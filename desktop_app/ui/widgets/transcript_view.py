@@ -115,6 +115,8 @@ class TranscriptView(QTextBrowser):
         note = STATUS_NOTES.get(message.status)
         if note:
             details.append(note)
+        if message.usage is not None:
+            details.append(message.usage.label)  # "1,234 tokens · $0.0012" (≈ if estimated)
         color = "#1a73e8" if message.role == "user" else "#188038"
         meta = " · ".join(html.escape(d) for d in details)
         rate = ""

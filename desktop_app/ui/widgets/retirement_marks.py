@@ -1,0 +1,53 @@
+"""Retiring models, marked wherever a model is picked: a warning icon and tooltip on each
+retiring entry of a model list, and a line under the picker for the model chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QStyle
+
+from desktop_app.core.lifecycle import Retirement
+
+RetirementLookup = Callable[[str], Retirement | None]
+WARNING_STYLE = "color: #8a4b00"
+
+
+def warning_icon() -> QIcon:
+    return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+
+
+def mark_models(combo: QComboBox, lookup: RetirementLookup, today: date) -> int:
+    """Put the warning on every retiring model in `combo`; returns how many are retiring."""
+    marked = 0
+    typed = combo.currentText()  # an editable combo resets it when its item's data changes
+    blocked = combo.blockSignals(True)
+    for index in range(combo.count()):
+        found = lookup(combo.itemText(index))
+        combo.setItemIcon(index, warning_icon() if found else QIcon())
+        combo.setItemData(
+            index, found.sentence(today) if found else None, Qt.ItemDataRole.ToolTipRole
+        )
+        marked += found is not None
+    if combo.isEditable() and combo.currentText() != typed:
+        combo.setEditText(typed)
+    combo.blockSignals(blocked)
+    return marked
+
+
+def retirement_label() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet(WARNING_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def show_retirement(label: QLabel, found: Retirement | None, today: date) -> None:
+    """ "⚠ retiring 2027-01-10 → use gpt-4.1-mini" under a picker (hidden when not retiring)."""
+    label.setText(found.label(today) if found else "")
+    label.setToolTip(found.sentence(today) if found else "")
+    label.setVisible(found is not None)

@@ -1,0 +1,166 @@
+"""The Usage tab over a generated month of spend: totals equal the ledger, every grouping,
+periods, the chart, CSV export, and reading off the UI thread."""
+
+from __future__ import annotations
+
+import csv
+import math
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+
+from desktop_app.core.spend import last_30_days, this_month
+from desktop_app.services.price_book import PriceBook
+from desktop_app.services.spend_ledger import SpendLedger
+from desktop_app.services.store import Store
+from desktop_app.ui.usage.usage_model import COST
+from desktop_app.ui.usage.usage_tab import UsageTab
+from tests.support.loop import run, run_until
+from tests.support.spend_data import generate_month
+
+TODAY = date.today()
+MONTH = this_month(TODAY)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> SpendLedger:
+    store = Store.open(tmp_path / "parley.db", tmp_path / "attachments")
+    ledger = SpendLedger(store, PriceBook(tmp_path / "prices.json"))
+    # This month so far, and the month before it (which "this month" must leave out).
+    before = MONTH.start - timedelta(days=1)
+    generate_month(store, ledger.prices.table, before.replace(day=1), before, per_day=4, seed=1)
+    generate_month(store, ledger.prices.table, MONTH.start, TODAY, per_day=8, seed=2)
+    yield ledger
+    store.close()
+
+
+@pytest.fixture
+def tab(qloop, qtbot, ledger):  # type: ignore[no-untyped-def]
+    tab = UsageTab(ledger, lambda: 25.0)
+    qtbot.addWidget(tab)
+    yield tab
+    run(qloop, tab.shutdown())
+
+
+def ledger_costs(ledger: SpendLedger, start: float, end: float) -> list[float]:
+    """The ledger as stored, read straight from the table."""
+    rows = ledger.store._query(
+        "SELECT cost FROM usage WHERE created_at >= ? AND created_at < ? AND cost IS NOT NULL",
+        (start, end),
+    )
+    return [r["cost"] for r in rows]
+
+
+def pick(combo, key: str) -> None:  # type: ignore[no-untyped-def]
+    combo.setCurrentIndex(combo.findData(key))
+
+
+def test_totals_equal_the_ledger_in_every_grouping(qloop, tab, ledger, qtmodeltester) -> None:
+    costs = ledger_costs(ledger, *MONTH.bounds)
+    replies = len(ledger.store.usage_entries(*MONTH.bounds))
+    assert replies == 8 * TODAY.day
+    for group_by in ("day", "model", "assistant", "dialogue"):
+        pick(tab.group_picker, group_by)
+        summary = run(qloop, tab.refresh())
+        assert summary.group_by == group_by and tab.summary is summary
+        assert summary.total.cost == math.fsum(costs)  # exactly: both are correctly rounded
+        assert summary.total.replies == replies
+        shown = [
+            tab.model.index(r, COST).data(Qt.ItemDataRole.UserRole)
+            for r in range(tab.model.rowCount())
+        ]
+        assert math.fsum(shown) == pytest.approx(math.fsum(costs), rel=1e-12)
+        assert len(tab.chart.bars) == tab.model.rowCount()
+        qtmodeltester.check(tab.model)
+    assert tab.model.rowCount() == 12  # by dialogue
+    assert f"${math.fsum(costs):,.2f}" in tab.totals.text()
+    assert "estimated" in tab.totals.text() and "no price" in tab.totals.text()
+    assert tab.model.headerData(0, Qt.Orientation.Horizontal) == "Dialogue"
+    assert "of your $25.00 budget" in tab.budget_label.text()
+
+
+def test_days_are_listed_in_order_with_empty_ones(qloop, tab, ledger) -> None:
+    pick(tab.period_picker, "30days")
+    summary = run(qloop, tab.refresh())
+    period = last_30_days(TODAY)
+    assert [g.label for g in summary.groups] == [d.isoformat() for d in period.days()]
+    assert summary.total.cost == math.fsum(ledger_costs(ledger, *period.bounds))
+    assert summary.groups[-1].replies == 8
+
+
+def test_a_custom_period(qloop, qtbot, tab, ledger) -> None:
+    pick(tab.period_picker, "custom")
+    assert tab.start_edit.isVisibleTo(tab) and tab.end_edit.isVisibleTo(tab)
+    first = MONTH.start - timedelta(days=3)
+    tab.start_edit.setDate(QDate(first.year, first.month, first.day))
+    tab.end_edit.setDate(QDate(MONTH.start.year, MONTH.start.month, MONTH.start.day))
+    run_until(qloop, lambda: tab.summary is not None and len(tab.summary.groups) == 4)
+    assert [g.replies for g in tab.summary.groups] == [4, 4, 4, 8]
+    pick(tab.period_picker, "month")
+    assert not tab.start_edit.isVisibleTo(tab)
+
+
+def test_changing_the_grouping_refreshes_and_only_the_newest_read_is_shown(qloop, tab) -> None:
+    pick(tab.group_picker, "model")
+    pick(tab.group_picker, "assistant")  # two reads race; the model one must not win
+    run_until(qloop, lambda: tab.tasks.running == 0)
+    assert tab.summary.group_by == "assistant"
+    assert [g.label for g in tab.summary.groups][-1] in ("Coder", "Critic", "(no assistant)")
+
+
+def test_export_writes_the_table_and_its_total(qloop, tab, ledger, tmp_path) -> None:
+    pick(tab.group_picker, "model")
+    run(qloop, tab.refresh())
+    target = tmp_path / "usage.csv"
+    assert run(qloop, tab.export_csv(target))
+    rows = list(csv.reader(target.read_text(encoding="utf-8").splitlines()))
+    assert rows[0][0] == "model" and rows[-1][0] == "Total"
+    assert [r[0] for r in rows[1:-1]] == [g.label for g in tab.summary.groups]
+    assert float(rows[-1][-1]) == pytest.approx(math.fsum(ledger_costs(ledger, *MONTH.bounds)))
+    assert "Saved" in tab.banner.text
+    assert not run(qloop, tab.export_csv(tmp_path / "missing" / "usage.csv"))
+    assert tab.banner.level == "error" and "Traceback" not in tab.banner.text
+
+
+def test_the_export_button_opens_a_save_dialog_that_does_not_block(qloop, qtbot, tab, tmp_path):  # type: ignore[no-untyped-def]
+    run(qloop, tab.refresh())
+    qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
+    dialog = tab.file_dialog
+    assert dialog is not None and dialog.isVisible()
+    target = tmp_path / "chosen.csv"
+    dialog.selectFile(str(target))
+    dialog.accept()
+    run_until(qloop, lambda: target.exists() and tab.tasks.running == 0)
+    assert target.read_text(encoding="utf-8").startswith("day,")
+
+
+def test_the_ledger_is_read_off_the_ui_thread(qloop, tab, ledger, monkeypatch) -> None:
+    threads = []
+    entries = ledger.entries
+
+    def spy(period):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return entries(period)
+
+    monkeypatch.setattr(ledger, "entries", spy)
+    run(qloop, tab.refresh())
+    assert threads and threads[0] is not threading.main_thread()
+
+
+def test_the_chart_draws_a_bar_per_group_and_names_it_on_hover(qloop, qtbot, tab) -> None:
+    pick(tab.group_picker, "model")
+    run(qloop, tab.refresh())
+    tab.resize(800, 600)
+    tab.show()
+    qtbot.waitExposed(tab)
+    image = tab.chart.grab().toImage()
+    assert not image.isNull() and tab.chart.height() == tab.chart.sizeHint().height()
+    bars = tab.chart._rects()
+    assert len(bars) == len(tab.summary.groups)
+    dearest = tab.summary.groups[0]
+    assert bars[0].height() == max(b.height() for b in bars)  # the dearest is the tallest
+    assert tab.chart.bar_at(bars[0].center().x()) == 0 and dearest.label == tab.chart.bars[0][0]
+    assert image.pixelColor(bars[0].center().toPoint()).name() == "#5b7cfa"
