@@ -123,10 +123,10 @@ def test_a_failed_job_shows_the_servers_error(qloop, parley: Parley, tmp_path: P
     assert run(qloop, tab.start.upload())
     run(qloop, tab.start.start_job())
     server.advance(10)
-    run_until(qloop, lambda: job_status(tab) == "failed")
+    run_until(qloop, lambda: "disallowed content" in tab.banner.text)
+    assert job_status(tab) == "failed" and tab.banner.level == "error"
+    assert "The server said: Training data contains disallowed content." in tab.banner.text
     assert "Training data contains disallowed content." in tab.jobs.status_label.text()
-    assert "Training data contains disallowed content." in tab.banner.text
-    assert tab.banner.level == "error"
 
 
 def test_errors_stop_the_upload_and_warnings_need_an_override(

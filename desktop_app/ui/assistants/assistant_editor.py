@@ -15,7 +15,7 @@ import json
 from dataclasses import replace
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -219,13 +219,9 @@ class AssistantEditor(QWidget):
         self.model.blockSignals(True)
         self.model.clear()
         self.model.addItems(models)
-        for index, name in enumerate(models):
-            if tips and tips.get(name):
-                self.model.setItemData(index, tips[name], Qt.ItemDataRole.ToolTipRole)
         self.model.setCurrentText(current)
         self.model.blockSignals(False)
-        if self.retirement is not None:
-            mark_models(self.model, self.retirement, date.today())
+        mark_models(self.model, self.retirement or (lambda _model: None), date.today(), tips)
         self._on_model_changed(current)
 
     def set_tools_available(self, available: bool, reason: str = "") -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -162,14 +162,14 @@ class ChatTab(QWidget):
         self.model_picker.clear()
         names = list(dict.fromkeys([*models, current] if current else models))
         self.model_picker.addItems(sorted(names))
-        tips = self.catalog.descriptions()
-        for index in range(self.model_picker.count()):
-            tip = tips.get(self.model_picker.itemText(index))
-            if tip:
-                self.model_picker.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         self.model_picker.setCurrentText(current)
         self.model_picker.blockSignals(False)
-        mark_models(self.model_picker, self.catalog.retirement, self.catalog.today())
+        mark_models(
+            self.model_picker,
+            self.catalog.retirement,
+            self.catalog.today(),
+            self.catalog.descriptions(),
+        )
         self.model_changed.emit(current)
         self._on_model_picker_text_changed(current)
 

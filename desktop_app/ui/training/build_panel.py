@@ -7,7 +7,6 @@ Signals:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from desktop_app.services.training_sources import build_from_dialogues
 from desktop_app.services.training_writer import save_dataset
 from desktop_app.ui.history.filter_bar import FilterBar
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.training.context import Busy, TrainingContext
+from desktop_app.ui.training.context import Busy, TrainingContext, in_worker
 from desktop_app.ui.training.table_models import PreviewModel, ProblemsModel
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
@@ -230,7 +229,7 @@ class BuildPanel(QWidget):
     async def preview_source(self, path: Path) -> Preview | None:
         """Show a file's (or a folder's first file's) columns and rows; guess the mapping."""
         try:
-            shown = await asyncio.to_thread(preview, path)
+            shown = await in_worker(preview, path)
         except (DatasetError, OSError) as exc:
             self.context.notice(str(exc), "error")
             return None
@@ -291,7 +290,7 @@ class BuildPanel(QWidget):
         fraction = self.split_spin.value() / 100
         examples = list(self.built.examples)
         try:
-            written = await asyncio.to_thread(save_dataset, examples, path, fmt, fraction)
+            written = await in_worker(save_dataset, examples, path, fmt, fraction)
         except OSError as exc:
             self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
             return []

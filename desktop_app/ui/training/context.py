@@ -4,6 +4,7 @@ for long blocking work (in a worker thread, with progress and Cancel in the job 
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,29 @@ from desktop_app.ui.widgets.notice_banner import NoticeBanner
 
 PROGRESS_INTERVAL = 0.05
 T = TypeVar("T")
+_gc_pauses = 0
+
+
+async def in_worker(function: Callable[..., T], *args: Any) -> T:
+    """`asyncio.to_thread` with Python's cyclic garbage collector paused meanwhile.
+
+    Reading a dataset allocates millions of objects, and a collection runs in the thread
+    that triggers it: in a worker it would destroy Qt objects left in reference cycles (qasync's
+    timers) off the GUI thread, which Qt warns about and which can crash. Paused, garbage waits
+    (seconds) and is collected on the GUI thread afterwards.
+    """
+    global _gc_pauses
+    if _gc_pauses == 0 and not gc.isenabled():
+        return await asyncio.to_thread(function, *args)  # someone else manages it
+    _gc_pauses += 1
+    gc.disable()
+    try:
+        return await asyncio.to_thread(function, *args)
+    finally:
+        _gc_pauses -= 1
+        if _gc_pauses == 0:
+            gc.enable()
+            gc.collect(0)
 
 
 class Busy(Exception):
@@ -69,7 +93,7 @@ class TrainingContext:
         cancel = self._cancel = threading.Event()
         self.job_bar.start(text)
         try:
-            return await asyncio.to_thread(work, self._thread_progress(), cancel.is_set)
+            return await in_worker(work, self._thread_progress(), cancel.is_set)
         finally:
             self._cancel = None
             self.job_bar.finish()

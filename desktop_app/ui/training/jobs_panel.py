@@ -15,6 +15,7 @@ import asyncio
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -39,7 +40,7 @@ from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.build_panel import _table
 from desktop_app.ui.training.charts import LossChart
-from desktop_app.ui.training.context import TrainingContext
+from desktop_app.ui.training.context import TrainingContext, in_worker
 from desktop_app.ui.training.jobs_model import JobsModel
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
@@ -56,6 +57,7 @@ class JobsPanel(QWidget):
         self.watchers: dict[str, asyncio.Task[None]] = {}
         self.available: bool | None = None
         self.can_pause = True
+        self._listed = False
         self.dialog: QFileDialog | None = None
         self._build()
         self.show_registry()
@@ -114,11 +116,23 @@ class JobsPanel(QWidget):
     # --- availability and the table --------------------------------------------------------
 
     def set_available(self, available: bool | None, note: str) -> None:
+        """Whether the server has fine-tuning. When it has, jobs left running last time are
+        followed at once; the account's list is asked for when the panel is first shown."""
         was, self.available = self.available, available
         self.unavailable_label.setText(note if available is not True else "")
         self.unavailable_label.setVisible(available is not True and bool(note))
         self._update_buttons()
         if available and not was:
+            self._listed = False
+            for job in self.model.jobs:
+                if job.status in ACTIVE:
+                    self.follow(job.id)
+            if self.isVisible():
+                self.tasks.spawn(self.refresh())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.available and not self._listed:
             self.tasks.spawn(self.refresh())
 
     def show_registry(self) -> None:
@@ -168,6 +182,7 @@ class JobsPanel(QWidget):
 
     async def refresh(self) -> None:
         """List the account's jobs (saved to the registry) and follow the active ones."""
+        self._listed = True
         try:
             jobs = await self.context.service.list_jobs()
         except GatewayError as error:
@@ -284,7 +299,7 @@ class JobsPanel(QWidget):
     async def export_registry(self, path: Path) -> bool:
         jobs = self.context.store.jobs()
         try:
-            await asyncio.to_thread(path.write_text, registry_json(jobs), "utf-8")
+            await in_worker(path.write_text, registry_json(jobs), "utf-8")
         except OSError as exc:
             self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
             return False

@@ -10,7 +10,6 @@ Signals:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from desktop_app.services.fine_tuning import FineTuningService
 from desktop_app.services.store import Store
 from desktop_app.ui.history.job_bar import JobBar
 from desktop_app.ui.training.build_panel import BuildPanel
-from desktop_app.ui.training.context import TrainingContext
+from desktop_app.ui.training.context import TrainingContext, in_worker
 from desktop_app.ui.training.jobs_panel import JobsPanel
 from desktop_app.ui.training.start_panel import StartPanel
 from desktop_app.ui.training.validate_panel import ValidatePanel
@@ -117,7 +116,7 @@ class TrainingTab(QWidget):
             self.build.tasks.spawn(self._refresh_facets(self._facets))
 
     async def _refresh_facets(self, facets: Callable[[], tuple[list[str], list[str]]]) -> None:
-        models, assistants = await asyncio.to_thread(facets)
+        models, assistants = await in_worker(facets)
         self.build.set_facets(models, assistants)
 
     def _on_build_dataset_saved(self, path: Path, validation_path: Path | None) -> None:

@@ -7,7 +7,6 @@ Signals:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +30,7 @@ from desktop_app.services.dataset_validation import validate_file
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.build_panel import BUSY_TEXT, _table
 from desktop_app.ui.training.charts import HistogramChart
-from desktop_app.ui.training.context import Busy, TrainingContext
+from desktop_app.ui.training.context import Busy, TrainingContext, in_worker
 from desktop_app.ui.training.table_models import ProblemsModel
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
@@ -184,7 +183,7 @@ class ValidatePanel(QWidget):
                 write_report_csv(report, out)
 
         try:
-            await asyncio.to_thread(write)
+            await in_worker(write)
         except OSError as exc:
             self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
             return False

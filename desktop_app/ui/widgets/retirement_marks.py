@@ -3,7 +3,7 @@ retiring entry of a model list, and a line under the picker for the model chosen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from PySide6.QtCore import Qt
@@ -20,16 +20,24 @@ def warning_icon() -> QIcon:
     return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
 
 
-def mark_models(combo: QComboBox, lookup: RetirementLookup, today: date) -> int:
-    """Put the warning on every retiring model in `combo`; returns how many are retiring."""
+def mark_models(
+    combo: QComboBox,
+    lookup: RetirementLookup,
+    today: date,
+    tips: Mapping[str, str] | None = None,
+) -> int:
+    """Put the warning on every retiring model in `combo`; returns how many are retiring.
+    `tips` says what some models are (a fine-tuned model's job), above any warning."""
     marked = 0
     typed = combo.currentText()  # an editable combo resets it when its item's data changes
     blocked = combo.blockSignals(True)
     for index in range(combo.count()):
-        found = lookup(combo.itemText(index))
+        name = combo.itemText(index)
+        found = lookup(name)
         combo.setItemIcon(index, warning_icon() if found else QIcon())
+        lines = [(tips or {}).get(name, ""), found.sentence(today) if found else ""]
         combo.setItemData(
-            index, found.sentence(today) if found else None, Qt.ItemDataRole.ToolTipRole
+            index, "\n".join(t for t in lines if t) or None, Qt.ItemDataRole.ToolTipRole
         )
         marked += found is not None
     if combo.isEditable() and combo.currentText() != typed:
