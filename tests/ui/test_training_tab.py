@@ -219,3 +219,24 @@ def test_saving_with_a_validation_split(qloop, parley: Parley, tmp_path: Path, s
     assert len(written) == (2 if split else 1)
     run_until(qloop, lambda: tab.validation.report is not None)
     assert tab.start.validation_path == (written[1] if split else None)
+
+
+@pytest.mark.slow
+def test_a_big_csv_reads_off_the_ui_thread_and_cancel_stops_it(
+    qloop, qtbot, parley: Parley, tmp_path: Path
+) -> None:
+    path = tmp_path / "big.csv"
+    block = "".join(f'"Question {i} here","Answer {i} there",positive\n' for i in range(5000))
+    with path.open("w", encoding="utf-8") as f:
+        f.write("question,answer,label\n")
+        while f.tell() < 60 * 2**20:
+            f.write(block)
+    tab = training(qloop, parley)
+    run(qloop, tab.build.preview_source(path))
+    task = tab.build.tasks.spawn(tab.build.add_rows())
+    run_until(qloop, lambda: tab.job_bar.running and tab.job_bar.progress.value() > 0)
+    assert "Reading big.csv" in tab.job_bar.label.text() and not task.done()
+    qtbot.mouseClick(tab.job_bar.cancel_button, Qt.MouseButton.LeftButton)
+    run_until(qloop, task.done)
+    assert "Stopped" in tab.banner.text and not tab.job_bar.running
+    assert task.result() < 1_500_000  # far from the whole file

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,24 +32,13 @@ from desktop_app.services.training_sources import build_from_dialogues
 from desktop_app.services.training_writer import save_dataset
 from desktop_app.ui.history.filter_bar import FilterBar
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.training.context import Busy, TrainingContext, in_worker
-from desktop_app.ui.training.table_models import PreviewModel, ProblemsModel
+from desktop_app.ui.training.context import BUSY_TEXT, Busy, TrainingContext, in_worker
+from desktop_app.ui.training.table_models import PreviewModel, ProblemsModel, table_view
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
 KINDS = {SFT: "Supervised (chat examples)", DPO: "Preference (DPO pairs)"}
 RATINGS = {"": "Any rating", "up": "Has a 👍 reply", "down": "Has a 👎 reply", "rated": "Rated"}
 DATA_FILTER = "Datasets (*.csv *.tsv *.tab *.txt *.json *.jsonl *.ndjson);;All files (*)"
-BUSY_TEXT = "Another dataset job is running; wait for it or cancel it."
-
-
-def _table(model: object) -> QTableView:
-    view = QTableView()
-    view.setModel(model)  # type: ignore[arg-type]
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setWordWrap(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
-    return view
 
 
 class BuildPanel(QWidget):
@@ -112,7 +99,7 @@ class BuildPanel(QWidget):
         self.folder_button = QPushButton("Open folder…")
         self.folder_button.clicked.connect(self.choose_folder)
         self.source_label = QLabel("No file chosen")
-        self.preview_view = _table(self.preview_model)
+        self.preview_view = table_view(self.preview_model)
         self.preview_view.setMaximumHeight(150)
         self.mapping_combos = {name: QComboBox() for name in ("prompt", "reply", "system", "label")}
         mapping = QFormLayout()
@@ -136,7 +123,7 @@ class BuildPanel(QWidget):
         box.addWidget(self.preview_view)
         box.addLayout(mapping_row)
 
-        self.problems_view = _table(self.problems)
+        self.problems_view = table_view(self.problems)
         self.split_spin = QSpinBox()
         self.split_spin.setRange(0, 50)
         self.split_spin.setSuffix(" % for validation")

@@ -17,6 +17,7 @@ from desktop_app.ui.history.job_bar import JobBar
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 
 PROGRESS_INTERVAL = 0.05
+BUSY_TEXT = "Another dataset job is running; wait for it or cancel it."
 T = TypeVar("T")
 _gc_pauses = 0
 

@@ -38,10 +38,10 @@ from desktop_app.core.fine_tuning_jobs import (
 from desktop_app.services.fine_tuning import JobUpdate
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.training.build_panel import _table
 from desktop_app.ui.training.charts import LossChart
 from desktop_app.ui.training.context import TrainingContext, in_worker
 from desktop_app.ui.training.jobs_model import JobsModel
+from desktop_app.ui.training.table_models import table_view
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
 
@@ -65,7 +65,7 @@ class JobsPanel(QWidget):
     def _build(self) -> None:
         self.unavailable_label = QLabel()
         self.unavailable_label.setWordWrap(True)
-        self.view = _table(self.model)
+        self.view = table_view(self.model)
         self.view.selectionModel().currentChanged.connect(self._on_view_current_changed)
         buttons = {
             "refresh": ("Refresh", lambda: self.tasks.spawn(self.refresh())),

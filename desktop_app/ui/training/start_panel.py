@@ -35,8 +35,7 @@ from desktop_app.core.training_estimate import FINE_TUNABLE
 from desktop_app.core.training_report import Cancelled, ValidationReport
 from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.training.build_panel import BUSY_TEXT
-from desktop_app.ui.training.context import Busy, TrainingContext
+from desktop_app.ui.training.context import BUSY_TEXT, Busy, TrainingContext
 
 
 def _auto_spin(maximum: int, suffix: str) -> QSpinBox:

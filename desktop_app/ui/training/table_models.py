@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from desktop_app.core.training_checks import ERROR, WARNING, Problem
 
@@ -88,3 +89,14 @@ class ProblemsModel(QAbstractTableModel):
         if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
+
+
+def table_view(model: QAbstractTableModel) -> QTableView:
+    """A table of whole rows with a stretching last column, rows as high as a line."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setWordWrap(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
+    return view

@@ -28,10 +28,9 @@ from desktop_app.core.training_report import Cancelled, ValidationReport, write_
 from desktop_app.services.dataset_files import Progress
 from desktop_app.services.dataset_validation import validate_file
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.training.build_panel import BUSY_TEXT, _table
 from desktop_app.ui.training.charts import HistogramChart
-from desktop_app.ui.training.context import Busy, TrainingContext, in_worker
-from desktop_app.ui.training.table_models import ProblemsModel
+from desktop_app.ui.training.context import BUSY_TEXT, Busy, TrainingContext, in_worker
+from desktop_app.ui.training.table_models import ProblemsModel, table_view
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
 
@@ -78,7 +77,7 @@ class ValidatePanel(QWidget):
         self.summary_label.setWordWrap(True)
         self.stats_label = QLabel()
         self.histogram = HistogramChart()
-        self.problems_view = _table(self.problems)
+        self.problems_view = table_view(self.problems)
         self.export_button = QPushButton("Export report (CSV)…")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.choose_export)
