@@ -31,6 +31,7 @@ def send(qloop, qtbot, parley, text: str):  # type: ignore[no-untyped-def]
             and len(parley.store.usage_entries(0, 2e10)) > count
             and parley.tasks.running == 0
             and tab.tasks.running == 0
+            and parley.spend.tasks.running == 0  # the budget check after the reply is priced
         ),
     )
     return parley.store.messages(tab.dialogue_id)[-1]
