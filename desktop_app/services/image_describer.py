@@ -205,7 +205,7 @@ class ImageDescriber:
         """Keep the user's edit of a description, in the list and in the stored dialogue."""
         item.description = text
         if item.reply_id is not None:
-            self.store.checkpoint(item.reply_id, text)
+            self.store.set_content(item.reply_id, text)
 
     # --- helpers -------------------------------------------------------------------------
 

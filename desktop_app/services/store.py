@@ -264,7 +264,20 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
             return int(cur.lastrowid or 0)
 
     def checkpoint(self, message_id: int, content: str) -> None:
-        """Save the text of a reply still streaming."""
+        """Save the text of a reply still streaming.
+
+        Only while it is `streaming`: checkpoints run in worker threads, and one that lands
+        after the reply was finished (Stop, an error) must not put older text back.
+        """
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE messages SET content = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'streaming'",
+                (content, time.time(), message_id),
+            )
+
+    def set_content(self, message_id: int, content: str) -> None:
+        """Replace a message's text (the user edited it)."""
         with self._transaction() as conn:
             conn.execute(
                 "UPDATE messages SET content = ?, updated_at = ? WHERE id = ?",

@@ -207,3 +207,15 @@ def test_a_second_connection_does_not_touch_a_live_reply(tmp_path: Path) -> None
     assert first.is_live(dialogue) and not first.is_live(dialogue + 1)
     second.close()
     first.close()
+
+
+def test_a_late_checkpoint_never_overwrites_a_finished_reply(store: Store) -> None:
+    """Checkpoints run in worker threads; one that lands after Stop must not win."""
+    dialogue = store.create_dialogue("Race")
+    reply = store.add_message(dialogue, Message("assistant", "", status=Status.STREAMING))
+    store.checkpoint(reply, "Once")
+    store.finish_message(reply, content="Once upon a", status=Status.INTERRUPTED)
+    store.checkpoint(reply, "Once")  # the late one
+    assert store.get_message(reply).content == "Once upon a"
+    store.set_content(reply, "Edited by the user")
+    assert store.get_message(reply).content == "Edited by the user"
