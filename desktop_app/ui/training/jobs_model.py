@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_app.core.fine_tuning_jobs import STATUS_TEXT, JobRecord
+from desktop_app.ui.training.table_models import RecordsModel
 
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
-class JobsModel(QAbstractTableModel):
+class JobsModel(RecordsModel):
     HEADERS = ("Description", "Status", "Base model", "Fine-tuned model", "Created", "Job")
 
     def __init__(self, parent: Any = None) -> None:
@@ -43,11 +44,8 @@ class JobsModel(QAbstractTableModel):
     def row_of(self, job_id: str) -> int:
         return next((i for i, j in enumerate(self.jobs) if j.id == job_id), -1)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.jobs)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
+    def records(self) -> list[JobRecord]:
+        return self.jobs
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
@@ -63,8 +61,3 @@ class JobsModel(QAbstractTableModel):
             job.description or "—", status, job.base_model, job.fine_tuned_model, created, job.id,
         )  # fmt: skip
         return values[index.column()]
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None

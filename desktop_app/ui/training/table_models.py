@@ -15,6 +15,26 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole
 _COLOURS = {ERROR: QColor("#b3261e"), WARNING: QColor("#8a5a00")}
 
 
+class RecordsModel(QAbstractTableModel):
+    """A table of records with fixed column titles: rows come from `records()`."""
+
+    HEADERS: tuple[str, ...] = ()
+
+    def records(self) -> list[Any]:
+        raise NotImplementedError
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.records())
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+
 class PreviewModel(QAbstractTableModel):
     """The first rows of a dataset file, as read."""
 
@@ -49,7 +69,7 @@ class PreviewModel(QAbstractTableModel):
         return str(section + 2)  # spreadsheet row: the header is row 1
 
 
-class ProblemsModel(QAbstractTableModel):
+class ProblemsModel(RecordsModel):
     """Problems with the row they are on and a sentence saying what is wrong."""
 
     HEADERS = ("Row", "Severity", "Check", "Problem", "File")
@@ -63,11 +83,8 @@ class ProblemsModel(QAbstractTableModel):
         self.problems = list(problems)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.problems)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
+    def records(self) -> list[Problem]:
+        return self.problems
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
@@ -84,11 +101,6 @@ class ProblemsModel(QAbstractTableModel):
             problem.row or "—", problem.severity, problem.code, problem.message, problem.source,
         )  # fmt: skip
         return values[index.column()]
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
 
 def table_view(model: QAbstractTableModel) -> QTableView:
