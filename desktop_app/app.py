@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from desktop_app import APP_NAME
@@ -113,6 +114,7 @@ class Parley:
         *,
         secret_backend: KeyringLike | None = None,
         discovery_candidates: dict[str, str] | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         from desktop_app.ui.main_window import MainWindow
         from desktop_app.ui.task_keeper import TaskKeeper
@@ -120,6 +122,7 @@ class Parley:
 
         self.qt_app = qt_app
         self.paths = paths
+        self.today = today  # the one clock every "what day is it" reads (tests fix it)
         paths.ensure()
         self.settings, settings_problem = load_settings(paths.settings_file)
         apply_theme(qt_app, self.settings.theme)
@@ -197,7 +200,7 @@ class Parley:
             wire_api=self.settings.wire_api,
             ledger=self.ledger,
         )
-        self.catalog = ModelCatalog(self.store, gateway, lambda: prices.table)
+        self.catalog = ModelCatalog(self.store, gateway, lambda: prices.table, self.today)
         self.remote = AssistantRemote(gateway)
         tab = ChatTab(self.chat, self.catalog, self.settings.default_model)
         tab.settings_requested.connect(self.open_settings)
@@ -260,6 +263,7 @@ class Parley:
             self.settings.default_model,
             retirement=self.catalog.retirement,
             model_tips=self.catalog.descriptions,
+            today=self.today,
         )
         tab.activation_requested.connect(self.chat_tab.set_assistant)
         tab.assistant_saved.connect(self._on_assistant_saved)
@@ -349,6 +353,7 @@ class Parley:
             lambda: self.settings.monthly_budget,
             self.window.tabs,
             self.chat_tab,
+            self.today,
         )
         self.usage_tab = self.spend.usage_tab
         self.window.set_tab("Usage", self.usage_tab)

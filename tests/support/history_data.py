@@ -19,9 +19,11 @@ def dialogue(
     model: str = "gpt-4o",
     age_days: float = 0.0,
     assistant: str = "",
+    now: float | None = None,
 ) -> ImportedDialogue:
-    """A dialogue of (role, text, sentiment) turns, last touched `age_days` ago."""
-    when = time.time() - age_days * DAY
+    """A dialogue of (role, text, sentiment) turns, last touched `age_days` before `now`
+    (the real clock unless given)."""
+    when = (time.time() if now is None else now) - age_days * DAY
     messages = [
         Message(role, text, model=model, sentiment_label=mood, created_at=when - 60 + i)
         for i, (role, text, mood) in enumerate(turns)

@@ -20,6 +20,8 @@ from desktop_app.ui.history.history_tab import OFFLINE_TEXT, HistoryTab
 from tests.support.history_data import add, dialogue
 from tests.support.loop import run, run_until
 
+NOW = time.time()  # one "now" for the data and the tab's clock: no midnight between them
+
 
 @pytest.fixture
 def store(paths) -> HistoryStore:  # type: ignore[no-untyped-def]
@@ -33,6 +35,7 @@ def store(paths) -> HistoryStore:  # type: ignore[no-untyped-def]
             model="gpt-4",
             age_days=40,
             assistant="travel-bot",
+            now=NOW,
         ),
         dialogue(
             "Pasta recipe",
@@ -40,11 +43,13 @@ def store(paths) -> HistoryStore:  # type: ignore[no-untyped-def]
             ("assistant", "Salt the water generously", "neutral"),
             model="o3",
             age_days=1,
+            now=NOW,
         ),
         dialogue(
             "Whale facts",
             ("user", "tell me about whales", "neutral"),
             ("assistant", "Whales are wonderful mammals", "positive"),
+            now=NOW,
         ),
     )
     pasta = store.messages(2)[0].id
@@ -57,7 +62,7 @@ def store(paths) -> HistoryStore:  # type: ignore[no-untyped-def]
 def tab(qtbot, qloop, store: HistoryStore) -> HistoryTab:  # type: ignore[no-untyped-def]
     # Not qtbot.addWidget: pytest-qt closes those before fixtures are torn down, and the tab
     # must shut its tasks down while it still exists.
-    tab = HistoryTab(store)
+    tab = HistoryTab(store, clock=lambda: NOW)
     tab.resize(1000, 700)
     tab.show()
     run_until(qloop, lambda: tab.count_label.text() == "3 dialogues")

@@ -3,8 +3,6 @@ the Usage tab, budget warnings, prices edited in Settings, and retiring models f
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -116,7 +114,7 @@ def test_budget_warnings_fire_once_at_each_threshold(
     assert len(notices) == 2 and "reached your monthly budget of $10.00" in notices[1]
     parley.chat_tab._on_banner_action_requested()  # "Show usage"
     assert parley.window.tabs.currentWidget() is parley.usage_tab
-    flags = [f"budget_warned:{date.today():%Y-%m}:{t}" for t in (80, 100)]
+    flags = [f"budget_warned:{parley.today():%Y-%m}:{t}" for t in (80, 100)]
     assert all(parley.store.get_flag(flag) for flag in flags)
 
 

@@ -18,28 +18,33 @@ from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.services.store import Store
 from desktop_app.ui.usage.usage_model import COST
 from desktop_app.ui.usage.usage_tab import UsageTab
+from tests.support.clock import EDGE_DAYS, EDGE_IDS
 from tests.support.loop import run, run_until
 from tests.support.spend_data import generate_month
 
-TODAY = date.today()
-MONTH = this_month(TODAY)
+
+@pytest.fixture(params=EDGE_DAYS, ids=EDGE_IDS)
+def today(request: pytest.FixtureRequest) -> date:
+    """Every test here runs on each of the days where calendars break (the tab's clock)."""
+    return request.param
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> SpendLedger:
+def ledger(tmp_path: Path, today: date) -> SpendLedger:
     store = Store.open(tmp_path / "parley.db", tmp_path / "attachments")
     ledger = SpendLedger(store, PriceBook(tmp_path / "prices.json"))
     # This month so far, and the month before it (which "this month" must leave out).
-    before = MONTH.start - timedelta(days=1)
+    month = this_month(today)
+    before = month.start - timedelta(days=1)
     generate_month(store, ledger.prices.table, before.replace(day=1), before, per_day=4, seed=1)
-    generate_month(store, ledger.prices.table, MONTH.start, TODAY, per_day=8, seed=2)
+    generate_month(store, ledger.prices.table, month.start, today, per_day=8, seed=2)
     yield ledger
     store.close()
 
 
 @pytest.fixture
-def tab(qloop, qtbot, ledger):  # type: ignore[no-untyped-def]
-    tab = UsageTab(ledger, lambda: 25.0)
+def tab(qloop, qtbot, ledger, today):  # type: ignore[no-untyped-def]
+    tab = UsageTab(ledger, lambda: 25.0, today=lambda: today)
     qtbot.addWidget(tab)
     yield tab
     run(qloop, tab.shutdown())
@@ -58,10 +63,14 @@ def pick(combo, key: str) -> None:  # type: ignore[no-untyped-def]
     combo.setCurrentIndex(combo.findData(key))
 
 
-def test_totals_equal_the_ledger_in_every_grouping(qloop, tab, ledger, qtmodeltester) -> None:
-    costs = ledger_costs(ledger, *MONTH.bounds)
-    replies = len(ledger.store.usage_entries(*MONTH.bounds))
-    assert replies == 8 * TODAY.day
+def test_totals_equal_the_ledger_in_every_grouping(
+    qloop, tab, ledger, today, qtmodeltester
+) -> None:
+    month = this_month(today)
+    costs = ledger_costs(ledger, *month.bounds)
+    entries = ledger.store.usage_entries(*month.bounds)
+    replies = len(entries)
+    assert replies == 8 * today.day
     for group_by in ("day", "model", "assistant", "dialogue"):
         pick(tab.group_picker, group_by)
         summary = run(qloop, tab.refresh())
@@ -75,28 +84,34 @@ def test_totals_equal_the_ledger_in_every_grouping(qloop, tab, ledger, qtmodelte
         assert math.fsum(shown) == pytest.approx(math.fsum(costs), rel=1e-12)
         assert len(tab.chart.bars) == tab.model.rowCount()
         qtmodeltester.check(tab.model)
-    assert tab.model.rowCount() == 12  # by dialogue
+    assert tab.model.rowCount() == len({e.dialogue_title for e in entries})  # by dialogue
     assert f"${math.fsum(costs):,.2f}" in tab.totals.text()
-    assert "estimated" in tab.totals.text() and "no price" in tab.totals.text()
+    # The caveats under the totals are said exactly when the month holds such replies.
+    estimated = any(e.tokens.estimated for e in entries)
+    unpriced = any(e.cost is None for e in entries)
+    assert ("estimated" in tab.totals.text()) == estimated
+    assert ("no price" in tab.totals.text()) == unpriced
     assert tab.model.headerData(0, Qt.Orientation.Horizontal) == "Dialogue"
     assert "of your $25.00 budget" in tab.budget_label.text()
 
 
-def test_days_are_listed_in_order_with_empty_ones(qloop, tab, ledger) -> None:
+def test_days_are_listed_in_order_with_empty_ones(qloop, tab, ledger, today) -> None:
     pick(tab.period_picker, "30days")
     summary = run(qloop, tab.refresh())
-    period = last_30_days(TODAY)
+    period = last_30_days(today)
     assert [g.label for g in summary.groups] == [d.isoformat() for d in period.days()]
     assert summary.total.cost == math.fsum(ledger_costs(ledger, *period.bounds))
     assert summary.groups[-1].replies == 8
 
 
-def test_a_custom_period(qloop, qtbot, tab, ledger) -> None:
+def test_a_custom_period(qloop, qtbot, tab, ledger, today) -> None:
     pick(tab.period_picker, "custom")
     assert tab.start_edit.isVisibleTo(tab) and tab.end_edit.isVisibleTo(tab)
-    first = MONTH.start - timedelta(days=3)
+    assert tab.end_edit.date() == QDate(today.year, today.month, today.day)  # the tab's clock
+    start = this_month(today).start
+    first = start - timedelta(days=3)
     tab.start_edit.setDate(QDate(first.year, first.month, first.day))
-    tab.end_edit.setDate(QDate(MONTH.start.year, MONTH.start.month, MONTH.start.day))
+    tab.end_edit.setDate(QDate(start.year, start.month, start.day))
     run_until(qloop, lambda: tab.summary is not None and len(tab.summary.groups) == 4)
     assert [g.replies for g in tab.summary.groups] == [4, 4, 4, 8]
     pick(tab.period_picker, "month")
@@ -111,7 +126,7 @@ def test_changing_the_grouping_refreshes_and_only_the_newest_read_is_shown(qloop
     assert [g.label for g in tab.summary.groups][-1] in ("Coder", "Critic", "(no assistant)")
 
 
-def test_export_writes_the_table_and_its_total(qloop, tab, ledger, tmp_path) -> None:
+def test_export_writes_the_table_and_its_total(qloop, tab, ledger, today, tmp_path) -> None:
     pick(tab.group_picker, "model")
     run(qloop, tab.refresh())
     target = tmp_path / "usage.csv"
@@ -119,7 +134,9 @@ def test_export_writes_the_table_and_its_total(qloop, tab, ledger, tmp_path) -> 
     rows = list(csv.reader(target.read_text(encoding="utf-8").splitlines()))
     assert rows[0][0] == "model" and rows[-1][0] == "Total"
     assert [r[0] for r in rows[1:-1]] == [g.label for g in tab.summary.groups]
-    assert float(rows[-1][-1]) == pytest.approx(math.fsum(ledger_costs(ledger, *MONTH.bounds)))
+    assert float(rows[-1][-1]) == pytest.approx(
+        math.fsum(ledger_costs(ledger, *this_month(today).bounds))
+    )
     assert "Saved" in tab.banner.text
     assert not run(qloop, tab.export_csv(tmp_path / "missing" / "usage.csv"))
     assert tab.banner.level == "error" and "Traceback" not in tab.banner.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,9 @@ from desktop_app.services.migrations import LATEST, MIGRATIONS
 from desktop_app.services.price_book import PriceBook
 from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.services.store import Store
+from tests.support.clock import EDGE_DAYS, EDGE_IDS, noon
 
+TODAY = EDGE_DAYS[0]  # the backfilled replies are dated in "this month" of this day
 SPEND_VERSION = MIGRATIONS.index(next(m for m in MIGRATIONS if "CREATE TABLE usage" in m)) + 1
 
 
@@ -80,15 +82,17 @@ def test_recording_a_reply_again_replaces_its_row(store: Store) -> None:
     assert entry.tokens == TokenUsage(5, 0, 5)
 
 
+@pytest.mark.parametrize("today", EDGE_DAYS, ids=EDGE_IDS)
 def test_budget_warnings_fire_once_per_threshold_and_month(
-    store: Store, ledger: SpendLedger
+    store: Store, ledger: SpendLedger, today: date
 ) -> None:
-    today = date.today()
     dialogue = store.create_dialogue("Spend")
     spend = [0.5, 0.35, 0.1, 0.1, 0.5]  # running: 0.5, 0.85, 0.95, 1.05, 1.55 of a $1 budget
     said = []
     for amount in spend:
-        store.record_usage(None, dialogue, None, "m", TokenUsage(1), Charge(amount))
+        store.record_usage(
+            None, dialogue, None, "m", TokenUsage(1), Charge(amount), created_at=noon(today)
+        )
         said.append(ledger.budget_warning(1.0, today))
     assert said[0] == "" and "past 80%" in said[1] and said[2] == ""
     assert "reached your monthly budget" in said[3] and said[4] == ""
@@ -98,10 +102,13 @@ def test_budget_warnings_fire_once_per_threshold_and_month(
     assert ledger.budget_warning(1.0, next_month) == ""  # nothing spent there yet
 
 
-def test_both_thresholds_at_once_warn_once(store: Store, ledger: SpendLedger) -> None:
-    store.record_usage(None, None, None, "m", TokenUsage(1), Charge(5.0))
-    assert "reached" in ledger.budget_warning(2.0, date.today())
-    assert ledger.budget_warning(2.0, date.today()) == ""
+@pytest.mark.parametrize("today", EDGE_DAYS, ids=EDGE_IDS)
+def test_both_thresholds_at_once_warn_once(store: Store, ledger: SpendLedger, today: date) -> None:
+    store.record_usage(None, None, None, "m", TokenUsage(1), Charge(5.0), created_at=noon(today))
+    assert "reached" in ledger.budget_warning(2.0, today)
+    assert ledger.budget_warning(2.0, today) == ""
+    previous_month = this_month(today).start - timedelta(days=1)
+    assert ledger.budget_warning(2.0, previous_month) == ""  # nothing was spent there
 
 
 def test_model_lifecycle_is_cached_per_provider(store: Store) -> None:
@@ -119,8 +126,7 @@ def _database_before_spend(path: Path) -> None:
         "INSERT INTO dialogues (id, title, model, created_at, updated_at) "
         "VALUES (1, 'Old chat', 'gpt-4o', 1.0, 2.0)"
     )
-    now = date.today()
-    created = this_month(now).bounds[0] + 60
+    created = this_month(TODAY).bounds[0] + 60
     conn.executemany(
         "INSERT INTO messages (dialogue_id, role, content, model, prompt_tokens, "
         "completion_tokens, status, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -143,7 +149,7 @@ def test_upgrading_keeps_the_token_counts_of_earlier_replies(tmp_path: Path) -> 
     _database_before_spend(database)
     store = Store.open(database, tmp_path / "att")
     try:
-        [entry] = store.usage_entries(*this_month(date.today()).bounds)
+        [entry] = store.usage_entries(*this_month(TODAY).bounds)
         assert (entry.model, entry.tokens.input, entry.tokens.output) == ("gpt-4o", 12, 3)
         assert entry.cost is None and entry.dialogue_title == "Old chat"
         messages = store.messages(1)

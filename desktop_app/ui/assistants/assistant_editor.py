@@ -12,6 +12,7 @@ Signals:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -74,9 +75,13 @@ class AssistantEditor(QWidget):
     add_files_requested = Signal()
 
     def __init__(
-        self, parent: QWidget | None = None, retirement: RetirementLookup | None = None
+        self,
+        parent: QWidget | None = None,
+        retirement: RetirementLookup | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(parent)
+        self.today = today
         self._base: AssistantProfile | None = None
         self.retirement = retirement
         self.model_retirement = retirement_label()
@@ -221,7 +226,7 @@ class AssistantEditor(QWidget):
         self.model.addItems(models)
         self.model.setCurrentText(current)
         self.model.blockSignals(False)
-        mark_models(self.model, self.retirement or (lambda _model: None), date.today(), tips)
+        mark_models(self.model, self.retirement or (lambda _model: None), self.today(), tips)
         self._on_model_changed(current)
 
     def set_tools_available(self, available: bool, reason: str = "") -> None:
@@ -339,7 +344,7 @@ class AssistantEditor(QWidget):
 
     def _on_model_changed(self, model: str) -> None:
         found = self.retirement(model.strip()) if self.retirement else None
-        show_retirement(self.model_retirement, found, date.today())
+        show_retirement(self.model_retirement, found, self.today())
         thinking = model_has_reasoning(model)
         self.reasoning_effort.setEnabled(thinking)
         for edit in (self.temperature, self.top_p):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -18,8 +19,14 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class AssistantsModel(QAbstractListModel):
-    def __init__(self, parent: Any = None, retirement: RetirementLookup | None = None) -> None:
+    def __init__(
+        self,
+        parent: Any = None,
+        retirement: RetirementLookup | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
         super().__init__(parent)
+        self.today = today
         self._profiles: list[AssistantProfile] = []
         self.active_id: int | None = None
         self.retirement = retirement  # marks an assistant whose model is going away
@@ -37,14 +44,14 @@ class AssistantsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             name = f"{profile.name}  · active" if active else profile.name
             retiring = self.retirement(profile.model) if self.retirement else None
-            return f"{name}  {retiring.label(date.today())}" if retiring else name
+            return f"{name}  {retiring.label(self.today())}" if retiring else name
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(profile.avatar_color)
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [profile.description, f"Model: {profile.model}"]
             retiring = self.retirement(profile.model) if self.retirement else None
             if retiring is not None:
-                lines.append(retiring.sentence(date.today()))
+                lines.append(retiring.sentence(self.today()))
             if profile.tags:
                 lines.append("Tags: " + ", ".join(profile.tags))
             return "\n".join(line for line in lines if line)

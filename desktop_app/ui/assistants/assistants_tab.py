@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
@@ -68,9 +69,11 @@ class AssistantsTab(QWidget):
         parent: QWidget | None = None,
         retirement: RetirementLookup | None = None,
         model_tips: Callable[[], dict[str, str]] | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(parent)
         self.retirement = retirement  # model → its retirement if due soon (flags assistants)
+        self.today = today
         self.records = records
         self.remote = remote
         self.known_models = known_models
@@ -79,7 +82,7 @@ class AssistantsTab(QWidget):
         self.tasks = TaskKeeper(
             on_error=lambda exc: self.show_notice(f"Something went wrong: {exc}")
         )
-        self.model = AssistantsModel(self, retirement)
+        self.model = AssistantsModel(self, retirement, today)
         self.file_dialog: QFileDialog | None = None
         self._banner_action: Callable[[], None] | None = None
         self._build()
@@ -131,7 +134,7 @@ class AssistantsTab(QWidget):
         left_widget = QWidget()
         left_widget.setLayout(left)
 
-        self.editor = AssistantEditor(retirement=self.retirement)
+        self.editor = AssistantEditor(retirement=self.retirement, today=self.today)
         self.editor.save_requested.connect(lambda: self.tasks.spawn(self.save()))
         self.editor.revert_requested.connect(lambda: self.tasks.spawn(self.revert()))
         self.editor.add_files_requested.connect(self.open_files_dialog)

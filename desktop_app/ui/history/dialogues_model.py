@@ -12,7 +12,7 @@ Signals:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -38,8 +38,15 @@ Index = QModelIndex | QPersistentModelIndex
 class DialoguesModel(QAbstractListModel):
     rename_requested = Signal(int, str)
 
-    def __init__(self, store: HistoryStore, page_size: int = PAGE_SIZE, parent: Any = None):
+    def __init__(
+        self,
+        store: HistoryStore,
+        page_size: int = PAGE_SIZE,
+        parent: Any = None,
+        clock: Callable[[], float] = time.time,
+    ):
         super().__init__(parent)
+        self.clock = clock  # "now", for the day headings (tests give a fixed one)
         self._store = store
         self._page_size = page_size
         self._rows: list[DialogueRow | str] = []
@@ -47,7 +54,7 @@ class DialoguesModel(QAbstractListModel):
         self._exhausted = True
         self._in_change = False
         self.trash = False
-        self.now = time.time()
+        self.now = clock()
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -57,7 +64,7 @@ class DialoguesModel(QAbstractListModel):
             self.beginResetModel()
             if trash is not None:
                 self.trash = trash
-            self.now = time.time()
+            self.now = self.clock()
             self._rows, self._last, self._exhausted = [], None, False
             self._append(self._next_page())
             self.endResetModel()

@@ -13,6 +13,7 @@ Signals:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -77,11 +78,16 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
     continue_requested = Signal(int)
     busy_changed = Signal(bool)
 
-    def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: HistoryStore,
+        parent: QWidget | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.tasks = TaskKeeper(on_error=self._on_task_error)
-        self.model = DialoguesModel(store, parent=self)
+        self.model = DialoguesModel(store, parent=self, clock=clock)
         self.results = SearchModel(self)
         self.open_id: int | None = None
         self.last_deleted: list[int] = []

@@ -41,14 +41,16 @@ class SpendControls:
         budget: Callable[[], float],
         tabs: QTabWidget,
         notices: NoticeTarget,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.ledger = ledger
         self.prices = prices
         self.budget = budget
         self.tabs = tabs
         self.notices = notices
+        self.today = today
         self.tasks = TaskKeeper()
-        self.usage_tab = UsageTab(ledger, budget, lambda: prices.table.currency)
+        self.usage_tab = UsageTab(ledger, budget, lambda: prices.table.currency, today)
         self.prices_dialog: PricesDialog | None = None
         ledger.listeners.append(self._on_ledger_reply_priced)
 
@@ -59,7 +61,7 @@ class SpendControls:
     async def check_budget(self) -> str:
         """Warn when the month's spend passes 80% or 100% of the budget (once each a month);
         returns the warning given, or ""."""
-        text = await asyncio.to_thread(self.ledger.budget_warning, self.budget(), date.today())
+        text = await asyncio.to_thread(self.ledger.budget_warning, self.budget(), self.today())
         if text:
             self.notices.show_notice(text, "warning", "Show usage", self.show_usage)
         return text

@@ -66,13 +66,14 @@ class UsageTab(QWidget):
         source: UsageSource,
         budget: Callable[[], float],
         currency: Callable[[], str] = lambda: "USD",
+        today: Callable[[], date] = date.today,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.source = source
         self.budget = budget
         self.currency = currency
-        self.today: Callable[[], date] = date.today
+        self.today = today  # the clock: tests give a fixed day
         self.tasks = TaskKeeper(
             on_error=lambda exc: self.show_notice(f"Something went wrong: {exc}")
         )
@@ -87,7 +88,8 @@ class UsageTab(QWidget):
         for key, text in PERIODS.items():
             self.period_picker.addItem(text, key)
         self.start_edit, self.end_edit = QDateEdit(), QDateEdit()
-        today = QDate.currentDate()
+        day = self.today()
+        today = QDate(day.year, day.month, day.day)
         self.start_edit.setDate(today.addDays(-29))
         self.end_edit.setDate(today)
         for edit in (self.start_edit, self.end_edit):
