@@ -64,6 +64,20 @@ class Message:
     usage: ReplyUsage | None = None
     # The user's verdict on a reply: 1 (👍), -1 (👎) or 0; Training builds datasets from it.
     rating: int = 0
+    # The conversation is a tree: the message this one answers or follows (None: the first).
+    # Edit-and-resend and Regenerate add siblings; `version` / `versions` place this message
+    # among them (1-based), for the "‹ 2/3 ›" switcher. Filled when a branch is read.
+    parent_id: int | None = None
+    version: int = 1
+    versions: int = 1
+    # What a reasoning model said it thought (Responses reasoning summaries, or the
+    # `reasoning_content` DeepSeek-style servers stream), and for how long.
+    reasoning: str = ""
+    reasoning_seconds: float | None = None
+    # How the reply streamed: seconds from the request to its first token, and output tokens
+    # per second after that (None when not measured, e.g. imported replies).
+    first_token_seconds: float | None = None
+    tokens_per_second: float | None = None
 
     @property
     def sentiment_text(self) -> str:
