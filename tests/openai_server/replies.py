@@ -63,9 +63,38 @@ def _instruction(messages: list[dict[str, Any]]) -> str:
     return "none"
 
 
+_WORDS = (
+    "the reply streams word by word while the window stays smooth and every block is laid "
+    "out once so long answers cost no more per token than short ones do"
+).split()
+LONG_PROMPT = re.compile(r"^LONG (paragraphs|unbroken) (\d{1,7})$")
+
+
+def long_reply(shape: str, tokens: int) -> str:
+    """A reply of about `tokens` word pieces (one streamed chunk each), for benchmarks:
+    "paragraphs" of 60 words, or one "unbroken" paragraph; a few words are bold or code."""
+    words = []
+    for n in range(tokens):
+        word = _WORDS[(n * 7 + n // 13) % len(_WORDS)]
+        if n % 97 == 5:
+            word = f"**{word}**"
+        elif n % 89 == 11:
+            word = f"`{word}`"
+        words.append(word)
+    if shape == "unbroken":
+        return " ".join(words) + "\n"
+    paragraphs = [" ".join(words[i : i + 60]) for i in range(0, len(words), 60)]
+    return "\n\n".join(paragraphs) + "\n"
+
+
 def expected_reply(messages: list[dict[str, Any]], model: str) -> str:
-    """The exact reply the server gives to ``messages`` sent to ``model``."""
+    """The exact reply the server gives to ``messages`` sent to ``model``.
+
+    A last message "LONG paragraphs 10000" (or "LONG unbroken N") asks for `long_reply`."""
     text, images = _last_user(messages)
+    asked = LONG_PROMPT.match(text.strip())
+    if asked:
+        return long_reply(asked.group(1), int(asked.group(2)))
     flat = " ".join(text.split())
     lines = [
         f"**{model}** heard {len(text.split())} word(s): “{flat}”",

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt
 
 from desktop_app.core.dialogue import Status
 from desktop_app.services.settings import Settings
 from tests.openai_server.response_replies import search_page
 from tests.support.loop import run_until
+from tests.support.transcript import click_link
 from tests.ui.test_chat_tab import type_and_send
 
 
@@ -134,12 +135,14 @@ def test_a_streamed_web_search_shows_a_note_that_opens_to_its_citation(
     assert title not in shown.split("(1 source)")[0]  # closed: the citation is not listed
     [note] = reply.tool_notes
     assert note.citations[0].url == url
-    transcript.anchorClicked.emit(QUrl("parley-note:1:0"))  # the second message's first note
-    assert transcript.note_expanded(1, 0)
+    click_link(qtbot, transcript, 1, "parley-note:")  # the second message's first note
+    assert transcript.is_expanded(reply.id, "note:0")
     assert "▾ used web search" in transcript.toPlainText()
-    assert title in transcript.toPlainText() and url in transcript.toHtml()
-    transcript.anchorClicked.emit(QUrl("parley-note:1:0"))
+    [part] = [p for p in transcript.items[1].parts if p.kind == "notes"]
+    assert title in part.document.toPlainText() and url in part.document.toHtml()
+    click_link(qtbot, transcript, 1, "parley-note:")
     assert "▸ used web search" in transcript.toPlainText()
+    assert not transcript.is_expanded(reply.id, "note:0")
 
 
 def test_stop_closes_a_responses_stream_and_keeps_the_text(

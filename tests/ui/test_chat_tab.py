@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from desktop_app.core.dialogue import Status
 from tests.openai_server import Fault, expected_reply
 from tests.support.loop import run, run_until
+from tests.support.transcript import click_link
 
 
 def type_and_send(qtbot, tab, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -138,10 +139,11 @@ def test_code_blocks_are_highlighted_and_copyable(qloop, qtbot, parley) -> None:
     type_and_send(qtbot, tab, "show code")
     run_until(qloop, lambda: tab.dialogue_id is not None and not tab.busy)
     assert tab.transcript.code_blocks() == ["print('show code')"]
-    html = tab.transcript.toHtml()
-    assert "color:" in html  # Pygments' inline colours survived into the document
+    reply = tab.transcript.items[-1]
+    [code] = [p for p in reply.parts if p.piece is not None and p.piece.kind == "code"]
+    assert "color:" in code.document.toHtml()  # Pygments' inline colours survived
     with qtbot.waitSignal(tab.transcript.code_copied, timeout=1000):
-        tab.transcript.anchorClicked.emit(QUrl("parley-copy:0"))
+        click_link(qtbot, tab.transcript, len(tab.transcript.items) - 1, "parley-copy:")
     assert QGuiApplication.clipboard().text() == "print('show code')"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt
 
 from desktop_app.app import Parley
 from desktop_app.services.settings import Settings
@@ -13,6 +13,7 @@ from desktop_app.ui.training.training_tab import TrainingTab
 from tests.openai_server import OpenAIServer
 from tests.support.loop import run, run_until
 from tests.support.training_data import chat_example, labelled_csv, write_jsonl
+from tests.support.transcript import click_action
 from tests.ui.test_chat_tab import type_and_send
 
 
@@ -169,13 +170,13 @@ def test_ratings_in_chat_build_sft_and_dpo_datasets(
     type_and_send(qtbot, chat, "Name a fruit")
     run_until(qloop, lambda: chat.dialogue_id is not None and not chat.busy)
     first = parley.store.messages(chat.dialogue_id)[1]
-    assert f"parley-rate:{first.id}:-1" in chat.transcript.toHtml()
-    chat.transcript.anchorClicked.emit(QUrl(f"parley-rate:{first.id}:-1"))
+    click_action(qtbot, chat.transcript, 1, "rate_down")  # 👎 in the reply's action bar
     assert parley.store.get_message(first.id).rating == -1
     run(qloop, chat.regenerate())
     second = parley.store.messages(chat.dialogue_id)[1]
-    chat.transcript.anchorClicked.emit(QUrl(f"parley-rate:{second.id}:1"))
-    assert chat.transcript.rating_of(second.id) == 1
+    click_action(qtbot, chat.transcript, 1, "rate_up")
+    assert chat.transcript.message(second.id).rating == 1
+    assert chat.transcript.actions_bar.buttons["rate_up"].isChecked()
 
     tab = training(qloop, parley)
     tab.build.rating_combo.setCurrentIndex(tab.build.rating_combo.findData("up"))

@@ -35,10 +35,11 @@ from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.services.store import StoreError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.message_input import MessageInput
+from desktop_app.ui.chat.thumbnails import ThumbnailCache
+from desktop_app.ui.chat.transcript_view import TranscriptView
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 from desktop_app.ui.widgets.retirement_marks import mark_models, retirement_label, show_retirement
-from desktop_app.ui.widgets.transcript_view import TranscriptView
 
 OFFLINE_KINDS = (ErrorKind.OFFLINE, ErrorKind.TIMEOUT)
 
@@ -109,9 +110,12 @@ class ChatTab(QWidget):
         self.banner = NoticeBanner()
         self.banner.action_requested.connect(self._on_banner_action_requested)
         self._banner_action: Callable[[], None] | None = None
-        self.transcript = TranscriptView()
+        self.thumbnails = ThumbnailCache(self.chat.store.attachment_path)
+        self.transcript = TranscriptView(thumbnails=self.thumbnails)
         self.transcript.ratable = True
-        self.transcript.rating_requested.connect(self._on_transcript_rating_requested)
+        self.transcript.editable = True
+        self.transcript.action_requested.connect(self._on_transcript_action_requested)
+        self.transcript.image_opened.connect(self._on_transcript_image_opened)
         self.transcript.code_copied.connect(
             lambda _code: self.show_notice("Code copied to the clipboard.", "info")
         )
@@ -290,14 +294,35 @@ class ChatTab(QWidget):
         if dialogue_id == self.dialogue_id:
             self.spend_label.setText(f"This dialogue: {spent.label}" if spent else "")
 
-    def _on_transcript_rating_requested(self, message_id: int, rating: int) -> None:
-        """👍/👎 on a reply: stored at once (Training builds datasets from it)."""
+    def _on_transcript_action_requested(self, name: str, message_id: int) -> None:
+        """An action on a message of the transcript (its bar, its menu, or a key)."""
+        if name in ("rate_up", "rate_down"):
+            message = self.transcript.message(message_id)
+            value = 1 if name == "rate_up" else -1
+            self.rate(message_id, 0 if message is not None and message.rating == value else value)
+        elif name in ("copy", "copy_plain"):
+            self.show_notice("Message copied to the clipboard.", "info")
+        elif name == "regenerate":
+            self.tasks.spawn(self.regenerate())
+
+    def rate(self, message_id: int, rating: int) -> None:
+        """👍/👎 on a reply (0 takes it back): stored at once (Training builds datasets)."""
         try:
             self.chat.store.rate_message(message_id, rating)
         except StoreError as exc:
             self.show_notice(f"The rating could not be saved: {exc}")
             return
-        self.transcript.set_rating(message_id, rating)
+        message = self.transcript.message(message_id)
+        if message is not None:
+            message.rating = rating
+            self.transcript.replace_message(message)
+
+    def _on_transcript_image_opened(self, attachment: object) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        path = self.thumbnails.full_path(attachment)  # type: ignore[arg-type]
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     # --- actions -------------------------------------------------------------------------
 

@@ -1,135 +1,69 @@
-"""A stored dialogue, read-only, rendered as the Chat tab renders it, scrolled to a search hit.
+"""A stored dialogue, read-only, drawn as the Chat tab draws it, scrolled to a search hit.
 
-It is the Chat tab's TranscriptView, plus: where each message starts (to scroll to one), the
-words of the search highlighted in the message that matched, and loading in steps. Rendering
-Markdown and highlighted code costs about a quarter of a millisecond a message, so a
-2,000-message dialogue would hold the window for half a second: `load` shows the first screen
-(or the part up to the search hit) at once and appends the rest in chunks, letting the window
-answer in between. Each chunk is one edit block, laid out once, not once per message.
+It is the Chat tab's TranscriptView (messages laid out only where they are seen, so even a
+2,000-message dialogue shows at once), without the actions that change a dialogue, plus: the
+words of a search marked in the message that matched, and that message brought into view.
 """
 
 from __future__ import annotations
 
-import asyncio
-
-from PySide6.QtCore import QRegularExpression
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QTextEdit, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop_app.core.dialogue import Message
-from desktop_app.ui.widgets.transcript_view import TranscriptView
-
-HIGHLIGHT = QColor("#fff3a0")
-FIRST_SCREEN = 40  # messages rendered before the view is first shown
-CHUNK = 150  # messages rendered between two turns of the event loop
+from desktop_app.ui.chat.transcript_view import Thumbnails, TranscriptView
 
 
 class DialogueView(TranscriptView):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setPlaceholderText("Pick a dialogue to read it here.")
-        self.document().setUndoRedoEnabled(False)  # read-only: no undo history to keep
-        self._starts: dict[int, int] = {}
-        self._load_token = 0
+    def __init__(self, parent: QWidget | None = None, thumbnails: Thumbnails | None = None):
+        super().__init__(parent, thumbnails)
+        self.placeholder = "Pick a dialogue to read it here."
         self.loaded = False
         self.current_message_id: int | None = None
 
+    def isReadOnly(self) -> bool:
+        return True
+
     def show_messages(self, messages: list[Message]) -> None:
-        """Render all at once (a short dialogue, or a caller that cannot wait)."""
-        self._reset()
-        self._append(messages)
-        self.verticalScrollBar().setValue(0)
+        self.current_message_id = None
+        super().show_messages(messages)
+        self.scroll_to_item(0, top=True)
+        self.loaded = True
 
     async def load(
         self, messages: list[Message], focus: int | None = None, words: list[str] | None = None
     ) -> bool:
-        """Render in steps, scrolled to message `focus` (with `words` marked) as soon as it is
-        there. Returns False if another load started meanwhile (this one then stops)."""
-        self._reset()
-        token = self._load_token
-        first = FIRST_SCREEN
+        """Show the dialogue, scrolled to message `focus` with `words` marked. Laying out only
+        what is on screen makes this immediate; it stays a coroutine for its callers."""
+        self.loaded = False
+        self.show_messages(messages)
         if focus is not None:
-            at = next((i for i, m in enumerate(messages) if m.id == focus), -1)
-            first = max(first, at + 1 + FIRST_SCREEN // 2)  # a screenful below the hit too
-        self._append(messages[:first])
-        if focus is None or not self.scroll_to_message(focus, words):
-            self.verticalScrollBar().setValue(0)
-        bar = self.verticalScrollBar()
-        for start in range(first, len(messages), CHUNK):
-            await asyncio.sleep(0)
-            if token != self._load_token:
-                return False
-            where = bar.value()  # appending must not move what the user is reading
-            self._append(messages[start : start + CHUNK])
-            bar.setValue(where)
+            self.scroll_to_message(focus, words)
         self.loaded = True
         return True
 
-    def _reset(self) -> None:
-        self._load_token += 1
-        self.loaded = False
-        self.clear_dialogue()
-        self._starts.clear()
-        self.current_message_id = None
-        self.setExtraSelections([])
-
-    def _append(self, messages: list[Message]) -> None:
-        outer = QTextCursor(self.document())
-        outer.beginEditBlock()  # the nested blocks of add_message no longer lay out each time
-        for message in messages:
-            if message.id is not None:
-                self._starts[message.id] = self._document_end()
-            self.add_message(message)
-        outer.endEditBlock()
-
-    def _document_end(self) -> int:
-        cursor = QTextCursor(self.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        return cursor.position()
-
-    def message_range(self, message_id: int) -> tuple[int, int] | None:
-        start = self._starts.get(message_id)
-        if start is None:
-            return None
-        later = [s for s in self._starts.values() if s > start]
-        return start, min(later, default=self._document_end())
-
     def scroll_to_message(self, message_id: int, words: list[str] | None = None) -> bool:
-        """Bring a message to the top of the view and highlight `words` in it."""
-        found = self.message_range(message_id)
-        if found is None:
+        """Bring a message to the top of the view and mark `words` in it."""
+        index = self.item_index(message_id)
+        if index is None:
             return False
-        start, end = found
         self.current_message_id = message_id
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(start)
-        self.setTextCursor(cursor)
-        bar = self.verticalScrollBar()
-        bar.setValue(bar.value() + self.cursorRect(cursor).top())
-        self.setExtraSelections(self._highlights(start, end, words or []))
+        self.highlights = {message_id: list(words or [])}
+        self.scroll_to_item(index, top=True)
+        self.viewport().update()
         return True
-
-    def _highlights(self, start: int, end: int, words: list[str]) -> list:
-        selections = []
-        fmt = QTextCharFormat()
-        fmt.setBackground(HIGHLIGHT)
-        fmt.setForeground(QColor("black"))
-        for word in words:
-            pattern = QRegularExpression(
-                r"\b" + word,  # words are \w+ runs: nothing to escape
-                QRegularExpression.PatternOption.CaseInsensitiveOption
-                | QRegularExpression.PatternOption.UseUnicodePropertiesOption,
-            )
-            cursor = self.document().find(pattern, start)
-            while not cursor.isNull() and cursor.selectionEnd() <= end:
-                selection = QTextEdit.ExtraSelection()
-                selection.cursor = cursor
-                selection.format = fmt
-                selections.append(selection)
-                cursor = self.document().find(pattern, cursor, QTextDocument.FindFlag(0))
-        return selections
 
     @property
     def marked_words(self) -> list[str]:
-        """The highlighted text, in order (what the user sees marked)."""
-        return [s.cursor.selectedText() for s in self.extraSelections()]
+        """The marked words as they appear in the message, in order (what the user sees)."""
+        if self.current_message_id is None:
+            return []
+        message = self.message(self.current_message_id)
+        words = self.highlights.get(self.current_message_id, [])
+        if message is None:
+            return []
+        import re
+
+        found = []
+        for word in words:
+            found += re.findall(rf"\b{re.escape(word)}\w*", message.content, re.IGNORECASE)
+        return found

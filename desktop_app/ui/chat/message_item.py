@@ -1,0 +1,335 @@
+"""One message of the transcript, laid out at a width: its parts and their places.
+
+A user's message is a bubble on the right, as wide as its text needs (at most 85% of the
+column); an assistant's reply runs the column's width under a quiet header. Parts are laid out
+top to bottom; `layout` builds them all, `drop` frees them again (the view keeps only the items
+near the screen laid out, and remembers the height of the others).
+
+A streaming reply keeps a StreamSplitter: each piece it finishes becomes a part laid out once,
+and only the open piece at the end is rendered again (`update_stream`), at most once a frame.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QRectF, QSizeF
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QTextDocument
+
+from desktop_app.core.dialogue import Attachment
+from desktop_app.core.reply_blocks import Piece, StreamSplitter
+from desktop_app.core.transcript_cards import Card
+from desktop_app.ui.chat.block_renderer import render_html, render_piece
+from desktop_app.ui.chat.paragraph_cut import cut_offset
+from desktop_app.ui.chat.transcript_style import BLOCK_GAP, BUBBLE_PADDING, TranscriptStyle
+from desktop_app.ui.widgets.tool_notes_html import note_html
+
+ACTION_ROW = 28
+CODE_PADDING = 10
+THUMB_HEIGHT = 120
+CUT_CHARS = 1200  # an open paragraph longer than this is cut where a line starts
+HARD_CUT_CHARS = 6000  # ...and, failing a clean cut, at a space, whatever it looks like
+REASONING_SCHEME = "parley-reasoning"
+
+Thumbnails = Callable[[Attachment], QImage | None]
+
+
+@dataclass
+class Part:
+    kind: str  # header | piece | reasoning | notes | images | error
+    rect: QRectF
+    document: QTextDocument | None = None
+    piece: Piece | None = None
+    background: QColor | None = None
+    thumbs: list[tuple[QRectF, QImage, Attachment]] = field(default_factory=list)
+
+    def text(self) -> str:
+        return self.document.toPlainText() if self.document is not None else ""
+
+
+class MessageItem:
+    def __init__(self, card: Card, pieces: list[Piece] | None = None) -> None:
+        self.card = card
+        self.pieces = pieces if pieces is not None else card.pieces
+        self.parts: list[Part] | None = None
+        self.width = 0.0
+        self.height = 0.0
+        self.measured = False  # height is exact for `width` (else an estimate)
+        self.expanded: set[str] = set()  # "reasoning", "note:<n>"
+        self.stream: StreamSplitter | None = None
+        self._open: Part | None = None
+        self._bubble = QRectF()
+
+    def _list(self) -> list[Part]:
+        assert self.parts is not None, "laid out first"
+        return self.parts
+
+    @property
+    def message_id(self) -> int | None:
+        return self.card.message.id
+
+    @property
+    def bubble(self) -> QRectF:
+        """Where the user's bubble is (empty for replies)."""
+        return self._bubble
+
+    def estimate(self, width: float, style: TranscriptStyle) -> float:
+        """A height without laying anything out: lines of average characters."""
+        metrics = QFontMetricsF(style.font)
+        chars = max(1.0, width / max(metrics.averageCharWidth(), 1.0))
+        lines = sum(1 + int(len(line) / chars) for line in self.card.message.content.split("\n"))
+        extra = THUMB_HEIGHT + 8 if self.card.images else 0
+        return 24 + lines * metrics.lineSpacing() + extra + ACTION_ROW
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def layout(self, width: float, style: TranscriptStyle, thumbnails: Thumbnails) -> float:
+        self.width = width
+        self.parts = []
+        self._open = None
+        user = self.card.role == "user"
+        inner = width * 0.85 - 2 * BUBBLE_PADDING if user else width
+        y = self._header(width, style)
+        if self.card.images:
+            y = self._thumbnails(y, width, inner, thumbnails, align_right=user)
+        top = y
+        if not user:
+            y = self._reasoning(y, width, style)
+            y = self._notes(y, width, style)
+        x = 0.0
+        if user:
+            x, y = BUBBLE_PADDING, y + BUBBLE_PADDING
+        for piece in self.pieces:
+            y = self._add_piece(piece, x, y, inner, style)
+        if self.stream is not None:
+            y = self._render_open(x, y, inner, style)
+        if user:
+            y = self._place_bubble(top, y + BUBBLE_PADDING, width)
+        if self.card.error:
+            y = self._error(y, width, style)
+        self.height = y + ACTION_ROW
+        self.measured = True
+        return self.height
+
+    def drop(self) -> None:
+        """Free the laid-out documents (the height stays, for the scroll bar)."""
+        if self.stream is None:
+            self.parts = None
+            self._open = None
+
+    def _header(self, width: float, style: TranscriptStyle) -> float:
+        card = self.card
+        muted = style.muted.name()
+        who = html.escape(card.who)
+        details = " · ".join(html.escape(d) for d in card.details)
+        text = f"<b>{who}</b>" + (
+            f'<span style="color:{muted}"> · {details}</span>' if details else ""
+        )
+        document = render_html(text, style, width - 18, small=True)
+        document.setTextWidth(document.idealWidth() + 1)
+        x = (
+            width - document.idealWidth() - (14 if card.sentiment else 0)
+            if card.role == "user"
+            else 0.0
+        )
+        size = document.size()
+        self._list().append(Part("header", QRectF(x, 0, size.width(), size.height()), document))
+        return size.height() + 4
+
+    def _thumbnails(
+        self, y: float, width: float, inner: float, thumbnails: Thumbnails, align_right: bool
+    ) -> float:
+        placed: list[tuple[QRectF, QImage, Attachment]] = []
+        x = 0.0
+        for attachment in self.card.images:
+            image = thumbnails(attachment)
+            if image is None or image.isNull():
+                size = QSizeF(THUMB_HEIGHT, THUMB_HEIGHT)
+            else:
+                size = QSizeF(image.width(), image.height())
+            scale = min(1.0, THUMB_HEIGHT / max(size.height(), 1), inner / max(size.width(), 1))
+            w, h = size.width() * scale, size.height() * scale
+            placed.append(
+                (QRectF(x, y, w, h), image if image is not None else QImage(), attachment)
+            )
+            x += w + 6
+        used = x - 6
+        if align_right:
+            shift = width - used
+            placed = [(r.translated(shift, 0), i, a) for r, i, a in placed]
+        bottom = max(r.bottom() for r, _, _ in placed) if placed else y
+        self._list().append(Part("images", QRectF(0, y, width, bottom - y), thumbs=placed))
+        return bottom + 6
+
+    def _reasoning(self, y: float, width: float, style: TranscriptStyle) -> float:
+        if not self.card.reasoning:
+            return y
+        open_ = "reasoning" in self.expanded or (self.stream is not None and not self.pieces)
+        arrow = "▾" if open_ else "▸"
+        label = html.escape(self.card.reasoning_label or "Reasoning")
+        line = f'<a class="muted" href="{REASONING_SCHEME}:toggle">{arrow} {label}</a>'
+        document = render_html(line, style, width, small=True)
+        self._list().append(
+            Part("reasoning", QRectF(0, y, width, document.size().height()), document)
+        )
+        y += document.size().height() + 2
+        if open_:
+            text = html.escape(self.card.reasoning).replace("\n", "<br>")
+            body = render_html(
+                f'<span style="color:{style.muted.name()}">{text}</span>', style, width - 14, True
+            )
+            self._list().append(
+                Part("reasoning", QRectF(14, y, width - 14, body.size().height()), body)
+            )
+            y += body.size().height() + 4
+        return y + 2
+
+    def _notes(self, y: float, width: float, style: TranscriptStyle) -> float:
+        for index, note in enumerate(self.card.notes):
+            expanded = f"note:{index}" in self.expanded
+            document = render_html(note_html(note, 0, index, expanded), style, width, small=True)
+            self._list().append(
+                Part("notes", QRectF(0, y, width, document.size().height()), document)
+            )
+            y += document.size().height()
+        return y + (4 if self.card.notes else 0)
+
+    def _add_piece(
+        self, piece: Piece, x: float, y: float, inner: float, style: TranscriptStyle
+    ) -> float:
+        code = piece.kind == "code"
+        pad = CODE_PADDING if code else 0.0
+        if piece.first and self.parts and self.parts[-1].kind == "piece":
+            y += BLOCK_GAP
+        document = render_piece(piece, style, inner - 2 * pad)
+        height = document.size().height()
+        top = pad if code and piece.first else 0.0
+        rect = QRectF(x + pad, y + top, inner - 2 * pad, height)
+        part = Part("piece", rect, document, piece, style.code_background if code else None)
+        self._list().append(part)
+        return rect.bottom() + (pad if code and self._ends_block(piece) else 0.0)
+
+    def _ends_block(self, piece: Piece) -> bool:
+        """A code piece is the last of its block unless the next piece continues it."""
+        pieces = self.pieces
+        index = next((i for i, p in enumerate(pieces) if p is piece), -1)
+        if 0 <= index < len(pieces) - 1:
+            return pieces[index + 1].first
+        if self.stream is not None:
+            nxt = self.stream.open_piece
+            return nxt is None or nxt.first
+        return True
+
+    def _place_bubble(self, top: float, bottom: float, width: float) -> float:
+        pieces = [p for p in self._list() if p.kind == "piece"]
+        if not pieces:
+            self._bubble = QRectF()
+            return top
+        natural = max((p.document.idealWidth() if p.document is not None else 0) for p in pieces)
+        natural = max(natural, 24.0)
+        bubble_width = min(width * 0.85, natural + 2 * BUBBLE_PADDING + 2)
+        x = width - bubble_width
+        for part in pieces:
+            if part.document is not None:
+                part.document.setTextWidth(bubble_width - 2 * BUBBLE_PADDING)
+            part.rect = QRectF(
+                x + BUBBLE_PADDING,
+                part.rect.y(),
+                bubble_width - 2 * BUBBLE_PADDING,
+                part.document.size().height() if part.document else part.rect.height(),
+            )
+        self._bubble = QRectF(x, top, bubble_width, bottom - top)
+        return bottom
+
+    def _error(self, y: float, width: float, style: TranscriptStyle) -> float:
+        text = f'<i style="color:{style.error.name()}">{html.escape(self.card.error)}</i>'
+        document = render_html(text, style, width)
+        self._list().append(
+            Part("error", QRectF(0, y + 4, width, document.size().height()), document)
+        )
+        return y + 4 + document.size().height()
+
+    # --- streaming -------------------------------------------------------------------------
+
+    def begin_stream(self) -> None:
+        self.stream = StreamSplitter()
+        self.pieces = []
+
+    def _render_open(self, x: float, y: float, inner: float, style: TranscriptStyle) -> float:
+        assert self.stream is not None
+        piece = self.stream.open_piece
+        if piece is None:
+            self._open = None
+            return y
+        start = len(self.parts or [])
+        bottom = self._add_piece(piece, x, y, inner, style)
+        assert self.parts is not None
+        self._open = self.parts[start] if len(self.parts) > start else None
+        return bottom
+
+    def update_stream(self, text: str, style: TranscriptStyle) -> float:
+        """Add streamed text; re-render only the open piece. Returns the new height."""
+        assert self.stream is not None and self.parts is not None
+        if self._open is not None:
+            self.parts.remove(self._open)
+            self._open = None
+        y = self._content_bottom()
+        for piece in self.stream.feed(text):
+            self.pieces.append(piece)
+            y = self._add_piece(piece, 0.0, y, self.width, style)
+        y = self._render_open(0.0, y, self.width, style)
+        if self._cut_long_paragraph(style):
+            y = self._content_bottom()
+        self.height = y + ACTION_ROW
+        return self.height
+
+    def _content_bottom(self) -> float:
+        assert self.parts is not None
+        last = self.parts[-1] if self.parts else None
+        if last is None:
+            return 0.0
+        extra = (
+            CODE_PADDING
+            if last.background is not None and last.piece and self._ends_block(last.piece)
+            else 0.0
+        )
+        return last.rect.bottom() + extra
+
+    def _cut_long_paragraph(self, style: TranscriptStyle) -> bool:
+        """An open paragraph past CUT_CHARS is finished up to where its last line starts:
+        the piece before the cut wraps exactly as the whole did, so nothing moves."""
+        assert self.stream is not None and self.parts is not None
+        open_part, source = self._open, self.stream.open_text
+        if open_part is None or open_part.document is None or len(source) < CUT_CHARS:
+            return False
+        if open_part.piece is None or open_part.piece.kind != "prose":
+            return False
+        width = open_part.rect.width()
+
+        def render(head: str) -> QTextDocument:
+            return render_piece(Piece("prose", head.strip("\n"), 0), style, width)
+
+        offset = cut_offset(open_part.document, source, render, hard=len(source) > HARD_CUT_CHARS)
+        if offset is None:
+            return False
+        piece = self.stream.cut_open(offset)
+        if piece is None:
+            return False
+        self.parts.remove(open_part)
+        y = self._content_bottom()
+        self.pieces.append(piece)
+        y = self._add_piece(piece, 0.0, y, self.width, style)
+        self._render_open(0.0, y, self.width, style)
+        return True
+
+    def end_stream(self, card: Card) -> None:
+        """The reply is finished: keep the pieces as streamed (no reflow), take the final
+        card (its header, notes and actions)."""
+        if self.stream is not None:
+            self.pieces.extend(self.stream.close())
+            self.stream = None
+        self.card = card
+        self.parts = None
+        self.measured = False

@@ -1,0 +1,54 @@
+"""The Qt side of cutting a long streaming paragraph: find where its last line starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QTextDocument
+
+from desktop_app.core.stream_cut import hard_offset, source_offset
+
+
+def _last_line_start(document: QTextDocument) -> int | None:
+    """Document position where the last line of the last paragraph starts (None: one line)."""
+    document.size()  # lays it out, if it was not yet
+    block = document.lastBlock()
+    layout = block.layout()
+    if layout is None or layout.lineCount() < 3:
+        return None
+    return block.position() + layout.lineAt(layout.lineCount() - 1).textStart()
+
+
+Render = Callable[[str], QTextDocument]  # Markdown → a document laid out like the open one
+
+
+def _head_fits(head: str, document: QTextDocument, rendered_head: str, render: Render) -> bool:
+    """Rendered alone at the same width, the head must be exactly the lines before the cut."""
+    probe = render(head)
+    probe.size()  # lays it out
+    text = probe.toPlainText().rstrip()
+    if text != rendered_head.rstrip():
+        return False
+    lines = sum(probe.findBlockByNumber(n).layout().lineCount() for n in range(probe.blockCount()))
+    block = document.lastBlock()
+    before = sum(
+        document.findBlockByNumber(n).layout().lineCount() for n in range(block.blockNumber())
+    )
+    expected = before + block.layout().lineCount() - 1
+    return lines == expected
+
+
+def cut_offset(
+    document: QTextDocument, source: str, render: Render, hard: bool = False
+) -> int | None:
+    """A source offset to cut the open paragraph at, keeping every line where it is."""
+    position = _last_line_start(document)
+    if position is not None:
+        rendered = document.toPlainText()
+        offset = source_offset(source, rendered, position)
+        head = source[:offset] if offset is not None else ""
+        if head and _head_fits(head, document, rendered[:position], render):
+            return offset
+    if hard:
+        return hard_offset(source, len(source) - 200)
+    return None
