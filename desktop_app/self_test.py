@@ -167,10 +167,18 @@ def _training() -> str:
 
 
 def _highlight() -> str:
+    from desktop_app.core.markdown_html import prose_html
+    from desktop_app.core.reply_blocks import split_markdown
+
     html = highlight_html("print('hi')", "python")
     if "style=" not in html:
         raise RuntimeError("no highlighting in the output")
-    return "python code highlighted"
+    blocks = split_markdown("**Hi**\n\n| a |\n|---|\n| 1 |\n\n```py\nx\n```\n")
+    if [b.kind for b in blocks] != ["prose", "prose", "code"]:
+        raise RuntimeError(f"Markdown blocks are {blocks}")
+    if "<strong>" not in prose_html("**Hi**") or "<table" not in prose_html(blocks[1].text):
+        raise RuntimeError("Markdown is not rendered")
+    return "Markdown blocks and tables rendered, python code highlighted"
 
 
 async def _tabs(parley: Parley) -> str:
