@@ -96,8 +96,13 @@ class Dialogue:
     system: str = ""
     created_at: float = 0.0
     updated_at: float = 0.0
+    # The branch shown (root first, ending at the dialogue's current leaf): what the reader,
+    # exports, requests and training take unless they ask for more.
     messages: list[Message] = field(default_factory=list)
     assistant_id: int | None = None
+    # Every live message of every branch in the order written, each with its parent; filled
+    # only when asked for (an export of all branches).
+    tree: list[Message] = field(default_factory=list)
 
 
 def make_title(first_message: str) -> str:
