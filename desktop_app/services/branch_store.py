@@ -55,7 +55,7 @@ class DeletedMessages:
 def link_in_order(conn: sqlite3.Connection, dialogue_ids: Sequence[int]) -> None:
     """Chain the messages of dialogues written in bulk (an import) in id order, one branch,
     and show its last message. Only for dialogues that have no tree yet."""
-    for chunk in chunks(dialogue_ids):
+    for chunk in chunks(tuple(dialogue_ids)):
         conn.execute(
             "UPDATE messages SET parent_id = (SELECT MAX(p.id) FROM messages p "
             "WHERE p.dialogue_id = messages.dialogue_id AND p.id < messages.id) "
@@ -89,7 +89,6 @@ def _leaf(conn: sqlite3.Connection, dialogue_id: int, tree: MessageTree) -> int 
 
 class BranchRecords:
     if TYPE_CHECKING:  # provided by Store
-
         _conn: sqlite3.Connection
         _lock: Any
 

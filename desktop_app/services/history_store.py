@@ -134,8 +134,7 @@ class HistoryStore(Store):
         counts: dict[int, tuple[int, int, int, int]] = {}
         if ids:
             for c in self._query(
-                BRANCH_CTE.format(dialogues=_marks(ids))
-                + "SELECT b.dialogue_id, COUNT(*) AS n, "
+                BRANCH_CTE.format(dialogues=_marks(ids)) + "SELECT b.dialogue_id, COUNT(*) AS n, "
                 "SUM(m.sentiment_label = 'positive') AS pos, "
                 "SUM(m.sentiment_label = 'neutral') AS neu, "
                 "SUM(m.sentiment_label = 'negative') AS neg "

@@ -8,9 +8,7 @@ last checkpoint of a streaming reply.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -24,6 +22,7 @@ from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
 from desktop_app.core.history import fts_query
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
+from desktop_app.services.attachment_store import AttachmentRecords
 from desktop_app.services.branch_store import (
     BRANCH_CTE,
     CURRENT,
@@ -89,7 +88,7 @@ def _message(row: sqlite3.Row) -> Message:
     )
 
 
-class Store(BranchRecords, AssistantRecords, UsageRecords, TrainingRecords):
+class Store(BranchRecords, AttachmentRecords, AssistantRecords, UsageRecords, TrainingRecords):
     def __init__(self, conn: sqlite3.Connection, attachments_dir: Path) -> None:
         self._conn = conn
         self._lock = threading.RLock()
@@ -365,42 +364,6 @@ class Store(BranchRecords, AssistantRecords, UsageRecords, TrainingRecords):
             (query, limit),
         )
         return [SearchHit(**dict(r)) for r in rows]
-
-    # --- attachments -----------------------------------------------------------------------
-
-    def add_attachment(
-        self, message_id: int, data: bytes, ext: str, mime: str, name: str = ""
-    ) -> Attachment:
-        """Content-addressed: the same bytes are stored once, however often attached."""
-        digest = hashlib.sha256(data).hexdigest()
-        attachment = Attachment(digest, ext.lower().lstrip("."), mime, len(data), name)
-        target = self.attachments_dir / attachment.file_name
-        if not target.exists():
-            self.attachments_dir.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO attachments (message_id, sha256, ext, mime, size, name) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (message_id, digest, attachment.ext, mime, len(data), name),
-            )
-        return attachment
-
-    def copy_attachments(self, source: Message, target_id: int) -> list[Attachment]:
-        """Give message `target_id` the attachments of `source` (an edited message keeps its
-        images); the files are shared, being stored by content."""
-        with self._transaction() as conn:
-            conn.executemany(
-                "INSERT INTO attachments (message_id, sha256, ext, mime, size, name) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(target_id, a.sha256, a.ext, a.mime, a.size, a.name) for a in source.attachments],
-            )
-        return list(source.attachments)
-
-    def attachment_path(self, attachment: Attachment) -> Path:
-        return self.attachments_dir / attachment.file_name
 
     # --- provider caches -------------------------------------------------------------------
 
