@@ -192,11 +192,24 @@ class BranchRecords:
     def _parent_for_new(
         self, conn: sqlite3.Connection, dialogue_id: int, parent_id: Parent
     ) -> int | None:
-        """The parent of a message being added: the current leaf, or the one asked for."""
-        tree = _tree(conn, dialogue_id)
+        """The parent of a message being added: the current leaf, or the one asked for. Two
+        index look-ups in the usual case: the whole tree is read only to repair a dialogue
+        whose remembered leaf is missing."""
         if parent_id == CURRENT:
-            return _leaf(conn, dialogue_id, tree)
-        if parent_id is not None and parent_id not in tree:
+            row = conn.execute(
+                "SELECT d.current_leaf_id FROM dialogues d JOIN messages m "
+                "ON m.id = d.current_leaf_id AND m.dialogue_id = d.id "
+                "WHERE d.id = ? AND m.deleted_at IS NULL",
+                (dialogue_id,),
+            ).fetchone()
+            return row[0] if row is not None else _tree(conn, dialogue_id).latest_leaf()
+        if (
+            parent_id is not None
+            and not conn.execute(
+                "SELECT 1 FROM messages WHERE id = ? AND dialogue_id = ? AND deleted_at IS NULL",
+                (parent_id, dialogue_id),
+            ).fetchone()
+        ):
             raise ValueError(f"message {parent_id} is not in dialogue {dialogue_id}")
         return parent_id
 

@@ -134,6 +134,7 @@ class ChatSession:
         user.id = self.store.add_message(dialogue_id, user, parent_id=original.parent_id)
         user.dialogue_id, user.parent_id = dialogue_id, original.parent_id
         user.attachments = self.store.copy_attachments(original, user.id)
+        self._place(user)
         return self._pending(dialogue_id, model, system, user, assistant)
 
     def prepare_regenerate(
@@ -194,7 +195,15 @@ class ChatSession:
         reply.id = self.store.add_message(dialogue_id, reply, parent_id=parent)
         reply.dialogue_id = dialogue_id
         reply.parent_id = history[-1].id if history else None
+        self._place(reply)
         return PendingTurn(dialogue_id, model, system, user, reply, request, sent)
+
+    def _place(self, message: Message) -> None:
+        """Number a new message among its versions (the switcher shows "2/2" at once)."""
+        assert message.id is not None
+        versions = self.store.sibling_ids(message.id)
+        if message.id in versions:
+            message.version, message.versions = versions.index(message.id) + 1, len(versions)
 
     def attachment_url(self, attachment: Attachment) -> str | None:
         """A stored attachment as a data URL (to send it again), or None if its file is gone."""

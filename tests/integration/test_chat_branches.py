@@ -63,6 +63,8 @@ def test_an_edit_sends_the_branch_before_it_and_keeps_the_old_branch(
     dialogue, (q1, a1, q2, a2) = talk(qloop, session, "Name a fruit", "And a vegetable")
     turn = session.prepare_edit(dialogue, q2.id, "  And a tree  ", MODEL, SYSTEM)
     assert turn.user_message is not None and turn.user_message.content == "And a tree"
+    assert (turn.user_message.version, turn.user_message.versions) == (2, 2)
+    assert (turn.reply.version, turn.reply.versions) == (1, 1)
     reply = answer(qloop, session, turn)
     assert sent(openai_server) == [
         ("system", SYSTEM), ("user", "Name a fruit"), ("assistant", a1.content),
@@ -107,6 +109,7 @@ def test_regenerating_an_older_reply_sends_only_what_came_before_it(
     dialogue, (q1, a1, q2, a2) = talk(qloop, session, "Name a fruit", "And a vegetable")
     turn = session.prepare_regenerate(dialogue, MODEL, "Be a pirate", reply_id=a1.id)
     assert turn.user_message is None and turn.reply.parent_id == q1.id
+    assert (turn.reply.version, turn.reply.versions) == (2, 2)
     reply = answer(qloop, session, turn)
     assert sent(openai_server) == [("system", "Be a pirate"), ("user", "Name a fruit")]
     shown = store.messages(dialogue)

@@ -164,6 +164,24 @@ def test_imported_dialogues_are_one_branch_each(store: HistoryStore) -> None:
     assert [r.message_count for r in store.dialogue_rows()] == [4, 2]
 
 
+def test_a_dialogue_without_a_remembered_leaf_shows_its_newest_branch(
+    store: HistoryStore,
+) -> None:
+    """Rows written by hand (another tool, an older bulk writer) may link parents and leave
+    the leaf unset, or point it at a message since deleted: the newest branch is shown."""
+    dialogue, (q1, _a1) = chat(store, "Hi", "Hello")
+    retry = store.add_message(dialogue, Message("assistant", "Hey"), parent_id=q1)
+    with store._transaction() as conn:
+        conn.execute("UPDATE dialogues SET current_leaf_id = NULL WHERE id = ?", (dialogue,))
+    assert texts(store.messages(dialogue)) == ["Hi", "Hey"]
+    more = store.add_message(dialogue, Message("user", "Again"))
+    assert store.get_message(more).parent_id == retry
+    with store._transaction() as conn:
+        conn.execute("UPDATE messages SET deleted_at = 1 WHERE id = ?", (more,))
+    store.add_message(dialogue, Message("user", "Once more"))
+    assert texts(store.messages(dialogue)) == ["Hi", "Hey", "Once more"]
+
+
 @pytest.mark.parametrize("version", range(1, TREES))
 def test_upgrade_keeps_every_dialogue_as_it_was_shown(tmp_path: Path, version: int) -> None:
     """Regenerate used to hide the replies it replaced (`superseded`); they become versions of
