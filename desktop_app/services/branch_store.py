@@ -22,14 +22,16 @@ CURRENT: Final = "current"  # `add_message`'s default parent: the dialogue's cur
 Parent = int | None | Literal["current"]
 CHUNK = 500  # ids per statement, well under SQLite's limit on bound parameters
 
-# The messages on each dialogue's current branch, as (dialogue_id, id) rows, for the dialogues
-# in a temporary table or list given in place of {dialogues}: a walk up from the leaf.
+# One row per message on each dialogue's current branch — (dialogue_id, next, sentiment,
+# depth), `next` being the parent still to visit — for the dialogues whose ids are bound in
+# place of {dialogues} (`marks(ids)`): a walk up from each leaf, one primary-key look-up a
+# message. The depth bound stops a corrupt cycle from looping forever.
 BRANCH_CTE = (
-    "WITH RECURSIVE branch(dialogue_id, id) AS ("
-    "SELECT d.id, d.current_leaf_id FROM dialogues d "
-    "WHERE d.id IN ({dialogues}) AND d.current_leaf_id IS NOT NULL "
-    "UNION ALL SELECT b.dialogue_id, m.parent_id FROM branch b JOIN messages m ON m.id = b.id "
-    "WHERE m.parent_id IS NOT NULL) "
+    "WITH RECURSIVE branch(dialogue_id, next, sentiment, depth) AS ("
+    "SELECT d.id, m.parent_id, m.sentiment_label, 1 FROM dialogues d "
+    "JOIN messages m ON m.id = d.current_leaf_id WHERE d.id IN ({dialogues}) "
+    "UNION ALL SELECT b.dialogue_id, m.parent_id, m.sentiment_label, b.depth + 1 "
+    "FROM branch b JOIN messages m ON m.id = b.next WHERE b.depth < 1000000) "
 )
 
 

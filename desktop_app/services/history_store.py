@@ -134,11 +134,10 @@ class HistoryStore(Store):
         counts: dict[int, tuple[int, int, int, int]] = {}
         if ids:
             for c in self._query(
-                BRANCH_CTE.format(dialogues=_marks(ids)) + "SELECT b.dialogue_id, COUNT(*) AS n, "
-                "SUM(m.sentiment_label = 'positive') AS pos, "
-                "SUM(m.sentiment_label = 'neutral') AS neu, "
-                "SUM(m.sentiment_label = 'negative') AS neg "
-                "FROM branch b JOIN messages m ON m.id = b.id GROUP BY b.dialogue_id",
+                BRANCH_CTE.format(dialogues=_marks(ids))
+                + "SELECT dialogue_id, COUNT(*) AS n, SUM(sentiment = 'positive') AS pos, "
+                "SUM(sentiment = 'neutral') AS neu, SUM(sentiment = 'negative') AS neg "
+                "FROM branch GROUP BY dialogue_id",
                 ids,
             ):
                 counts[c["dialogue_id"]] = (c["n"], c["pos"], c["neu"], c["neg"])
