@@ -73,6 +73,7 @@ def sentence(rng: random.Random, words: list[str], weights: list[float]) -> str:
 
 def build(database: Path) -> int:
     """Write the store; returns the id of the 2,000-message dialogue."""
+    from desktop_app.services.branch_store import link_in_order
     from desktop_app.services.store import Store
 
     Store.open(database, database.parent / "attachments").close()
@@ -111,6 +112,7 @@ def build(database: Path) -> int:
         " updated_at) VALUES (?,?,?,?,?,?,?)",
         messages,
     )
+    link_in_order(conn, [d[0] for d in dialogues])  # each dialogue one branch
     conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
     conn.execute(trigger)
     conn.execute("COMMIT")

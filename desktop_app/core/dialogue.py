@@ -96,8 +96,13 @@ class Dialogue:
     system: str = ""
     created_at: float = 0.0
     updated_at: float = 0.0
+    # The branch shown (root first, ending at the dialogue's current leaf): what the reader,
+    # exports, requests and training take unless they ask for more.
     messages: list[Message] = field(default_factory=list)
     assistant_id: int | None = None
+    # Every live message of every branch in the order written, each with its parent; filled
+    # only when asked for (an export of all branches).
+    tree: list[Message] = field(default_factory=list)
 
 
 def make_title(first_message: str) -> str:
@@ -129,13 +134,25 @@ def _log_entry(m: Message) -> dict[str, Any]:
     return entry
 
 
-def to_log(dialogue: Dialogue) -> list[dict[str, Any]]:
-    """The seed's log shape. Attachments and token counts stay out: the log is for reading."""
-    return [_log_entry(m) for m in dialogue.messages]
+def to_log(dialogue: Dialogue, all_branches: bool = False) -> list[dict[str, Any]]:
+    """The seed's log shape, of the branch shown. Attachments and token counts stay out: the
+    log is for reading.
+
+    With `all_branches`, every message of `dialogue.tree` in the order written, each with its
+    `id`, `parent_id` and whether it is on the branch shown (`current_branch`); reading such a
+    log back (`from_log`) takes the branch shown.
+    """
+    if not all_branches:
+        return [_log_entry(m) for m in dialogue.messages]
+    shown = {m.id for m in dialogue.messages}
+    return [
+        {**_log_entry(m), "id": m.id, "parent_id": m.parent_id, "current_branch": m.id in shown}
+        for m in dialogue.tree
+    ]
 
 
-def to_log_json(dialogue: Dialogue) -> str:
-    return json.dumps(to_log(dialogue), ensure_ascii=False, indent=2)
+def to_log_json(dialogue: Dialogue, all_branches: bool = False) -> str:
+    return json.dumps(to_log(dialogue, all_branches), ensure_ascii=False, indent=2)
 
 
 def to_markdown(dialogue: Dialogue) -> str:
@@ -178,6 +195,8 @@ def from_log(data: Any) -> list[Message]:
         data = data["messages"]
     if not isinstance(data, list):
         raise LogFormatError("expected a list of messages or an object with a 'messages' list")
+    if any(isinstance(e, dict) and e.get("current_branch") is False for e in data):
+        data = [e for e in data if not isinstance(e, dict) or e.get("current_branch") is not False]
     messages = []
     for index, entry in enumerate(data, start=1):
         if not isinstance(entry, dict):

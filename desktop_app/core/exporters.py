@@ -36,9 +36,10 @@ class ExportReport:
         return text
 
 
-def log_with_system(dialogue: Dialogue) -> list[dict[str, Any]]:
-    """The seed's log of a dialogue, its system instruction first (as the seed sent it)."""
-    log = to_log(dialogue)
+def log_with_system(dialogue: Dialogue, all_branches: bool = False) -> list[dict[str, Any]]:
+    """The seed's log of a dialogue, its system instruction first (as the seed sent it); with
+    `all_branches`, every branch (see `to_log`)."""
+    log = to_log(dialogue, all_branches)
     if dialogue.system:
         log.insert(0, {"role": "system", "content": dialogue.system, "sentiment": None})
     return log
@@ -69,9 +70,15 @@ def write_export(
     count: int,
     out: TextIO,
     step: Callable[[int], None] | None = None,
+    all_branches: bool = False,
 ) -> ExportReport:
     """Write `count` dialogues in `fmt` ("json", "markdown" or "jsonl"); `step(i)` after each
-    (it may raise to cancel)."""
+    (it may raise to cancel).
+
+    Every format writes the branch each dialogue shows. With `all_branches`, JSON writes every
+    branch (the dialogues' `tree`, each message with its id and parent); Markdown and JSONL
+    read as one conversation, so they keep to the branch shown.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     report = ExportReport()
@@ -89,13 +96,14 @@ def write_export(
             out.write(("\n---\n\n" if index else "") + to_markdown(dialogue))
             report.written += 1
         elif count == 1:
-            out.write(json.dumps(log_with_system(dialogue), ensure_ascii=False, indent=2) + "\n")
+            log = log_with_system(dialogue, all_branches)
+            out.write(json.dumps(log, ensure_ascii=False, indent=2) + "\n")
             report.written += 1
         else:
             entry = {
                 "title": dialogue.title,
                 "model": dialogue.model,
-                "messages": log_with_system(dialogue),
+                "messages": log_with_system(dialogue, all_branches),
             }
             text = json.dumps(entry, ensure_ascii=False, indent=2)
             out.write((",\n" if index else "") + text)

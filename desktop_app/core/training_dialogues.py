@@ -5,16 +5,18 @@ context but gets `weight: 0`, so the model is not taught to say it; with `only_r
 👍 replies are taught. The example ends at the last reply that is taught. Images the user sent
 become image parts of the user message (vision fine-tuning).
 
-Preference (DPO): Regenerate keeps the replies it replaces, so a prompt can have several
-answers; one rated 👍 and one rated 👎 make a pair, with everything before them as the input.
+Preference (DPO): a dialogue is a tree, and Regenerate adds sibling replies, so a prompt can
+have several answers; one rated 👍 and one rated 👎 make a pair, with the branch before them as
+the input.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
 from desktop_app.core.dialogue import Dialogue, Message, Status
+from desktop_app.core.message_tree import MessageTree
 
 UP, DOWN = 1, -1
 ImageUrls = Callable[[Message], list[str]]
@@ -72,32 +74,29 @@ def supervised_example(
 def preference_examples(
     dialogue: Dialogue,
     every_message: list[Message],
-    superseded: Collection[int],
     image_urls: ImageUrls | None = None,
 ) -> list[dict[str, Any]]:
-    """DPO pairs from a dialogue: `every_message` includes the replies Regenerate replaced
-    (their ids in `superseded`), in the order they were written."""
-    context: list[dict[str, Any]] = []
-    if dialogue.system.strip():
-        context.append({"role": "system", "content": dialogue.system})
+    """DPO pairs from a dialogue tree: `every_message` holds every branch, each message with
+    its parent. Replies to the same user message (Regenerate adds them as siblings) rated 👍
+    and 👎 make pairs, whatever branch they are on; the input is the branch down to that user
+    message. Replies to different versions of a message (an edit) answer different prompts,
+    so they never pair."""
+    tree = MessageTree((m.id, m.parent_id) for m in every_message if m.id is not None)
+    by_id = {m.id: m for m in every_message if m.id is not None}
+    system = [{"role": "system", "content": dialogue.system}] if dialogue.system.strip() else []
     pairs: list[dict[str, Any]] = []
-    index = 0
-    while index < len(every_message):
-        m = every_message[index]
-        index += 1
-        if m.id in superseded or not _usable(m):
+    for prompt in every_message:
+        if prompt.id is None or prompt.role != "user" or not _usable(prompt):
             continue
-        if m.role != "user":
-            context.append(_message(m, image_urls))
+        answers = [by_id[i] for i in tree.children(prompt.id)]
+        usable = [a for a in answers if a.role == "assistant" and _usable(a)]
+        good = [a for a in usable if a.rating == UP]
+        bad = [a for a in usable if a.rating == DOWN]
+        if not (good and bad):
             continue
-        context.append(_message(m, image_urls))
-        answers: list[Message] = []
-        while index < len(every_message) and every_message[index].role == "assistant":
-            answers.append(every_message[index])
-            index += 1
-        good = [a for a in answers if _usable(a) and a.rating == UP]
-        bad = [a for a in answers if _usable(a) and a.rating == DOWN]
-        for i in range(max(len(good), len(bad)) if good and bad else 0):
+        path = [by_id[i] for i in tree.path_to(prompt.id)]
+        context = system + [_message(m, image_urls) for m in path if _usable(m)]
+        for i in range(max(len(good), len(bad))):
             pairs.append(
                 {
                     "input": {"messages": list(context)},
@@ -109,6 +108,4 @@ def preference_examples(
                     ],
                 }
             )
-        current = [a for a in answers if a.id not in superseded and _usable(a)]
-        context += [_message(a, image_urls) for a in current]
     return pairs

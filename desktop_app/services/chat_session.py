@@ -28,6 +28,7 @@ from desktop_app.core.image_request import data_url
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.core.tool_notes import NoteList, ToolNote
 from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
+from desktop_app.services.branch_store import CURRENT, Parent
 from desktop_app.services.gateway import ChatEvent, EndpointMissing, Gateway, TextDelta, Usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.spend_ledger import SpendLedger
@@ -48,7 +49,7 @@ class PendingTurn:
     dialogue_id: int
     model: str
     system: str
-    user_message: Message | None  # None for Regenerate, which reuses the last user message
+    user_message: Message | None  # None for Regenerate, which answers a stored user message
     reply: Message
     request: list[dict]
     assistant: AssistantProfile | None = None  # as sent: with the turn's model and system
@@ -102,25 +103,70 @@ class ChatSession:
         user.dialogue_id = dialogue_id
         return self._pending(dialogue_id, model, system, user, assistant)
 
+    def prepare_edit(
+        self,
+        dialogue_id: int,
+        user_message_id: int,
+        new_text: str,
+        model: str,
+        system: str,
+        assistant: AssistantProfile | None = None,
+    ) -> PendingTurn:
+        """Edit-and-resend: commit the new text as another version of the user's message
+        (the old one and everything after it stay, on their own branch), with its images,
+        and a reply placeholder; the request is the branch before it plus the new text."""
+        text = new_text.strip()
+        if not text:
+            raise ValueError(
+                "An edited message cannot be empty. Write something, or delete the message."
+            )
+        path = self.store.path_to(user_message_id)
+        original = path[-1] if path else None
+        if original is None or original.dialogue_id != dialogue_id or original.role != "user":
+            raise ValueError("That message is no longer in this dialogue.")
+        self.store.update_dialogue(
+            dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
+        )
+        mood = self.sentiment.analyze(text)
+        user = Message(
+            "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
+        )
+        user.id = self.store.add_message(dialogue_id, user, parent_id=original.parent_id)
+        user.dialogue_id, user.parent_id = dialogue_id, original.parent_id
+        user.attachments = self.store.copy_attachments(original, user.id)
+        self._place(user)
+        return self._pending(dialogue_id, model, system, user, assistant)
+
     def prepare_regenerate(
         self,
         dialogue_id: int,
         model: str,
         system: str,
         assistant: AssistantProfile | None = None,
+        reply_id: int | None = None,
     ) -> PendingTurn:
-        """Hide the last reply (kept in the database) and ask again from the last user message."""
-        history = self.store.messages(dialogue_id)
-        if not any(m.role == "user" for m in history):
-            raise ValueError("There is no message to answer yet.")
-        while history and history[-1].role == "assistant":
-            last = history.pop()
-            if last.id is not None:
-                self.store.supersede(last.id)
+        """Ask again: a new version of the reply `reply_id` (by default, the last one: the
+        reply to the last user message of the branch shown), made from the branch before it.
+        The old reply stays as a sibling; the new one is shown."""
+        if reply_id is None:
+            branch = self.store.messages(dialogue_id)
+            users = [m for m in branch if m.role == "user"]
+            if not users:
+                raise ValueError("There is no message to answer yet.")
+            parent: int | None = users[-1].id
+            history = branch[: branch.index(users[-1]) + 1]
+        else:
+            path = self.store.path_to(reply_id)
+            reply = path[-1] if path else None
+            if reply is None or reply.dialogue_id != dialogue_id or reply.role != "assistant":
+                raise ValueError("That reply is no longer in this dialogue.")
+            parent, history = reply.parent_id, path[:-1]
+            if not any(m.role == "user" for m in history):
+                raise ValueError("There is no message to answer yet.")
         self.store.update_dialogue(
             dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
         )
-        return self._pending(dialogue_id, model, system, None, assistant)
+        return self._pending(dialogue_id, model, system, None, assistant, history, parent)
 
     def _pending(
         self,
@@ -129,8 +175,13 @@ class ChatSession:
         system: str,
         user: Message | None,
         assistant: AssistantProfile | None = None,
+        history: list[Message] | None = None,
+        parent: Parent = CURRENT,
     ) -> PendingTurn:
-        history = self.store.messages(dialogue_id)
+        """The reply placeholder after `parent` (by default the current leaf, with the current
+        branch as `history`), and the request made from that history."""
+        if history is None:
+            history = self.store.messages(dialogue_id)
         request = build_chat_messages(system, history, self.attachment_url)
         sent = None if assistant is None else replace(assistant, model=model, instructions=system)
         reply = Message(
@@ -141,9 +192,18 @@ class ChatSession:
             assistant_id=_assistant_id(sent),
             assistant_snapshot=snapshot_json(sent) if sent is not None else "",
         )
-        reply.id = self.store.add_message(dialogue_id, reply)
+        reply.id = self.store.add_message(dialogue_id, reply, parent_id=parent)
         reply.dialogue_id = dialogue_id
+        reply.parent_id = history[-1].id if history else None
+        self._place(reply)
         return PendingTurn(dialogue_id, model, system, user, reply, request, sent)
+
+    def _place(self, message: Message) -> None:
+        """Number a new message among its versions (the switcher shows "2/2" at once)."""
+        assert message.id is not None
+        versions = self.store.sibling_ids(message.id)
+        if message.id in versions:
+            message.version, message.versions = versions.index(message.id) + 1, len(versions)
 
     def attachment_url(self, attachment: Attachment) -> str | None:
         """A stored attachment as a data URL (to send it again), or None if its file is gone."""

@@ -24,6 +24,7 @@ from desktop_app.core.history import (
     fts_query,
 )
 from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
+from desktop_app.services.branch_store import BRANCH_CTE, link_in_order
 from desktop_app.services.store import Store, StoreError
 
 PAGE_SIZE = 200
@@ -133,10 +134,10 @@ class HistoryStore(Store):
         counts: dict[int, tuple[int, int, int, int]] = {}
         if ids:
             for c in self._query(
-                "SELECT dialogue_id, COUNT(*) AS n, SUM(sentiment_label = 'positive') AS pos, "
-                "SUM(sentiment_label = 'neutral') AS neu, SUM(sentiment_label = 'negative') AS neg "
-                f"FROM messages WHERE dialogue_id IN ({_marks(ids)}) AND superseded = 0 "
-                "GROUP BY dialogue_id",
+                BRANCH_CTE.format(dialogues=_marks(ids))
+                + "SELECT dialogue_id, COUNT(*) AS n, SUM(sentiment = 'positive') AS pos, "
+                "SUM(sentiment = 'neutral') AS neu, SUM(sentiment = 'negative') AS neg "
+                "FROM branch GROUP BY dialogue_id",
                 ids,
             ):
                 counts[c["dialogue_id"]] = (c["n"], c["pos"], c["neu"], c["neg"])
@@ -182,8 +183,9 @@ class HistoryStore(Store):
         self, text: str, filters: SearchFilters, limit: int = 100, offset: int = 0
     ) -> list[SearchHit]:
         """Ranked full-text hits with snippets; with no text, the newest messages that pass
-        the filters. Deleted dialogues and superseded replies are never found."""
-        where = ["d.deleted_at IS NULL", "m.superseded = 0"]
+        the filters. Every branch is searched (`get_dialogue(id, through=hit.message_id)`
+        reads the one holding a hit); deleted dialogues and messages are never found."""
+        where = ["d.deleted_at IS NULL", "m.deleted_at IS NULL"]
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if filters.model:
             where.append("(m.model = :model OR (m.model = '' AND d.model = :model))")
@@ -209,7 +211,7 @@ class HistoryStore(Store):
         if filters.has_image:
             where.append(
                 "EXISTS (SELECT 1 FROM messages mi JOIN attachments a ON a.message_id = mi.id "
-                "WHERE mi.dialogue_id = d.id AND a.mime LIKE 'image/%')"
+                "WHERE mi.dialogue_id = d.id AND mi.deleted_at IS NULL AND a.mime LIKE 'image/%')"
             )
         columns = (
             "m.id AS message_id, m.dialogue_id, d.title, m.role, "
@@ -322,11 +324,14 @@ class HistoryStore(Store):
 
     # --- whole dialogues -------------------------------------------------------------------
 
-    def dialogues(self, ids: Iterable[int]) -> Iterable[Dialogue]:
-        """Dialogues one at a time (for export): memory stays flat however many are chosen."""
+    def dialogues(self, ids: Iterable[int], all_branches: bool = False) -> Iterable[Dialogue]:
+        """Dialogues one at a time (for export): memory stays flat however many are chosen.
+        Each holds its current branch; with `all_branches`, its `tree` holds every branch."""
         for dialogue_id in ids:
             dialogue = self.get_dialogue(dialogue_id)
             if dialogue is not None:
+                if all_branches:
+                    dialogue.tree = self.all_messages(dialogue_id)
                 yield dialogue
 
     def insert_dialogues(
@@ -382,4 +387,5 @@ class HistoryStore(Store):
                 )
                 ids.append(dialogue_id)
                 written += len(dialogue.messages)
+            link_in_order(conn, ids)
         return ids

@@ -187,7 +187,32 @@ CREATE INDEX fine_tuning_jobs_by_model ON fine_tuning_jobs(fine_tuned_model)
     WHERE fine_tuned_model <> '';
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _HISTORY, _SPEND, _TRAINING)
+# Trees (conversations branch): each message follows a parent (NULL for a dialogue's first
+# messages); Edit-and-resend and Regenerate add siblings, and a dialogue remembers the leaf of
+# the branch it shows. Deleting a message hides it and its subtree (`deleted_at`, for Undo).
+# Every dialogue keeps what it showed: the shown messages are chained in id order, and a reply
+# Regenerate replaced (`superseded`, no longer written) becomes a sibling of its successor —
+# the message before it is their parent either way. Nothing reads `superseded` after this, so
+# the summary index on it goes; the parent index serves sibling look-ups and the foreign keys.
+_TREES = """
+ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages(id) ON DELETE SET NULL;
+ALTER TABLE messages ADD COLUMN deleted_at REAL;
+ALTER TABLE dialogues ADD COLUMN current_leaf_id INTEGER
+    REFERENCES messages(id) ON DELETE SET NULL;
+UPDATE messages SET parent_id = (
+    SELECT MAX(p.id) FROM messages p
+    WHERE p.dialogue_id = messages.dialogue_id AND p.id < messages.id AND p.superseded = 0
+);
+UPDATE dialogues SET current_leaf_id = (
+    SELECT MAX(m.id) FROM messages m WHERE m.dialogue_id = dialogues.id AND m.superseded = 0
+);
+CREATE INDEX messages_by_parent ON messages(parent_id);
+CREATE INDEX messages_tree ON messages(dialogue_id, parent_id) WHERE deleted_at IS NULL;
+CREATE INDEX dialogues_by_leaf ON dialogues(current_leaf_id);
+DROP INDEX messages_summary;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _HISTORY, _SPEND, _TRAINING, _TREES)
 LATEST = len(MIGRATIONS)
 
 

@@ -8,13 +8,11 @@ last checkpoint of a streaming reply.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,15 @@ from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
 from desktop_app.core.history import fts_query
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
+from desktop_app.services.attachment_store import AttachmentRecords
+from desktop_app.services.branch_store import (
+    BRANCH_CTE,
+    CURRENT,
+    BranchRecords,
+    Parent,
+    chunks,
+    marks,
+)
 from desktop_app.services.migrations import MigrationError, migrate
 from desktop_app.services.training_records import TrainingRecords
 from desktop_app.services.usage_store import UsageRecords
@@ -54,7 +61,7 @@ class SearchHit:
 _MESSAGE_COLUMNS = (
     "id, dialogue_id, role, content, model, sentiment_label, sentiment_score, prompt_tokens, "
     "completion_tokens, status, error, created_at, updated_at, assistant_id, assistant_snapshot, "
-    "tool_notes, rating"
+    "tool_notes, rating, parent_id"
 )
 
 
@@ -77,10 +84,11 @@ def _message(row: sqlite3.Row) -> Message:
         assistant_snapshot=row["assistant_snapshot"],
         tool_notes=notes_from_json(row["tool_notes"]),
         rating=row["rating"],
+        parent_id=row["parent_id"],
     )
 
 
-class Store(AssistantRecords, UsageRecords, TrainingRecords):
+class Store(BranchRecords, AttachmentRecords, AssistantRecords, UsageRecords, TrainingRecords):
     def __init__(self, conn: sqlite3.Connection, attachments_dir: Path) -> None:
         self._conn = conn
         self._lock = threading.RLock()
@@ -183,11 +191,16 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
                 (*changes.values(), time.time(), dialogue_id),
             )
 
-    def get_dialogue(self, dialogue_id: int) -> Dialogue | None:
+    def get_dialogue(self, dialogue_id: int, through: int | None = None) -> Dialogue | None:
+        """A dialogue with its current branch, or (`through` a message id) with the branch
+        that holds that message, leaving the one shown in Chat as it is."""
         rows = self._query("SELECT * FROM dialogues WHERE id = ?", (dialogue_id,))
         if not rows:
             return None
         row = rows[0]
+        branch = self.branch_through(through) if through is not None else []
+        if not branch or branch[0].dialogue_id != dialogue_id:  # a hit deleted meanwhile
+            branch = self.messages(dialogue_id)
         return Dialogue(
             id=row["id"],
             title=row["title"],
@@ -195,41 +208,50 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
             system=row["system"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
-            messages=self.messages(dialogue_id),
+            messages=branch,
             assistant_id=row["assistant_id"],
         )
 
     def list_dialogues(self, limit: int = 100, offset: int = 0) -> list[DialogueSummary]:
+        """A page of live dialogues, pinned first, newest first; counts are of the branch
+        each one shows."""
         rows = self._query(
-            "SELECT d.id, d.title, d.model, d.updated_at, "
-            "(SELECT COUNT(*) FROM messages m WHERE m.dialogue_id = d.id AND m.superseded = 0) "
-            "AS message_count FROM dialogues d WHERE d.deleted_at IS NULL "
+            "SELECT d.id, d.title, d.model, d.updated_at FROM dialogues d "
+            "WHERE d.deleted_at IS NULL "
             "ORDER BY d.pinned DESC, d.updated_at DESC, d.id DESC LIMIT ? OFFSET ?",
             (limit, offset),
         )
-        return [DialogueSummary(**dict(r)) for r in rows]
+        ids = [r["id"] for r in rows]
+        counts = {
+            c[0]: c[1]
+            for c in self._query(
+                BRANCH_CTE.format(dialogues=marks(ids))
+                + "SELECT dialogue_id, COUNT(*) FROM branch GROUP BY dialogue_id",
+                ids,
+            )
+        }
+        return [DialogueSummary(**dict(r), message_count=counts.get(r["id"], 0)) for r in rows]
 
     # --- messages --------------------------------------------------------------------------
 
-    def messages(self, dialogue_id: int, include_superseded: bool = False) -> list[Message]:
-        """The dialogue's messages in order; with `include_superseded`, the replies that
-        Regenerate replaced too (Training pairs them with their successors)."""
-        shown = "" if include_superseded else "AND superseded = 0 "
-        rows = self._query(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE dialogue_id = ? {shown}ORDER BY id",
-            (dialogue_id,),
-        )
-        messages = [_message(r) for r in rows]
-        by_id = {m.id: m for m in messages}
-        if by_id:
-            marks = ",".join("?" * len(by_id))
+    def _load(self, ids: Sequence[int]) -> list[Message]:
+        """Messages by id, in the order given, with their attachments and costs."""
+        by_id: dict[int, Message] = {}
+        for chunk in chunks(ids):
+            for r in self._query(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id IN ({marks(chunk)})", chunk
+            ):
+                by_id[r["id"]] = _message(r)
+        messages = [by_id[i] for i in ids if i in by_id]
+        for chunk in chunks(list(by_id)):
             for a in self._query(
-                f"SELECT * FROM attachments WHERE message_id IN ({marks}) ORDER BY id", by_id
+                f"SELECT * FROM attachments WHERE message_id IN ({marks(chunk)}) ORDER BY id",
+                chunk,
             ):
                 by_id[a["message_id"]].attachments.append(
                     Attachment(a["sha256"], a["ext"], a["mime"], a["size"], a["name"])
                 )
-            for message_id, usage in self.reply_usages(i for i in by_id if i is not None).items():
+            for message_id, usage in self.reply_usages(chunk).items():
                 by_id[message_id].usage = usage
         return messages
 
@@ -237,16 +259,22 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
         rows = self._query(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,))
         return _message(rows[0]) if rows else None
 
-    def add_message(self, dialogue_id: int, message: Message) -> int:
-        """Insert and commit before returning: the caller may send the request right after."""
+    def add_message(self, dialogue_id: int, message: Message, parent_id: Parent = CURRENT) -> int:
+        """Insert and commit before returning: the caller may send the request right after.
+
+        The message follows the dialogue's current leaf, or `parent_id` (None: a new first
+        message), and becomes the current leaf.
+        """
         now = time.time()
         with self._transaction() as conn:
+            parent = self._parent_for_new(conn, dialogue_id, parent_id)
             cur = conn.execute(
-                "INSERT INTO messages (dialogue_id, role, content, model, sentiment_label, "
-                "sentiment_score, status, error, created_at, updated_at, assistant_id, "
-                "assistant_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO messages (dialogue_id, parent_id, role, content, model, "
+                "sentiment_label, sentiment_score, status, error, created_at, updated_at, "
+                "assistant_id, assistant_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     dialogue_id,
+                    parent,
                     message.role,
                     message.content,
                     message.model,
@@ -260,8 +288,12 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
                     message.assistant_snapshot,
                 ),
             )
-            conn.execute("UPDATE dialogues SET updated_at = ? WHERE id = ?", (now, dialogue_id))
-            return int(cur.lastrowid or 0)
+            message_id = int(cur.lastrowid or 0)
+            conn.execute(
+                "UPDATE dialogues SET updated_at = ?, current_leaf_id = ? WHERE id = ?",
+                (now, message_id, dialogue_id),
+            )
+            return message_id
 
     def checkpoint(self, message_id: int, content: str) -> None:
         """Save the text of a reply still streaming.
@@ -316,11 +348,6 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
                 ),
             )
 
-    def supersede(self, message_id: int) -> None:
-        """Hide a reply that Regenerate replaces; it stays in the database, nothing is lost."""
-        with self._transaction() as conn:
-            conn.execute("UPDATE messages SET superseded = 1 WHERE id = ?", (message_id,))
-
     # --- search ----------------------------------------------------------------------------
 
     def search(self, text: str, limit: int = 50) -> list[SearchHit]:
@@ -332,36 +359,11 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
             "snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet "
             "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
             "JOIN dialogues d ON d.id = m.dialogue_id "
-            "WHERE messages_fts MATCH ? AND d.deleted_at IS NULL AND m.superseded = 0 "
+            "WHERE messages_fts MATCH ? AND d.deleted_at IS NULL AND m.deleted_at IS NULL "
             "ORDER BY rank LIMIT ?",
             (query, limit),
         )
         return [SearchHit(**dict(r)) for r in rows]
-
-    # --- attachments -----------------------------------------------------------------------
-
-    def add_attachment(
-        self, message_id: int, data: bytes, ext: str, mime: str, name: str = ""
-    ) -> Attachment:
-        """Content-addressed: the same bytes are stored once, however often attached."""
-        digest = hashlib.sha256(data).hexdigest()
-        attachment = Attachment(digest, ext.lower().lstrip("."), mime, len(data), name)
-        target = self.attachments_dir / attachment.file_name
-        if not target.exists():
-            self.attachments_dir.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO attachments (message_id, sha256, ext, mime, size, name) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (message_id, digest, attachment.ext, mime, len(data), name),
-            )
-        return attachment
-
-    def attachment_path(self, attachment: Attachment) -> Path:
-        return self.attachments_dir / attachment.file_name
 
     # --- provider caches -------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ class TrainingRecords:
 
         def get_dialogue(self, dialogue_id: int) -> Dialogue | None: ...
 
-        def messages(self, dialogue_id: int, include_superseded: bool = False) -> list[Message]: ...
+        def all_messages(self, dialogue_id: int) -> list[Message]: ...
 
     # --- ratings ---------------------------------------------------------------------------
 
@@ -56,7 +56,7 @@ class TrainingRecords:
     ) -> list[int]:
         """Dialogues with a message passing the History filters (and the search text), and,
         with `rating` ("up", "down", "rated"), at least one reply rated so. Newest first."""
-        where = ["d.deleted_at IS NULL", "m.superseded = 0"]
+        where = ["d.deleted_at IS NULL", "m.deleted_at IS NULL"]
         params: list[Any] = []
 
         def need(condition: str, *values: Any) -> None:
@@ -84,7 +84,7 @@ class TrainingRecords:
         if RATING_FILTERS.get(rating):
             need(
                 "EXISTS (SELECT 1 FROM messages r WHERE r.dialogue_id = d.id AND "
-                f"{RATING_FILTERS[rating]})"
+                f"r.deleted_at IS NULL AND {RATING_FILTERS[rating]})"
             )
         rows = self._query(
             "SELECT d.id FROM dialogues d JOIN messages m ON m.dialogue_id = d.id "
@@ -94,17 +94,14 @@ class TrainingRecords:
         )
         return [r[0] for r in rows]
 
-    def dialogue_for_training(self, dialogue_id: int) -> tuple[Dialogue, list[Message], set[int]]:
-        """A dialogue, every message it ever had (replaced replies too), and which were
-        replaced. Raises KeyError if it is gone."""
+    def dialogue_for_training(self, dialogue_id: int) -> tuple[Dialogue, list[Message]]:
+        """A dialogue with its current branch, and every live message of every branch (each
+        with its parent: preference pairs come from sibling replies). Raises KeyError if it
+        is gone."""
         dialogue = self.get_dialogue(dialogue_id)
         if dialogue is None:
             raise KeyError(dialogue_id)
-        every = self.messages(dialogue_id, include_superseded=True)
-        rows = self._query(
-            "SELECT id FROM messages WHERE dialogue_id = ? AND superseded = 1", (dialogue_id,)
-        )
-        return dialogue, every, {r[0] for r in rows}
+        return dialogue, self.all_messages(dialogue_id)
 
     # --- the job registry ------------------------------------------------------------------
 

@@ -18,9 +18,7 @@ SOURCE = "History"
 
 
 class DialogueSource(Protocol):
-    def dialogue_for_training(
-        self, dialogue_id: int
-    ) -> tuple[Dialogue, list[Message], set[int]]: ...
+    def dialogue_for_training(self, dialogue_id: int) -> tuple[Dialogue, list[Message]]: ...
 
     def attachment_path(self, attachment: Attachment) -> Path: ...
 
@@ -58,12 +56,12 @@ def build_from_dialogues(
         if cancelled is not None and cancelled():
             raise Cancelled
         try:
-            dialogue, every, replaced = store.dialogue_for_training(dialogue_id)
+            dialogue, every = store.dialogue_for_training(dialogue_id)
         except KeyError:
             continue
         built.rows_read += 1
         if built.kind == DPO:
-            pairs = preference_examples(dialogue, every, replaced, images)
+            pairs = preference_examples(dialogue, every, images)
             built.examples += pairs
             skipped += not pairs
         else:
@@ -83,6 +81,7 @@ def build_from_dialogues(
             NOTE,
             "no_pairs",
             f"{skipped} dialogue{'s' if skipped != 1 else ''} had no prompt with both a 👍 and "
-            "a 👎 reply (Regenerate keeps the old reply: rate both to make a pair).",
+            "a 👎 reply (Regenerate keeps the old reply as another version: rate both to make a "
+            "pair).",
         )
     return built

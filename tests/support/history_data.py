@@ -8,6 +8,7 @@ from pathlib import Path
 
 from desktop_app.core.dialogue import Dialogue, Message
 from desktop_app.core.importers import ImportedDialogue
+from desktop_app.services.branch_store import link_in_order
 from desktop_app.services.history_store import HistoryStore
 
 DAY = 86_400.0
@@ -78,6 +79,7 @@ def build_big_store(database: Path, dialogues: int, messages_each: int = 1) -> N
                 for k in range(messages_each)
             ),
         )
+        link_in_order(conn, range(1, dialogues + 1))  # each dialogue one branch, as Parley writes
         conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
         conn.execute(trigger)
         conn.execute("COMMIT")

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QLineEdit, QListView
 
+from desktop_app.core.dialogue import Message
 from desktop_app.core.exporters import FORMATS
 from desktop_app.core.history import SearchFilters
 from desktop_app.services.history_store import HistoryStore
@@ -131,6 +132,19 @@ def test_typing_searches_live_once_typing_pauses(
     assert [w.lower() for w in tab.view.marked_words] == ["whales"]
     tab.filter_bar.search_edit.clear()
     run_until(qloop, lambda: tab.stack.currentWidget() is tab.list_view)
+
+
+def test_a_hit_in_a_branch_not_shown_opens_in_that_branch(qtbot, qloop, tab: HistoryTab) -> None:
+    question = tab.store.messages(3)[0].id
+    tab.store.add_message(3, Message("assistant", "Narwhals have tusks"), parent_id=question)
+    qtbot.keyClicks(tab.filter_bar.search_edit, "wonderful")  # in the older version only
+    run_until(qloop, lambda: tab.results.rowCount() == 1)
+    hit = tab.results.hits[0]
+    click_row(qtbot, tab.results_view, 0)
+    run_until(qloop, lambda: tab.view.current_message_id == hit.message_id)
+    shown = tab.view.toPlainText()
+    assert "Whales are wonderful mammals" in shown and "Narwhals" not in shown
+    assert tab.store.messages(3)[-1].content == "Narwhals have tusks"  # Chat's branch stays
 
 
 def test_a_newer_search_supersedes_a_slower_older_one(

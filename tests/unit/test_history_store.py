@@ -102,11 +102,16 @@ def test_rows_summarise_messages_and_tone(store: HistoryStore) -> None:
         Message("assistant", "fine", sentiment_label="positive"),
         Message("user", "bad", sentiment_label="negative"),
     )
+    question = store.messages(dialogue)[-1].id
     replaced = store.add_message(dialogue, Message("assistant", "old", sentiment_label="negative"))
-    store.supersede(replaced)
-    row = store.dialogue_row(dialogue)
-    assert (row.message_count, row.positive, row.negative) == (3, 2, 1)
+    store.add_message(dialogue, Message("assistant", "new", sentiment_label="positive"), question)
+    row = store.dialogue_row(dialogue)  # the branch shown: the newer reply, not both
+    assert (row.message_count, row.positive, row.negative) == (4, 3, 1)
     assert row.mood == "mostly positive"
+    store.switch_to(replaced)
+    row = store.dialogue_row(dialogue)
+    assert (row.message_count, row.positive, row.negative) == (4, 2, 2)
+    assert [s.message_count for s in store.list_dialogues()] == [4]
 
 
 def test_rename_and_pin_do_not_reorder_by_time(store: HistoryStore) -> None:

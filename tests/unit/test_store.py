@@ -68,7 +68,7 @@ def test_full_text_search_finds_words_prefixes_and_ignores_syntax(store: Store) 
     assert fts_query("  ") == ""
 
 
-def test_search_follows_edits_and_hides_superseded_replies(store: Store) -> None:
+def test_search_follows_edits_and_hides_deleted_messages(store: Store) -> None:
     dialogue = store.create_dialogue("Edits")
     reply = store.add_message(dialogue, Message("assistant", "", status=Status.STREAMING))
     store.checkpoint(reply, "first draft about llamas")
@@ -76,9 +76,11 @@ def test_search_follows_edits_and_hides_superseded_replies(store: Store) -> None
     store.finish_message(reply, content="final text about alpacas", status=Status.COMPLETE)
     assert store.search("llamas") == []
     assert len(store.search("alpacas")) == 1
-    store.supersede(reply)
+    deleted = store.delete_message(reply)
     assert store.search("alpacas") == []
     assert store.messages(dialogue) == []
+    store.undo_delete(deleted)
+    assert len(store.search("alpacas")) == 1
 
 
 def test_migrates_an_empty_file(tmp_path: Path) -> None:

@@ -107,22 +107,24 @@ def test_guess_mapping() -> None:
     assert guess_mapping(["a", "b"]) == ColumnMapping("a", "b")
 
 
-def _dialogue() -> tuple[Dialogue, list[Message], set[int]]:
+def _dialogue() -> tuple[Dialogue, list[Message]]:
+    """A tree: "Potato" and "Apple" answer the first question (Regenerate made "Apple"); the
+    branch shown goes through "Apple"."""
     every = [
         Message("user", "Name a fruit", id=1),
-        Message("assistant", "Potato", id=2, rating=-1),  # replaced by Regenerate
-        Message("assistant", "Apple", id=3, rating=1),
-        Message("user", "Another?", id=4),
-        Message("assistant", "Pear", id=5),
-        Message("user", "And one more", id=6),
-        Message("assistant", "Broc", id=7, status=Status.INTERRUPTED),
+        Message("assistant", "Potato", id=2, rating=-1, parent_id=1),
+        Message("assistant", "Apple", id=3, rating=1, parent_id=1),
+        Message("user", "Another?", id=4, parent_id=3),
+        Message("assistant", "Pear", id=5, parent_id=4),
+        Message("user", "And one more", id=6, parent_id=5),
+        Message("assistant", "Broc", id=7, status=Status.INTERRUPTED, parent_id=6),
     ]
     dialogue = Dialogue("Fruit", id=1, system="Answer briefly", messages=[every[0], *every[2:]])
-    return dialogue, every, {2}
+    return dialogue, every
 
 
 def test_sft_from_a_dialogue_weights_out_rated_down_replies() -> None:
-    dialogue, _, _ = _dialogue()
+    dialogue, _ = _dialogue()
     example, _ = supervised_example(dialogue)
     assert example is not None
     assert [m["content"] for m in example["messages"]] == [
@@ -157,8 +159,8 @@ def test_sft_weights_and_images() -> None:
 
 
 def test_dpo_from_a_dialogue_pairs_a_regenerated_reply() -> None:
-    dialogue, every, superseded = _dialogue()
-    pairs = preference_examples(dialogue, every, superseded)
+    dialogue, every = _dialogue()
+    pairs = preference_examples(dialogue, every)
     assert len(pairs) == 1
     pair = pairs[0]
     assert pair["input"]["messages"] == [
@@ -167,6 +169,36 @@ def test_dpo_from_a_dialogue_pairs_a_regenerated_reply() -> None:
     ]
     assert pair["preferred_output"] == [{"role": "assistant", "content": "Apple"}]
     assert pair["non_preferred_output"] == [{"role": "assistant", "content": "Potato"}]
+
+
+def test_dpo_pairs_come_from_any_branch_and_never_across_an_edit() -> None:
+    dialogue, every = _dialogue()
+    for m in every[1:3]:
+        m.rating = 0  # the first pair is gone
+    every += [
+        # "Another?" regenerated on the branch shown: a 👎 sibling of "Pear" (👍)
+        Message("assistant", "Cabbage", id=8, rating=-1, parent_id=4),
+        # the first question edited: a second first message, its reply 👍; "Potato" under the
+        # other version must not pair with it
+        Message("user", "Name a red fruit", id=9),
+        Message("assistant", "Cherry", id=10, rating=1, parent_id=9),
+        # on the branch of "Potato" (not shown): a prompt with a 👍 and a 👎 reply
+        Message("user", "A vegetable?", id=11, parent_id=2),
+        Message("assistant", "Leek", id=12, rating=1, parent_id=11),
+        Message("assistant", "Plum", id=13, rating=-1, parent_id=11),
+    ]
+    every[1].rating = -1
+    every[4].rating = 1  # "Pear"
+    pairs = preference_examples(dialogue, every)
+    chosen = [(p["preferred_output"][0]["content"], p["non_preferred_output"][0]["content"])
+              for p in pairs]  # fmt: skip
+    assert chosen == [("Pear", "Cabbage"), ("Leek", "Plum")]
+    assert [m["content"] for m in pairs[0]["input"]["messages"]] == [
+        "Answer briefly", "Name a fruit", "Apple", "Another?",
+    ]  # fmt: skip
+    assert [m["content"] for m in pairs[1]["input"]["messages"]] == [
+        "Answer briefly", "Name a fruit", "Potato", "A vegetable?",
+    ]  # fmt: skip
 
 
 def test_default_epochs_follow_the_cookbook_rule() -> None:

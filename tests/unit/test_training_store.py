@@ -56,15 +56,22 @@ def test_history_source_filters_on_rating_model_and_text(store: Store) -> None:
     assert store.training_dialogue_ids(every, text="whales") == [plain, liked]
 
 
-def test_replaced_replies_are_kept_for_preference_pairs(store: Store) -> None:
+def test_every_branch_is_kept_for_preference_pairs(store: Store) -> None:
     dialogue = _chat(store, "Fruit", ("user", "fruit?"), ("assistant", "Potato"))
-    old = store.messages(dialogue)[1].id
-    store.supersede(old)
-    store.add_message(dialogue, Message("assistant", "Apple"))
-    got, every, replaced = store.dialogue_for_training(dialogue)
-    assert [m.content for m in got.messages] == ["fruit?", "Apple"]
-    assert [m.content for m in every] == ["fruit?", "Potato", "Apple"]
-    assert replaced == {old}
+    question, old = (m.id for m in store.messages(dialogue))
+    new = store.add_message(dialogue, Message("assistant", "Apple"), parent_id=question)
+    gone = store.add_message(dialogue, Message("assistant", "Deleted"), parent_id=question)
+    store.delete_message(gone)
+    got, every = store.dialogue_for_training(dialogue)
+    assert [m.content for m in got.messages] == ["fruit?", "Apple"]  # the branch shown
+    assert [(m.content, m.parent_id) for m in every] == [
+        ("fruit?", None), ("Potato", question), ("Apple", question),
+    ]  # fmt: skip
+    store.rate_message(gone, 1)  # a rating on a deleted reply does not make a dialogue "rated"
+    assert store.training_dialogue_ids(SearchFilters(), "up") == []
+    store.rate_message(old, 1)
+    assert store.training_dialogue_ids(SearchFilters(), "up") == [dialogue]
+    assert new in [m.id for m in every]
 
 
 def test_job_registry_keeps_the_description_through_status_updates(store: Store) -> None:

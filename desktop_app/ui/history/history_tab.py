@@ -278,10 +278,11 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
     async def open_dialogue(
         self, dialogue_id: int, message_id: int | None = None, words: list[str] | None = None
     ) -> None:
-        """Show a dialogue read-only; with `message_id`, scrolled to it, `words` marked."""
+        """Show a dialogue read-only; with `message_id`, in the branch that holds it, scrolled
+        to it, `words` marked."""
         self._open_generation += 1
         generation = self._open_generation
-        dialogue = await asyncio.to_thread(self.store.get_dialogue, dialogue_id)
+        dialogue = await asyncio.to_thread(self.store.get_dialogue, dialogue_id, message_id)
         row = await asyncio.to_thread(self.store.dialogue_row, dialogue_id)
         if generation != self._open_generation:
             return  # the user has moved on to another dialogue
