@@ -13,18 +13,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
-from desktop_app.services.chat_events import ChatEvent, TextDelta, ToolNote, Usage, read_usage
+from desktop_app.services.chat_events import (
+    ChatEvent,
+    ReasoningDelta,
+    TextDelta,
+    ToolNote,
+    Usage,
+    read_usage,
+)
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
 from desktop_app.services.responses_events import ResponsesReader
 
-# TextDelta, Usage and ToolNote are defined in chat_events and named here too: they are what
-# the gateway's streams yield.
+# TextDelta, ReasoningDelta, Usage and ToolNote are defined in chat_events and named here too:
+# they are what the gateway's streams yield.
 __all__ = [
     "ChatEvent",
     "EndpointMissing",
     "Gateway",
     "ModelInfo",
     "ProviderConfig",
+    "ReasoningDelta",
     "TextDelta",
     "ToolNote",
     "Usage",
@@ -88,6 +96,21 @@ class ModelInfo:
     # Fields beyond the API's own; some servers say what a model takes (input_modalities…).
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
     shutdown_date: str = ""  # when the provider stops serving it, if announced
+
+
+# Where servers put a reasoning model's thoughts in a chat delta: DeepSeek, vLLM's reasoning
+# parsers and many llama.cpp / LM Studio builds say `reasoning_content`, OpenRouter and newer
+# vLLM `reasoning`. Neither is in the SDK's types; it keeps unknown fields as attributes.
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
+def delta_reasoning(delta: Any) -> str:
+    """The reasoning text of one chat completion delta ("" when it carries none)."""
+    for name in REASONING_FIELDS:
+        value = getattr(delta, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 _MODEL_FIELDS = frozenset(("id", "object", "created", "owned_by", "shutdown_date"))
@@ -170,7 +193,8 @@ class Gateway:
     async def stream_chat(
         self, model: str, messages: Sequence[dict[str, Any]], **params: Any
     ) -> AsyncGenerator[ChatEvent, None]:
-        """Yield text deltas as they arrive, then the usage if the server reports it.
+        """Yield reasoning and text deltas as they arrive, then the usage if the server
+        reports it.
 
         Cancelling the consumer closes the HTTP response, so the server sees the client go
         away and stops generating (and billing).
@@ -190,6 +214,10 @@ class Gateway:
         try:
             async for chunk in stream:
                 for choice in chunk.choices or ():
+                    thought = delta_reasoning(choice.delta)
+                    if thought:
+                        started = True
+                        yield ReasoningDelta(thought)
                     text = getattr(choice.delta, "content", None)
                     if text:
                         started = True
@@ -223,7 +251,7 @@ class Gateway:
         try:
             async for event in stream:
                 for out in reader.feed(event):
-                    started = started or isinstance(out, TextDelta)
+                    started = started or isinstance(out, TextDelta | ReasoningDelta)
                     yield out
         except (GeneratorExit, asyncio.CancelledError, GatewayError):
             raise

@@ -15,16 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Dialogue
-from desktop_app.core.history import (
-    HIT_END,
-    HIT_START,
-    DialogueRow,
-    SearchFilters,
-    SearchHit,
-    fts_query,
-)
+from desktop_app.core.history import DialogueRow, SearchFilters, SearchHit, fts_query
 from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
-from desktop_app.services.store import Store, StoreError
+from desktop_app.services.store import Store, StoreError, fts_snippets, pick_snippet
 
 PAGE_SIZE = 200
 SNIPPET_TOKENS = 16
@@ -218,14 +211,13 @@ class HistoryStore(Store):
         )
         query = fts_query(text)
         if query:
-            params.update(query=query, start=HIT_START, end=HIT_END)
+            params["query"] = query
             floor = self._many_matches(query)
             if floor:
                 where.append("messages_fts.rowid > :floor")
                 params["floor"] = floor
             sql = (
-                f"SELECT {columns}, snippet(messages_fts, 0, :start, :end, '…', "
-                f"{SNIPPET_TOKENS}) AS snippet FROM messages_fts "
+                f"SELECT {columns}, {fts_snippets(SNIPPET_TOKENS)} FROM messages_fts "
                 "JOIN messages m ON m.id = messages_fts.rowid "
                 "JOIN dialogues d ON d.id = m.dialogue_id "
                 f"WHERE messages_fts MATCH :query AND {' AND '.join(where)} "
@@ -241,7 +233,15 @@ class HistoryStore(Store):
         else:
             return []
         rows = self._search_rows(sql, params)
-        return [SearchHit(**dict(r)) for r in rows]
+        if not query:
+            return [SearchHit(**dict(r)) for r in rows]
+        hits = []
+        for r in rows:
+            found = dict(r)
+            snippet, in_reasoning = pick_snippet(found)
+            del found["content_snippet"], found["reasoning_snippet"]
+            hits.append(SearchHit(**found, snippet=snippet, in_reasoning=in_reasoning))
+        return hits
 
     def _search_rows(self, sql: str, params: dict[str, Any] | tuple[Any, ...]) -> list[Any]:
         with self._search_lock:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
-from desktop_app.core.history import fts_query
+from desktop_app.core.history import HIT_END, HIT_START, fts_query
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
 from desktop_app.services.migrations import MigrationError, migrate
@@ -49,13 +49,32 @@ class SearchHit:
     dialogue_title: str
     role: str
     snippet: str
+    in_reasoning: bool = False  # the words were found in the reply's reasoning, not its text
 
 
 _MESSAGE_COLUMNS = (
     "id, dialogue_id, role, content, model, sentiment_label, sentiment_score, prompt_tokens, "
     "completion_tokens, status, error, created_at, updated_at, assistant_id, assistant_snapshot, "
-    "tool_notes, rating"
+    "tool_notes, rating, reasoning, reasoning_seconds, first_token_seconds, tokens_per_second"
 )
+
+
+def fts_snippets(tokens: int) -> str:
+    """SQL for a snippet of each column of the full-text index, matches between HIT_START
+    and HIT_END; `pick_snippet` shows the content's, or the reasoning's if only it matched."""
+    marks = f"char({ord(HIT_START)}), char({ord(HIT_END)})"
+    return ", ".join(
+        f"snippet(messages_fts, {column}, {marks}, '…', {tokens}) AS {name}_snippet"
+        for column, name in enumerate(("content", "reasoning"))
+    )
+
+
+def pick_snippet(row: sqlite3.Row | dict[str, Any]) -> tuple[str, bool]:
+    """(snippet, found in the reasoning) of a search row with the `fts_snippets` columns."""
+    content, reasoning = row["content_snippet"] or "", row["reasoning_snippet"] or ""
+    if HIT_START in content or HIT_START not in reasoning:
+        return content, False
+    return reasoning, True
 
 
 def _message(row: sqlite3.Row) -> Message:
@@ -77,6 +96,10 @@ def _message(row: sqlite3.Row) -> Message:
         assistant_snapshot=row["assistant_snapshot"],
         tool_notes=notes_from_json(row["tool_notes"]),
         rating=row["rating"],
+        reasoning=row["reasoning"],
+        reasoning_seconds=row["reasoning_seconds"],
+        first_token_seconds=row["first_token_seconds"],
+        tokens_per_second=row["tokens_per_second"],
     )
 
 
@@ -242,13 +265,14 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
         now = time.time()
         with self._transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO messages (dialogue_id, role, content, model, sentiment_label, "
-                "sentiment_score, status, error, created_at, updated_at, assistant_id, "
-                "assistant_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO messages (dialogue_id, role, content, reasoning, model, "
+                "sentiment_label, sentiment_score, status, error, created_at, updated_at, "
+                "assistant_id, assistant_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     dialogue_id,
                     message.role,
                     message.content,
+                    message.reasoning,
                     message.model,
                     message.sentiment_label,
                     message.sentiment_score,
@@ -263,17 +287,17 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
             conn.execute("UPDATE dialogues SET updated_at = ? WHERE id = ?", (now, dialogue_id))
             return int(cur.lastrowid or 0)
 
-    def checkpoint(self, message_id: int, content: str) -> None:
-        """Save the text of a reply still streaming.
+    def checkpoint(self, message_id: int, content: str, reasoning: str = "") -> None:
+        """Save the text (and reasoning) of a reply still streaming.
 
         Only while it is `streaming`: checkpoints run in worker threads, and one that lands
         after the reply was finished (Stop, an error) must not put older text back.
         """
         with self._transaction() as conn:
             conn.execute(
-                "UPDATE messages SET content = ?, updated_at = ? "
+                "UPDATE messages SET content = ?, reasoning = ?, updated_at = ? "
                 "WHERE id = ? AND status = 'streaming'",
-                (content, time.time(), message_id),
+                (content, reasoning, time.time(), message_id),
             )
 
     def set_content(self, message_id: int, content: str) -> None:
@@ -296,12 +320,17 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
         prompt_tokens: int | None = None,
         completion_tokens: int | None = None,
         tool_notes: list[ToolNote] | None = None,
+        reasoning: str = "",
+        reasoning_seconds: float | None = None,
+        first_token_seconds: float | None = None,
+        tokens_per_second: float | None = None,
     ) -> None:
         with self._transaction() as conn:
             conn.execute(
                 "UPDATE messages SET content = ?, status = ?, error = ?, sentiment_label = ?, "
                 "sentiment_score = ?, prompt_tokens = ?, completion_tokens = ?, tool_notes = ?, "
-                "updated_at = ? WHERE id = ?",
+                "reasoning = ?, reasoning_seconds = ?, first_token_seconds = ?, "
+                "tokens_per_second = ?, updated_at = ? WHERE id = ?",
                 (
                     content,
                     status.value,
@@ -311,6 +340,10 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
                     prompt_tokens,
                     completion_tokens,
                     notes_to_json(tool_notes or []),
+                    reasoning,
+                    reasoning_seconds,
+                    first_token_seconds,
+                    tokens_per_second,
                     time.time(),
                     message_id,
                 ),
@@ -324,19 +357,34 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
     # --- search ----------------------------------------------------------------------------
 
     def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        """Messages whose text or reasoning has the words; the matches in [brackets]."""
         query = fts_query(text)
         if not query:
             return []
         rows = self._query(
             "SELECT m.id AS message_id, m.dialogue_id, d.title AS dialogue_title, m.role, "
-            "snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet "
+            f"{fts_snippets(12)} "
             "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
             "JOIN dialogues d ON d.id = m.dialogue_id "
             "WHERE messages_fts MATCH ? AND d.deleted_at IS NULL AND m.superseded = 0 "
             "ORDER BY rank LIMIT ?",
             (query, limit),
         )
-        return [SearchHit(**dict(r)) for r in rows]
+        hits = []
+        for r in rows:
+            snippet, in_reasoning = pick_snippet(r)
+            snippet = snippet.replace(HIT_START, "[").replace(HIT_END, "]")
+            hits.append(
+                SearchHit(
+                    r["message_id"],
+                    r["dialogue_id"],
+                    r["dialogue_title"],
+                    r["role"],
+                    snippet,
+                    in_reasoning,
+                )
+            )
+        return hits
 
     # --- attachments -----------------------------------------------------------------------
 
