@@ -3,7 +3,9 @@
 Writers take dialogues one at a time and a text stream, so exporting thousands of dialogues
 never holds them all in memory. One dialogue as JSON is exactly the seed's log (a list of
 {role, content, sentiment, timestamp}); several are a list of {title, model, messages: log},
-which the importer reads back.
+which the importer reads back. Reasoning goes into JSON and Markdown only when asked for
+(`include_reasoning`), and never into a fine-tuning set: the model would learn to write its
+thoughts into the answer.
 """
 
 from __future__ import annotations
@@ -36,9 +38,9 @@ class ExportReport:
         return text
 
 
-def log_with_system(dialogue: Dialogue) -> list[dict[str, Any]]:
+def log_with_system(dialogue: Dialogue, include_reasoning: bool = False) -> list[dict[str, Any]]:
     """The seed's log of a dialogue, its system instruction first (as the seed sent it)."""
-    log = to_log(dialogue)
+    log = to_log(dialogue, include_reasoning)
     if dialogue.system:
         log.insert(0, {"role": "system", "content": dialogue.system, "sentiment": None})
     return log
@@ -69,9 +71,10 @@ def write_export(
     count: int,
     out: TextIO,
     step: Callable[[int], None] | None = None,
+    include_reasoning: bool = False,
 ) -> ExportReport:
     """Write `count` dialogues in `fmt` ("json", "markdown" or "jsonl"); `step(i)` after each
-    (it may raise to cancel)."""
+    (it may raise to cancel). `include_reasoning`: replies' reasoning too (JSON, Markdown)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     report = ExportReport()
@@ -86,16 +89,18 @@ def write_export(
                 out.write(json.dumps(example, ensure_ascii=False) + "\n")
                 report.written += 1
         elif fmt == "markdown":
-            out.write(("\n---\n\n" if index else "") + to_markdown(dialogue))
+            markdown = to_markdown(dialogue, include_reasoning)
+            out.write(("\n---\n\n" if index else "") + markdown)
             report.written += 1
         elif count == 1:
-            out.write(json.dumps(log_with_system(dialogue), ensure_ascii=False, indent=2) + "\n")
+            log = log_with_system(dialogue, include_reasoning)
+            out.write(json.dumps(log, ensure_ascii=False, indent=2) + "\n")
             report.written += 1
         else:
             entry = {
                 "title": dialogue.title,
                 "model": dialogue.model,
-                "messages": log_with_system(dialogue),
+                "messages": log_with_system(dialogue, include_reasoning),
             }
             text = json.dumps(entry, ensure_ascii=False, indent=2)
             out.write((",\n" if index else "") + text)

@@ -361,14 +361,15 @@ class HistoryStore(Store):
                 )
                 dialogue_id = int(cur.lastrowid or 0)
                 conn.executemany(
-                    "INSERT INTO messages (dialogue_id, role, content, model, sentiment_label, "
-                    "sentiment_score, status, error, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO messages (dialogue_id, role, content, reasoning, model, "
+                    "sentiment_label, sentiment_score, status, error, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             dialogue_id,
                             m.role,
                             m.content,
+                            m.reasoning,
                             m.model,
                             m.sentiment_label,
                             m.sentiment_score,

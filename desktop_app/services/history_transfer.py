@@ -64,8 +64,10 @@ def export_file(
     fmt: str,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    include_reasoning: bool = False,
 ) -> ExportReport:
-    """Write the dialogues `ids` to `path` in `fmt`. Raises OSError or Cancelled."""
+    """Write the dialogues `ids` to `path` in `fmt` (with the replies' reasoning if asked).
+    Raises OSError or Cancelled."""
 
     def step(done: int) -> None:
         if cancelled is not None and cancelled():
@@ -76,7 +78,8 @@ def export_file(
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         with tmp.open("w", encoding="utf-8", newline="\n") as out:
-            report = write_export(fmt, store.dialogues(ids), len(ids), out, step)
+            dialogues = store.dialogues(ids)
+            report = write_export(fmt, dialogues, len(ids), out, step, include_reasoning)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

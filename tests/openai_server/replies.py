@@ -38,7 +38,7 @@ def content_text(content: Any) -> tuple[str, int]:
     return " ".join(texts), images
 
 
-def _last_user(messages: list[dict[str, Any]]) -> tuple[str, int]:
+def last_user(messages: list[dict[str, Any]]) -> tuple[str, int]:
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
             return content_text(message.get("content"))
@@ -65,7 +65,7 @@ def _instruction(messages: list[dict[str, Any]]) -> str:
 
 def expected_reply(messages: list[dict[str, Any]], model: str) -> str:
     """The exact reply the server gives to ``messages`` sent to ``model``."""
-    text, images = _last_user(messages)
+    text, images = last_user(messages)
     flat = " ".join(text.split())
     lines = [
         f"**{model}** heard {len(text.split())} word(s): “{flat}”",
