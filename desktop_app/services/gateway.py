@@ -88,6 +88,28 @@ def is_route_missing(exc: BaseException) -> bool:
     return said.startswith("Invalid URL") or said.strip().lower() in ("not found", "404")
 
 
+def refuses_summaries(exc: BaseException) -> bool:
+    """A 400 about `reasoning.summary`: OpenAI gives reasoning summaries only to verified
+    organisations, and some compatible servers do not know the field."""
+    if getattr(exc, "status_code", None) != 400:
+        return False
+    if getattr(exc, "param", None) == "reasoning.summary":
+        return True
+    return "summar" in str(getattr(exc, "message", "")).lower()
+
+
+def without_summary(request: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The request without its reasoning summary, or None if it asked for none."""
+    reasoning = request.get("reasoning")
+    if not isinstance(reasoning, Mapping) or "summary" not in reasoning:
+        return None
+    rest = {k: v for k, v in reasoning.items() if k != "summary"}
+    trimmed = {k: v for k, v in request.items() if k != "reasoning"}
+    if rest:
+        trimmed["reasoning"] = rest
+    return trimmed
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     id: str
@@ -136,6 +158,7 @@ class Gateway:
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
         self._client: Any = None
+        self.summaries = True  # False once the server refused reasoning summaries
 
     async def client(self) -> Any:
         if self._client is None:
@@ -236,11 +259,21 @@ class Gateway:
         tool the server ran (again when a citation is added to it), then the usage.
 
         Raises `EndpointMissing` (before yielding anything) when the server has no Responses
-        API, so the caller can fall back; other failures map as for chat completions.
+        API, so the caller can fall back; other failures map as for chat completions. A server
+        that refuses reasoning summaries is asked again without, and not asked for them again.
         """
         client = await self.client()
+        trimmed = without_summary(request)
+        if trimmed is not None and not self.summaries:
+            request = trimmed
         try:
-            stream = await client.responses.create(**request, stream=True)
+            try:
+                stream = await client.responses.create(**request, stream=True)
+            except Exception as exc:
+                if trimmed is None or not self.summaries or not refuses_summaries(exc):
+                    raise
+                self.summaries = False
+                stream = await client.responses.create(**trimmed, stream=True)
         except Exception as exc:
             error = self._error(exc)
             if is_route_missing(exc):

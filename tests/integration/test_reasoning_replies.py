@@ -209,3 +209,40 @@ def test_history_finds_reasoning_and_exports_leave_it_out_unless_asked(
         write_export(fmt, [dialogue], 1, full, include_reasoning=True)
         assert "Planning the answer" not in plain.getvalue()
         assert "Planning the answer" in full.getvalue()
+
+
+def test_a_server_that_refuses_summaries_is_asked_again_without(qloop, openai_server, store):  # type: ignore[no-untyped-def]
+    """OpenAI refuses reasoning summaries to an organisation that is not verified (400): the
+    reply still comes, without reasoning, and the next request does not ask again."""
+    openai_server.unsupported.add("reasoning_summaries")
+    thinker = AssistantProfile("Thinker", "o4-mini", "Think first", reasoning_effort="high")
+    session = session_for(openai_server, store, "responses")
+    gateway = session.gateway
+    for text in (QUESTION, "And at sunset"):
+        turn = session.prepare(None, text, thinker.model, thinker.instructions, thinker)
+        reply = stream(qloop, session, turn, Seen())
+        assert reply.status is Status.COMPLETE and reply.content and reply.reasoning == ""
+        assert reply.first_token_seconds == 1.0 and reply.reasoning_seconds is None
+    posts = [r.body for r in openai_server.requests if r.path == "/v1/responses"]
+    assert [p["reasoning"] for p in posts] == [
+        {"effort": "high", "summary": "auto"},  # refused
+        {"effort": "high"},
+        {"effort": "high"},  # not asked again
+    ]
+    assert gateway.summaries is False
+
+
+def test_the_test_server_refuses_reasoning_for_models_that_do_not_reason(qloop, openai_server):  # type: ignore[no-untyped-def]
+    """So the tests above prove Parley's requests valid: gpt-4o takes no reasoning object."""
+    gateway = gateway_for(openai_server)
+
+    async def ask() -> None:
+        try:
+            request = {"model": "gpt-4o", "input": "Hi", "reasoning": {"effort": "low"}}
+            async for _event in gateway.stream_responses(request):
+                pass
+        finally:
+            await gateway.aclose()
+
+    with pytest.raises(GatewayError, match=r"reasoning\.effort"):
+        run(qloop, ask())

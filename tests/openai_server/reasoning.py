@@ -8,7 +8,9 @@ Real servers send a reasoning model's thoughts in several ways; a model name pic
   its tags split across chunks as a tokenizer would split them;
 - ``reasoner-raw``: Responses ``response.reasoning_text.delta`` events (gpt-oss on vLLM);
 - any reasoning model (o-series, gpt-5, ``reasoner-*``) asked for ``reasoning.summary`` on
-  the Responses API: ``response.reasoning_summary_text.delta`` events, in two parts.
+  the Responses API: ``response.reasoning_summary_text.delta`` events, in two parts — unless
+  ``"reasoning_summaries"`` is in ``server.unsupported``: then asking is a 400, as OpenAI
+  answers an organisation that is not verified.
 
 The models are not listed by default: a test adds the one it wants (``server.add_model``).
 """
@@ -84,6 +86,18 @@ def responses_plan(body: dict[str, Any], last_user_text: str) -> Plan:
 def think_pieces(plan: Plan, answer: list[str]) -> list[str]:
     """The text pieces of a reply that thinks inside ``<think>`` tags, then answers."""
     return [*THINK_OPEN, *plan.pieces, *THINK_CLOSE, *answer]
+
+
+SUMMARIES_REFUSED = (
+    "Your organization must be verified to generate reasoning summaries. Please go to: "
+    "https://platform.openai.com/settings/organization/general and click on Verify "
+    "Organization. If you just verified, it can take up to 15 minutes for access to propagate."
+)
+
+
+def asks_for_summary(body: dict[str, Any]) -> bool:
+    reasoning = body.get("reasoning")
+    return isinstance(reasoning, dict) and "summary" in reasoning
 
 
 def unsupported_reasoning(param: str) -> str:

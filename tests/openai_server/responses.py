@@ -22,7 +22,15 @@ from typing import Any
 from .errors import error_response
 from .features import not_offered
 from .models import model_not_found
-from .reasoning import Plan, is_reasoning_model, responses_plan, think_pieces, unsupported_reasoning
+from .reasoning import (
+    SUMMARIES_REFUSED,
+    Plan,
+    asks_for_summary,
+    is_reasoning_model,
+    responses_plan,
+    think_pieces,
+    unsupported_reasoning,
+)
 from .replies import split_into_chunks
 from .response_replies import Reply, build_reply, input_items, item_text, last_user_text
 from .routing import Event, EventStream, JSONResponse, Request, Response, Router
@@ -54,6 +62,12 @@ def _validate(body: Any, request: Request) -> Response | None:
             unsupported_reasoning("reasoning.effort"),
             code="unsupported_parameter",
             param="reasoning.effort",
+        )
+    with request.server.lock:
+        refused = "reasoning_summaries" in request.server.unsupported
+    if refused and asks_for_summary(body):
+        return error_response(
+            400, SUMMARIES_REFUSED, code="unsupported_value", param="reasoning.summary"
         )
     return None
 
