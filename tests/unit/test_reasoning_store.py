@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core.dialogue import Message, Status
+from desktop_app.core.dialogue import Dialogue, Message, Status, from_log
 from desktop_app.core.history import HIT_START, SearchFilters
+from desktop_app.core.importers import ImportedDialogue
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.migrations import LATEST, MIGRATIONS
 from desktop_app.services.store import Store
@@ -136,3 +137,17 @@ def test_upgrade_indexes_existing_messages_anew(tmp_path: Path) -> None:
         fts_is_intact(store)
     finally:
         store.close()
+
+
+def test_an_imported_log_keeps_its_reasoning(store: HistoryStore) -> None:
+    """A JSON log exported with its reasoning comes back with it, and is searchable."""
+    log = [
+        {"role": "user", "content": "Hi", "timestamp": "2026-01-01T10:00:00+00:00"},
+        {"role": "assistant", "content": "Hello!", "reasoning": "Greet them warmly"},
+    ]
+    dialogue = Dialogue("Imported", messages=from_log(log))
+    (dialogue_id,) = store.insert_dialogues([ImportedDialogue(dialogue)])
+    assert [m.reasoning for m in store.messages(dialogue_id)] == ["", "Greet them warmly"]
+    (hit,) = store.search_messages("warmly", SearchFilters())
+    assert hit.in_reasoning and hit.dialogue_id == dialogue_id
+    fts_is_intact(store)
