@@ -276,14 +276,15 @@ class ChatSession:
                         usage = event
         except asyncio.CancelledError:
             saver.cancel()
-            show(parts.close())
+            parts.close()  # kept, not shown: the window may be closing
             await self._finish(turn, parts, Status.INTERRUPTED, "Stopped.", usage, notes.notes)
             raise
         except GatewayError as exc:
             saver.cancel()
-            show(parts.close())
+            held = parts.close()
             status = Status.INTERRUPTED if parts.arrived else Status.ERROR
             await self._finish(turn, parts, status, exc.message, usage, notes.notes)
+            show(held)  # after saving: a failing callback must not cost the reply
             raise
         except Exception as exc:  # a bug must not leave the reply "streaming" forever
             saver.cancel()
