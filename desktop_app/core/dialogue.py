@@ -149,7 +149,8 @@ def reasoning_markdown(m: Message) -> str:
     a `<details>` element closed, with its summary line to open it."""
     label = "Reasoning"
     if m.reasoning_seconds is not None:
-        label = f"Thought for {m.reasoning_seconds:.0f} s"
+        seconds = m.reasoning_seconds
+        label = "Thought for under a second" if seconds < 1 else f"Thought for {seconds:.0f} s"
     return f"<details>\n<summary>{label}</summary>\n\n{m.reasoning.strip()}\n\n</details>"
 
 

@@ -69,6 +69,18 @@ def test_markdown_shows_it_as_a_collapsed_block_before_the_answer_when_asked() -
     assert text.index("</details>") < text.index("Hello!") and text.count("<details>") == 1
 
 
+@pytest.mark.parametrize(
+    ("seconds", "label"),
+    [(None, "Reasoning"), (0.4, "Thought for under a second"), (61.0, "Thought for 61 s")],
+)
+def test_the_block_says_how_long_the_model_thought(seconds: float | None, label: str) -> None:
+    talk = dialogue()
+    talk.messages[1].reasoning_seconds = seconds
+    out = io.StringIO()
+    write_export("markdown", [talk], 1, out, include_reasoning=True)
+    assert f"<summary>{label}</summary>" in out.getvalue()
+
+
 def test_training_sets_never_carry_it() -> None:
     assert THOUGHT not in export("jsonl", include_reasoning=True)
     example, _ = training_example(dialogue())
