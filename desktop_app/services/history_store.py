@@ -17,7 +17,8 @@ from typing import Any
 from desktop_app.core.dialogue import Dialogue
 from desktop_app.core.history import DialogueRow, SearchFilters, SearchHit, fts_query
 from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
-from desktop_app.services.store import Store, StoreError, fts_snippets, pick_snippet
+from desktop_app.services.message_search import fts_snippets, pick_snippet
+from desktop_app.services.store import Store, StoreError
 
 PAGE_SIZE = 200
 SNIPPET_TOKENS = 16

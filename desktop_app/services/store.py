@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
-from desktop_app.core.history import HIT_END, HIT_START, fts_query
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
+from desktop_app.services.message_search import MessageSearch
 from desktop_app.services.migrations import MigrationError, migrate
 from desktop_app.services.training_records import TrainingRecords
 from desktop_app.services.usage_store import UsageRecords
@@ -42,39 +42,11 @@ class DialogueSummary:
     message_count: int
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    message_id: int
-    dialogue_id: int
-    dialogue_title: str
-    role: str
-    snippet: str
-    in_reasoning: bool = False  # the words were found in the reply's reasoning, not its text
-
-
 _MESSAGE_COLUMNS = (
     "id, dialogue_id, role, content, model, sentiment_label, sentiment_score, prompt_tokens, "
     "completion_tokens, status, error, created_at, updated_at, assistant_id, assistant_snapshot, "
     "tool_notes, rating, reasoning, reasoning_seconds, first_token_seconds, tokens_per_second"
 )
-
-
-def fts_snippets(tokens: int) -> str:
-    """SQL for a snippet of each column of the full-text index, matches between HIT_START
-    and HIT_END; `pick_snippet` shows the content's, or the reasoning's if only it matched."""
-    marks = f"char({ord(HIT_START)}), char({ord(HIT_END)})"
-    return ", ".join(
-        f"snippet(messages_fts, {column}, {marks}, '…', {tokens}) AS {name}_snippet"
-        for column, name in enumerate(("content", "reasoning"))
-    )
-
-
-def pick_snippet(row: sqlite3.Row | dict[str, Any]) -> tuple[str, bool]:
-    """(snippet, found in the reasoning) of a search row with the `fts_snippets` columns."""
-    content, reasoning = row["content_snippet"] or "", row["reasoning_snippet"] or ""
-    if HIT_START in content or HIT_START not in reasoning:
-        return content, False
-    return reasoning, True
 
 
 def _message(row: sqlite3.Row) -> Message:
@@ -103,7 +75,7 @@ def _message(row: sqlite3.Row) -> Message:
     )
 
 
-class Store(AssistantRecords, UsageRecords, TrainingRecords):
+class Store(AssistantRecords, UsageRecords, TrainingRecords, MessageSearch):
     def __init__(self, conn: sqlite3.Connection, attachments_dir: Path) -> None:
         self._conn = conn
         self._lock = threading.RLock()
@@ -353,38 +325,6 @@ class Store(AssistantRecords, UsageRecords, TrainingRecords):
         """Hide a reply that Regenerate replaces; it stays in the database, nothing is lost."""
         with self._transaction() as conn:
             conn.execute("UPDATE messages SET superseded = 1 WHERE id = ?", (message_id,))
-
-    # --- search ----------------------------------------------------------------------------
-
-    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
-        """Messages whose text or reasoning has the words; the matches in [brackets]."""
-        query = fts_query(text)
-        if not query:
-            return []
-        rows = self._query(
-            "SELECT m.id AS message_id, m.dialogue_id, d.title AS dialogue_title, m.role, "
-            f"{fts_snippets(12)} "
-            "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-            "JOIN dialogues d ON d.id = m.dialogue_id "
-            "WHERE messages_fts MATCH ? AND d.deleted_at IS NULL AND m.superseded = 0 "
-            "ORDER BY rank LIMIT ?",
-            (query, limit),
-        )
-        hits = []
-        for r in rows:
-            snippet, in_reasoning = pick_snippet(r)
-            snippet = snippet.replace(HIT_START, "[").replace(HIT_END, "]")
-            hits.append(
-                SearchHit(
-                    r["message_id"],
-                    r["dialogue_id"],
-                    r["dialogue_title"],
-                    r["role"],
-                    snippet,
-                    in_reasoning,
-                )
-            )
-        return hits
 
     # --- attachments -----------------------------------------------------------------------
 
