@@ -126,7 +126,9 @@ def responses_request(
     if profile.max_output_tokens is not None:
         request["max_output_tokens"] = profile.max_output_tokens
     if profile.has_reasoning and profile.reasoning_effort:
-        request["reasoning"] = {"effort": profile.reasoning_effort}
+        # "auto": the most detailed summary the model offers, which the reply keeps as its
+        # reasoning. Only reasoning models take the `reasoning` object at all.
+        request["reasoning"] = {"effort": profile.reasoning_effort, "summary": "auto"}
     schema = _schema_format(profile)
     if schema is not None:
         request["text"] = {"format": {"type": "json_schema", **schema}}

@@ -1,7 +1,8 @@
 """Dialogues and messages, and their export formats.
 
 The JSON log keeps the seed's shape — a list of {role, content, sentiment, timestamp} — so logs
-written by the original tool and by Parley read the same way.
+written by the original tool and by Parley read the same way. A reply's reasoning is left out
+unless asked for (`include_reasoning`): it is long, and not what the user said or was told.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def iso_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")
 
 
-def _log_entry(m: Message) -> dict[str, Any]:
+def _log_entry(m: Message, include_reasoning: bool = False) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "role": m.role,
         "content": m.content,
@@ -131,31 +132,57 @@ def _log_entry(m: Message) -> dict[str, Any]:
         # Optional, so complete messages keep the seed's exact shape; without it a reply cut
         # short would come back from an import as complete (and into a training set).
         entry["status"] = m.status.value
+    if include_reasoning and m.reasoning:
+        entry["reasoning"] = m.reasoning
+        if m.reasoning_seconds is not None:
+            entry["reasoning_seconds"] = round(m.reasoning_seconds, 3)
     return entry
 
 
-def to_log(dialogue: Dialogue, all_branches: bool = False) -> list[dict[str, Any]]:
+def to_log(
+    dialogue: Dialogue, all_branches: bool = False, include_reasoning: bool = False
+) -> list[dict[str, Any]]:
     """The seed's log shape, of the branch shown. Attachments and token counts stay out: the
-    log is for reading.
+    log is for reading; with `include_reasoning`, a reply that has reasoning carries it as
+    "reasoning".
 
     With `all_branches`, every message of `dialogue.tree` in the order written, each with its
     `id`, `parent_id` and whether it is on the branch shown (`current_branch`); reading such a
     log back (`from_log`) takes the branch shown.
     """
     if not all_branches:
-        return [_log_entry(m) for m in dialogue.messages]
+        return [_log_entry(m, include_reasoning) for m in dialogue.messages]
     shown = {m.id for m in dialogue.messages}
     return [
-        {**_log_entry(m), "id": m.id, "parent_id": m.parent_id, "current_branch": m.id in shown}
+        {
+            **_log_entry(m, include_reasoning),
+            "id": m.id,
+            "parent_id": m.parent_id,
+            "current_branch": m.id in shown,
+        }
         for m in dialogue.tree
     ]
 
 
-def to_log_json(dialogue: Dialogue, all_branches: bool = False) -> str:
-    return json.dumps(to_log(dialogue, all_branches), ensure_ascii=False, indent=2)
+def to_log_json(
+    dialogue: Dialogue, all_branches: bool = False, include_reasoning: bool = False
+) -> str:
+    return json.dumps(
+        to_log(dialogue, all_branches, include_reasoning), ensure_ascii=False, indent=2
+    )
 
 
-def to_markdown(dialogue: Dialogue) -> str:
+def reasoning_markdown(m: Message) -> str:
+    """A reply's reasoning as a collapsed block: GitHub, GitLab and most Markdown viewers show
+    a `<details>` element closed, with its summary line to open it."""
+    label = "Reasoning"
+    if m.reasoning_seconds is not None:
+        seconds = m.reasoning_seconds
+        label = "Thought for under a second" if seconds < 1 else f"Thought for {seconds:.0f} s"
+    return f"<details>\n<summary>{label}</summary>\n\n{m.reasoning.strip()}\n\n</details>"
+
+
+def to_markdown(dialogue: Dialogue, include_reasoning: bool = False) -> str:
     parts = [f"# {dialogue.title}", ""]
     if dialogue.model:
         parts += [f"*Model: {dialogue.model}*", ""]
@@ -167,7 +194,10 @@ def to_markdown(dialogue: Dialogue) -> str:
             heading += f" · {m.sentiment_text}"
         if m.status is not Status.COMPLETE:
             heading += f" · {m.status.value}"
-        parts += [heading, "", m.content, ""]
+        parts += [heading, ""]
+        if include_reasoning and m.reasoning.strip():
+            parts += [reasoning_markdown(m), ""]
+        parts += [m.content, ""]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -207,6 +237,7 @@ def from_log(data: Any) -> list[Message]:
         if not isinstance(content, str):
             raise LogFormatError(f"entry {index} has no text content")
         sentiment = entry.get("sentiment")
+        reasoning = entry.get("reasoning")
         status = entry.get("status", Status.COMPLETE.value)
         if status not in {s.value for s in Status} or status == Status.STREAMING.value:
             status = Status.INTERRUPTED.value  # a log can only hold a reply that has stopped
@@ -217,6 +248,7 @@ def from_log(data: Any) -> list[Message]:
                 sentiment_label=sentiment if isinstance(sentiment, str) else "",
                 created_at=_parse_time(entry.get("timestamp")),
                 status=Status(status),
+                reasoning=reasoning if isinstance(reasoning, str) and role == "assistant" else "",
             )
         )
     return messages

@@ -3,7 +3,9 @@
 Writers take dialogues one at a time and a text stream, so exporting thousands of dialogues
 never holds them all in memory. One dialogue as JSON is exactly the seed's log (a list of
 {role, content, sentiment, timestamp}); several are a list of {title, model, messages: log},
-which the importer reads back.
+which the importer reads back. Reasoning goes into JSON and Markdown only when asked for
+(`include_reasoning`), and never into a fine-tuning set: the model would learn to write its
+thoughts into the answer.
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ class ExportReport:
         return text
 
 
-def log_with_system(dialogue: Dialogue, all_branches: bool = False) -> list[dict[str, Any]]:
+def log_with_system(
+    dialogue: Dialogue, all_branches: bool = False, include_reasoning: bool = False
+) -> list[dict[str, Any]]:
     """The seed's log of a dialogue, its system instruction first (as the seed sent it); with
     `all_branches`, every branch (see `to_log`)."""
-    log = to_log(dialogue, all_branches)
+    log = to_log(dialogue, all_branches, include_reasoning)
     if dialogue.system:
         log.insert(0, {"role": "system", "content": dialogue.system, "sentiment": None})
     return log
@@ -71,13 +75,15 @@ def write_export(
     out: TextIO,
     step: Callable[[int], None] | None = None,
     all_branches: bool = False,
+    include_reasoning: bool = False,
 ) -> ExportReport:
     """Write `count` dialogues in `fmt` ("json", "markdown" or "jsonl"); `step(i)` after each
     (it may raise to cancel).
 
     Every format writes the branch each dialogue shows. With `all_branches`, JSON writes every
     branch (the dialogues' `tree`, each message with its id and parent); Markdown and JSONL
-    read as one conversation, so they keep to the branch shown.
+    read as one conversation, so they keep to the branch shown. `include_reasoning`: replies'
+    reasoning too (JSON, Markdown).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
@@ -93,17 +99,18 @@ def write_export(
                 out.write(json.dumps(example, ensure_ascii=False) + "\n")
                 report.written += 1
         elif fmt == "markdown":
-            out.write(("\n---\n\n" if index else "") + to_markdown(dialogue))
+            markdown = to_markdown(dialogue, include_reasoning)
+            out.write(("\n---\n\n" if index else "") + markdown)
             report.written += 1
         elif count == 1:
-            log = log_with_system(dialogue, all_branches)
+            log = log_with_system(dialogue, all_branches, include_reasoning)
             out.write(json.dumps(log, ensure_ascii=False, indent=2) + "\n")
             report.written += 1
         else:
             entry = {
                 "title": dialogue.title,
                 "model": dialogue.model,
-                "messages": log_with_system(dialogue, all_branches),
+                "messages": log_with_system(dialogue, all_branches, include_reasoning),
             }
             text = json.dumps(entry, ensure_ascii=False, indent=2)
             out.write((",\n" if index else "") + text)

@@ -43,7 +43,10 @@ class DialogueRow:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A message that matched a search; `snippet` carries HIT_START/HIT_END marks."""
+    """A message that matched a search; `snippet` carries HIT_START/HIT_END marks.
+
+    `in_reasoning`: the words were found in what the model thought, not in what it said (the
+    snippet is then from the reasoning, and the row says so)."""
 
     message_id: int
     dialogue_id: int
@@ -53,6 +56,7 @@ class SearchHit:
     created_at: float
     sentiment_label: str
     snippet: str
+    in_reasoning: bool = False
 
 
 @dataclass(frozen=True)

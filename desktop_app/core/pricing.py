@@ -134,11 +134,16 @@ def measure_request(messages: Iterable[Any]) -> tuple[int, int]:
     return chars, images
 
 
+def estimate_output(reply_text: str) -> int:
+    """The output tokens of a reply's text (and reasoning) when the server did not count them."""
+    return math.ceil(len(reply_text) / CHARS_PER_TOKEN)
+
+
 def estimate_usage(request_chars: int, images: int, reply_text: str) -> TokenUsage:
     """A usage for a reply the server never reported: about four characters per token for
     text (what was sent, what arrived), the least an image costs for each image."""
     prompt = math.ceil(request_chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS_ESTIMATE
-    output = math.ceil(len(reply_text) / CHARS_PER_TOKEN)
+    output = estimate_output(reply_text)
     return TokenUsage(
         input=prompt, output=output, image=images * IMAGE_TOKENS_ESTIMATE, estimated=True
     )

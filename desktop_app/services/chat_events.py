@@ -1,4 +1,5 @@
-"""What a streamed reply yields, on either wire API: text, tool notes, and the usage at the end.
+"""What a streamed reply yields, on either wire API: reasoning, text, tool notes, and the usage
+at the end.
 
 Defined apart from the gateway so the Responses event reader can build them without importing
 the gateway (which imports the reader).
@@ -12,11 +13,28 @@ from typing import Any
 from desktop_app.core.pricing import TokenUsage
 from desktop_app.core.tool_notes import Citation, ToolNote
 
-__all__ = ["ChatEvent", "Citation", "TextDelta", "ToolNote", "Usage", "read_usage"]
+__all__ = [
+    "ChatEvent",
+    "Citation",
+    "ReasoningDelta",
+    "TextDelta",
+    "ToolNote",
+    "Usage",
+    "read_usage",
+]
 
 
 @dataclass(frozen=True)
 class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of what a reasoning model thought before answering: a Responses reasoning
+    summary (or raw reasoning text), or the `reasoning_content` / `reasoning` field that
+    DeepSeek-style servers stream beside the content."""
+
     text: str
 
 
@@ -67,4 +85,4 @@ def read_usage(usage: Any) -> Usage:
     )
 
 
-ChatEvent = TextDelta | Usage | ToolNote
+ChatEvent = TextDelta | ReasoningDelta | Usage | ToolNote

@@ -5,6 +5,11 @@ The user's message is committed before the request is sent. The reply is created
 loses at most a quarter of a second of it. Stop, a dropped connection or a server error keep
 whatever text arrived and mark the reply interrupted (or error, when nothing came).
 
+A reasoning model's thoughts (a reasoning field or Responses summaries, or a leading `<think>`
+block in the text) are kept apart from the answer, checkpointed with it and stored with the
+reply, with how long the model thought, how long the first token took and how fast the reply
+streamed, all measured on the session's monotonic clock.
+
 With an assistant, the turn carries its profile (as sent: the model and instructions the Chat
 tab shows), goes out on the wire API the settings choose, and the reply records the assistant
 and a snapshot of its settings. Plain chats use chat completions unless the setting says
@@ -16,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field, replace
 
@@ -25,11 +31,21 @@ from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.chat_request import build_chat_messages
 from desktop_app.core.dialogue import Attachment, Message, Status, make_title
 from desktop_app.core.image_request import data_url
+from desktop_app.core.pricing import estimate_output
+from desktop_app.core.reply_parts import Clock, ReplyParts
 from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.core.think_tags import Piece
 from desktop_app.core.tool_notes import NoteList, ToolNote
 from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
 from desktop_app.services.branch_store import CURRENT, Parent
-from desktop_app.services.gateway import ChatEvent, EndpointMissing, Gateway, TextDelta, Usage
+from desktop_app.services.gateway import (
+    ChatEvent,
+    EndpointMissing,
+    Gateway,
+    ReasoningDelta,
+    TextDelta,
+    Usage,
+)
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.services.store import Store, StoreError
@@ -69,8 +85,10 @@ class ChatSession:
         checkpoint_interval: float = CHECKPOINT_INTERVAL,
         wire_api: str = AUTO,
         ledger: SpendLedger | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.store = store
+        self.clock = clock  # monotonic: the reply's timing figures, never a date
         self.ledger = ledger  # prices each finished reply; None records no spend
         self.gateway = gateway  # replaced by the app when the provider settings change
         self.sentiment = sentiment
@@ -260,9 +278,10 @@ class ChatSession:
         turn: PendingTurn,
         on_delta: Callable[[str], None],
         on_note: Callable[[ToolNote], None] | None = None,
+        on_reasoning: Callable[[str], None] | None = None,
     ) -> Message:
-        """Stream the reply into the store and `on_delta` (tool notes into `on_note`); return
-        it finished.
+        """Stream the reply into the store and `on_delta` (tool notes into `on_note`, what the
+        model thought into `on_reasoning`); return it finished.
 
         Raises GatewayError after saving what arrived; re-raises CancelledError (Stop) after
         marking the reply interrupted.
@@ -270,10 +289,16 @@ class ChatSession:
         reply = turn.reply
         reply_id = reply.id
         assert reply_id is not None
-        parts: list[str] = []
         notes = NoteList()
         saved = 0
         usage = Usage(None, None)
+
+        def show(pieces: list[Piece]) -> None:
+            for piece in pieces:
+                if piece.kind == "text":
+                    on_delta(piece.text)
+                elif on_reasoning is not None:
+                    on_reasoning(piece.text)
 
         async def checkpoints() -> None:
             """Save what arrived every interval, in a worker thread: a database locked by
@@ -282,23 +307,27 @@ class ChatSession:
             nonlocal saved
             while True:
                 await asyncio.sleep(self.checkpoint_interval)
-                count = len(parts)
+                count = parts.count
                 if count == saved:
                     continue
                 try:
-                    await asyncio.to_thread(self.store.checkpoint, reply_id, "".join(parts))
+                    await asyncio.to_thread(
+                        self.store.checkpoint, reply_id, parts.content, parts.reasoning
+                    )
                     saved = count
                 except StoreError as exc:
                     log.warning("checkpoint of reply %s failed, will retry: %s", reply_id, exc)
 
+        parts = ReplyParts(self.clock)  # the request goes out now
         saver = asyncio.create_task(checkpoints())
         try:
             stream = self._events(turn)
             async with contextlib.aclosing(stream):
                 async for event in stream:
                     if isinstance(event, TextDelta):
-                        parts.append(event.text)
-                        on_delta(event.text)
+                        show(parts.add_text(event.text))
+                    elif isinstance(event, ReasoningDelta):
+                        show(parts.add_reasoning(event.text))
                     elif isinstance(event, ToolNote):
                         notes.upsert(event)
                         if on_note is not None:
@@ -307,21 +336,26 @@ class ChatSession:
                         usage = event
         except asyncio.CancelledError:
             saver.cancel()
+            parts.close()  # kept, not shown: the window may be closing
             await self._finish(turn, parts, Status.INTERRUPTED, "Stopped.", usage, notes.notes)
             raise
         except GatewayError as exc:
             saver.cancel()
-            status = Status.INTERRUPTED if parts else Status.ERROR
+            held = parts.close()
+            status = Status.INTERRUPTED if parts.arrived else Status.ERROR
             await self._finish(turn, parts, status, exc.message, usage, notes.notes)
+            show(held)  # after saving: a failing callback must not cost the reply
             raise
         except Exception as exc:  # a bug must not leave the reply "streaming" forever
             saver.cancel()
-            status = Status.INTERRUPTED if parts else Status.ERROR
+            parts.close()  # not shown: the consumer may be what failed
+            status = Status.INTERRUPTED if parts.arrived else Status.ERROR
             text = f"Unexpected error: {exc}"
             await self._finish(turn, parts, status, text, usage, notes.notes)
             raise
         finally:
             saver.cancel()
+        show(parts.close())
         await self._finish(turn, parts, Status.COMPLETE, "", usage, notes.notes)
         return reply
 
@@ -329,7 +363,7 @@ class ChatSession:
         """Close a reply whose task was cancelled before it ever ran (Stop pressed at once):
         such a task never enters `stream_reply`, so nothing else would mark it."""
         if turn.reply.status is Status.STREAMING:
-            await self._finish(turn, [], Status.INTERRUPTED, "Stopped.", Usage(None, None))
+            await self._finish(turn, None, Status.INTERRUPTED, "Stopped.", Usage(None, None))
 
     async def flush(self, timeout: float = 10.0) -> None:
         """Wait for finished replies still being saved (called when the app closes)."""
@@ -339,14 +373,22 @@ class ChatSession:
     async def _finish(
         self,
         turn: PendingTurn,
-        parts: list[str],
+        parts: ReplyParts | None,
         status: Status,
         error: str,
         usage: Usage,
         notes: list[ToolNote] | None = None,
     ) -> None:
         reply = turn.reply
-        reply.content = "".join(parts)
+        if parts is not None:
+            reply.content = parts.content
+            reply.reasoning = parts.reasoning.strip()
+            reply.first_token_seconds = parts.first_token_seconds
+            reply.reasoning_seconds = parts.reasoning_seconds
+            output = usage.completion_tokens
+            if output is None:  # the ledger's estimate, over both what was said and thought
+                output = estimate_output(parts.content + parts.reasoning)
+            reply.tokens_per_second = parts.tokens_per_second(output)
         reply.tool_notes = list(notes or [])
         reply.status = status
         reply.error = error
@@ -380,6 +422,10 @@ class ChatSession:
                     prompt_tokens=usage.prompt_tokens,
                     completion_tokens=usage.completion_tokens,
                     tool_notes=reply.tool_notes,
+                    reasoning=reply.reasoning,
+                    reasoning_seconds=reply.reasoning_seconds,
+                    first_token_seconds=reply.first_token_seconds,
+                    tokens_per_second=reply.tokens_per_second,
                 )
                 break
             except StoreError as exc:

@@ -13,18 +13,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
-from desktop_app.services.chat_events import ChatEvent, TextDelta, ToolNote, Usage, read_usage
+from desktop_app.services.chat_events import (
+    ChatEvent,
+    ReasoningDelta,
+    TextDelta,
+    ToolNote,
+    Usage,
+    read_usage,
+)
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
 from desktop_app.services.responses_events import ResponsesReader
 
-# TextDelta, Usage and ToolNote are defined in chat_events and named here too: they are what
-# the gateway's streams yield.
+# TextDelta, ReasoningDelta, Usage and ToolNote are defined in chat_events and named here too:
+# they are what the gateway's streams yield.
 __all__ = [
     "ChatEvent",
     "EndpointMissing",
     "Gateway",
     "ModelInfo",
     "ProviderConfig",
+    "ReasoningDelta",
     "TextDelta",
     "ToolNote",
     "Usage",
@@ -80,6 +88,28 @@ def is_route_missing(exc: BaseException) -> bool:
     return said.startswith("Invalid URL") or said.strip().lower() in ("not found", "404")
 
 
+def refuses_summaries(exc: BaseException) -> bool:
+    """A 400 about `reasoning.summary`: OpenAI gives reasoning summaries only to verified
+    organisations, and some compatible servers do not know the field."""
+    if getattr(exc, "status_code", None) != 400:
+        return False
+    if getattr(exc, "param", None) == "reasoning.summary":
+        return True
+    return "summar" in str(getattr(exc, "message", "")).lower()
+
+
+def without_summary(request: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The request without its reasoning summary, or None if it asked for none."""
+    reasoning = request.get("reasoning")
+    if not isinstance(reasoning, Mapping) or "summary" not in reasoning:
+        return None
+    rest = {k: v for k, v in reasoning.items() if k != "summary"}
+    trimmed = {k: v for k, v in request.items() if k != "reasoning"}
+    if rest:
+        trimmed["reasoning"] = rest
+    return trimmed
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     id: str
@@ -88,6 +118,21 @@ class ModelInfo:
     # Fields beyond the API's own; some servers say what a model takes (input_modalities…).
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
     shutdown_date: str = ""  # when the provider stops serving it, if announced
+
+
+# Where servers put a reasoning model's thoughts in a chat delta: DeepSeek, vLLM's reasoning
+# parsers and many llama.cpp / LM Studio builds say `reasoning_content`, OpenRouter and newer
+# vLLM `reasoning`. Neither is in the SDK's types; it keeps unknown fields as attributes.
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
+def delta_reasoning(delta: Any) -> str:
+    """The reasoning text of one chat completion delta ("" when it carries none)."""
+    for name in REASONING_FIELDS:
+        value = getattr(delta, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 _MODEL_FIELDS = frozenset(("id", "object", "created", "owned_by", "shutdown_date"))
@@ -113,6 +158,7 @@ class Gateway:
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
         self._client: Any = None
+        self.summaries = True  # False once the server refused reasoning summaries
 
     async def client(self) -> Any:
         if self._client is None:
@@ -170,7 +216,8 @@ class Gateway:
     async def stream_chat(
         self, model: str, messages: Sequence[dict[str, Any]], **params: Any
     ) -> AsyncGenerator[ChatEvent, None]:
-        """Yield text deltas as they arrive, then the usage if the server reports it.
+        """Yield reasoning and text deltas as they arrive, then the usage if the server
+        reports it.
 
         Cancelling the consumer closes the HTTP response, so the server sees the client go
         away and stops generating (and billing).
@@ -190,6 +237,10 @@ class Gateway:
         try:
             async for chunk in stream:
                 for choice in chunk.choices or ():
+                    thought = delta_reasoning(choice.delta)
+                    if thought:
+                        started = True
+                        yield ReasoningDelta(thought)
                     text = getattr(choice.delta, "content", None)
                     if text:
                         started = True
@@ -208,11 +259,21 @@ class Gateway:
         tool the server ran (again when a citation is added to it), then the usage.
 
         Raises `EndpointMissing` (before yielding anything) when the server has no Responses
-        API, so the caller can fall back; other failures map as for chat completions.
+        API, so the caller can fall back; other failures map as for chat completions. A server
+        that refuses reasoning summaries is asked again without, and not asked for them again.
         """
         client = await self.client()
+        trimmed = without_summary(request)
+        if trimmed is not None and not self.summaries:
+            request = trimmed
         try:
-            stream = await client.responses.create(**request, stream=True)
+            try:
+                stream = await client.responses.create(**request, stream=True)
+            except Exception as exc:
+                if trimmed is None or not self.summaries or not refuses_summaries(exc):
+                    raise
+                self.summaries = False
+                stream = await client.responses.create(**trimmed, stream=True)
         except Exception as exc:
             error = self._error(exc)
             if is_route_missing(exc):
@@ -223,7 +284,7 @@ class Gateway:
         try:
             async for event in stream:
                 for out in reader.feed(event):
-                    started = started or isinstance(out, TextDelta)
+                    started = started or isinstance(out, TextDelta | ReasoningDelta)
                     yield out
         except (GeneratorExit, asyncio.CancelledError, GatewayError):
             raise

@@ -15,16 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Dialogue
-from desktop_app.core.history import (
-    HIT_END,
-    HIT_START,
-    DialogueRow,
-    SearchFilters,
-    SearchHit,
-    fts_query,
-)
+from desktop_app.core.history import DialogueRow, SearchFilters, SearchHit, fts_query
 from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
 from desktop_app.services.branch_store import BRANCH_CTE, link_in_order
+from desktop_app.services.message_search import fts_snippets, pick_snippet
 from desktop_app.services.store import Store, StoreError
 
 PAGE_SIZE = 200
@@ -220,14 +214,13 @@ class HistoryStore(Store):
         )
         query = fts_query(text)
         if query:
-            params.update(query=query, start=HIT_START, end=HIT_END)
+            params["query"] = query
             floor = self._many_matches(query)
             if floor:
                 where.append("messages_fts.rowid > :floor")
                 params["floor"] = floor
             sql = (
-                f"SELECT {columns}, snippet(messages_fts, 0, :start, :end, '…', "
-                f"{SNIPPET_TOKENS}) AS snippet FROM messages_fts "
+                f"SELECT {columns}, {fts_snippets(SNIPPET_TOKENS)} FROM messages_fts "
                 "JOIN messages m ON m.id = messages_fts.rowid "
                 "JOIN dialogues d ON d.id = m.dialogue_id "
                 f"WHERE messages_fts MATCH :query AND {' AND '.join(where)} "
@@ -243,7 +236,15 @@ class HistoryStore(Store):
         else:
             return []
         rows = self._search_rows(sql, params)
-        return [SearchHit(**dict(r)) for r in rows]
+        if not query:
+            return [SearchHit(**dict(r)) for r in rows]
+        hits = []
+        for r in rows:
+            found = dict(r)
+            snippet, in_reasoning = pick_snippet(found)
+            del found["content_snippet"], found["reasoning_snippet"]
+            hits.append(SearchHit(**found, snippet=snippet, in_reasoning=in_reasoning))
+        return hits
 
     def _search_rows(self, sql: str, params: dict[str, Any] | tuple[Any, ...]) -> list[Any]:
         with self._search_lock:
@@ -366,14 +367,15 @@ class HistoryStore(Store):
                 )
                 dialogue_id = int(cur.lastrowid or 0)
                 conn.executemany(
-                    "INSERT INTO messages (dialogue_id, role, content, model, sentiment_label, "
-                    "sentiment_score, status, error, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO messages (dialogue_id, role, content, reasoning, model, "
+                    "sentiment_label, sentiment_score, status, error, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             dialogue_id,
                             m.role,
                             m.content,
+                            m.reasoning,
                             m.model,
                             m.sentiment_label,
                             m.sentiment_score,

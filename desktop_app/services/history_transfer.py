@@ -65,9 +65,10 @@ def export_file(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     all_branches: bool = False,
+    include_reasoning: bool = False,
 ) -> ExportReport:
     """Write the dialogues `ids` to `path` in `fmt` (the branch each shows; every branch with
-    `all_branches`, in JSON). Raises OSError or Cancelled."""
+    `all_branches`, in JSON; the replies' reasoning if asked). Raises OSError or Cancelled."""
 
     def step(done: int) -> None:
         if cancelled is not None and cancelled():
@@ -79,7 +80,9 @@ def export_file(
     try:
         with tmp.open("w", encoding="utf-8", newline="\n") as out:
             dialogues = store.dialogues(ids, all_branches and fmt == "json")
-            report = write_export(fmt, dialogues, len(ids), out, step, all_branches)
+            report = write_export(
+                fmt, dialogues, len(ids), out, step, all_branches, include_reasoning
+            )
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -212,7 +212,49 @@ CREATE INDEX dialogues_by_leaf ON dialogues(current_leaf_id);
 DROP INDEX messages_summary;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _ASSISTANTS, _HISTORY, _SPEND, _TRAINING, _TREES)
+# Reasoning: what a reasoning model thought before its reply and for how long, and how the
+# reply streamed (seconds to the first token, output tokens per second). The full-text index
+# gains a column for the reasoning: it is made anew with both columns and rebuilt from the
+# messages, so every existing message stays findable.
+_REASONING = """
+ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN reasoning_seconds REAL;
+ALTER TABLE messages ADD COLUMN first_token_seconds REAL;
+ALTER TABLE messages ADD COLUMN tokens_per_second REAL;
+DROP TRIGGER messages_fts_insert;
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_update;
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content, reasoning, content='messages', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, content, reasoning)
+        VALUES (new.id, new.content, new.reasoning);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
+        VALUES ('delete', old.id, old.content, old.reasoning);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
+        VALUES ('delete', old.id, old.content, old.reasoning);
+    INSERT INTO messages_fts(rowid, content, reasoning)
+        VALUES (new.id, new.content, new.reasoning);
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _V1,
+    _ASSISTANTS,
+    _HISTORY,
+    _SPEND,
+    _TRAINING,
+    _TREES,
+    _REASONING,
+)
 LATEST = len(MIGRATIONS)
 
 

@@ -1,9 +1,13 @@
-"""Responses API stream events → the gateway's own events (text, tool notes, usage).
+"""Responses API stream events → the gateway's own events (reasoning, text, tool notes, usage).
 
 The SDK parses each SSE event into a typed object; this reader looks only at the attributes it
 needs (duck typing, so it is testable with simple stand-ins). Tool calls the server ran become
 `ToolNote`s; a citation that arrives later, inside the text, is added to the note of the tool
 that found it and the note is yielded again (same id: the consumer replaces it).
+
+Reasoning arrives as summary text (asked for with `reasoning.summary`; one or more parts, kept
+apart by a blank line) or, from servers that expose it (gpt-oss on vLLM, say), as raw reasoning
+text. A part whose deltas never came is taken whole from its `.done` event.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop_app.core.tool_notes import Citation, ToolNote
-from desktop_app.services.chat_events import ChatEvent, TextDelta, read_usage
+from desktop_app.services.chat_events import ChatEvent, ReasoningDelta, TextDelta, read_usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 
 TOOL_KINDS = {
@@ -20,6 +24,9 @@ TOOL_KINDS = {
     "code_interpreter_call": "code_interpreter",
 }
 SUMMARY_LENGTH = 80
+REASONING_DELTAS = ("response.reasoning_summary_text.delta", "response.reasoning_text.delta")
+REASONING_DONE = ("response.reasoning_summary_text.done", "response.reasoning_text.done")
+PART_BREAK = "\n\n"
 
 
 def _shorten(text: str) -> str:
@@ -80,9 +87,13 @@ class ResponsesReader:
     def __init__(self) -> None:
         self._notes: dict[str, ToolNote] = {}
         self._last_of_kind: dict[str, str] = {}
+        self._parts: set[tuple[str, int]] = set()  # reasoning parts that had deltas
+        self._reasoned = False
 
     def feed(self, event: Any) -> list[ChatEvent]:
         kind = getattr(event, "type", "")
+        if kind in REASONING_DELTAS or kind in REASONING_DONE:
+            return self._reasoning(event, kind)
         if kind in ("response.output_text.delta", "response.refusal.delta"):
             return [TextDelta(event.delta)] if event.delta else []
         if kind == "response.output_item.done":
@@ -102,6 +113,28 @@ class ResponsesReader:
         if kind == "error":
             raise _failure(getattr(event, "code", ""), getattr(event, "message", ""))
         return []
+
+    def _reasoning(self, event: Any, kind: str) -> list[ChatEvent]:
+        part = (
+            str(getattr(event, "item_id", "")),
+            int(getattr(event, "summary_index", getattr(event, "content_index", 0)) or 0),
+        )
+        if kind in REASONING_DONE:
+            if part in self._parts:
+                return []
+            text = getattr(event, "text", "")
+        else:
+            text = getattr(event, "delta", "")
+        if not isinstance(text, str) or not text:
+            return []
+        out: list[ChatEvent] = []
+        if part not in self._parts:
+            if self._reasoned:
+                out.append(ReasoningDelta(PART_BREAK))
+            self._parts.add(part)
+        self._reasoned = True
+        out.append(ReasoningDelta(text))
+        return out
 
     def _remember(self, note: ToolNote) -> ToolNote:
         key = note.id or f"{note.kind}-{len(self._notes)}"

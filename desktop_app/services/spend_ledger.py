@@ -34,13 +34,13 @@ class SpendLedger:
         self, reply: Message, usage: Usage, request: Sequence[dict[str, Any]]
     ) -> ReplyUsage | None:
         """Price a finished reply, keep it in the ledger and on `reply.usage`."""
-        if reply.id is None or not (usage.reported or reply.content):
+        if reply.id is None or not (usage.reported or reply.content or reply.reasoning):
             return None
         if usage.reported:
             tokens = usage.tokens()
-        else:
+        else:  # reasoning that streamed as text is output too, and billed so
             chars, images = measure_request(request)
-            tokens = estimate_usage(chars, images, reply.content)
+            tokens = estimate_usage(chars, images, reply.content + reply.reasoning)
         charge = price(tokens, reply.model, self.prices.table)
         self.store.record_usage(
             reply.id, reply.dialogue_id, reply.assistant_id, reply.model, tokens, charge

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
-from desktop_app.core.history import fts_query
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
 from desktop_app.services.attachment_store import AttachmentRecords
@@ -31,6 +30,7 @@ from desktop_app.services.branch_store import (
     chunks,
     marks,
 )
+from desktop_app.services.message_search import MessageSearch
 from desktop_app.services.migrations import MigrationError, migrate
 from desktop_app.services.training_records import TrainingRecords
 from desktop_app.services.usage_store import UsageRecords
@@ -49,19 +49,11 @@ class DialogueSummary:
     message_count: int
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    message_id: int
-    dialogue_id: int
-    dialogue_title: str
-    role: str
-    snippet: str
-
-
 _MESSAGE_COLUMNS = (
     "id, dialogue_id, role, content, model, sentiment_label, sentiment_score, prompt_tokens, "
     "completion_tokens, status, error, created_at, updated_at, assistant_id, assistant_snapshot, "
-    "tool_notes, rating, parent_id"
+    "tool_notes, rating, parent_id, reasoning, reasoning_seconds, first_token_seconds, "
+    "tokens_per_second"
 )
 
 
@@ -85,10 +77,21 @@ def _message(row: sqlite3.Row) -> Message:
         tool_notes=notes_from_json(row["tool_notes"]),
         rating=row["rating"],
         parent_id=row["parent_id"],
+        reasoning=row["reasoning"],
+        reasoning_seconds=row["reasoning_seconds"],
+        first_token_seconds=row["first_token_seconds"],
+        tokens_per_second=row["tokens_per_second"],
     )
 
 
-class Store(BranchRecords, AttachmentRecords, AssistantRecords, UsageRecords, TrainingRecords):
+class Store(
+    BranchRecords,
+    AttachmentRecords,
+    AssistantRecords,
+    UsageRecords,
+    TrainingRecords,
+    MessageSearch,
+):
     def __init__(self, conn: sqlite3.Connection, attachments_dir: Path) -> None:
         self._conn = conn
         self._lock = threading.RLock()
@@ -269,14 +272,16 @@ class Store(BranchRecords, AttachmentRecords, AssistantRecords, UsageRecords, Tr
         with self._transaction() as conn:
             parent = self._parent_for_new(conn, dialogue_id, parent_id)
             cur = conn.execute(
-                "INSERT INTO messages (dialogue_id, parent_id, role, content, model, "
+                "INSERT INTO messages (dialogue_id, parent_id, role, content, reasoning, model, "
                 "sentiment_label, sentiment_score, status, error, created_at, updated_at, "
-                "assistant_id, assistant_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "assistant_id, assistant_snapshot) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     dialogue_id,
                     parent,
                     message.role,
                     message.content,
+                    message.reasoning,
                     message.model,
                     message.sentiment_label,
                     message.sentiment_score,
@@ -295,17 +300,17 @@ class Store(BranchRecords, AttachmentRecords, AssistantRecords, UsageRecords, Tr
             )
             return message_id
 
-    def checkpoint(self, message_id: int, content: str) -> None:
-        """Save the text of a reply still streaming.
+    def checkpoint(self, message_id: int, content: str, reasoning: str = "") -> None:
+        """Save the text (and reasoning) of a reply still streaming.
 
         Only while it is `streaming`: checkpoints run in worker threads, and one that lands
         after the reply was finished (Stop, an error) must not put older text back.
         """
         with self._transaction() as conn:
             conn.execute(
-                "UPDATE messages SET content = ?, updated_at = ? "
+                "UPDATE messages SET content = ?, reasoning = ?, updated_at = ? "
                 "WHERE id = ? AND status = 'streaming'",
-                (content, time.time(), message_id),
+                (content, reasoning, time.time(), message_id),
             )
 
     def set_content(self, message_id: int, content: str) -> None:
@@ -328,12 +333,17 @@ class Store(BranchRecords, AttachmentRecords, AssistantRecords, UsageRecords, Tr
         prompt_tokens: int | None = None,
         completion_tokens: int | None = None,
         tool_notes: list[ToolNote] | None = None,
+        reasoning: str = "",
+        reasoning_seconds: float | None = None,
+        first_token_seconds: float | None = None,
+        tokens_per_second: float | None = None,
     ) -> None:
         with self._transaction() as conn:
             conn.execute(
                 "UPDATE messages SET content = ?, status = ?, error = ?, sentiment_label = ?, "
                 "sentiment_score = ?, prompt_tokens = ?, completion_tokens = ?, tool_notes = ?, "
-                "updated_at = ? WHERE id = ?",
+                "reasoning = ?, reasoning_seconds = ?, first_token_seconds = ?, "
+                "tokens_per_second = ?, updated_at = ? WHERE id = ?",
                 (
                     content,
                     status.value,
@@ -343,27 +353,15 @@ class Store(BranchRecords, AttachmentRecords, AssistantRecords, UsageRecords, Tr
                     prompt_tokens,
                     completion_tokens,
                     notes_to_json(tool_notes or []),
+                    reasoning,
+                    reasoning_seconds,
+                    first_token_seconds,
+                    tokens_per_second,
                     time.time(),
                     message_id,
                 ),
             )
 
-    # --- search ----------------------------------------------------------------------------
-
-    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
-        query = fts_query(text)
-        if not query:
-            return []
-        rows = self._query(
-            "SELECT m.id AS message_id, m.dialogue_id, d.title AS dialogue_title, m.role, "
-            "snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet "
-            "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-            "JOIN dialogues d ON d.id = m.dialogue_id "
-            "WHERE messages_fts MATCH ? AND d.deleted_at IS NULL AND m.deleted_at IS NULL "
-            "ORDER BY rank LIMIT ?",
-            (query, limit),
-        )
-        return [SearchHit(**dict(r)) for r in rows]
 
     # --- provider caches -------------------------------------------------------------------
 

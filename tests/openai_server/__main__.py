@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--without",
         default="",
-        help=f"comma-separated features that answer 404: {', '.join(FEATURES)}",
+        help=f"comma-separated features that answer 404 (reasoning_summaries: 400): "
+        f"{', '.join(FEATURES)}",
     )
     args = parser.parse_args(argv)
     without = {f.strip() for f in args.without.split(",") if f.strip()}

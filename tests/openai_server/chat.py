@@ -10,7 +10,8 @@ from typing import Any
 from .errors import error_response
 from .images import ImageRejected, check_part, image_parts
 from .models import model_not_found
-from .replies import expected_reply, split_into_chunks
+from .reasoning import Plan, chat_plan, is_reasoning_model, think_pieces, unsupported_reasoning
+from .replies import expected_reply, last_user, split_into_chunks
 from .routing import Event, EventStream, JSONResponse, Request, Response, Router
 from .usage import chat_usage
 
@@ -38,6 +39,13 @@ def _validate(body: Any, request: Request) -> Response | None:
             )
     if request.server.find_model(model) is None:
         return model_not_found(model)
+    if "reasoning_effort" in body and not is_reasoning_model(model):
+        return error_response(
+            400,
+            unsupported_reasoning("reasoning_effort"),
+            code="unsupported_parameter",
+            param="reasoning_effort",
+        )
     with request.server.lock:
         limits = (request.server.image_max_side, request.server.image_max_bytes)
     for index, part in image_parts(messages):
@@ -57,15 +65,24 @@ def _chunk(
     return {**base, "choices": [choice], "usage": None}
 
 
-def _stream(body: dict[str, Any], base: dict[str, Any], pieces: list[str]) -> Iterator[Event]:
+def _stream(
+    body: dict[str, Any], base: dict[str, Any], pieces: list[str], plan: Plan
+) -> Iterator[Event]:
     yield Event(_chunk(base, {"role": "assistant", "content": "", "refusal": None}))
-    for piece in pieces:
+    if plan.mode == "field":  # thoughts first, in a field of their own; content stays null
+        for thought in plan.pieces:
+            yield Event(_chunk(base, {"content": None, plan.field_name: thought}), content=True)
+    for piece in think_pieces(plan, pieces) if plan.mode == "think" else pieces:
         yield Event(_chunk(base, {"content": piece}), content=True)
     yield Event(_chunk(base, {}, "stop"))
     options = body.get("stream_options")
     if isinstance(options, dict) and options.get("include_usage") is True:
-        usage = chat_usage(body["messages"], len(pieces), body["model"])
-        yield Event({**base, "choices": [], "usage": usage})
+        yield Event({**base, "choices": [], "usage": _usage(body, pieces, plan)})
+
+
+def _usage(body: dict[str, Any], pieces: list[str], plan: Plan) -> dict[str, Any]:
+    thoughts = len(plan.pieces) if plan.mode else None
+    return chat_usage(body["messages"], len(pieces), body["model"], thoughts)
 
 
 def create_completion(request: Request) -> Response:
@@ -75,6 +92,7 @@ def create_completion(request: Request) -> Response:
         return problem
     reply = expected_reply(body["messages"], body["model"])
     pieces = split_into_chunks(reply)
+    plan = chat_plan(body["model"], last_user(body["messages"])[0])
     base = {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
@@ -83,11 +101,16 @@ def create_completion(request: Request) -> Response:
         "system_fingerprint": FINGERPRINT,
     }
     if body.get("stream") is True:
-        return EventStream(_stream(body, {**base, "object": "chat.completion.chunk"}, pieces))
-    message = {"role": "assistant", "content": reply, "refusal": None, "annotations": []}
+        chunk = {**base, "object": "chat.completion.chunk"}
+        return EventStream(_stream(body, chunk, pieces, plan))
+    message: dict[str, Any] = {"role": "assistant", "content": reply, "refusal": None}
+    if plan.mode == "field":
+        message[plan.field_name] = plan.text
+    elif plan.mode == "think":
+        message["content"] = "".join(think_pieces(plan, pieces))
+    message["annotations"] = []
     choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
-    usage = chat_usage(body["messages"], len(pieces), body["model"])
-    return JSONResponse({**base, "choices": [choice], "usage": usage})
+    return JSONResponse({**base, "choices": [choice], "usage": _usage(body, pieces, plan)})
 
 
 def register(router: Router) -> None:

@@ -38,7 +38,7 @@ def content_text(content: Any) -> tuple[str, int]:
     return " ".join(texts), images
 
 
-def _last_user(messages: list[dict[str, Any]]) -> tuple[str, int]:
+def last_user(messages: list[dict[str, Any]]) -> tuple[str, int]:
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
             return content_text(message.get("content"))
@@ -64,9 +64,10 @@ def _instruction(messages: list[dict[str, Any]]) -> str:
 
 
 _WORDS = (
-    "the reply streams word by word while the window stays smooth and every block is laid "
-    "out once so long answers cost no more per token than short ones do"
-).split()
+    "the", "reply", "streams", "word", "by", "word", "while", "the", "window", "stays",
+    "smooth", "and", "every", "block", "is", "laid", "out", "once", "so", "long", "answers",
+    "cost", "no", "more", "per", "token", "than", "short", "ones", "do",
+)
 LONG_PROMPT = re.compile(r"^LONG (paragraphs|unbroken) (\d{1,7})$")
 
 
@@ -91,7 +92,7 @@ def expected_reply(messages: list[dict[str, Any]], model: str) -> str:
     """The exact reply the server gives to ``messages`` sent to ``model``.
 
     A last message "LONG paragraphs 10000" (or "LONG unbroken N") asks for `long_reply`."""
-    text, images = _last_user(messages)
+    text, images = last_user(messages)
     asked = LONG_PROMPT.match(text.strip())
     if asked:
         return long_reply(asked.group(1), int(asked.group(2)))

@@ -5,8 +5,10 @@ A stream runs ``response.created`` → ``response.in_progress`` → for each ser
 the message (``output_item.added``, ``content_part.added``, ``output_text.delta``…, each
 ``output_text.annotation.added`` once the cited text has arrived, ``output_text.done``,
 ``content_part.done``, ``output_item.done``) → ``response.completed`` with ``usage``. There is
-no ``[DONE]``: the Responses stream simply ends. Text deltas are the "content" events that
-faults count (``cut_after``, ``malformed_after``).
+no ``[DONE]``: the Responses stream simply ends. A reply that shows its reasoning
+(``reasoning.py``) starts with a reasoning item: its summary parts or its raw text, delta by
+delta. Text and reasoning deltas are the "content" events that faults count (``cut_after``,
+``malformed_after``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,17 @@ from typing import Any
 from .errors import error_response
 from .features import not_offered
 from .models import model_not_found
+from .reasoning import (
+    SUMMARIES_REFUSED,
+    Plan,
+    asks_for_summary,
+    is_reasoning_model,
+    responses_plan,
+    think_pieces,
+    unsupported_reasoning,
+)
 from .replies import split_into_chunks
-from .response_replies import Reply, build_reply, input_items, item_text
+from .response_replies import Reply, build_reply, input_items, item_text, last_user_text
 from .routing import Event, EventStream, JSONResponse, Request, Response, Router
 from .usage import responses_usage
 from .vector_stores import search
@@ -45,6 +56,19 @@ def _validate(body: Any, request: Request) -> Response | None:
             )
     if request.server.find_model(model) is None:
         return model_not_found(model)
+    if body.get("reasoning") is not None and not is_reasoning_model(model):
+        return error_response(
+            400,
+            unsupported_reasoning("reasoning.effort"),
+            code="unsupported_parameter",
+            param="reasoning.effort",
+        )
+    with request.server.lock:
+        refused = "reasoning_summaries" in request.server.unsupported
+    if refused and asks_for_summary(body):
+        return error_response(
+            400, SUMMARIES_REFUSED, code="unsupported_value", param="reasoning.summary"
+        )
     return None
 
 
@@ -85,8 +109,43 @@ def _message(message_id: str, status: str, content: list[dict[str, Any]]) -> dic
     }
 
 
+def _reasoning_item(item_id: str, plan: Plan, status: str, done: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": item_id, "type": "reasoning", "summary": [], "status": status}
+    if done and plan.mode == "summary":
+        item["summary"] = [{"type": "summary_text", "text": part} for part in plan.parts]
+    elif done:
+        item["content"] = [{"type": "reasoning_text", "text": plan.text}]
+    return item
+
+
+def _reasoning_events(event: Any, plan: Plan) -> Iterator[Event]:
+    """The reasoning item at output 0: summary parts, or raw reasoning text, delta by delta."""
+    item_id = f"rs_{uuid.uuid4().hex[:24]}"
+    where = {"item_id": item_id, "output_index": 0}
+    item = _reasoning_item(item_id, plan, "in_progress", False)
+    yield event("response.output_item.added", output_index=0, item=item)
+    if plan.mode == "raw":
+        for piece in plan.pieces:
+            yield event(
+                "response.reasoning_text.delta", True, **where, content_index=0, delta=piece
+            )
+        yield event("response.reasoning_text.done", **where, content_index=0, text=plan.text)
+    else:
+        for number, text in enumerate(plan.parts):
+            at = {**where, "summary_index": number}
+            part = {"type": "summary_text", "text": ""}
+            yield event("response.reasoning_summary_part.added", **at, part=part)
+            for piece in split_into_chunks(text):
+                yield event("response.reasoning_summary_text.delta", True, **at, delta=piece)
+            yield event("response.reasoning_summary_text.done", **at, text=text)
+            part = {"type": "summary_text", "text": text}
+            yield event("response.reasoning_summary_part.done", **at, part=part)
+    item = _reasoning_item(item_id, plan, "completed", True)
+    yield event("response.output_item.done", output_index=0, item=item)
+
+
 def _stream(
-    base: dict[str, Any], reply: Reply, pieces: list[str], usage: dict[str, Any]
+    base: dict[str, Any], reply: Reply, pieces: list[str], usage: dict[str, Any], plan: Plan
 ) -> Iterator[Event]:
     numbers = itertools.count()
 
@@ -95,7 +154,11 @@ def _stream(
 
     yield event("response.created", response=base)
     yield event("response.in_progress", response=base)
-    for index, call in enumerate(reply.tool_calls):
+    first = 0
+    if plan.mode in ("summary", "raw"):
+        yield from _reasoning_events(event, plan)
+        first = 1
+    for index, call in enumerate(reply.tool_calls, start=first):
         prefix = f"response.{call['type']}"
         yield event("response.output_item.added", output_index=index, item=_running(call))
         for step in ("in_progress", "searching", "completed"):
@@ -103,7 +166,7 @@ def _stream(
         yield event("response.output_item.done", output_index=index, item=call)
     where = {
         "item_id": f"msg_{uuid.uuid4().hex[:24]}",
-        "output_index": len(reply.tool_calls),
+        "output_index": first + len(reply.tool_calls),
     }
     yield event(
         "response.output_item.added",
@@ -112,6 +175,11 @@ def _stream(
     )
     yield event("response.content_part.added", **where, content_index=0, part=_part("", []))
     sent, pending = 0, list(enumerate(reply.annotations))
+    if plan.mode == "think":
+        shown = think_pieces(plan, pieces)
+        # Annotations count from the start of the answer, after the block.
+        sent = -sum(len(p) for p in shown[: len(shown) - len(pieces)])
+        pieces = shown
     for piece in pieces:
         yield event(
             "response.output_text.delta", True, **where, content_index=0, delta=piece, logprobs=[]
@@ -126,8 +194,9 @@ def _stream(
                 annotation_index=number,
                 annotation=annotation,
             )
-    part = _part(reply.text, reply.annotations)
-    yield event("response.output_text.done", **where, content_index=0, text=reply.text, logprobs=[])
+    text = "".join(pieces)
+    part = _part(text, reply.annotations)
+    yield event("response.output_text.done", **where, content_index=0, text=text, logprobs=[])
     yield event("response.content_part.done", **where, content_index=0, part=part)
     message = _message(where["item_id"], "completed", [part])
     yield event("response.output_item.done", output_index=where["output_index"], item=message)
@@ -157,12 +226,17 @@ def create_response(request: Request) -> Response:
     reply = build_reply(body, lambda stores, query: search(request.server, stores, query))
     pieces = split_into_chunks(reply.text)
     base = _response(body, f"resp_{uuid.uuid4().hex[:24]}")
-    usage = responses_usage(input_items(body), len(pieces), body["model"], item_text)
+    plan = responses_plan(body, last_user_text(body)[0])
+    thoughts = len(plan.pieces) if plan.mode in ("raw", "think") else None
+    usage = responses_usage(input_items(body), len(pieces), body["model"], item_text, thoughts)
     if body.get("stream") is True:
-        return EventStream(_stream(base, reply, pieces, usage), done=False)
+        return EventStream(_stream(base, reply, pieces, usage, plan), done=False)
     message = _message(f"msg_{uuid.uuid4().hex[:24]}", "completed", [])
-    message["content"] = [_part(reply.text, reply.annotations)]
+    text = "".join(think_pieces(plan, pieces)) if plan.mode == "think" else reply.text
+    message["content"] = [_part(text, reply.annotations)]
     output = [*reply.tool_calls, message]
+    if plan.mode in ("summary", "raw"):
+        output.insert(0, _reasoning_item(f"rs_{uuid.uuid4().hex[:24]}", plan, "completed", True))
     return JSONResponse({**base, "status": "completed", "output": output, "usage": usage})
 
 

@@ -141,6 +141,13 @@ class OpenAIServer:
                     return fault
         return None
 
+    def add_model(self, model_id: str) -> dict[str, Any]:
+        """Offer one more model (a ``reasoner-*`` one, say: see ``reasoning.py``)."""
+        model = models.make_model(model_id)
+        with self.lock:
+            self.models.append(model)
+        return model
+
     def add_assistant(self, name: str, **fields: Any) -> dict[str, Any]:
         """Offer a server-side assistant (``/v1/assistants``); returns its API object."""
         with self.lock:

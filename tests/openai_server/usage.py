@@ -7,7 +7,8 @@ Deterministic so a test can assert exact counts and prices:
 - cached input tokens: the words of every message before the last user message (the prefix
   the server has seen before, as prompt caching would find it);
 - output tokens: one per streamed piece, plus as many again as reasoning tokens for models
-  that think before answering (o-series, gpt-5), as the API counts reasoning in the output.
+  that think before answering (o-series, gpt-5), as the API counts reasoning in the output;
+  a reply that shows its reasoning (``reasoning.py``) counts one per piece of it instead.
 """
 
 from __future__ import annotations
@@ -40,11 +41,19 @@ def _last_user(messages: list[Any]) -> int:
 
 
 def counts(
-    messages: list[Any], pieces: int, model: str, measure: Measure = _chat_item
+    messages: list[Any],
+    pieces: int,
+    model: str,
+    measure: Measure = _chat_item,
+    thoughts: int | None = None,
 ) -> dict[str, int]:
-    """input, cached, image, output and reasoning tokens for a reply of ``pieces`` pieces."""
+    """input, cached, image, output and reasoning tokens for a reply of ``pieces`` pieces
+    (``thoughts``: the pieces of reasoning it streamed, when it showed its reasoning)."""
     images = sum(measure(item)[1] for item in messages) * IMAGE_TOKENS
-    reasoning = pieces if model.startswith(_REASONING_PREFIXES) else 0
+    if thoughts is not None:
+        reasoning = thoughts
+    else:
+        reasoning = pieces if model.startswith(_REASONING_PREFIXES) else 0
     return {
         "input": _words(messages, measure) + images,
         "cached": _words(messages[: _last_user(messages)], measure),
@@ -54,9 +63,11 @@ def counts(
     }
 
 
-def chat_usage(messages: list[Any], pieces: int, model: str) -> dict[str, Any]:
+def chat_usage(
+    messages: list[Any], pieces: int, model: str, thoughts: int | None = None
+) -> dict[str, Any]:
     """``usage`` of a chat completion."""
-    c = counts(messages, pieces, model)
+    c = counts(messages, pieces, model, thoughts=thoughts)
     return {
         "prompt_tokens": c["input"],
         "completion_tokens": c["output"],
@@ -75,9 +86,11 @@ def chat_usage(messages: list[Any], pieces: int, model: str) -> dict[str, Any]:
     }
 
 
-def responses_usage(items: list[Any], pieces: int, model: str, measure: Measure) -> dict[str, Any]:
+def responses_usage(
+    items: list[Any], pieces: int, model: str, measure: Measure, thoughts: int | None = None
+) -> dict[str, Any]:
     """``usage`` of a Responses API response (``items``: the input as a list of items)."""
-    c = counts(items, pieces, model, measure)
+    c = counts(items, pieces, model, measure, thoughts)
     return {
         "input_tokens": c["input"],
         "input_tokens_details": {"cached_tokens": c["cached"], "image_tokens": c["image"]},

@@ -13,6 +13,7 @@ from desktop_app.core.dialogue import Message, Status
 from desktop_app.core.tool_notes import Citation, ToolNote
 from desktop_app.services.migrations import LATEST, MIGRATIONS
 from desktop_app.services.store import Store
+from tests.support.old_databases import link_like_parley
 
 
 @pytest.fixture
@@ -114,6 +115,7 @@ def _database_at(path: Path, version: int) -> None:
         "VALUES (1, ?, ?, ?, 1.0, 1.0)",
         [("user", "hello from the past", "complete"), ("assistant", "half a rep", "streaming")],
     )
+    link_like_parley(conn)
     conn.commit()
     conn.close()
 

@@ -209,13 +209,22 @@ def test_responses_request_carries_the_profile_and_tools() -> None:
     assert request["include"] == ["file_search_call.results"]
 
 
-def test_reasoning_models_get_an_effort_and_no_sampling() -> None:
+def test_reasoning_models_get_an_effort_a_summary_and_no_sampling() -> None:
     thinker = replace(FULL, model="o4-mini", reasoning_effort="low", response_format="text")
     request = build_responses_request(thinker, HISTORY)
-    assert request["reasoning"] == {"effort": "low"}
+    assert request["reasoning"] == {"effort": "low", "summary": "auto"}
     assert "temperature" not in request and "top_p" not in request
     _, params = build_chat_request(thinker, HISTORY)
     assert params == {"max_completion_tokens": 500, "reasoning_effort": "low"}
+
+
+def test_other_models_are_never_asked_for_reasoning_or_its_summary() -> None:
+    """gpt-4o refuses a `reasoning` object; an effort left from another model is not sent."""
+    plain = replace(FULL, model="gpt-4o", reasoning_effort="high")
+    assert "reasoning" not in build_responses_request(plain, HISTORY)
+    assert "reasoning_effort" not in build_chat_request(plain, HISTORY)[1]
+    default = replace(FULL, model="o4-mini", reasoning_effort="")
+    assert "reasoning" not in build_responses_request(default, HISTORY)
 
 
 def test_image_parts_become_responses_input_images() -> None:

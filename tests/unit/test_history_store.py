@@ -14,6 +14,7 @@ from desktop_app.services import history_store
 from desktop_app.services.history_store import HistoryStore, SearchInterrupted
 from desktop_app.services.migrations import LATEST, MIGRATIONS
 from desktop_app.services.store import Store
+from tests.support.old_databases import link_like_parley
 
 DAY = 86_400.0
 
@@ -45,6 +46,7 @@ def test_upgrades_an_older_database_keeping_its_data(tmp_path: Path, version: in
             "INSERT INTO messages (dialogue_id, role, content, sentiment_label, created_at, "
             "updated_at) VALUES (7, 'user', 'remember the walrus', 'neutral', 1.0, 1.0)"
         )
+        link_like_parley(conn)
         conn.execute(
             "INSERT INTO attachments (message_id, sha256, ext, mime, size) "
             "VALUES (1, 'abc', 'png', 'image/png', 3)"

@@ -102,7 +102,7 @@ def test_job_registry_keeps_the_description_through_status_updates(store: Store)
 
 def test_upgrade_from_the_previous_version_keeps_data_and_adds_ratings(tmp_path: Path) -> None:
     database = tmp_path / "old.db"
-    previous = LATEST - 1
+    previous = next(i for i, m in enumerate(MIGRATIONS) if "fine_tuning_jobs" in m)
     conn = sqlite3.connect(database)
     conn.executescript("\n".join(MIGRATIONS[:previous]) + f"\nPRAGMA user_version = {previous};")
     conn.execute(
