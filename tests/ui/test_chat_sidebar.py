@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QContextMenuEvent, QPalette
+from PySide6.QtGui import QColor, QContextMenuEvent, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QWidget
 
@@ -273,7 +273,12 @@ def test_pin_and_unpin_from_the_menu(qtbot, qloop, sidebar: ChatSidebar, store) 
     assert headings(sidebar)[0] == "Pinned" and headings(sidebar)[1] == "Today"
     assert titles(sidebar)[:2] == ["Taxes 2026", "Old trip"]  # the pinned, newest first
     assert current_title(sidebar) == "Old trip"
-    choose_in_menu(qtbot, open_menu(qloop, sidebar, "Taxes 2026"), "Unpin")
+    click(qtbot, sidebar, "Taxes 2026")
+    sidebar.menu = None
+    qtbot.keyClick(sidebar.list_view, Qt.Key.Key_Menu)  # the keyboard's way to the menu
+    run_until(qloop, lambda: sidebar.menu is not None and sidebar.menu.isVisible())
+    assert sidebar.menu is not None
+    qtbot.keyClick(sidebar.menu, Qt.Key.Key_P)  # Un&pin
     run_until(qloop, lambda: titles(sidebar)[0] == "Old trip")
     assert not store.dialogue_row(2).pinned
     assert titles(sidebar) == ["Old trip", "Whale facts", "Pasta recipe", "Taxes 2026"]
@@ -411,3 +416,31 @@ def test_usable_at_two_hundred_pixels(qloop, sidebar: ChatSidebar) -> None:
     assert sidebar.new_button.isVisible() and sidebar.filter_edit.width() > 120
     assert sidebar.list_view.viewport().width() > 150
     assert sidebar.new_button.width() + sidebar.collapse_button.width() <= MINIMUM_WIDTH
+
+
+def test_rows_take_their_colours_from_the_palette(qloop, sidebar: ChatSidebar) -> None:
+    """Dark mode is a palette (the offscreen platform has no colour scheme of its own)."""
+    app = QApplication.instance()
+    light = app.palette()
+    dark = QPalette(light)
+    for role, color in (
+        (QPalette.ColorRole.Base, QColor(30, 30, 30)),
+        (QPalette.ColorRole.Text, QColor(235, 235, 235)),
+        (QPalette.ColorRole.PlaceholderText, QColor(140, 140, 140)),
+    ):
+        dark.setColor(role, color)
+    app.setPalette(dark)
+    try:
+        QTest.qWait(0)
+        image = sidebar.list_view.viewport().grab().toImage()
+        row = sidebar.list_view.visualRect(sidebar.model.index_of(3))
+        colours = {
+            image.pixel(x, y)
+            for x in range(row.left(), row.right())
+            for y in range(row.top(), row.bottom())
+        }
+        assert image.pixelColor(2, row.center().y()) == dark.color(QPalette.ColorRole.Base)
+        assert dark.color(QPalette.ColorRole.Text).rgb() in colours  # the title
+        assert dark.color(QPalette.ColorRole.PlaceholderText).rgb() in colours  # the date
+    finally:
+        app.setPalette(light)

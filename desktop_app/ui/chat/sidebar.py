@@ -140,6 +140,7 @@ class ChatSidebar(SidebarEditsMixin, QWidget):
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.empty_label.hide()  # until the first page says whether there is anything
         self.model.modelReset.connect(self._update_empty)
         self.model.rowsRemoved.connect(self._update_empty)
 

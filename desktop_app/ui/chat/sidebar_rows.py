@@ -103,7 +103,11 @@ class SidebarDelegate(QStyledItemDelegate):
         if self._is_streaming(row.id):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(option.palette.color(QPalette.ColorRole.Highlight))
+            selected = option.state & QStyle.StateFlag.State_Selected
+            dot_role = (
+                QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight
+            )
+            painter.setBrush(option.palette.color(dot_role))
             dot = QRectF(right - DOT, rect.center().y() - DOT / 2 + 1, DOT, DOT)
             painter.drawEllipse(dot)
             right -= DOT + PAD
