@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QContextMenuEvent, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QWidget
 
+from desktop_app.core.dialogue import Message
 from desktop_app.services.history_store import PAGE_SIZE, HistoryStore
 from desktop_app.ui.chat.sidebar import (
     DEFAULT_WIDTH,
@@ -341,6 +342,9 @@ def test_ctrl_b_collapses_to_a_strip_and_back(qtbot, sidebar: ChatSidebar) -> No
     assert changed.args == [False] and not sidebar.collapsed and sidebar.panel.isVisible()
     with qtbot.assertNotEmitted(sidebar.collapsed_changed):
         sidebar.set_collapsed(False)  # already shown
+    sidebar.set_collapsed(True)
+    sidebar.focus_filter()  # a search shortcut shows the column again
+    assert not sidebar.collapsed and sidebar.filter_edit.hasFocus()
 
 
 def test_new_chat_button(qtbot, sidebar: ChatSidebar) -> None:
@@ -357,10 +361,17 @@ def test_refresh_puts_a_new_dialogue_on_top_only_when_the_store_changed(
     run(qloop, sidebar.refresh())
     assert resets == []  # nothing changed: nothing reloaded
     chat = HistoryStore.open(paths.database, paths.attachments_dir)  # another connection
-    add(chat, dialogue("Brand new", ("user", "hi", "neutral"), now=NOW + 60))
+    add(chat, dialogue("Brand new", ("user", "hi", "neutral"), now=NOW))
     chat.close()
     run(qloop, sidebar.refresh())
     assert titles(sidebar)[:2] == ["Taxes 2026", "Brand new"] and resets == [True]
+
+    chat = HistoryStore.open(paths.database, paths.attachments_dir)
+    chat.add_message(1, Message("user", "back from Lisbon"))  # a new message in an old one
+    chat.close()
+    run(qloop, sidebar.refresh())
+    assert titles(sidebar)[:3] == ["Taxes 2026", "Old trip", "Brand new"]
+    assert headings(sidebar)[1] == "Today"
 
 
 def test_a_streaming_dialogue_carries_a_mark(qloop, sidebar: ChatSidebar) -> None:
@@ -380,12 +391,13 @@ def test_a_streaming_dialogue_carries_a_mark(qloop, sidebar: ChatSidebar) -> Non
     run_until(qloop, lambda: not marked("Pasta recipe"))
 
 
-def test_paging_through_a_thousand_dialogues(qloop, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_paging_through_a_thousand_dialogues(qloop, qtbot, tmp_path: Path, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     build_big_store(tmp_path / "parley.db", 1000)
     store = HistoryStore.open(tmp_path / "parley.db", tmp_path / "attachments")
     sidebar = open_sidebar(qloop, store, 1)
     try:
         assert len(sidebar.model.dialogue_rows()) <= 2 * PAGE_SIZE
+        qtmodeltester.check(sidebar.model)  # and again after every page that comes in
         bar = sidebar.list_view.verticalScrollBar()
         model = sidebar.model
 

@@ -348,6 +348,13 @@ class ChatSidebar(SidebarEditsMixin, QWidget):
                 return True
         return super().eventFilter(watched, event)
 
+    def focus_filter(self) -> None:
+        """For a shortcut of the Chat tab's choosing (Ctrl+K, say): straight to the search."""
+        if self._collapsed:
+            self.set_collapsed(False)
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
     def focus_list(self) -> None:
         """Focus the list with the cursor on a dialogue (the open one, else the first)."""
         self.list_view.setFocus()

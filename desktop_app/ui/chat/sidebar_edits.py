@@ -73,8 +73,13 @@ class SidebarEditsMixin:
         menu.addSeparator()
         menu.addAction("&Delete\tDel", lambda: self.tasks.spawn(self.delete([row.id])))
         menu.aboutToHide.connect(menu.deleteLater)
-        self.menu = menu
+        menu.destroyed.connect(lambda _=None, shown=menu: self._forget_menu(shown))
+        self.menu = menu  # the menu on screen (tests find it here)
         menu.popup(self.list_view.viewport().mapToGlobal(pos))
+
+    def _forget_menu(self, menu: QMenu) -> None:
+        if self.menu is menu:
+            self.menu = None
 
     def current_row(self) -> DialogueRow | None:
         return self.model.row_at(self.list_view.currentIndex())
