@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -156,6 +157,12 @@ def test_typing_narrows_by_title_then_by_message_text_and_esc_clears(
     assert searched == ["whale"]  # once, after typing paused; not once per key
     qtmodeltester.check(sidebar.model)
 
+    sidebar.filter_edit.clear()
+    qtbot.keyClicks(sidebar.filter_edit, "recipe")  # titles only: no heading over them
+    run_until(qloop, lambda: titles(sidebar) == ["Pasta recipe"])
+    assert headings(sidebar) == []
+
+    sidebar.filter_edit.setText("whale")
     qtbot.keyClicks(sidebar.filter_edit, "s in space")
     run_until(qloop, lambda: sidebar.model.found and not sidebar.model.dialogue_rows())
     assert sidebar.empty_label.isVisible() and sidebar.empty_label.text() == NO_MATCH_TEXT
@@ -164,6 +171,29 @@ def test_typing_narrows_by_title_then_by_message_text_and_esc_clears(
     assert sidebar.filter_edit.text() == ""
     run_until(qloop, lambda: len(titles(sidebar)) == 4)
     assert not sidebar.model.found and sidebar.empty_label.isHidden()
+
+
+def test_the_newest_filter_wins_over_a_slower_older_one(
+    qtbot, qloop, sidebar: ChatSidebar, monkeypatch
+) -> None:
+    release, started = threading.Event(), threading.Event()
+    real = sidebar.store.find_by_text
+
+    def slow_for_whales(text: str, *args):  # type: ignore[no-untyped-def]
+        if text == "whale":
+            started.set()
+            release.wait(5)
+        return real(text, *args)
+
+    monkeypatch.setattr(sidebar.store, "find_by_text", slow_for_whales)
+    qtbot.keyClicks(sidebar.filter_edit, "whale")
+    run_until(qloop, started.is_set)
+    sidebar.filter_edit.clear()
+    qtbot.keyClicks(sidebar.filter_edit, "pasta")
+    run_until(qloop, lambda: titles(sidebar) == ["Pasta recipe"])
+    release.set()
+    run_until(qloop, lambda: sidebar.tasks.running == 0)
+    assert titles(sidebar) == ["Pasta recipe"]
 
 
 def test_clicking_or_enter_chooses_a_dialogue_and_arrows_skip_headings(

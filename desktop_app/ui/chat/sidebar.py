@@ -329,11 +329,13 @@ class ChatSidebar(SidebarEditsMixin, QWidget):
         titles = await asyncio.to_thread(self.store.find_by_title, text)
         if generation != self._filter_generation:
             return
-        self.model.show_found([(TITLES_HEADING, titles)])
+        self.model.show_found([(None, titles)])  # a heading only once there are two kinds
         found = await asyncio.to_thread(self.store.find_by_text, text, {r.id for r in titles})
         if generation != self._filter_generation:
             return
-        self.model.show_found([(TITLES_HEADING, titles), (MESSAGES_HEADING, found)])
+        self.model.show_found(
+            [(TITLES_HEADING if found else None, titles), (MESSAGES_HEADING, found)]
+        )
         self._restore_cursor(self.open_id)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -71,9 +71,9 @@ class DialoguesModel(QAbstractListModel):
             self._append(self._next_page())
             self.endResetModel()
 
-    def show_found(self, sections: Sequence[tuple[str, Sequence[DialogueRow]]]) -> None:
-        """Show a fixed list instead of the pages: each section's heading, then its dialogues
-        (a section with none is left out). `reload` goes back to the paged list."""
+    def show_found(self, sections: Sequence[tuple[str | None, Sequence[DialogueRow]]]) -> None:
+        """Show a fixed list instead of the pages: each section's heading (if any), then its
+        dialogues (a section with none is left out). `reload` goes back to the paged list."""
         with self._changing():
             self.beginResetModel()
             self.now = self.clock()
@@ -81,8 +81,7 @@ class DialoguesModel(QAbstractListModel):
             self.found = True
             for heading, rows in sections:
                 if rows:
-                    self._rows.append(heading)
-                    self._rows.extend(rows)
+                    self._rows.extend([heading, *rows] if heading else rows)
             self.endResetModel()
 
     def _next_page(self) -> list[DialogueRow]:
