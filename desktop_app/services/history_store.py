@@ -18,6 +18,7 @@ from desktop_app.core.dialogue import Dialogue
 from desktop_app.core.history import DialogueRow, SearchFilters, SearchHit, fts_query
 from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
 from desktop_app.services.branch_store import BRANCH_CTE, link_in_order
+from desktop_app.services.dialogue_finder import DialogueFinderMixin
 from desktop_app.services.message_search import fts_snippets, pick_snippet
 from desktop_app.services.store import Store, StoreError
 
@@ -51,7 +52,7 @@ def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
         yield ids[start : start + size]
 
 
-class HistoryStore(Store):
+class HistoryStore(DialogueFinderMixin, Store):
     """Signals nothing (services have no Qt); all methods may run in worker threads.
 
     Searches run on a connection of their own, so a slow one never holds up a page of the

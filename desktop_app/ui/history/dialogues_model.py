@@ -54,6 +54,7 @@ class DialoguesModel(QAbstractListModel):
         self._exhausted = True
         self._in_change = False
         self.trash = False
+        self.found = False  # showing a fixed list of found dialogues, not the paged list
         self.now = clock()
 
     # --- loading ---------------------------------------------------------------------------
@@ -66,7 +67,21 @@ class DialoguesModel(QAbstractListModel):
                 self.trash = trash
             self.now = self.clock()
             self._rows, self._last, self._exhausted = [], None, False
+            self.found = False
             self._append(self._next_page())
+            self.endResetModel()
+
+    def show_found(self, sections: Sequence[tuple[str | None, Sequence[DialogueRow]]]) -> None:
+        """Show a fixed list instead of the pages: each section's heading (if any), then its
+        dialogues (a section with none is left out). `reload` goes back to the paged list."""
+        with self._changing():
+            self.beginResetModel()
+            self.now = self.clock()
+            self._rows, self._last, self._exhausted = [], None, True
+            self.found = True
+            for heading, rows in sections:
+                if rows:
+                    self._rows.extend([heading, *rows] if heading else rows)
             self.endResetModel()
 
     def _next_page(self) -> list[DialogueRow]:
