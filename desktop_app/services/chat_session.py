@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from desktop_app.core.assistant_json import snapshot_json
@@ -25,6 +25,7 @@ from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.chat_request import build_chat_messages
 from desktop_app.core.dialogue import Attachment, Message, Status, make_title
 from desktop_app.core.image_request import data_url
+from desktop_app.core.images import PreparedImage
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.core.tool_notes import NoteList, ToolNote
 from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
@@ -84,8 +85,10 @@ class ChatSession:
         model: str,
         system: str,
         assistant: AssistantProfile | None = None,
+        images: Sequence[PreparedImage] = (),
     ) -> PendingTurn:
-        """Commit the user's message (creating the dialogue if needed) and a reply placeholder."""
+        """Commit the user's message (creating the dialogue if needed), its `images` as
+        attachments, and a reply placeholder; the request built from the store carries them."""
         if dialogue_id is None:
             dialogue_id = self.store.create_dialogue(
                 make_title(text), model, system, _assistant_id(assistant)
@@ -100,6 +103,10 @@ class ChatSession:
         )
         user.id = self.store.add_message(dialogue_id, user)
         user.dialogue_id = dialogue_id
+        for image in images:  # stored before the request is built, so it goes out with it
+            user.attachments.append(
+                self.store.add_attachment(user.id, image.data, image.ext, image.mime, image.name)
+            )
         return self._pending(dialogue_id, model, system, user, assistant)
 
     def prepare_regenerate(
