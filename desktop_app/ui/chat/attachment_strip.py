@@ -120,7 +120,8 @@ class AttachmentStrip(QScrollArea):
         chip = self.chips.pop(key, None)
         if chip is None:
             return False
-        had_focus = chip.hasFocus() or chip.remove_button.hasFocus()
+        # The window's focus widget, not hasFocus(): that is False while the window is inactive.
+        had_focus = chip.window().focusWidget() in (chip, chip.remove_button)
         chip.hide()
         chip.deleteLater()
         self.setVisible(bool(self.chips))
