@@ -125,7 +125,7 @@ def test_paste_an_image_and_a_file_url_then_send(qloop, qtbot, parley, tmp_path:
 def test_drop_a_file_anywhere_on_the_chat_tab(qloop, qtbot, parley, tmp_path: Path) -> None:
     tab, composer = parley.chat_tab, composer_of(parley)
     green = write_image(tmp_path / "green.png", (50, 40), "green")
-    assert drop_on(qloop, tab, file_urls(green))
+    assert drop_on(qloop, tab.transcript.viewport(), file_urls(green))  # over the dialogue
     run_until(qloop, lambda: ready(composer, 1))
     encoded = QMimeData()
     encoded.setData("image/png", image_bytes((20, 10), "yellow"))
@@ -368,7 +368,7 @@ def test_the_box_grows_with_its_text_then_scrolls(qloop, qtbot, parley) -> None:
         qtbot.keyClicks(tab.input, "a line")
         qtbot.keyClick(tab.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     grown = tab.input.height()
-    assert grown > small
+    assert grown > small and tab.input.verticalScrollBar().maximum() == 0  # all lines shown
     for _ in range(30):
         qtbot.keyClick(tab.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     tallest = tab.input.height()
@@ -387,6 +387,7 @@ def test_a_note_when_the_model_may_not_take_images(qloop, qtbot, parley, tmp_pat
     assert drop_on(qloop, tab, file_urls(write_image(tmp_path / "a.png", (10, 10), "red")))
     assert composer.model_note.isVisible()
     assert composer.model_note.text().startswith("⚠ o3-mini may not take images")
+    assert composer.height() >= composer.minimumSizeHint().height()  # the note is not squeezed
     tab.model_picker.setCurrentText("gpt-4o")
     assert not composer.model_note.isVisible()
     tab.model_picker.setCurrentText("o3-mini")

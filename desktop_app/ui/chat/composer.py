@@ -23,8 +23,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QDragMoveEvent, QDropEvent, QResizeEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from desktop_app.core.image_request import takes_images
@@ -91,7 +91,7 @@ class Composer(QWidget):
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.attach_button)
+        row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.input, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -101,6 +101,21 @@ class Composer(QWidget):
         for note in (self.problem_note, self.waiting_note, self.model_note):
             layout.addWidget(note)
         self.setFocusProxy(self.input)
+
+    # --- size ----------------------------------------------------------------------------
+
+    def minimumSizeHint(self) -> QSize:
+        """Tall enough for the strip, the box and every note at the current width: wrapped
+        notes need more height when narrow, and a splitter above must not squeeze them."""
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth() and self.width() > 0:
+            hint.setHeight(max(hint.height(), layout.totalHeightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.updateGeometry()
 
     # --- what goes out -------------------------------------------------------------------
 

@@ -51,7 +51,8 @@ class MessageInput(QPlainTextEdit):
         margins = self.contentsMargins()
         document = 2 * round(self.document().documentMargin())
         spacing = self.fontMetrics().lineSpacing()
-        return lines * spacing + document + margins.top() + margins.bottom()
+        slack = spacing // 2  # else the last line sits half under the edge and a scroll bar shows
+        return lines * spacing + document + margins.top() + margins.bottom() + slack
 
     def _fit_height(self) -> None:
         """As tall as the text, from MIN_LINES to MAX_LINES; beyond that it scrolls."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ from PySide6.QtGui import QImage
 from desktop_app.core.images import ImageError, PreparedImage, inspect_image, prepare_image
 from desktop_app.ui.images.image_intake import encode_png
 
+log = logging.getLogger(__name__)
 PREPARING_AT_ONCE = 2
 THUMBNAIL_SIDE = 64
 _keys = itertools.count(1)
@@ -80,6 +82,11 @@ class ImagePreparer:
             except MemoryError:
                 item.state = PendingState.FAILED
                 item.error = "There is not enough memory to prepare this image."
+                return
+            except Exception:  # a bug must not leave the item (and a waiting send) stuck
+                log.exception("preparing %s failed", item.name)
+                item.state = PendingState.FAILED
+                item.error = "It could not be prepared (the log has the details)."
                 return
         item.source = item.path or b""  # the decoded data is not needed any more
         item.state = PendingState.READY
