@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+)
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.ui.chat import pending_images
@@ -134,12 +141,26 @@ def test_drop_a_file_anywhere_on_the_chat_tab(qloop, qtbot, parley, tmp_path: Pa
     words = QMimeData()
     words.setText("just some words")
     assert not drop_on(qloop, tab, words)  # the tab refuses what would attach nothing
+    assert not composer.drop_note.isVisible()
     assert [i.name for i in composer.images.values()] == ["green.png", "pasted image 1.png"]
 
     tab.input.setFocus()
     qtbot.keyClick(tab.input, Qt.Key.Key_Return)  # images without words are sent too
     [message] = sent_until_idle(qloop, parley)["messages"]
     assert [p["type"] for p in message["content"]] == ["image_url", "image_url"]
+
+
+def test_dragging_files_over_the_tab_says_they_will_be_attached(
+    qloop, qtbot, parley, tmp_path: Path
+) -> None:
+    tab, composer = parley.chat_tab, composer_of(parley)
+    mime = file_urls(write_image(tmp_path / "a.png"))
+    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, buttons, keys)
+    QApplication.sendEvent(tab.transcript.viewport(), enter)
+    assert enter.isAccepted() and composer.drop_note.isVisible()
+    QApplication.sendEvent(tab, QDragLeaveEvent())
+    assert not composer.drop_note.isVisible() and composer.images == {}
 
 
 def test_attach_button_and_removing_thumbnails(qloop, qtbot, parley, tmp_path: Path) -> None:
@@ -211,6 +232,18 @@ def test_each_bad_input_gets_a_line_and_loses_nothing(qloop, qtbot, parley, tmp_
     drop_on(qloop, tab, file_urls(good))  # the same file twice is attached once
     assert "“good.png” is attached already." in composer.problem_note.text()
     assert len(composer.images) == 1
+
+    garbage = QMimeData()  # "image" data from the clipboard that is none
+    garbage.setData("image/png", b"GIF89a? no, not even that")
+    paste(qtbot, tab, garbage)
+    odd = QMimeData()  # neither text nor an image
+    odd.setData("application/x-spreadsheet-cells", b"\x00\x01")
+    paste(qtbot, tab, odd)
+    assert "That held neither text nor an image Parley can attach." in composer.problem_note.text()
+    run_until(qloop, lambda: ready(composer, 1))
+    assert "“pasted image 1.png” was not attached: This is not an image" in (
+        composer.problem_note.text()
+    )
 
     QGuiApplication.clipboard().setText(" and these")  # text is pasted as text
     tab.input.moveCursor(tab.input.textCursor().MoveOperation.End)
@@ -387,7 +420,8 @@ def test_a_note_when_the_model_may_not_take_images(qloop, qtbot, parley, tmp_pat
     assert drop_on(qloop, tab, file_urls(write_image(tmp_path / "a.png", (10, 10), "red")))
     assert composer.model_note.isVisible()
     assert composer.model_note.text().startswith("⚠ o3-mini may not take images")
-    assert composer.height() >= composer.minimumSizeHint().height()  # the note is not squeezed
+    # Once laid out, the splitter gives the composer room for the note (never squeezes it).
+    run_until(qloop, lambda: composer.height() >= composer.minimumSizeHint().height(), 2)
     tab.model_picker.setCurrentText("gpt-4o")
     assert not composer.model_note.isVisible()
     tab.model_picker.setCurrentText("o3-mini")

@@ -15,7 +15,14 @@ import asyncio
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -419,6 +426,9 @@ class ChatTab(QWidget):
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         self.composer.drag_enter(event)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.composer.drag_leave()
 
     def dropEvent(self, event: QDropEvent) -> None:
         self.composer.drop(event)

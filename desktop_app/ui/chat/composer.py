@@ -79,12 +79,17 @@ class Composer(QWidget):
         self.input.submitted.connect(self.request_send)
         self.input.images_given.connect(self.add_payload)
         self.input.long_text_given.connect(self.add_long_text)
+        self.input.nothing_usable.connect(
+            lambda: self._problem("That held neither text nor an image Parley can attach.")
+        )
         self.strip = AttachmentStrip()
         self.strip.remove_requested.connect(self.remove)
         self.attach_button = QToolButton()
         self.attach_button.setText("Attach…")
         self.attach_button.setToolTip("Attach images (or drop them on the tab, or paste them)")
         self.attach_button.clicked.connect(self.open_attach_dialog)
+        self.drop_note = _label()
+        self.drop_note.setText("Drop here to attach to your message.")
         self.problem_note = _label()
         self.waiting_note = _label()
         self.model_note = _label()
@@ -96,6 +101,7 @@ class Composer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        layout.addWidget(self.drop_note)
         layout.addWidget(self.strip)
         layout.addLayout(row)
         for note in (self.problem_note, self.waiting_note, self.model_note):
@@ -206,10 +212,15 @@ class Composer(QWidget):
         """Drag-enter and drag-move: take what would attach something."""
         if could_attach(event.mimeData()):
             event.acceptProposedAction()
+            self.drop_note.show()
         else:
             event.ignore()
 
+    def drag_leave(self) -> None:
+        self.drop_note.hide()
+
     def drop(self, event: QDropEvent) -> None:
+        self.drop_note.hide()
         payload = attachable_payload(event.mimeData())
         if payload is None:
             event.ignore()

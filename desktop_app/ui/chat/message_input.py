@@ -9,6 +9,7 @@ Signals:
     submitted(): Enter was pressed (without Shift).
     images_given(DropPayload): image files or image data were pasted or dropped on the box.
     long_text_given(str): text of LONG_PASTE_CHARS or more was pasted or dropped.
+    nothing_usable(): a paste held neither text nor anything to attach.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class MessageInput(QPlainTextEdit):
     submitted = Signal()
     images_given = Signal(object)
     long_text_given = Signal(str)
+    nothing_usable = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,7 +76,7 @@ class MessageInput(QPlainTextEdit):
         super().keyPressEvent(event)
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
-        return source.hasText() or attachable_payload(source) is not None
+        return bool(source.formats())  # what cannot be used is said so, not silently dropped
 
     def insertFromMimeData(self, source: QMimeData) -> None:
         payload = attachable_payload(source)
@@ -86,3 +88,5 @@ class MessageInput(QPlainTextEdit):
             self.long_text_given.emit(text)
         elif text:
             self.insertPlainText(text)
+        else:
+            self.nothing_usable.emit()
