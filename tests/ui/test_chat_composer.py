@@ -281,7 +281,7 @@ def test_a_50_mb_image_is_downscaled_without_freezing_the_window(
     assert "downscaled from 4200×4200" in composer.strip.chips[item.key].toolTip()
     assert on_ui_thread == []
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
-    assert max(gaps) < 0.5, f"the UI thread stalled for {max(gaps):.2f} s"
+    assert max(gaps) < 1.0, f"the UI thread stalled for {max(gaps):.2f} s"
 
 
 # --- sending while an image is prepared ------------------------------------------------------
