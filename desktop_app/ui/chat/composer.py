@@ -276,9 +276,12 @@ class Composer(QWidget):
             assert item.prepared is not None
             chip = self.strip.chips[item.key]
             chip.set_thumbnail(item.thumbnail)
-            size = f"{item.prepared.width}×{item.prepared.height}"
+            prepared = item.prepared
+            size = f"{prepared.width}×{prepared.height}"
+            if (prepared.width, prepared.height) != (prepared.source_width, prepared.source_height):
+                size += f", scaled down from {prepared.source_width}×{prepared.source_height}"
             chip.set_caption(item.name, size)
-            chip.setToolTip("\n".join([item.name, size, *item.prepared.notes]))
+            chip.setToolTip("\n".join([item.name, size, *prepared.notes]))
         self._after_change()
 
     def add_long_text(self, text: str) -> None:
@@ -289,6 +292,7 @@ class Composer(QWidget):
         chip = self.strip.add_chip(key, name)
         chip.set_mark("Text")
         chip.set_caption(name, size_label(text))
+        chip.setToolTip(f"{name}: {size_label(text)}\n\n{text[:400]}…")
         self._problem(
             f"The pasted text is long ({size_label(text)}), so it is attached as “{name}” "
             "rather than put in the box; it is sent after what you type."
