@@ -178,7 +178,10 @@ def test_attach_button_and_removing_thumbnails(qloop, qtbot, parley, tmp_path: P
 
     qtbot.mouseClick(green.remove_button, Qt.MouseButton.LeftButton)
     assert [i.name for i in composer.images.values()] == ["red.png", "blue.png"]
-    blue.setFocus()
+    tab.input.setFocus()
+    for expected in (composer.attach_button, blue.remove_button, blue):  # Shift+Tab from the box
+        qtbot.keyClick(tab.window().focusWidget(), Qt.Key.Key_Backtab)
+        assert tab.window().focusWidget() is expected
     qtbot.keyClick(blue, Qt.Key.Key_Delete)  # the keyboard way
     assert [i.name for i in composer.images.values()] == ["red.png"]
     assert tab.window().focusWidget() is red  # the neighbour takes the focus

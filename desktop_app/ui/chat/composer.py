@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QToolButton, QVB
 
 from desktop_app.core.image_request import takes_images
 from desktop_app.core.images import PreparedImage
-from desktop_app.ui.chat.attachment_strip import AttachmentStrip
+from desktop_app.ui.chat.attachment_strip import AttachmentChip, AttachmentStrip
 from desktop_app.ui.chat.clipboard_sorting import attachable_payload, could_attach
 from desktop_app.ui.chat.message_input import MessageInput
 from desktop_app.ui.chat.pending_images import ImagePreparer, PendingImage, PendingState, Source
@@ -258,7 +258,7 @@ class Composer(QWidget):
             return
         item = PendingImage(name, source)
         self.images[item.key] = item
-        self.strip.add_chip(item.key, name)
+        self._add_chip(item.key, name)
         self._show_model_note()
         self.tasks.spawn(self._prepare(item))
 
@@ -289,7 +289,7 @@ class Composer(QWidget):
         key = next(self._text_keys)
         self.texts[key] = text
         name = f"pasted text {-key}"
-        chip = self.strip.add_chip(key, name)
+        chip = self._add_chip(key, name)
         chip.set_mark("Text")
         chip.set_caption(name, size_label(text))
         chip.setToolTip(f"{name}: {size_label(text)}\n\n{text[:400]}…")
@@ -298,6 +298,18 @@ class Composer(QWidget):
             "rather than put in the box; it is sent after what you type."
         )
         self.input.setFocus()
+
+    def _add_chip(self, key: int, name: str) -> AttachmentChip:
+        """A chip at the end of the strip, reached with Shift+Tab from the box (through the
+        Attach button), in the order the chips are shown."""
+        before = [c.remove_button for c in self.strip.chips.values()][-1:]
+        chip = self.strip.add_chip(key, name)
+        if before:
+            QWidget.setTabOrder(before[0], chip)
+        QWidget.setTabOrder(chip, chip.remove_button)
+        QWidget.setTabOrder(chip.remove_button, self.attach_button)
+        QWidget.setTabOrder(self.attach_button, self.input)
+        return chip
 
     def remove(self, key: int) -> None:
         """Take an attachment off the message (its preparation, if running, is ignored)."""
