@@ -436,3 +436,25 @@ def test_a_note_when_the_model_may_not_take_images(qloop, qtbot, parley, tmp_pat
     [message] = sent_until_idle(qloop, parley)["messages"]
     assert any(p["type"] == "image_url" for p in message["content"])
     assert not composer.model_note.isVisible()  # the image went with the message
+
+
+# --- what counts as an attachment ------------------------------------------------------------
+
+
+def test_what_a_paste_attaches_and_what_stays_text(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.chat.clipboard_sorting import attachable_payload, could_attach
+
+    browser = QMimeData()  # "Copy image" in a browser: the picture and its address
+    browser.setImageData(red_qimage())
+    browser.setText("https://example.org/cat.png")
+    payload = attachable_payload(browser)
+    assert payload is not None and len(payload.images) == 1
+
+    link = QMimeData()  # a link is text, never fetched
+    link.setUrls([QUrl("https://example.org/cat.png")])
+    assert attachable_payload(link) is None and not could_attach(link)
+
+    files = file_urls(tmp_path / "a.png", tmp_path / "b.txt")  # files are attachments, any kind
+    payload = attachable_payload(files)
+    assert payload is not None and [p.name for p in payload.paths] == ["a.png", "b.txt"]
+    assert could_attach(files)
