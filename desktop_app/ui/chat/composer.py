@@ -101,6 +101,7 @@ class Composer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        layout.addStretch(1)  # a pane made taller by the user keeps the box at the bottom
         layout.addWidget(self.drop_note)
         layout.addWidget(self.strip)
         layout.addLayout(row)
