@@ -103,10 +103,14 @@ class ChatSession:
         )
         user.id = self.store.add_message(dialogue_id, user)
         user.dialogue_id = dialogue_id
-        for image in images:  # stored before the request is built, so it goes out with it
-            user.attachments.append(
-                self.store.add_attachment(user.id, image.data, image.ext, image.mime, image.name)
-            )
+        try:  # stored before the request is built, so they go out with it
+            for im in images:
+                user.attachments.append(
+                    self.store.add_attachment(user.id, im.data, im.ext, im.mime, im.name)
+                )
+        except StoreError:
+            self.store.supersede(user.id)  # not half a message: the composer still holds it all
+            raise
         return self._pending(dialogue_id, model, system, user, assistant)
 
     def prepare_regenerate(

@@ -12,7 +12,7 @@ import pytest
 from desktop_app.core.images import prepare_image
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.services.chat_session import ChatSession
-from desktop_app.services.store import Store
+from desktop_app.services.store import Store, StoreError
 from tests.integration.test_gateway import gateway_for
 from tests.openai_server import OpenAIServer
 from tests.support.images import image_bytes
@@ -78,3 +78,17 @@ def test_images_without_text_are_sent(qloop, openai_server: OpenAIServer, store:
     run(qloop, session.gateway.aclose())
     [message] = openai_server.requests[-1].body["messages"]
     assert [p["type"] for p in message["content"]] == ["image_url"]
+
+
+def test_an_image_that_cannot_be_saved_leaves_no_half_message(
+    openai_server: OpenAIServer, store: Store, tmp_path: Path
+) -> None:
+    session = ChatSession(store, gateway_for(openai_server), SentimentAnalyzer())
+    first = session.prepare(None, "Hello", "gpt-4o", "")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the attachments folder should be")
+    store.attachments_dir = blocked
+    with pytest.raises(StoreError, match=r"The attachment red\.png could not be saved"):
+        session.prepare(first.dialogue_id, "Look", "gpt-4o", "", images=red_and_blue())
+    assert [m.content for m in store.messages(first.dialogue_id) if m.role == "user"] == ["Hello"]
+    assert openai_server.requests == []
