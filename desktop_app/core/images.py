@@ -65,6 +65,7 @@ class PreparedImage:
     source_height: int
     source_format: str
     notes: tuple[str, ...] = ()
+    name: str = ""  # what the user calls it (the file's name), kept with a stored attachment
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ SHA-256, so the same picture sent twice, or kept by an edited message, is stored
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.dialogue import Attachment, Message
+from desktop_app.services.store_errors import StoreError
 
 
 class AttachmentRecords:
@@ -34,10 +36,18 @@ class AttachmentRecords:
         attachment = Attachment(digest, ext.lower().lstrip("."), mime, len(data), name)
         target = self.attachments_dir / attachment.file_name
         if not target.exists():
-            self.attachments_dir.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
+            try:
+                self.attachments_dir.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(data)
+                os.replace(tmp, target)
+            except OSError as exc:  # a full disk, a folder made read-only
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)
+                raise StoreError(
+                    f"The attachment {name or attachment.file_name} could not be saved: "
+                    f"{exc.strerror or exc}."
+                ) from exc
         with self._transaction() as conn:
             conn.execute(
                 "INSERT INTO attachments (message_id, sha256, ext, mime, size, name) "

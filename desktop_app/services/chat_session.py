@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from desktop_app.core.assistant_json import snapshot_json
@@ -31,6 +31,7 @@ from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.chat_request import build_chat_messages
 from desktop_app.core.dialogue import Attachment, Message, Status, make_title
 from desktop_app.core.image_request import data_url
+from desktop_app.core.images import PreparedImage
 from desktop_app.core.pricing import estimate_output
 from desktop_app.core.reply_parts import Clock, ReplyParts
 from desktop_app.core.sentiment import SentimentAnalyzer
@@ -103,8 +104,10 @@ class ChatSession:
         model: str,
         system: str,
         assistant: AssistantProfile | None = None,
+        images: Sequence[PreparedImage] = (),
     ) -> PendingTurn:
-        """Commit the user's message (creating the dialogue if needed) and a reply placeholder."""
+        """Commit the user's message (creating the dialogue if needed), its `images` as
+        attachments, and a reply placeholder; the request built from the store carries them."""
         if dialogue_id is None:
             dialogue_id = self.store.create_dialogue(
                 make_title(text), model, system, _assistant_id(assistant)
@@ -119,6 +122,14 @@ class ChatSession:
         )
         user.id = self.store.add_message(dialogue_id, user)
         user.dialogue_id = dialogue_id
+        try:  # stored before the request is built, so they go out with it
+            for im in images:
+                user.attachments.append(
+                    self.store.add_attachment(user.id, im.data, im.ext, im.mime, im.name)
+                )
+        except StoreError:
+            self.store.delete_message(user.id)  # not half a message: the composer holds it all
+            raise
         return self._pending(dialogue_id, model, system, user, assistant)
 
     def prepare_edit(

@@ -32,12 +32,11 @@ from desktop_app.services.branch_store import (
 )
 from desktop_app.services.message_search import MessageSearch
 from desktop_app.services.migrations import MigrationError, migrate
+from desktop_app.services.store_errors import StoreError
 from desktop_app.services.training_records import TrainingRecords
 from desktop_app.services.usage_store import UsageRecords
 
-
-class StoreError(RuntimeError):
-    """The database could not be opened or written; the message is for the user."""
+__all__ = ["Store", "StoreError"]
 
 
 @dataclass(frozen=True)

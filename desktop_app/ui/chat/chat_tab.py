@@ -15,7 +15,14 @@ import asyncio
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -34,7 +41,7 @@ from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.services.store import StoreError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
-from desktop_app.ui.chat.message_input import MessageInput
+from desktop_app.ui.chat.composer import Composer
 from desktop_app.ui.chat.thumbnails import ThumbnailCache
 from desktop_app.ui.chat.transcript_view import TranscriptView
 from desktop_app.ui.task_keeper import TaskKeeper
@@ -120,8 +127,13 @@ class ChatTab(QWidget):
             lambda _code: self.show_notice("Code copied to the clipboard.", "info")
         )
 
-        self.input = MessageInput()
-        self.input.submitted.connect(lambda: self.tasks.spawn(self.send()))
+        # composer: the box, its attachments and notes; `input` stays the text box
+        self.composer = Composer()
+        self.input = self.composer.input
+        self.composer.submitted.connect(lambda: self.tasks.spawn(self.send()))
+        self.model_changed.connect(self.composer.set_model)
+        self.composer.set_model(self.model)
+        self.setAcceptDrops(True)  # composer: a drop anywhere on the tab attaches
         self.send_button = QPushButton("Send")
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(lambda: self.tasks.spawn(self.send()))
@@ -130,7 +142,7 @@ class ChatTab(QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.hide()
         bottom = QHBoxLayout()
-        bottom.addWidget(self.input, 1)
+        bottom.addWidget(self.composer, 1)  # composer
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.stop_button)
@@ -348,8 +360,7 @@ class ChatTab(QWidget):
         self.connection_changed.emit("online")
 
     async def send(self) -> None:
-        text = self.input.toPlainText().strip()
-        if not text or self._busy:
+        if self.composer.empty or self._busy:  # composer
             return
         if not self.chat.gateway.config.has_key:
             self.show_setup_hint()  # the text stays in the box
@@ -357,17 +368,20 @@ class ChatTab(QWidget):
         if not self.model:
             self.show_notice("Pick a model first (the list above the dialogue).", "warning")
             return
+        if not self.composer.ready_to_send():  # composer: sends itself once images are ready
+            return
+        text, images = self.composer.message_text(), self.composer.prepared_images()  # composer
         moved = self.dialogue_id is not None and not self.chat.store.is_live(self.dialogue_id)
         if moved:  # trashed or deleted in History meanwhile: never write into it
             self.new_dialogue()
         try:
             turn = self.chat.prepare(
-                self.dialogue_id, text, self.model, self._system(), self.assistant
+                self.dialogue_id, text, self.model, self._system(), self.assistant, images=images
             )
         except StoreError as exc:
             self.show_notice(f"Your message could not be saved, so it was not sent: {exc}")
             return
-        self.input.clear()
+        self.composer.clear()  # composer
         self.dialogue_id = turn.dialogue_id
         assert turn.user_message is not None
         self.transcript.add_message(turn.user_message)
@@ -430,6 +444,21 @@ class ChatTab(QWidget):
             if turn.reply.status is Status.COMPLETE:
                 self.input.setFocus()
 
+    # --- composer: a drop anywhere on the tab goes to the composer ------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.composer.drag_enter(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self.composer.drag_enter(event)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.composer.drag_leave()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.composer.drop(event)
+
     async def shutdown(self) -> None:
         self.stop()
+        await self.composer.shutdown()  # composer
         await self.tasks.shutdown()
