@@ -3,12 +3,13 @@ the system's colour scheme when asked to."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QToolButton
+from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QToolButton
 
 from desktop_app.ui import icons
 from desktop_app.ui.palettes import DARK, DARK_DISABLED, LIGHT, LIGHT_DISABLED, make_palette
@@ -119,3 +120,43 @@ def test_open_widgets_get_the_new_colours_and_icons(app: QApplication, qtbot) ->
     app.processEvents()  # Qt hands the new palette to widgets through the event queue
     assert button.palette().color(Role.Button) == QColor(DARK[Role.Button])
     assert opaque_colours(button.icon()) == {DARK[Role.WindowText]}
+
+
+def ok_button(dialog):  # type: ignore[no-untyped-def]
+    return dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+
+
+def choose(qtbot, combo: QComboBox, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick an item as a user would with the keyboard: focus the list and type its start."""
+    combo.setFocus()
+    qtbot.keyClicks(combo, label)
+    assert combo.currentText() == label
+
+
+def test_choosing_dark_in_settings_darkens_the_window_and_light_brings_it_back(
+    qloop, qtbot, start_parley, paths
+) -> None:  # type: ignore[no-untyped-def]
+    parley = start_parley()
+    for label, window in (("Dark", DARK[Role.Window]), ("Light", LIGHT[Role.Window])):
+        parley.window.settings_requested.emit()  # File → Settings… (Ctrl+,)
+        dialog = parley.settings_dialog
+        choose(qtbot, dialog.theme, label)
+        qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+        assert not dialog.isVisible()
+        QApplication.processEvents()
+        assert QApplication.palette().color(Role.Window) == QColor(window)
+        assert parley.window.palette().color(Role.Window) == QColor(window)
+        assert json.loads(paths.settings_file.read_text())["theme"] == label.lower()
+
+
+def test_sentiment_marks_can_be_turned_off_in_settings(qloop, qtbot, start_parley, paths) -> None:  # type: ignore[no-untyped-def]
+    parley = start_parley()
+    parley.window.settings_requested.emit()
+    dialog = parley.settings_dialog
+    assert dialog.show_sentiment.isChecked()
+    box = dialog.show_sentiment
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert not box.isChecked()
+    qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+    assert parley.settings.show_sentiment is False
+    assert json.loads(paths.settings_file.read_text())["show_sentiment"] is False
