@@ -6,7 +6,8 @@ reports (`QStyleHints.colorScheme()`, Windows, macOS, GNOME and KDE say) and fol
 changes; where none is reported it is light.
 
 After a change every open widget is re-polished, icons given with `icons.set_icon` are
-re-tinted, and `theme_notifier(app).changed` fires for views that paint with `theme_colors()`.
+re-tinted, text given a tone with `set_tone` gets the new colour of that tone, and
+`theme_notifier(app).changed` fires for views that paint with `theme_colors()`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.ui import icons
 from desktop_app.ui.palettes import make_palette
 
 _SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
 _NOTIFIER_NAME = "parleyThemeNotifier"
+_TONE_PROPERTY = "parleyTone"
+TONES = ("muted", "error", "warning", "success", "accent")
 
 
 class ThemeNotifier(QObject):
@@ -88,6 +91,10 @@ def _apply(app: QApplication, notifier: ThemeNotifier) -> None:
         style.polish(widget)
         widget.update()
     icons.refresh_icons()
+    for widget in app.allWidgets():
+        tone = widget.property(_TONE_PROPERTY)
+        if tone:
+            _colour_text(widget, tone)
     notifier.changed.emit(scheme)
 
 
@@ -158,3 +165,23 @@ def theme_colors(palette: QPalette | None = None) -> ThemeColors:
         negative=status["error"],
         neutral=muted,
     )
+
+
+def set_tone(widget: QWidget, tone: str) -> None:
+    """Draw the widget's text in a theme colour ("muted", "error", "warning", "success",
+    "accent"; "" for the normal text colour), and again in the new one after a theme change."""
+    if tone and tone not in TONES:
+        raise ValueError(f"unknown tone {tone!r}")
+    widget.setProperty(_TONE_PROPERTY, tone)
+    _colour_text(widget, tone)
+
+
+def _colour_text(widget: QWidget, tone: str) -> None:
+    if not tone:
+        widget.setPalette(QPalette())  # nothing of its own: the application's colours
+        return
+    palette = QPalette()
+    colour = getattr(theme_colors(), "muted_text" if tone == "muted" else tone)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+        palette.setColor(role, colour)
+    widget.setPalette(palette)
