@@ -2,9 +2,9 @@
 
 The Fusion style draws with these on every platform, so the app looks the same on Linux
 (with or without a GNOME/KDE platform theme), Windows and macOS. The look is calm: a near-white
-or near-black window, a slightly brighter (light) or deeper (dark) base for text fields and
-lists, soft borders, and one accent colour (blue) for selection, focus, links and default
-buttons.
+or near-black window, text fields and lists on a white (light) or a slightly lighter grey
+(dark) base, so that their frames show in both, soft borders, and one accent colour (blue)
+for selection, focus, links and default buttons.
 """
 
 from __future__ import annotations
@@ -53,21 +53,21 @@ LIGHT_DISABLED = {
 }
 
 DARK = {
-    Role.Window: "#1c1d21",
+    Role.Window: "#1e1f23",
     Role.WindowText: "#e4e6ea",
-    Role.Base: "#151619",
-    Role.AlternateBase: "#202226",
+    Role.Base: "#26282d",
+    Role.AlternateBase: "#2b2d32",
     Role.ToolTipBase: "#2d3036",
     Role.ToolTipText: "#e4e6ea",
     Role.PlaceholderText: "#7c818a",
     Role.Text: "#e4e6ea",
-    Role.Button: "#27292e",
+    Role.Button: "#2d2f35",
     Role.ButtonText: "#e4e6ea",
     Role.BrightText: "#ffffff",
-    Role.Light: "#3a3d44",
-    Role.Midlight: "#30333a",
-    Role.Mid: "#3f434a",
-    Role.Dark: "#101114",
+    Role.Light: "#4a4d55",
+    Role.Midlight: "#383b42",
+    Role.Mid: "#464a52",
+    Role.Dark: "#141518",
     Role.Shadow: "#000000",
     Role.Highlight: "#3f6fe0",
     Role.HighlightedText: "#ffffff",
@@ -80,8 +80,8 @@ DARK_DISABLED = {
     Role.Text: "#666a72",
     Role.ButtonText: "#666a72",
     Role.PlaceholderText: "#4f535a",
-    Role.Base: "#18191c",
-    Role.Button: "#222428",
+    Role.Base: "#222428",
+    Role.Button: "#26282c",
     Role.Highlight: "#2f3a55",
     Role.HighlightedText: "#9aa0aa",
     Role.Link: "#4f6294",

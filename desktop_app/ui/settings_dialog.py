@@ -148,6 +148,7 @@ class SettingsDialog(QDialog):
             "blocked. Costs come from the price table (Prices…)."
         )
         self.prices_button = QPushButton("Prices…")
+        set_icon(self.prices_button, "edit")
         self.prices_button.setToolTip("Edit the price per million tokens of each model")
         self.prices_button.setVisible(edit_prices is not None)
         if edit_prices is not None:

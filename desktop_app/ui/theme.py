@@ -85,10 +85,15 @@ def _apply(app: QApplication, notifier: ThemeNotifier) -> None:
         return
     notifier.scheme = scheme
     app.setPalette(palette)
-    style = app.style()
     for widget in app.allWidgets():
-        style.unpolish(widget)
-        style.polish(widget)
+        if widget.styleSheet():
+            # Qt does not hand a new palette to widgets under a style sheet; setting the sheet
+            # again recomputes them (and their children) from the new one.
+            widget.setStyleSheet(widget.styleSheet())
+        else:
+            style = widget.style()
+            style.unpolish(widget)
+            style.polish(widget)
         widget.update()
     icons.refresh_icons()
     for widget in app.allWidgets():

@@ -46,6 +46,7 @@ from desktop_app.ui.widgets.retirement_marks import (
     retirement_label,
     show_retirement,
 )
+from desktop_app.ui.widgets.scroll_page import scrolling
 from desktop_app.ui.widgets.wrap_label import WrapLabel
 
 
@@ -193,11 +194,16 @@ class AssistantEditor(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
+        # The fields scroll when the window is short; Save and Revert stay in sight.
+        fields = QWidget()
+        column = QVBoxLayout(fields)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.addLayout(form)
+        column.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(form)
+        layout.addWidget(scrolling(fields), 1)
         layout.addLayout(buttons)
-        layout.addStretch(1)
 
     def _error_label(self) -> QLabel:
         label = QLabel()

@@ -44,7 +44,6 @@ from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 from desktop_app.ui.widgets.retirement_marks import RetirementLookup
-from desktop_app.ui.widgets.scroll_page import scrolling
 
 JSON_FILTER = "Assistants (*.json);;All files (*)"
 
@@ -142,19 +141,6 @@ class AssistantsTab(QWidget):
         line.addStretch(1)
         line.addWidget(self.activate_button)
         left.addLayout(line)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
-
-        self.editor = AssistantEditor(retirement=self.retirement, today=self.today)
-        self.editor.save_requested.connect(lambda: self.tasks.spawn(self.save()))
-        self.editor.revert_requested.connect(lambda: self.tasks.spawn(self.revert()))
-        self.editor.add_files_requested.connect(self.open_files_dialog)
-        splitter = QSplitter()
-        splitter.addWidget(left_widget)
-        splitter.addWidget(scrolling(self.editor))
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 700])
-
         self.server_panel = ServerAssistantsPanel()
         self.server_panel.load_requested.connect(
             lambda: self.tasks.spawn(self.load_server_assistants())
@@ -164,11 +150,23 @@ class AssistantsTab(QWidget):
         )
         server_box = QGroupBox("Server assistants")
         QVBoxLayout(server_box).addWidget(self.server_panel)
+        left.addWidget(server_box)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        self.editor = AssistantEditor(retirement=self.retirement, today=self.today)
+        self.editor.save_requested.connect(lambda: self.tasks.spawn(self.save()))
+        self.editor.revert_requested.connect(lambda: self.tasks.spawn(self.revert()))
+        self.editor.add_files_requested.connect(self.open_files_dialog)
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(self.editor)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([280, 700])
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
-        layout.addWidget(server_box)
 
     # --- notices -------------------------------------------------------------------------
 

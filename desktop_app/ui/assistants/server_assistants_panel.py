@@ -65,11 +65,11 @@ class ServerAssistantsPanel(QWidget):
         )
         set_tone(self.status, "muted")
         self.load_button = labelled_button(
-            "refresh", "List server assistants", "Ask the server for its assistants"
+            "refresh", "List", "Ask the server for the assistants it keeps"
         )
         self.load_button.clicked.connect(self.load_requested)
         self.copy_button = labelled_button(
-            "copy", "Copy to a local assistant", "Make a local assistant from the selected one"
+            "copy", "Copy here", "Make a local assistant from the selected server assistant"
         )
         self.copy_button.setEnabled(False)
         self.copy_button.clicked.connect(self._on_copy_button_clicked)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 
 from PySide6.QtCore import QRegularExpression
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtGui import QPalette, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QTextEdit, QWidget
 
 from desktop_app.core.dialogue import Message
+from desktop_app.ui.theme import mix, theme_colors
 from desktop_app.ui.widgets.transcript_view import TranscriptView
 
-HIGHLIGHT = QColor("#fff3a0")
 FIRST_SCREEN = 40  # messages rendered before the view is first shown
 CHUNK = 150  # messages rendered between two turns of the event loop
 
@@ -112,8 +112,9 @@ class DialogueView(TranscriptView):
     def _highlights(self, start: int, end: int, words: list[str]) -> list:
         selections = []
         fmt = QTextCharFormat()
-        fmt.setBackground(HIGHLIGHT)
-        fmt.setForeground(QColor("black"))
+        palette = self.palette()
+        fmt.setBackground(mix(palette.color(QPalette.ColorRole.Base), theme_colors().warning, 0.4))
+        fmt.setForeground(palette.color(QPalette.ColorRole.Text))
         for word in words:
             pattern = QRegularExpression(
                 r"\b" + word,  # words are \w+ runs: nothing to escape
