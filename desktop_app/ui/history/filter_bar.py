@@ -63,6 +63,7 @@ class FilterBar(QWidget):
         self.until_edit = QDateEdit(QDate.currentDate())
         for edit in (self.since_edit, self.until_edit):
             edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")  # as dates are written everywhere in Parley
             edit.setEnabled(False)
             edit.dateChanged.connect(self._on_dates_changed)
         self.image_check = QCheckBox("With images")
