@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME
 from desktop_app.services.app_info import app_version, build_kind
 from desktop_app.services.paths import AppPaths
-from desktop_app.ui.icons import icon
+from desktop_app.ui.icons import icon, set_icon
 from desktop_app.ui.theme import theme_colors
 from desktop_app.ui.widgets.wrap_label import WrapLabel
 from desktop_app.ui.window_state import WindowState
@@ -134,16 +134,28 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "&New chat", QKeySequence.StandardKey.New, self.new_chat_requested)
-        self._action(file_menu, "&Settings…", QKeySequence("Ctrl+,"), self.settings_requested)
+        self._action(
+            file_menu,
+            "&New chat",
+            QKeySequence.StandardKey.New,
+            self.new_chat_requested,
+            "new-chat",
+        )
+        self._action(
+            file_menu, "&Settings…", QKeySequence("Ctrl+,"), self.settings_requested, "settings"
+        )
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close, "close")
         chat_menu = self.menuBar().addMenu("&Chat")
         self._action(
-            chat_menu, "&Regenerate reply", QKeySequence("Ctrl+R"), self.regenerate_requested
+            chat_menu,
+            "&Regenerate reply",
+            QKeySequence("Ctrl+R"),
+            self.regenerate_requested,
+            "regenerate",
         )
         help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About Parley", None, self.show_about)
+        self._action(help_menu, "&About Parley", None, self.show_about, "info")
 
     def _action(
         self,
@@ -151,8 +163,10 @@ class MainWindow(QMainWindow):
         text: str,
         shortcut: QKeySequence | QKeySequence.StandardKey | None,
         target: Callable[[], object] | SignalInstance,
+        icon_name: str,
     ) -> QAction:
         action = QAction(text, self)
+        set_icon(action, icon_name)
         if shortcut is not None:
             action.setShortcut(shortcut)
         action.triggered.connect(target)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QApplication, QSplitter
+from PySide6.QtWidgets import QAbstractButton, QApplication, QSplitter
 
 from desktop_app.ui.main_window import MIN_SIZE
 from desktop_app.ui.window_state import FILE_NAME
@@ -83,3 +83,21 @@ def test_geometry_and_splitters_come_back_after_a_restart(
     assert second.window.size() == QSize(760, 590)
     again = second.window.tab("History").findChild(QSplitter)
     assert again.sizes() == chosen
+
+
+def test_every_icon_button_says_what_it_does(qloop, parley) -> None:  # type: ignore[no-untyped-def]
+    """An icon with no words needs a tooltip (for the mouse) and an accessible name (for
+    screen readers); buttons with words get an accessible name from them."""
+    window = parley.window
+    show_every_tab(window)
+    buttons = [
+        button for button in window.findChildren(QAbstractButton) if button.property("parleyIcon")
+    ]
+    icon_only = [button for button in buttons if not button.text()]
+    assert len(buttons) >= 25 and len(icon_only) >= 10
+    silent = [
+        button.property("parleyIcon")
+        for button in icon_only
+        if not (button.toolTip() and button.accessibleName())
+    ]
+    assert silent == []

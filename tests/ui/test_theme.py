@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QToolButton
+from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QLabel, QToolButton
 
 from desktop_app.ui import icons
 from desktop_app.ui.palettes import DARK, DARK_DISABLED, LIGHT, LIGHT_DISABLED, make_palette
@@ -160,3 +160,44 @@ def test_sentiment_marks_can_be_turned_off_in_settings(qloop, qtbot, start_parle
     qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
     assert parley.settings.show_sentiment is False
     assert json.loads(paths.settings_file.read_text())["show_sentiment"] is False
+
+
+def test_toned_text_and_notices_take_the_new_theme_colours(app: QApplication, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.theme import set_tone
+    from desktop_app.ui.widgets.notice_banner import NoticeBanner
+
+    apply_theme(app, "light")
+    label = QLabel("Could not save")
+    set_tone(label, "error")
+    banner = NoticeBanner()
+    for widget in (label, banner):
+        qtbot.addWidget(widget)
+    banner.show_message("The server is offline.", "error")
+    banner.resize(400, 60)
+    light_error = theme_colors().error
+    assert label.palette().color(Role.WindowText) == light_error
+    light_fill = banner.grab().toImage().pixelColor(200, 30)
+    assert not is_dark_colour(light_fill) and light_fill != QColor(LIGHT[Role.Window])
+
+    apply_theme(app, "dark")
+    app.processEvents()
+    assert label.palette().color(Role.WindowText) == theme_colors().error != light_error
+    dark_fill = banner.grab().toImage().pixelColor(200, 30)
+    assert is_dark_colour(dark_fill) and dark_fill != QColor(DARK[Role.Window])
+    set_tone(label, "")
+    assert label.palette().color(Role.WindowText) == QColor(DARK[Role.WindowText])
+
+
+def is_dark_colour(colour: QColor) -> bool:
+    return colour.lightness() < 128
+
+
+def test_a_long_wrapped_text_does_not_raise_the_minimum_height(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.widgets.wrap_label import WrapLabel
+
+    short, long = WrapLabel("Saved."), WrapLabel("A sentence that goes on and on. " * 40)
+    for label in (short, long):
+        qtbot.addWidget(label)
+    assert long.minimumSizeHint().height() == short.minimumSizeHint().height()
+    assert long.minimumSizeHint().width() < 200
+    assert long.heightForWidth(300) > 5 * long.fontMetrics().lineSpacing()  # room when there is
