@@ -5,10 +5,10 @@
 Starts the project's OpenAI-compatible test server (tests/openai_server) on 127.0.0.1, starts
 Parley with a temporary PARLEY_HOME pointed at it (provider Custom, any key: README, "Trying it
 without an API key"), holds two short dialogues, adds an image and an assistant, and writes
-`<tab>-<theme>.png` for each tab into resources/screenshots/ (or DIR); the Chat tab in the
-light theme also becomes the README's picture, resources/screenshot.png (only with the default
-size and folder). Run it on a real X server (Xvfb), not offscreen: offscreen has no real fonts.
-Nothing here touches the user's own data, settings or keyring.
+`<tab>-<theme>.png` for each tab and the Settings dialog into resources/screenshots/ (or DIR);
+the Chat tab in the light theme also becomes the README's picture, resources/screenshot.png
+(only with the default size and folder). Run it on a real X server (Xvfb), not offscreen:
+offscreen has no real fonts. Nothing here touches the user's own data, settings or keyring.
 """
 
 from __future__ import annotations
@@ -124,6 +124,14 @@ async def shoot(parley: Any, out: Path) -> list[Path]:
             if theme == THEMES[0]:
                 hint = window.minimumSizeHint()
                 print(f"{name}: the window can shrink to {hint.width()}×{hint.height()}")
+        parley.open_settings()
+        await settle()
+        dialog = parley.settings_dialog
+        path = out / f"settings-{theme}.png"
+        dialog.grab().save(str(path))
+        written.append(path)
+        dialog.reject()
+        await settle(0.1)
     return written
 
 

@@ -31,6 +31,7 @@ from desktop_app.core.price_table import PriceRow, check_rows, editable_rows, pa
 from desktop_app.core.pricing import PriceTable
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.theme import mix, set_tone, theme_colors
+from desktop_app.ui.widgets.icon_buttons import use_parley_icons
 
 
 def bad_cell() -> QColor:
@@ -98,6 +99,7 @@ class PricesDialog(QDialog):
         )
         buttons.accepted.connect(self._on_save)
         buttons.rejected.connect(self.reject)
+        use_parley_icons(buttons)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addWidget(self.table, 1)

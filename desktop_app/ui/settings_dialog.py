@@ -45,6 +45,7 @@ from desktop_app.services.settings import (
 )
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.theme import theme_colors
+from desktop_app.ui.widgets.icon_buttons import use_parley_icons
 
 THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
@@ -187,6 +188,7 @@ class SettingsDialog(QDialog):
         )
         buttons.accepted.connect(self._on_ok)
         buttons.rejected.connect(self.reject)
+        use_parley_icons(buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

@@ -4,7 +4,7 @@ that shows only an icon still says what it does (to the mouse and to screen read
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton, QToolButton, QWidget
 
 from desktop_app.ui.icons import set_icon
 
@@ -36,3 +36,19 @@ def labelled_button(
         button.setToolTip(tip)
     button.setAccessibleName(text.rstrip("…").replace("&", ""))
     return button
+
+
+_BOX_ICONS = {
+    QDialogButtonBox.StandardButton.Ok: "check",
+    QDialogButtonBox.StandardButton.Save: "check",
+    QDialogButtonBox.StandardButton.Cancel: "close",
+    QDialogButtonBox.StandardButton.Close: "close",
+}
+
+
+def use_parley_icons(box: QDialogButtonBox) -> None:
+    """Parley's icons on OK, Save, Cancel and Close instead of the platform's coloured ones."""
+    for standard, name in _BOX_ICONS.items():
+        button = box.button(standard)
+        if button is not None:
+            set_icon(button, name)
