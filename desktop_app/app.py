@@ -119,6 +119,7 @@ class Parley:
         from desktop_app.ui.main_window import MainWindow
         from desktop_app.ui.task_keeper import TaskKeeper
         from desktop_app.ui.theme import apply_theme
+        from desktop_app.ui.window_state import WindowState
 
         self.qt_app = qt_app
         self.paths = paths
@@ -134,6 +135,7 @@ class Parley:
         self._closing: set[asyncio.Task[None]] = set()
         self.window = MainWindow()
         self.window.set_paths(paths)
+        self.window.use_state(WindowState(paths.config_dir))
         self.window.set_provider(self.settings.provider_label)
         self.window.set_model(self.settings.default_model)
         if settings_problem:

@@ -114,16 +114,21 @@ def _crash_report() -> str:
 
 def _resources() -> str:
     from desktop_app.ui.app_icon import app_icon
+    from desktop_app.ui.icons import icon as control_icon
+    from desktop_app.ui.icons import icon_names
 
     resource_path("linux/parley.desktop")
     icon = app_icon()
     sizes = sorted(size.width() for size in icon.availableSizes())
     if len(sizes) != len(icon_files()) or icon.pixmap(32, 32).isNull():
         raise RuntimeError(f"the app icon did not load (sizes {sizes})")
+    controls = icon_names()
+    if "send" not in controls or control_icon("send").pixmap(24, 24).isNull():
+        raise RuntimeError(f"the controls' icons did not load ({len(controls)} found)")
     prices = load_shipped()
     return (
-        f"{resources_dir()}: icon in {len(sizes)} sizes, desktop entry template, prices of "
-        f"{len(prices.models)} models as of {prices.as_of}"
+        f"{resources_dir()}: icon in {len(sizes)} sizes, {len(controls)} control icons, desktop "
+        f"entry template, prices of {len(prices.models)} models as of {prices.as_of}"
     )
 
 

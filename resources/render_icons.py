@@ -1,8 +1,13 @@
-"""Render resources/icons/parley.svg into the PNG, ICO and ICNS files committed beside it.
+"""Render Parley's SVG icons into the PNG (and ICO, ICNS) files committed beside them.
 
     .venv/bin/python resources/render_icons.py
 
-Run it after changing the SVG, and commit what it writes. The app itself only ever loads the
+- resources/icons/parley.svg, the app icon → parley-<size>.png, parley.ico, parley.icns;
+- resources/icons/ui/<name>.svg, the 24 px line icons of the controls → <name>-<size>.png at
+  16, 24, 32 and 48 px (1x and 2x of the two sizes buttons use), drawn in black on
+  transparent: the app tints them with the palette's text colour (desktop_app/ui/icons.py).
+
+Run it after changing an SVG, and commit what it writes. The app itself only ever loads the
 PNGs (so the bundle needs neither QtSvg nor its image plugin); Linux desktops get the PNGs and
 the SVG, Windows the ICO, macOS the ICNS. Both containers simply hold PNG images, which every
 Windows since Vista and every macOS since 10.7 read, so no imaging library is needed here.
@@ -17,6 +22,8 @@ from pathlib import Path
 
 ICONS = Path(__file__).resolve().parent / "icons"
 SVG = ICONS / "parley.svg"
+UI_ICONS = ICONS / "ui"
+UI_SIZES = (16, 24, 32, 48)
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 # ICNS element types that hold a PNG of the given size.
@@ -49,14 +56,14 @@ def icns_bytes(pngs: dict[int, bytes]) -> bytes:
     return b"icns" + struct.pack(">I", 8 + len(body)) + body
 
 
-def render(size: int) -> bytes:
+def render(size: int, svg: Path = SVG) -> bytes:
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    renderer = QSvgRenderer(str(SVG))
+    renderer = QSvgRenderer(str(svg))
     if not renderer.isValid():
-        raise SystemExit(f"{SVG} is not a valid SVG for Qt")
+        raise SystemExit(f"{svg} is not a valid SVG for Qt")
     image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(0)
     painter = QPainter(image)
@@ -82,6 +89,11 @@ def main() -> int:
     (ICONS / "parley.ico").write_bytes(ico_bytes({s: pngs[s] for s in ICO_SIZES}))
     (ICONS / "parley.icns").write_bytes(icns_bytes({s: pngs[s] for s in ICNS_TYPES}))
     print(f"wrote {len(pngs)} PNGs, parley.ico and parley.icns into {ICONS}")
+    svgs = sorted(UI_ICONS.glob("*.svg"))
+    for svg in svgs:
+        for size in UI_SIZES:
+            (UI_ICONS / f"{svg.stem}-{size}.png").write_bytes(render(size, svg))
+    print(f"wrote {len(svgs)} control icons in {len(UI_SIZES)} sizes into {UI_ICONS}")
     del app
     return 0
 

@@ -13,6 +13,7 @@ import pytest
 # Before anything imports Qt: headless, and no user configuration leaking in.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.pop("OPENAI_API_KEY", None)
+os.environ["PARLEY_STRICT"] = "1"  # an unknown icon name raises (desktop_app/ui/icons.py)
 
 from desktop_app.services.paths import AppPaths
 from tests.openai_server import OpenAIServer

@@ -149,13 +149,28 @@ def estimate_usage(request_chars: int, images: int, reply_text: str) -> TokenUsa
     )
 
 
+MAX_COST_DECIMALS = 8  # a hundred-millionth of a dollar; anything smaller reads "<$0.00000001"
+
+
 def format_cost(amount: float | None, currency: str = "USD") -> str:
-    """$0.0012 for fractions of a cent, $1.23 from a dollar up; other currencies by code."""
+    """$1.23 from a dollar up; below it, at least four decimals and two significant digits.
+
+    So a cheap reply keeps what it cost: $0.0012, $0.000014 (never $0.0000), $0.12 as $0.1200.
+    Other currencies are written with their code after the number.
+    """
     if amount is None:
         return "no price"
-    digits = 2 if abs(amount) >= 1 or amount == 0 else 4
+    size = abs(amount)
+    if size >= 1 or amount == 0:
+        digits = 2
+    else:
+        digits = min(MAX_COST_DECIMALS, max(4, 1 - math.floor(math.log10(size))))
+    if 0 < size < 0.5 * 10**-MAX_COST_DECIMALS:
+        sign = "-" if amount < 0 else ""
+        smallest = f"{10**-MAX_COST_DECIMALS:.{MAX_COST_DECIMALS}f}"
+        return f"<{sign}${smallest}" if currency == "USD" else f"<{sign}{smallest} {currency}"
     if currency == "USD":
-        return f"${amount:,.{digits}f}"
+        return f"-${-amount:,.{digits}f}" if amount < 0 else f"${amount:,.{digits}f}"
     return f"{amount:,.{digits}f} {currency}"
 
 

@@ -13,6 +13,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from desktop_app.core.pricing import format_cost
+
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
 MAX_TARGET_EXAMPLES = 25_000
@@ -132,7 +134,7 @@ class Estimate:
             f"{self.examples:,} examples × {epochs} ({how}) ≈ {self.billed_tokens:,} billed tokens"
         )
         if self.cost is not None:
-            text += f" ≈ US${self.cost:,.2f} for {self.model} (list price, approximate)"
+            text += f" ≈ US{format_cost(self.cost)} for {self.model} (list price, approximate)"
         else:
             text += f"; no price is known for {self.model}"
         return text + "."

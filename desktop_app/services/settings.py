@@ -16,7 +16,8 @@ from typing import Any
 from desktop_app.core.providers import PRESETS
 from desktop_app.core.wire_apis import AUTO, WIRE_APIS
 
-SCHEMA_VERSION = 1
+# 2: show_sentiment. Older files load: a setting they lack takes its default.
+SCHEMA_VERSION = 2
 THEMES = ("system", "light", "dark")
 MIN_TIMEOUT, MAX_TIMEOUT = 5.0, 600.0
 MAX_BUDGET = 1_000_000.0
@@ -48,6 +49,8 @@ class Settings:
     # Set when the user explicitly agreed to keep the key in a plain file (no keyring).
     plaintext_key_consent: bool = False
     first_run_done: bool = False
+    # The tone mark (positive, negative, neutral) beside each message in the transcript.
+    show_sentiment: bool = True
 
     def validated(self) -> Settings:
         if self.provider not in PRESETS:

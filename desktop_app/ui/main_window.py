@@ -18,13 +18,25 @@ import html
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, Signal, SignalInstance
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt, Signal, SignalInstance
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QLayout,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from desktop_app import APP_NAME
 from desktop_app.services.app_info import app_version, build_kind
 from desktop_app.services.paths import AppPaths
+from desktop_app.ui.icons import icon, set_icon
+from desktop_app.ui.theme import theme_colors
+from desktop_app.ui.widgets.wrap_label import WrapLabel
+from desktop_app.ui.window_state import WindowState
 
 PLACEHOLDERS = {
     "Images": "Drop, paste or open images and have the model describe them — one or a batch.",
@@ -37,11 +49,22 @@ PLACEHOLDERS = {
 CONNECTION_TEXT = {
     "starting": "Starting…",
     "checking": "Connecting…",
-    "online": "● Connected",
-    "offline": "○ Offline",
-    "no key": "○ No API key",
-    "key refused": "○ Key refused",
+    "online": "Connected",
+    "offline": "Offline",
+    "no key": "No API key",
+    "key refused": "Key refused",
 }
+# The mark beside the connection state: its icon and the theme colour it is drawn in.
+CONNECTION_MARKS = {
+    "online": ("check", "success"),
+    "offline": ("warning", "warning"),
+    "no key": ("warning", "warning"),
+    "key refused": ("error", "error"),
+}
+# What the window may be made as small as; every tab's minimum fits inside it, and it fits an
+# 800×600 screen with the window's frame and a panel.
+MIN_SIZE = QSize(720, 520)
+DEFAULT_SIZE = QSize(1100, 760)
 CAPABILITY_NAMES = {
     "models": "model list",
     "chat_completions": "chat completions",
@@ -52,11 +75,20 @@ CAPABILITY_NAMES = {
 
 
 def placeholder(text: str) -> QLabel:
-    label = QLabel(f"<p style='font-size:large'>Coming soon</p><p>{text}</p>")
+    label = WrapLabel(f"<p style='font-size:large'>Coming soon</p><p>{text}</p>")
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setWordWrap(True)
     label.setMargin(40)
     return label
+
+
+def fitting_size(wanted: QSize) -> QSize:
+    """`wanted`, made smaller where the screen is (nine tenths of what it has free)."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return wanted
+    free = screen.availableGeometry().size() * 0.9
+    return wanted.boundedTo(free).expandedTo(MIN_SIZE)
 
 
 class MainWindow(QMainWindow):
@@ -71,8 +103,15 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.painted = False
         self.app_paths: AppPaths | None = None
+        self.state: WindowState | None = None
         self.setWindowTitle(APP_NAME)
-        self.resize(1000, 720)
+        # The window never resizes itself to fit its contents (a long notice once made it
+        # grow); its minimum is fixed, and each tab's minimum is kept inside it.
+        layout = self.layout()
+        if layout is not None:
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setMinimumSize(MIN_SIZE)
+        self.resize(fitting_size(DEFAULT_SIZE))
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(placeholder("Opening your dialogues…"), "Chat")
@@ -81,24 +120,42 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.provider_label = QLabel()
         self.model_label = QLabel()
+        self.connection_mark = QLabel()
         self.connection_label = QLabel()
-        for label in (self.provider_label, self.model_label, self.connection_label):
+        for label in (
+            self.provider_label,
+            self.model_label,
+            self.connection_mark,
+            self.connection_label,
+        ):
             self.statusBar().addPermanentWidget(label)
         self.set_connection("starting")
         self._build_menus()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "&New chat", QKeySequence.StandardKey.New, self.new_chat_requested)
-        self._action(file_menu, "&Settings…", QKeySequence("Ctrl+,"), self.settings_requested)
+        self._action(
+            file_menu,
+            "&New chat",
+            QKeySequence.StandardKey.New,
+            self.new_chat_requested,
+            "new-chat",
+        )
+        self._action(
+            file_menu, "&Settings…", QKeySequence("Ctrl+,"), self.settings_requested, "settings"
+        )
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close, "close")
         chat_menu = self.menuBar().addMenu("&Chat")
         self._action(
-            chat_menu, "&Regenerate reply", QKeySequence("Ctrl+R"), self.regenerate_requested
+            chat_menu,
+            "&Regenerate reply",
+            QKeySequence("Ctrl+R"),
+            self.regenerate_requested,
+            "regenerate",
         )
         help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About Parley", None, self.show_about)
+        self._action(help_menu, "&About Parley", None, self.show_about, "info")
 
     def _action(
         self,
@@ -106,8 +163,10 @@ class MainWindow(QMainWindow):
         text: str,
         shortcut: QKeySequence | QKeySequence.StandardKey | None,
         target: Callable[[], object] | SignalInstance,
+        icon_name: str,
     ) -> QAction:
         action = QAction(text, self)
+        set_icon(action, icon_name)
         if shortcut is not None:
             action.setShortcut(shortcut)
         action.triggered.connect(target)
@@ -123,6 +182,8 @@ class MainWindow(QMainWindow):
                 self.tabs.removeTab(index)
                 self.tabs.insertTab(index, widget, name)
                 self.tabs.setCurrentIndex(current)
+                if self.state is not None:
+                    self.state.restore_splitters(name, widget)
                 if old is not None:
                     old.deleteLater()
                 return
@@ -130,8 +191,9 @@ class MainWindow(QMainWindow):
 
     def show_problem(self, tab: str, title: str, text: str) -> None:
         """Replace a tab's page with a plain explanation of why it cannot work."""
-        label = QLabel(
-            f"<p style='font-size:large; color:#b3261e'>{html.escape(title)}</p>"
+        colour = theme_colors().error.name()
+        label = WrapLabel(
+            f"<p style='font-size:large; color:{colour}'>{html.escape(title)}</p>"
             f"<p>{html.escape(text)}</p>"
         )
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -156,7 +218,41 @@ class MainWindow(QMainWindow):
     def set_connection(self, state: str) -> None:
         self.connection_state = state
         self.connection_label.setText(CONNECTION_TEXT.get(state, state))
+        self._show_connection_mark()
         self.connection_changed.emit(state)
+
+    def _show_connection_mark(self) -> None:
+        mark = CONNECTION_MARKS.get(getattr(self, "connection_state", ""))
+        self.connection_mark.setVisible(mark is not None)
+        if mark is not None:
+            name, tone = mark
+            colour = getattr(theme_colors(), tone)
+            self.connection_mark.setPixmap(icon(name, colour).pixmap(16, 16))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._show_connection_mark()
+
+    def use_state(self, state: WindowState) -> None:
+        """Keep geometry and splitters in `state`: restored now (and as tabs arrive), saved
+        when the window closes."""
+        self.state = state
+        state.restore_geometry(self)
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page is not None:
+                state.restore_splitters(self.tabs.tabText(index), page)
+
+    def save_state(self) -> None:
+        if self.state is None:
+            return
+        self.state.save_geometry(self)
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page is not None:
+                self.state.save_splitters(self.tabs.tabText(index), page)
+        self.state.sync()
 
     def event(self, event: QEvent) -> bool:
         if not self.painted and event.type() == QEvent.Type.Paint:
@@ -165,6 +261,7 @@ class MainWindow(QMainWindow):
         return super().event(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
         self.closing.emit()
         super().closeEvent(event)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -29,9 +29,18 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.price_table import PriceRow, check_rows, editable_rows, parse_price
 from desktop_app.core.pricing import PriceTable
+from desktop_app.ui.icons import set_icon
+from desktop_app.ui.theme import mix, set_tone, theme_colors
+from desktop_app.ui.widgets.icon_buttons import use_parley_icons
+
+
+def bad_cell() -> QColor:
+    """The background of a cell that is not a price: a tint of the error colour."""
+    base = QGuiApplication.palette().color(QPalette.ColorRole.Base)
+    return mix(base, theme_colors().error, 0.25)
+
 
 COLUMNS = ("Model", "Input", "Cached input", "Output")
-BAD = QColor("#f9d6d5")
 SavePrices = Callable[[Sequence[PriceRow]], str | None]
 
 
@@ -67,10 +76,14 @@ class PricesDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.itemChanged.connect(self._on_table_item_changed)
         add = QPushButton("Add model")
+        set_icon(add, "plus")
         add.clicked.connect(self.add_row)
         remove = QPushButton("Remove")
+        set_icon(remove, "delete")
+        remove.setToolTip("Remove the selected models from your edits")
         remove.clicked.connect(self.remove_selected)
         reset = QPushButton("Shipped prices")
+        set_icon(reset, "undo")
         reset.setToolTip("Put back the prices Parley ships with (your edits go when you save)")
         reset.clicked.connect(lambda: self.fill(editable_rows(self._shipped)))
         row = QHBoxLayout()
@@ -78,7 +91,7 @@ class PricesDialog(QDialog):
             row.addWidget(button)
         row.addStretch(1)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b3261e")
+        set_tone(self.error, "error")
         self.error.setWordWrap(True)
         self.error.hide()
         buttons = QDialogButtonBox(
@@ -86,6 +99,7 @@ class PricesDialog(QDialog):
         )
         buttons.accepted.connect(self._on_save)
         buttons.rejected.connect(self.reject)
+        use_parley_icons(buttons)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addWidget(self.table, 1)
@@ -136,7 +150,7 @@ class PricesDialog(QDialog):
             except ValueError as exc:
                 problem = str(exc)
         self.table.blockSignals(True)
-        item.setBackground(BAD if problem else QColor(0, 0, 0, 0))
+        item.setBackground(bad_cell() if problem else QColor(0, 0, 0, 0))
         item.setToolTip(problem)
         self.table.blockSignals(False)
         return problem

@@ -1,4 +1,4 @@
-"""Settings: provider, key, wire API, default model, timeout, theme, monthly budget.
+"""Settings: provider, key, wire API, default model, timeout, theme, marks, monthly budget.
 
 The dialog does no I/O itself: it is given the current settings, where the key comes from and
 whether a keyring works, and an `apply` callback that saves and answers with an error sentence
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -42,6 +43,11 @@ from desktop_app.services.settings import (
     Settings,
     SettingsError,
 )
+from desktop_app.ui.icons import set_icon
+from desktop_app.ui.theme import theme_colors
+from desktop_app.ui.widgets.icon_buttons import use_parley_icons
+
+THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
 SOURCE_TEXT = {
     "keyring": "The current key is in the system keyring.",
@@ -83,8 +89,11 @@ class SettingsDialog(QDialog):
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText("unchanged" if key.found else "paste your API key")
         reveal = QToolButton()
-        reveal.setText("Show")
+        set_icon(reveal, "eye")
+        reveal.setToolTip("Show the key as you type it")
+        reveal.setAccessibleName("Show the key")
         reveal.setCheckable(True)
+        reveal.setAutoRaise(True)
         reveal.toggled.connect(
             lambda on: self.api_key.setEchoMode(
                 QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password
@@ -120,8 +129,15 @@ class SettingsDialog(QDialog):
         self.timeout.setSuffix(" s")
         self.timeout.setValue(settings.request_timeout)
         self.theme = QComboBox()
-        self.theme.addItems(list(THEMES))
-        self.theme.setCurrentText(settings.theme)
+        for theme in THEMES:
+            self.theme.addItem(THEME_LABELS[theme], theme)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+        self.show_sentiment = QCheckBox("Show sentiment marks")
+        self.show_sentiment.setToolTip(
+            "A mark beside each message in the chat saying whether its tone is positive, "
+            "negative or neutral"
+        )
+        self.show_sentiment.setChecked(settings.show_sentiment)
         self.budget = QDoubleSpinBox()
         self.budget.setRange(0.0, MAX_BUDGET)
         self.budget.setDecimals(2)
@@ -133,6 +149,7 @@ class SettingsDialog(QDialog):
             "blocked. Costs come from the price table (Prices…)."
         )
         self.prices_button = QPushButton("Prices…")
+        set_icon(self.prices_button, "edit")
         self.prices_button.setToolTip("Edit the price per million tokens of each model")
         self.prices_button.setVisible(edit_prices is not None)
         if edit_prices is not None:
@@ -141,7 +158,6 @@ class SettingsDialog(QDialog):
         budget_row.addWidget(self.budget, 1)
         budget_row.addWidget(self.prices_button)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b3261e")
         self.error.setWordWrap(True)
         self.error.hide()
 
@@ -156,6 +172,7 @@ class SettingsDialog(QDialog):
         form.addRow("Default model:", self.default_model)
         form.addRow("Request timeout:", self.timeout)
         form.addRow("Theme:", self.theme)
+        form.addRow("", self.show_sentiment)
         form.addRow("Monthly budget:", budget_row)
         self._form = form
         self._fields: dict[str, QWidget] = {
@@ -171,6 +188,7 @@ class SettingsDialog(QDialog):
         )
         buttons.accepted.connect(self._on_ok)
         buttons.rejected.connect(self.reject)
+        use_parley_icons(buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -195,7 +213,8 @@ class SettingsDialog(QDialog):
             azure_api_version=self.azure_version.text().strip(),
             default_model=self.default_model.text().strip(),
             request_timeout=float(self.timeout.value()),
-            theme=self.theme.currentText(),
+            theme=self.theme.currentData(),
+            show_sentiment=self.show_sentiment.isChecked(),
             wire_api=self.wire_api.currentData(),
             monthly_budget=float(self.budget.value()),
             plaintext_key_consent=self.plaintext_consent.isChecked(),
@@ -209,7 +228,7 @@ class SettingsDialog(QDialog):
         except SettingsError as exc:
             field = self._fields.get(exc.field)
             if field is not None:
-                field.setStyleSheet("border: 1px solid #b3261e")
+                field.setStyleSheet(f"border: 1px solid {theme_colors().error.name()}")
                 field.setFocus()
             text = str(exc).replace("base url", "Base URL")
             self._show_error(text[:1].upper() + text[1:])
@@ -223,5 +242,8 @@ class SettingsDialog(QDialog):
         self.accept()
 
     def _show_error(self, text: str) -> None:
+        palette = self.error.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, theme_colors().error)
+        self.error.setPalette(palette)
         self.error.setText(text)
         self.error.show()

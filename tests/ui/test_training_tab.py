@@ -37,7 +37,7 @@ def build_and_validate(qloop, tab: TrainingTab, source: Path, target: Path) -> N
     assert run(qloop, tab.build.add_rows()) == 12
     run(qloop, tab.build.save(target))
     run_until(qloop, lambda: tab.validation.report is not None)  # validated on its own
-    assert tab.panels.currentWidget() is tab.validation
+    assert tab.current_panel() is tab.validation
 
 
 def test_build_validate_upload_start_succeed_and_chat_with_the_model(
@@ -54,7 +54,7 @@ def test_build_validate_upload_start_succeed_and_chat_with_the_model(
     assert "median" in tab.validation.stats_label.text()
     assert tab.validation.histogram.counts and not tab.validation.histogram.grab().isNull()
 
-    tab.panels.setCurrentWidget(tab.start)
+    tab.show_panel(tab.start)
     assert "passes validation" in tab.start.file_label.text()
     qtbot.mouseClick(tab.start.upload_button, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: tab.start.path in tab.start.file_ids)
@@ -64,7 +64,7 @@ def test_build_validate_upload_start_succeed_and_chat_with_the_model(
     qtbot.keyClicks(tab.start.suffix_edit, "sums")
     qtbot.mouseClick(tab.start.start_button, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: job_status(tab) == "validating_files")
-    assert tab.panels.currentWidget() is tab.jobs
+    assert tab.current_panel() is tab.jobs
     qtmodeltester.check(tab.jobs.model)
 
     server.advance(4.5)  # validated, queued, two steps

@@ -120,7 +120,7 @@ def test_an_estimate_counts_four_characters_a_token_and_images() -> None:
 
 def test_labels_mark_estimates() -> None:
     exact = TokenUsage(input=1_000, output=234)
-    assert usage_label(exact, price(exact, "gpt-4o-mini", TABLE)) == "1,234 tokens · $0.0003"
+    assert usage_label(exact, price(exact, "gpt-4o-mini", TABLE)) == "1,234 tokens · $0.00029"
     guess = TokenUsage(input=1_000, output=234, estimated=True)
     assert usage_label(guess, price(guess, "gpt-4o", TABLE)) == "≈1,234 tokens · ≈$0.0048"
     assert usage_label(exact, price(exact, "unknown", TABLE)) == "1,234 tokens"
@@ -202,3 +202,36 @@ def test_the_price_book_keeps_edits_apart_and_survives_a_broken_file(tmp_path) -
     book.edits_path.write_text("{not json", encoding="utf-8")
     broken = PriceBook(book.edits_path)
     assert broken.table == broken.shipped and "not usable" in broken.problem
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (0.000014, "$0.000014"),
+        (0.0000145, "$0.000015"),
+        (0.00000123, "$0.0000012"),
+        (0.0012, "$0.0012"),
+        (0.00999, "$0.0100"),
+        (0.05, "$0.0500"),
+        (0.12345, "$0.1235"),
+        (0.99994, "$0.9999"),
+        (1, "$1.00"),
+        (1234.5, "$1,234.50"),
+        (0, "$0.00"),
+        (0.000000001, "<$0.00000001"),
+        (-0.25, "-$0.2500"),
+        (None, "no price"),
+    ],
+)
+def test_costs_under_a_cent_keep_their_significant_digits(amount, shown: str) -> None:  # type: ignore[no-untyped-def]
+    assert format_cost(amount) == shown
+
+
+def test_other_currencies_keep_them_too() -> None:
+    assert format_cost(0.000014, "EUR") == "0.000014 EUR"
+    assert format_cost(2, "EUR") == "2.00 EUR"
+
+
+def test_a_cheap_reply_shows_what_it_cost_in_its_header() -> None:
+    usage = TokenUsage(input=40, output=10)
+    assert usage_label(usage, price(usage, "gpt-4o-mini", TABLE)) == "50 tokens · $0.000012"

@@ -85,3 +85,18 @@ def test_the_icns_file_is_a_sequence_of_png_elements() -> None:
         position += length
     assert position == len(data)
     assert kinds == list(load_render_icons().ICNS_TYPES.values())
+
+
+def test_the_screenshot_script_refuses_a_display_without_real_fonts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "screenshots", REPO_ROOT / "resources" / "screenshots.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert module.main([]) == 2
+    assert "xvfb-run" in capsys.readouterr().out
+    assert module.parse_args(["--size", "800x600"]).size == "800x600"

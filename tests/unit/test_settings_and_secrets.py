@@ -12,7 +12,13 @@ import pytest
 from desktop_app.app import display_problem
 from desktop_app.services.paths import AppPaths
 from desktop_app.services.secrets import SecretError, SecretStore
-from desktop_app.services.settings import Settings, SettingsError, load_settings, save_settings
+from desktop_app.services.settings import (
+    SCHEMA_VERSION,
+    Settings,
+    SettingsError,
+    load_settings,
+    save_settings,
+)
 from tests.support.fake_keyring import FakeKeyring
 
 
@@ -34,6 +40,37 @@ def test_unusable_settings_fall_back_to_defaults_with_a_reason(tmp_path: Path) -
     assert "unknown provider" in load_settings(path)[1]
     path.write_text(json.dumps({"theme": "dark", "future_option": 1, "request_timeout": "x"}))
     assert load_settings(path) == (replace(Settings(), theme="dark"), "")
+
+
+def test_a_version_1_file_loads_and_shows_sentiment_marks(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    version_1 = {
+        "schema_version": 1,
+        "provider": "ollama",
+        "base_url": "",
+        "azure_api_version": "2024-10-21",
+        "default_model": "llama3.2",
+        "request_timeout": 60.0,
+        "theme": "dark",
+        "wire_api": "auto",
+        "monthly_budget": 5,
+        "plaintext_key_consent": False,
+        "first_run_done": True,
+    }
+    path.write_text(json.dumps(version_1))
+    settings, problem = load_settings(path)
+    assert problem == "" and settings.show_sentiment is True
+    assert settings.schema_version == SCHEMA_VERSION == 2
+    assert (settings.provider, settings.theme, settings.monthly_budget) == ("ollama", "dark", 5.0)
+
+
+def test_hiding_sentiment_marks_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(replace(Settings(), show_sentiment=False), path)
+    assert json.loads(path.read_text())["show_sentiment"] is False
+    assert load_settings(path)[0].show_sentiment is False
+    path.write_text(json.dumps({"show_sentiment": "no"}))  # not a bool: the default
+    assert load_settings(path)[0].show_sentiment is True
 
 
 @pytest.mark.parametrize(

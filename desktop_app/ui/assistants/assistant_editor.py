@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,14 +38,21 @@ from desktop_app.core.assistants import (
     model_has_reasoning,
     parse_tags,
 )
+from desktop_app.ui.theme import set_tone, theme_colors
+from desktop_app.ui.widgets.icon_buttons import labelled_button
 from desktop_app.ui.widgets.retirement_marks import (
     RetirementLookup,
     mark_models,
     retirement_label,
     show_retirement,
 )
+from desktop_app.ui.widgets.scroll_page import scrolling
+from desktop_app.ui.widgets.wrap_label import WrapLabel
 
-ERROR_STYLE = "border: 1px solid #b3261e"
+
+def error_style() -> str:
+    """A field with a problem gets a border in the theme's error colour."""
+    return f"border: 1px solid {theme_colors().error.name()}"
 
 
 def _number(text: str, field: str, what: str, integer: bool = False) -> float | int | None:
@@ -114,14 +120,13 @@ class AssistantEditor(QWidget):
         self.json_schema.setPlaceholderText('{"type": "object", "properties": {…}}')
         self.json_schema.setMaximumHeight(90)
         self.tool_boxes = {tool: QCheckBox(TOOL_LABELS[tool]) for tool in TOOLS}
-        self.tools_note = QLabel()
-        self.tools_note.setWordWrap(True)
-        self.tools_note.setStyleSheet("color: #777")
+        self.tools_note = WrapLabel()
+        set_tone(self.tools_note, "muted")
         self.tools_note.hide()
-        self.files_label = QLabel()
-        self.files_label.setWordWrap(True)
-        self.add_files_button = QPushButton("Add files…")
-        self.add_files_button.setToolTip("Upload files for file search (to a vector store)")
+        self.files_label = WrapLabel()
+        self.add_files_button = labelled_button(
+            "attach", "Add files…", "Upload files for file search (to a vector store)"
+        )
         self.add_files_button.clicked.connect(self.add_files_requested)
         self.avatar_color = QLineEdit()
         self.avatar_color.textChanged.connect(self._on_color_changed)
@@ -129,10 +134,10 @@ class AssistantEditor(QWidget):
         self.swatch.setFixedSize(18, 18)
         self.tags = QLineEdit()
         self.tags.setPlaceholderText("comma, separated")
-        self.save_button = QPushButton("Save")
+        self.save_button = labelled_button("check", "Save", "Save the assistant")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save_requested)
-        self.revert_button = QPushButton("Revert")
+        self.revert_button = labelled_button("undo", "Revert", "Forget the changes not saved")
         self.revert_button.clicked.connect(self.revert_requested)
         self._build()
 
@@ -189,15 +194,20 @@ class AssistantEditor(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
+        # The fields scroll when the window is short; Save and Revert stay in sight.
+        fields = QWidget()
+        column = QVBoxLayout(fields)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.addLayout(form)
+        column.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(form)
+        layout.addWidget(scrolling(fields), 1)
         layout.addLayout(buttons)
-        layout.addStretch(1)
 
     def _error_label(self) -> QLabel:
         label = QLabel()
-        label.setStyleSheet("color: #b3261e")
+        set_tone(label, "error")
         label.setWordWrap(True)
         label.hide()
         return label
@@ -323,7 +333,7 @@ class AssistantEditor(QWidget):
                 label.show()
             widget = self.fields.get(problem.field)
             if widget is not None:
-                widget.setStyleSheet(ERROR_STYLE)
+                widget.setStyleSheet(error_style())
         if problems:
             first = self.fields.get(problems[0].field)
             if first is not None:
@@ -357,5 +367,6 @@ class AssistantEditor(QWidget):
         )
 
     def _on_color_changed(self, text: str) -> None:
-        color = text.strip() if text.strip().startswith("#") else "#cccccc"
+        chosen = text.strip()
+        color = chosen if chosen.startswith("#") else theme_colors().border.name()
         self.swatch.setStyleSheet(f"background:{color}; border-radius:9px")

@@ -21,11 +21,11 @@ from typing import Protocol
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QListView,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -41,6 +41,7 @@ from desktop_app.ui.assistants.assistants_model import AssistantsModel
 from desktop_app.ui.assistants.server_assistants_panel import ServerAssistantsPanel
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
+from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 from desktop_app.ui.widgets.retirement_marks import RetirementLookup
 
@@ -90,9 +91,12 @@ class AssistantsTab(QWidget):
 
     # --- layout --------------------------------------------------------------------------
 
-    def _button(self, text: str, tip: str, make: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(tip)
+    def _button(
+        self, icon_name: str, tip: str, make: Callable[[], object], text: str = ""
+    ) -> QAbstractButton:
+        button: QAbstractButton = (
+            labelled_button(icon_name, text, tip) if text else icon_button(icon_name, tip)
+        )
         button.clicked.connect(lambda: self.tasks.spawn(make()))  # type: ignore[arg-type]
         return button
 
@@ -103,34 +107,50 @@ class AssistantsTab(QWidget):
         self.view.setModel(self.model)
         self.view.selectionModel().currentChanged.connect(self._on_view_current_changed)
         self.view.doubleClicked.connect(lambda _i: self.tasks.spawn(self.set_active_selected()))
-        self.new_button = self._button("New", "Create an assistant", self.new_assistant)
+        self.new_button = self._button("plus", "Create an assistant", self.new_assistant)
         self.duplicate_button = self._button(
-            "Duplicate", "Copy the selected assistant", self.duplicate_selected
+            "copy", "Duplicate: copy the selected assistant", self.duplicate_selected
         )
         self.delete_button = self._button(
-            "Delete", "Delete the selected assistant (can be undone)", self.delete_selected
+            "delete", "Delete the selected assistant (can be undone)", self.delete_selected
         )
         self.activate_button = self._button(
-            "Set active", "Use the selected assistant in the Chat tab", self.set_active_selected
+            "star",
+            "Use the selected assistant in the Chat tab",
+            self.set_active_selected,
+            text="Set active",
         )
-        self.import_button = QPushButton("Import…")
-        self.import_button.setToolTip("Add assistants from a JSON file (also the seed's format)")
+        self.import_button = icon_button(
+            "download", "Import assistants from a JSON file (also the seed's format)"
+        )
         self.import_button.clicked.connect(self.open_import_dialog)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save every assistant to a JSON file")
+        self.export_button = icon_button("upload", "Export every assistant to a JSON file")
         self.export_button.clicked.connect(self.open_export_dialog)
-        rows = [
-            (self.new_button, self.duplicate_button, self.delete_button),
-            (self.activate_button, self.import_button, self.export_button),
-        ]
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.view, 1)
-        for row in rows:
-            line = QHBoxLayout()
-            for button in row:
-                line.addWidget(button)
-            left.addLayout(line)
+        line = QHBoxLayout()
+        for button in (
+            self.new_button,
+            self.duplicate_button,
+            self.delete_button,
+            self.import_button,
+            self.export_button,
+        ):
+            line.addWidget(button)
+        line.addStretch(1)
+        line.addWidget(self.activate_button)
+        left.addLayout(line)
+        self.server_panel = ServerAssistantsPanel()
+        self.server_panel.load_requested.connect(
+            lambda: self.tasks.spawn(self.load_server_assistants())
+        )
+        self.server_panel.copy_requested.connect(
+            lambda assistant_id: self.tasks.spawn(self.copy_server_assistant(assistant_id))
+        )
+        server_box = QGroupBox("Server assistants")
+        QVBoxLayout(server_box).addWidget(self.server_panel)
+        left.addWidget(server_box)
         left_widget = QWidget()
         left_widget.setLayout(left)
 
@@ -142,22 +162,11 @@ class AssistantsTab(QWidget):
         splitter.addWidget(left_widget)
         splitter.addWidget(self.editor)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 700])
-
-        self.server_panel = ServerAssistantsPanel()
-        self.server_panel.load_requested.connect(
-            lambda: self.tasks.spawn(self.load_server_assistants())
-        )
-        self.server_panel.copy_requested.connect(
-            lambda assistant_id: self.tasks.spawn(self.copy_server_assistant(assistant_id))
-        )
-        server_box = QGroupBox("Server assistants")
-        QVBoxLayout(server_box).addWidget(self.server_panel)
+        splitter.setSizes([280, 700])
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
-        layout.addWidget(server_box)
 
     # --- notices -------------------------------------------------------------------------
 

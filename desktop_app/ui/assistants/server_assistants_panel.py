@@ -13,9 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QListView, QVBoxLayout, QWidget
 
 from desktop_app.services.assistant_remote import ServerAssistant
+from desktop_app.ui.theme import set_tone
+from desktop_app.ui.widgets.icon_buttons import labelled_button
+from desktop_app.ui.widgets.wrap_label import WrapLabel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -57,12 +60,17 @@ class ServerAssistantsPanel(QWidget):
         self.view.setModel(self.model)
         self.view.setMaximumHeight(110)
         self.view.hide()
-        self.status = QLabel("Assistants made with the server's Assistants API can be copied here.")
-        self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #777")
-        self.load_button = QPushButton("List server assistants")
+        self.status = WrapLabel(
+            "Assistants made with the server's Assistants API can be copied here."
+        )
+        set_tone(self.status, "muted")
+        self.load_button = labelled_button(
+            "refresh", "List", "Ask the server for the assistants it keeps"
+        )
         self.load_button.clicked.connect(self.load_requested)
-        self.copy_button = QPushButton("Copy to a local assistant")
+        self.copy_button = labelled_button(
+            "copy", "Copy here", "Make a local assistant from the selected server assistant"
+        )
         self.copy_button.setEnabled(False)
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
         self.view.selectionModel().currentChanged.connect(

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.history import SENTIMENTS, SearchFilters
 
 ROLES = ("user", "assistant", "system")
+COMBO_CHARACTERS = 12
 
 
 def _combo(any_text: str, values: tuple[str, ...] = ()) -> QComboBox:
@@ -30,7 +31,14 @@ def _combo(any_text: str, values: tuple[str, ...] = ()) -> QComboBox:
     combo.addItem(any_text, "")
     for value in values:
         combo.addItem(value.capitalize(), value)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    if values:  # a few short fixed words
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    else:
+        # Names found in the store: not AdjustToContents, or a long model name
+        # (ft:gpt-4o-mini-2024-07-18:org::id) would widen the bar, and with it the window's
+        # minimum width. The list that opens shows names whole.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(COMBO_CHARACTERS)
     return combo
 
 
@@ -55,15 +63,20 @@ class FilterBar(QWidget):
         self.until_edit = QDateEdit(QDate.currentDate())
         for edit in (self.since_edit, self.until_edit):
             edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")  # as dates are written everywhere in Parley
             edit.setEnabled(False)
             edit.dateChanged.connect(self._on_dates_changed)
         self.image_check = QCheckBox("With images")
 
+        search_row = QHBoxLayout()
+        search_row.setContentsMargins(0, 0, 0, 0)
+        search_row.addWidget(self.search_edit, 1)
+        search_row.addWidget(self.model_combo)
+        search_row.addWidget(self.assistant_combo)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.model_combo, self.role_combo, self.sentiment_combo):
-            row.addWidget(widget)
-        row.addWidget(self.assistant_combo)
+        row.addWidget(self.role_combo)
+        row.addWidget(self.sentiment_combo)
         row.addWidget(self.dates_check)
         row.addWidget(self.since_edit)
         row.addWidget(QLabel("to"))
@@ -72,7 +85,7 @@ class FilterBar(QWidget):
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search_edit)
+        layout.addLayout(search_row)
         layout.addLayout(row)
 
         self.search_edit.textChanged.connect(self.changed)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -43,6 +42,7 @@ from desktop_app.ui.history.row_delegates import DialogueDelegate, HitDelegate, 
 from desktop_app.ui.history.search_model import SearchModel
 from desktop_app.ui.history.transfers import TransfersMixin
 from desktop_app.ui.task_keeper import TaskKeeper
+from desktop_app.ui.widgets.icon_buttons import labelled_button
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 
 SEARCH_DELAY_MS = 200
@@ -117,16 +117,24 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
         self.filter_bar.changed.connect(self.search_timer.start)
         self.search_timer.timeout.connect(lambda: self.tasks.spawn(self.search()))
 
-        self.import_button = QPushButton("Import…")
-        self.import_button.setToolTip("Import dialogue logs (JSON) or ChatGPT's conversations.json")
+        self.import_button = labelled_button(
+            "download",
+            "Import…",
+            "Import dialogue logs (JSON) or ChatGPT's conversations.json",
+        )
         self.import_button.clicked.connect(self.choose_import_file)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Export the selected dialogues: JSON, Markdown or JSONL")
+        self.export_button = labelled_button(
+            "upload", "Export…", "Export the selected dialogues: JSON, Markdown or JSONL"
+        )
         self.export_button.clicked.connect(self.choose_export_file)
-        self.trash_button = QPushButton("Trash")
+        self.trash_button = labelled_button(
+            "delete", "Trash", "Show the dialogues in the trash (click again to leave it)"
+        )
         self.trash_button.setCheckable(True)
         self.trash_button.toggled.connect(lambda on: self.tasks.spawn(self.show_trash(on)))
-        self.empty_trash_button = QPushButton("Empty trash")
+        self.empty_trash_button = labelled_button(
+            "close", "Empty trash", "Delete everything in the trash for good"
+        )
         self.empty_trash_button.clicked.connect(lambda: self.confirm_purge(None))
         self.count_label = QLabel()
         tools = QHBoxLayout()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from desktop_app.ui.icons import set_icon
+
 
 class JobBar(QWidget):
     cancel_requested = Signal()
@@ -19,6 +21,7 @@ class JobBar(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.cancel_button = QPushButton("Cancel")
+        set_icon(self.cancel_button, "stop")
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

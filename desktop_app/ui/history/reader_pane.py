@@ -7,36 +7,45 @@ dialogue in the trash can be restored or deleted for good, not continued or pinn
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QVBoxLayout, QWidget
 
 from desktop_app.core.history import DialogueRow
 from desktop_app.ui.history.dialogue_view import DialogueView
+from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
+from desktop_app.ui.widgets.wrap_label import WrapLabel
+
+PIN_TEXT = {False: "Pin to the top of the list", True: "Unpin"}
 
 
 class ReaderPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title_label = QLabel()
-        self.title_label.setWordWrap(True)
+        self.title_label = WrapLabel()
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         font = self.title_label.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.title_label.setFont(font)
-        self.continue_button = QPushButton("Continue in Chat")
-        self.continue_button.setToolTip("Go on with this dialogue in the Chat tab (double-click)")
-        self.rename_button = QPushButton("Rename")
-        self.rename_button.setToolTip("Rename (F2)")
-        self.pin_button = QPushButton("Pin")
-        self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Move to the trash (Del); Undo with Ctrl+Z")
-        self.restore_button = QPushButton("Restore")
-        self.purge_button = QPushButton("Delete forever")
+        self.continue_button = labelled_button(
+            "new-chat",
+            "Continue in Chat",
+            "Go on with this dialogue in the Chat tab (double-click)",
+        )
+        self.rename_button = icon_button("edit", "Rename (F2)", "Rename")
+        self.pin_button = icon_button("pin", PIN_TEXT[False])
+        self.delete_button = icon_button(
+            "delete", "Move to the trash (Del); Undo with Ctrl+Z", "Move to the trash"
+        )
+        self.restore_button = labelled_button("undo", "Restore", "Take it out of the trash")
+        self.purge_button = labelled_button(
+            "delete", "Delete forever", "Delete the selected dialogues for good"
+        )
         self.view = DialogueView()
         actions = QHBoxLayout()
-        for button in self.buttons:
+        for button in self.buttons[1:]:
             actions.addWidget(button)
         actions.addStretch(1)
+        actions.addWidget(self.continue_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title_label)
@@ -46,7 +55,7 @@ class ReaderPane(QWidget):
         self.set_trash(False)
 
     @property
-    def buttons(self) -> tuple[QPushButton, ...]:
+    def buttons(self) -> tuple[QAbstractButton, ...]:
         return (
             self.continue_button,
             self.rename_button,
@@ -61,7 +70,9 @@ class ReaderPane(QWidget):
         for button in self.buttons:
             button.setEnabled(row is not None)
         self.title_label.setText(row.title if row is not None else "")
-        self.pin_button.setText("Unpin" if row is not None and row.pinned else "Pin")
+        text = PIN_TEXT[row is not None and row.pinned]
+        self.pin_button.setToolTip(text)
+        self.pin_button.setAccessibleName(text)
 
     def set_trash(self, trash: bool) -> None:
         for button in (self.continue_button, self.rename_button, self.pin_button):

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.core.history import SearchHit, short_date, snippet_html
 from desktop_app.ui.history.dialogues_model import HEADER_ROLE, ROW_ROLE
 from desktop_app.ui.history.search_model import HIT_ROLE
+from desktop_app.ui.icons import icon
 
 Index = QModelIndex | QPersistentModelIndex
 PAD = 6
@@ -70,6 +71,16 @@ def _draw(
     return metrics.horizontalAdvance(elided)
 
 
+def _pin(painter: QPainter, option: QStyleOptionViewItem, rect: QRect) -> QRect:
+    """Draw the pin mark of a pinned dialogue at the start of `rect`; the rest of it."""
+    side = min(rect.height(), 16)
+    selected = bool(option.state & QStyle.StateFlag.State_Selected)
+    mode = QIcon.Mode.Selected if selected else QIcon.Mode.Normal
+    target = QRect(rect.left(), rect.top() + (rect.height() - side) // 2, side, side)
+    icon("pin").paint(painter, target, Qt.AlignmentFlag.AlignCenter, mode)
+    return rect.adjusted(side + PAD, 0, 0, 0)
+
+
 class DialogueDelegate(QStyledItemDelegate):
     """Title (pinned ones marked) and date; then model, message count and tone."""
 
@@ -110,7 +121,9 @@ class DialogueDelegate(QStyledItemDelegate):
             align=Qt.AlignmentFlag.AlignRight,
         )
         title_rect = first.adjusted(0, 0, -(date_width + PAD * 2), 0)
-        _draw(painter, option, title_rect, ("📌 " if row.pinned else "") + row.title, bold=True)
+        if row.pinned:
+            title_rect = _pin(painter, option, title_rect)
+        _draw(painter, option, title_rect, row.title, bold=True)
         details = [d for d in (row.assistant, row.model) if d]
         details.append(f"{row.message_count} message{'s' if row.message_count != 1 else ''}")
         if row.mood:

@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.services.image_describer import ImageItem, ItemState
 from desktop_app.ui.images.images_model import state_text
+from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
+from desktop_app.ui.widgets.wrap_label import WrapLabel
 
 EDIT_PAUSE_MS = 600
 
@@ -42,18 +43,17 @@ class DescriptionPanel(QWidget):
         self._dirty = False
         self.preview = QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(140)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
+        self.preview.setMinimumHeight(72)
+        self.title = WrapLabel()
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("The description appears here as it is written.")
         self.editor.textChanged.connect(self._on_editor_text_changed)
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the description to the clipboard")
+        self.copy_button = icon_button("copy", "Copy the description to the clipboard")
         self.copy_button.clicked.connect(self.copy)
-        self.chat_button = QPushButton("Ask in Chat…")
-        self.chat_button.setToolTip("Continue this image's dialogue in the Chat tab")
+        self.chat_button = labelled_button(
+            "new-chat", "Ask in Chat…", "Continue this image's dialogue in the Chat tab"
+        )
         self.chat_button.clicked.connect(self._on_chat_button_clicked)
         self._pause = QTimer(self)
         self._pause.setSingleShot(True)

@@ -25,7 +25,9 @@ from PySide6.QtGui import (
     QImage,
     QMouseEvent,
 )
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+
+from desktop_app.ui.widgets.wrap_label import WrapLabel
 
 # Encoded image formats a browser or another app may put in a drag or on the clipboard.
 ENCODED_FORMATS = {
@@ -101,15 +103,14 @@ class DropZone(QFrame):
         super().__init__(parent)
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)
-        self.setMinimumHeight(110)
+        self.setMinimumHeight(72)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Drop images or folders, paste with Ctrl+V, or click to open files")
-        self.label = QLabel(
-            "<p style='font-size:large'>Drop images, folders or image links here</p>"
-            "<p>or paste with Ctrl+V, or click to choose files</p>"
+        self.label = WrapLabel(
+            "<b>Drop images, folders or image links here</b><br>"
+            "or paste with Ctrl+V, or click to choose files"
         )
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
         self.setStyleSheet(self._IDLE)

@@ -21,9 +21,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QPixmap
+from PySide6.QtGui import QBrush, QPixmap
 
 from desktop_app.services.image_describer import ImageItem, ItemState
+from desktop_app.ui.theme import theme_colors
 
 Index = QModelIndex | QPersistentModelIndex
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -37,7 +38,6 @@ STATE_TEXT = {
     ItemState.FAILED: "failed",
     ItemState.CANCELLED: "cancelled",
 }
-_FAILED_COLOUR = QColor("#b3261e")
 PREVIEW_CHARS = 300
 THUMBNAIL_SIZE = QSize(64, 64)
 
@@ -95,7 +95,7 @@ class ImagesModel(QAbstractTableModel):
             and column == STATE
             and item.state is ItemState.FAILED
         ):
-            return QBrush(_FAILED_COLOUR)
+            return QBrush(theme_colors().error)
         return None
 
     # --- contents ------------------------------------------------------------------------

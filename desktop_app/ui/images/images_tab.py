@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QComboBox,
     QFileDialog,
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QProgressBar,
-    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -48,6 +48,7 @@ from desktop_app.ui.images.images_model import (
     ImagesModel,
 )
 from desktop_app.ui.task_keeper import TaskKeeper
+from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 
 OPEN_FILTER = (
@@ -91,9 +92,13 @@ class ImagesTab(QWidget):
             lambda payload: self.tasks.spawn(self.intake.add_payload(payload))
         )
         self.drop_zone.open_requested.connect(self.open_files)
-        self.open_button = self._button("Open…", "Choose image files", self.open_files)
-        self.remove_button = self._button("Remove", "Remove the selected images", self.remove)
-        self.clear_button = self._button("Clear", "Remove every image from the list", self.clear)
+        self.open_button = self._button("folder", "Open…", "Choose image files", self.open_files)
+        self.remove_button = self._button(
+            "delete", "", "Remove the selected images (Del)", self.remove
+        )
+        self.clear_button = self._button(
+            "close", "", "Clear: remove every image from the list", self.clear
+        )
         self.count_label = QLabel()
         files = QHBoxLayout()
         for widget in (self.open_button, self.remove_button, self.clear_button):
@@ -145,19 +150,23 @@ class ImagesTab(QWidget):
         self.model_picker.setMinimumContentsLength(16)
         self.model_picker.setToolTip("Models that take images (type any other name to try it)")
         self.describe_button = self._button(
-            "Describe selected", "Describe the selected images", self._spawn(self.describe_selected)
+            "image",
+            "Describe selected",
+            "Describe the selected images",
+            self._spawn(self.describe_selected),
         )
-        self.describe_all_button = self._button(
-            "Describe all", "Describe every image not described yet", self._spawn(self.describe_all)
+        self.describe_all_button = labelled_button(
+            "play", "Describe all", "Describe every image not described yet"
         )
+        self.describe_all_button.clicked.connect(self._spawn(self.describe_all))
         self.describe_all_button.setDefault(True)
-        self.cancel_button = self._button("Cancel", "Stop the batch (Esc)", self.cancel)
+        self.cancel_button = self._button("stop", "Cancel", "Stop the batch (Esc)", self.cancel)
         self.cancel_button.hide()
         self.progress = QProgressBar()
         self.progress.setFormat("%v of %m")
         self.progress.hide()
         self.save_button = self._button(
-            "Save descriptions…", "Save as CSV or JSON Lines", self.choose_save_file
+            "save", "", "Save the descriptions as CSV or JSON Lines", self.choose_save_file
         )
         settings = QHBoxLayout()
         settings.addWidget(QLabel("Detail:"))
@@ -179,8 +188,10 @@ class ImagesTab(QWidget):
         layout.addLayout(files)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
-        layout.addWidget(QLabel("Prompt:"))
-        layout.addWidget(self.prompt_edit)
+        prompt_row = QHBoxLayout()
+        prompt_row.addWidget(QLabel("Prompt:"), 0, Qt.AlignmentFlag.AlignTop)
+        prompt_row.addWidget(self.prompt_edit, 1)
+        layout.addLayout(prompt_row)
         layout.addLayout(settings)
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -192,9 +203,13 @@ class ImagesTab(QWidget):
         remove.activated.connect(self.remove)
         self._update_buttons()
 
-    def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(tip)
+    def _button(
+        self, icon_name: str, text: str, tip: str, slot: Callable[[], object]
+    ) -> QAbstractButton:
+        """A button with an icon and text, or (no text) an icon with a tooltip."""
+        button: QAbstractButton = (
+            labelled_button(icon_name, text, tip) if text else icon_button(icon_name, tip)
+        )
         button.clicked.connect(lambda: slot())
         return button
 

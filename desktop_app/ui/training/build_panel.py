@@ -31,13 +31,19 @@ from desktop_app.services.dataset_reader import Preview, build_from_files, previ
 from desktop_app.services.training_sources import build_from_dialogues
 from desktop_app.services.training_writer import save_dataset
 from desktop_app.ui.history.filter_bar import FilterBar
+from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.context import BUSY_TEXT, Busy, TrainingContext, in_worker
 from desktop_app.ui.training.table_models import PreviewModel, ProblemsModel, table_view
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
 KINDS = {SFT: "Supervised (chat examples)", DPO: "Preference (DPO pairs)"}
-RATINGS = {"": "Any rating", "up": "Has a 👍 reply", "down": "Has a 👎 reply", "rated": "Rated"}
+RATINGS = {
+    "": "Any rating",
+    "up": "Has a reply rated good",
+    "down": "Has a reply rated bad",
+    "rated": "Rated",
+}
 DATA_FILTER = "Datasets (*.csv *.tsv *.tab *.txt *.json *.jsonl *.ndjson);;All files (*)"
 
 
@@ -65,6 +71,7 @@ class BuildPanel(QWidget):
         self.kind_combo.currentIndexChanged.connect(self._on_kind_combo_changed)
         self.summary_label = QLabel()
         self.clear_button = QPushButton("Clear")
+        set_icon(self.clear_button, "close")
         self.clear_button.clicked.connect(self.clear)
         top = QHBoxLayout()
         top.addWidget(QLabel("Dataset:"))
@@ -80,9 +87,12 @@ class BuildPanel(QWidget):
         self.rating_combo = QComboBox()
         for key, label in RATINGS.items():
             self.rating_combo.addItem(label, key)
-        self.only_up_check = QCheckBox("Teach only 👍 replies")
-        self.only_up_check.setToolTip("Replies without a 👍 stay as context with weight 0")
+        self.only_up_check = QCheckBox("Teach only replies rated good")
+        self.only_up_check.setToolTip(
+            "Replies without a thumbs-up stay in as context, with weight 0"
+        )
         self.add_history_button = QPushButton("Add matching dialogues")
+        set_icon(self.add_history_button, "plus")
         self.add_history_button.clicked.connect(lambda: self.tasks.spawn(self.add_dialogues()))
         row = QHBoxLayout()
         row.addWidget(self.rating_combo)
@@ -95,8 +105,10 @@ class BuildPanel(QWidget):
 
         files = QGroupBox("From files: CSV, TSV, JSON or JSONL (a file or a folder)")
         self.file_button = QPushButton("Open file…")
+        set_icon(self.file_button, "file")
         self.file_button.clicked.connect(self.choose_file)
         self.folder_button = QPushButton("Open folder…")
+        set_icon(self.folder_button, "folder")
         self.folder_button.clicked.connect(self.choose_folder)
         self.source_label = QLabel("No file chosen")
         self.preview_view = table_view(self.preview_model)
@@ -108,6 +120,7 @@ class BuildPanel(QWidget):
             optional = " (optional)" if name in ("system", "label") else ""
             mapping.addRow(f"{name.capitalize()} column{optional}:", combo)
         self.add_rows_button = QPushButton("Add rows")
+        set_icon(self.add_rows_button, "plus")
         self.add_rows_button.setEnabled(False)
         self.add_rows_button.clicked.connect(lambda: self.tasks.spawn(self.add_rows()))
         line = QHBoxLayout()
@@ -128,9 +141,11 @@ class BuildPanel(QWidget):
         self.split_spin.setRange(0, 50)
         self.split_spin.setSuffix(" % for validation")
         self.save_button = QPushButton("Save JSONL…")
+        set_icon(self.save_button, "save")
         self.save_button.setToolTip("OpenAI's format; any trainer that reads chat JSONL takes it")
         self.save_button.clicked.connect(lambda: self.choose_save("jsonl"))
         self.sharegpt_button = QPushButton("Save ShareGPT…")
+        set_icon(self.sharegpt_button, "save")
         self.sharegpt_button.setToolTip("For local trainers (LLaMA-Factory, Axolotl, unsloth)")
         self.sharegpt_button.clicked.connect(lambda: self.choose_save("sharegpt"))
         save = QHBoxLayout()

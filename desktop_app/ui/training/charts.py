@@ -4,8 +4,10 @@ loss per step of a job, and the histogram of token counts per example."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from desktop_app.ui.theme import theme_colors
 
 MARGIN = 28
 
@@ -63,7 +65,7 @@ class LossChart(_Chart):
                     for s, v in self.points
                 ]
             )
-            painter.setPen(QPen(QColor("#1a73e8"), 2))
+            painter.setPen(QPen(theme_colors().accent, 2))
             painter.drawPolyline(line)
             painter.setPen(QPen(self.palette().text().color(), 1))
             painter.drawText(QPointF(2, area.top() + 10), f"{y1:.2f}")
@@ -97,12 +99,12 @@ class HistogramChart(_Chart):
         if self._frame(painter, area, "Validate to see token counts", not self.counts):
             top = max(self.counts)
             width = area.width() / len(self.counts)
-            over = QColor("#b3261e")
+            over = theme_colors().error
             for i, count in enumerate(self.counts):
                 height = count / top * area.height()
                 bar = QRectF(area.left() + i * width + 1, area.bottom() - height, width - 2, height)
                 too_long = self.limit and self.edges[i] > self.limit
-                painter.fillRect(bar, over if too_long else QColor("#188038"))
+                painter.fillRect(bar, over if too_long else theme_colors().success)
             painter.setPen(QPen(self.palette().text().color(), 1))
             painter.drawText(QPointF(2, area.top() + 10), str(top))
             painter.drawText(QPointF(area.left(), self.height() - 6), f"{self.edges[0]:,}")

@@ -37,6 +37,7 @@ from desktop_app.core.fine_tuning_jobs import (
 )
 from desktop_app.services.fine_tuning import JobUpdate
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.charts import LossChart
 from desktop_app.ui.training.context import TrainingContext, in_worker
@@ -73,15 +74,18 @@ class JobsPanel(QWidget):
             "pause": ("Pause", lambda: self.tasks.spawn(self.act("pause"))),
             "resume": ("Resume", lambda: self.tasks.spawn(self.act("resume"))),
         }
+        button_icons = {"refresh": "refresh", "cancel": "stop", "pause": "pause", "resume": "play"}
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         for key, (text, slot) in buttons.items():
             button = QPushButton(text)
+            set_icon(button, button_icons[key])
             button.clicked.connect(slot)
             self.buttons[key] = button
             row.addWidget(button)
         row.addStretch(1)
         self.export_button = QPushButton("Export registry…")
+        set_icon(self.export_button, "upload")
         self.export_button.setToolTip("Every job Parley knows of, with its description, as JSON")
         self.export_button.clicked.connect(self.choose_export)
         row.addWidget(self.export_button)

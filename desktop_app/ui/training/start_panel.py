@@ -34,6 +34,7 @@ from desktop_app.core.fine_tuning_request import DPO, SUPERVISED, JobRequest, re
 from desktop_app.core.training_estimate import FINE_TUNABLE
 from desktop_app.core.training_report import Cancelled, ValidationReport
 from desktop_app.services.gateway_errors import GatewayError
+from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.context import BUSY_TEXT, Busy, TrainingContext
 
@@ -68,6 +69,7 @@ class StartPanel(QWidget):
         self.override_check = QCheckBox("Upload despite warnings")
         self.override_check.setToolTip("Errors always stop the upload; warnings need this")
         self.upload_button = QPushButton("Upload")
+        set_icon(self.upload_button, "upload")
         self.upload_button.clicked.connect(lambda: self.tasks.spawn(self.upload()))
         upload = QHBoxLayout()
         upload.addWidget(self.file_label, 1)
@@ -108,6 +110,7 @@ class StartPanel(QWidget):
         form.addRow("Validation file:", self.validation_label)
         form.addRow("Description:", self.description_edit)
         self.start_button = QPushButton("Start job")
+        set_icon(self.start_button, "play")
         self.start_button.clicked.connect(lambda: self.tasks.spawn(self.start_job()))
         form.addRow(self.start_button)
 

@@ -9,10 +9,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from desktop_app.core.training_checks import ERROR, WARNING, Problem
+from desktop_app.ui.theme import theme_colors
 
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
-_COLOURS = {ERROR: QColor("#b3261e"), WARNING: QColor("#8a5a00")}
 
 
 class RecordsModel(QAbstractTableModel):
@@ -91,7 +91,7 @@ class ProblemsModel(RecordsModel):
             return None
         problem = self.problems[index.row()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1:
-            colour = _COLOURS.get(problem.severity)
+            colour = _severity_colour(problem.severity)
             return QBrush(colour) if colour is not None else None
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
             return problem.message
@@ -112,3 +112,8 @@ def table_view(model: QAbstractTableModel) -> QTableView:
     view.horizontalHeader().setStretchLastSection(True)
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
     return view
+
+
+def _severity_colour(severity: str) -> QColor | None:
+    colours = theme_colors()
+    return {ERROR: colours.error, WARNING: colours.warning}.get(severity)

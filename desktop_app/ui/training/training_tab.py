@@ -28,6 +28,7 @@ from desktop_app.ui.training.jobs_panel import JobsPanel
 from desktop_app.ui.training.start_panel import StartPanel
 from desktop_app.ui.training.validate_panel import ValidatePanel
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
+from desktop_app.ui.widgets.scroll_page import scrolling
 
 CHECKING = "Checking whether this server offers fine-tuning…"
 
@@ -68,13 +69,21 @@ class TrainingTab(QWidget):
         self.start = StartPanel(self.context)
         self.jobs = JobsPanel(self.context)
         self.panels = QTabWidget()
+        # The forms scroll rather than raise the window's minimum height; Jobs has its own
+        # scrolling tables.
+        self._pages: dict[QWidget, QWidget] = {
+            self.build: scrolling(self.build),
+            self.validation: scrolling(self.validation),
+            self.start: scrolling(self.start),
+            self.jobs: self.jobs,
+        }
         for panel, name in (
             (self.build, "Build"),
             (self.validation, "Validate"),
             (self.start, "Upload && start"),
             (self.jobs, "Jobs"),
         ):
-            self.panels.addTab(panel, name)
+            self.panels.addTab(self._pages[panel], name)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.panels, 1)
@@ -85,6 +94,13 @@ class TrainingTab(QWidget):
         self.jobs.model_ready.connect(self.model_ready)
         self._facets: Callable[[], tuple[list[str], list[str]]] | None = None
         self.set_capabilities(None)
+
+    def current_panel(self) -> QWidget | None:
+        page = self.panels.currentWidget()
+        return next((panel for panel, p in self._pages.items() if p is page), None)
+
+    def show_panel(self, panel: QWidget) -> None:
+        self.panels.setCurrentWidget(self._pages[panel])
 
     def set_capabilities(self, capabilities: dict[str, Any] | None, note: str = "") -> None:
         available, line = availability(capabilities)
@@ -122,7 +138,7 @@ class TrainingTab(QWidget):
     def _on_build_dataset_saved(self, path: Path, validation_path: Path | None) -> None:
         self.validation.set_file(path, validation_path)
         self.start.set_files(path, validation_path)
-        self.panels.setCurrentWidget(self.validation)
+        self.show_panel(self.validation)
         self.build.tasks.spawn(self.validation.validate())
 
     def _on_validation_validated(self, report: ValidationReport) -> None:
@@ -132,7 +148,7 @@ class TrainingTab(QWidget):
 
     def _on_start_job_started(self, record: object) -> None:
         self.jobs.add_job(record)  # type: ignore[arg-type]
-        self.panels.setCurrentWidget(self.jobs)
+        self.show_panel(self.jobs)
 
     async def shutdown(self) -> None:
         self.context.cancel()

@@ -27,6 +27,7 @@ from desktop_app.core.training_estimate import FINE_TUNABLE
 from desktop_app.core.training_report import Cancelled, ValidationReport, write_report_csv
 from desktop_app.services.dataset_files import Progress
 from desktop_app.services.dataset_validation import validate_file
+from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.charts import HistogramChart
 from desktop_app.ui.training.context import BUSY_TEXT, Busy, TrainingContext, in_worker
@@ -52,6 +53,7 @@ class ValidatePanel(QWidget):
         self.file_label = QLabel("No dataset yet: build and save one, or choose a JSONL file.")
         self.file_label.setWordWrap(True)
         self.choose_button = QPushButton("Choose JSONL…")
+        set_icon(self.choose_button, "file")
         self.choose_button.clicked.connect(self.choose_file)
         self.model_combo = QComboBox()
         self.model_combo.setEditable(True)
@@ -63,6 +65,7 @@ class ValidatePanel(QWidget):
         self.epochs_spin.setSpecialValueText("auto epochs")
         self.epochs_spin.setSuffix(" epochs")
         self.validate_button = QPushButton("Validate")
+        set_icon(self.validate_button, "check")
         self.validate_button.clicked.connect(lambda: self.tasks.spawn(self.validate()))
         top = QHBoxLayout()
         top.addWidget(self.file_label, 1)
@@ -79,6 +82,7 @@ class ValidatePanel(QWidget):
         self.histogram = HistogramChart()
         self.problems_view = table_view(self.problems)
         self.export_button = QPushButton("Export report (CSV)…")
+        set_icon(self.export_button, "upload")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.choose_export)
         bottom = QHBoxLayout()

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QHelpEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from desktop_app.ui.theme import theme_colors
 
 MAX_BARS = 60
 _MARGIN = 8
 _LABEL_HEIGHT = 16
-_BAR = QColor("#5b7cfa")
 
 
 class BarChart(QWidget):
@@ -69,7 +70,7 @@ class BarChart(QWidget):
         painter.drawText(_MARGIN, _MARGIN + 11, f"{self._format(peak)} {self.caption}".strip())
         rects = self._rects()
         for rect in rects:
-            painter.fillRect(rect, _BAR)
+            painter.fillRect(rect, theme_colors().accent)
         # Label the first and last bar (and every one when they fit).
         metrics = painter.fontMetrics()
         baseline = self.height() - _MARGIN

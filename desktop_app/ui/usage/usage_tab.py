@@ -41,11 +41,14 @@ from desktop_app.core.spend import (
     this_month,
 )
 from desktop_app.services.atomic_file import write_text_atomically
+from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
+from desktop_app.ui.theme import theme_colors
 from desktop_app.ui.usage.bar_chart import MAX_BARS, BarChart
 from desktop_app.ui.usage.usage_model import UsageModel, caveats, cost_text
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
+from desktop_app.ui.widgets.wrap_label import WrapLabel
 
 PERIODS = {"month": "This month", "30days": "Last 30 days", "custom": "Custom…"}
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
@@ -102,6 +105,7 @@ class UsageTab(QWidget):
         self.period_picker.currentIndexChanged.connect(self._on_controls_changed)
         self.group_picker.currentIndexChanged.connect(self._on_controls_changed)
         self.export_button = QPushButton("Export CSV…")
+        set_icon(self.export_button, "upload")
         self.export_button.setToolTip("Save the table below as a CSV file")
         self.export_button.clicked.connect(self.open_export_dialog)
         controls = QHBoxLayout()
@@ -121,8 +125,7 @@ class UsageTab(QWidget):
         self.view.setModel(self.model)
         self.view.verticalHeader().hide()
         self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.totals = QLabel()
-        self.totals.setWordWrap(True)
+        self.totals = WrapLabel()
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(controls)
@@ -207,7 +210,10 @@ class UsageTab(QWidget):
             f"({total.reasoning:,} reasoning)"
         )
         notes = caveats(total)
-        self.totals.setText(f"{text}<br><span style='color:#777'>{notes}</span>" if notes else text)
+        muted = theme_colors().muted_text.name()
+        self.totals.setText(
+            f"{text}<br><span style='color:{muted}'>{notes}</span>" if notes else text
+        )
         budget = self.budget()
         spent = format_cost(month, currency)
         if budget > 0:

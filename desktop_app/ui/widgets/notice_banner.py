@@ -1,19 +1,25 @@
 """A strip at the top of a tab that says what went wrong (or what is missing) and what to do.
 
+Its colours come from the theme (a tint of the error, warning or accent colour over the window
+colour, with a border of the same hue), so it reads in light and dark; its text wraps without
+ever raising the window's minimum size (WrapLabel).
+
 Signals:
     action_requested(): the user pressed the banner's action button (e.g. "Open Settings…").
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-_STYLES = {
-    "error": "background: #fdecea; color: #611a15; border: 1px solid #f5c2c0;",
-    "warning": "background: #fff4e5; color: #663c00; border: 1px solid #ffd8a8;",
-    "info": "background: #e8f4fd; color: #0d3c61; border: 1px solid #b6dcf7;",
-}
+from desktop_app.ui.icons import icon, set_icon
+from desktop_app.ui.theme import mix, theme_colors
+from desktop_app.ui.widgets.wrap_label import WrapLabel
+
+LEVEL_ICONS = {"error": "error", "warning": "warning", "info": "info"}
+ICON_SIZE = 18
 
 
 class NoticeBanner(QFrame):
@@ -22,18 +28,21 @@ class NoticeBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("noticeBanner")
-        self._label = QLabel()
-        self._label.setWordWrap(True)
+        self._mark = QLabel()
+        self._mark.setFixedSize(ICON_SIZE, ICON_SIZE)
+        self._label = WrapLabel()
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._action = QPushButton()
         self._action.clicked.connect(self.action_requested)
         close = QToolButton()
-        close.setText("✕")
+        set_icon(close, "close")
         close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss the notice")
         close.setAutoRaise(True)
         close.clicked.connect(self.hide)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self._mark, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self._label, 1)
         layout.addWidget(self._action)
         layout.addWidget(close)
@@ -45,14 +54,41 @@ class NoticeBanner(QFrame):
         return self._label.text()
 
     def show_message(self, text: str, level: str = "error", action: str = "") -> None:
+        if level not in LEVEL_ICONS:
+            raise ValueError(f"unknown notice level {level!r}")
         self.level = level
-        self.setStyleSheet(f"#noticeBanner {{ {_STYLES[level]} border-radius: 4px; }}")
         self._label.setText(text)
         self._action.setText(action)
         self._action.setVisible(bool(action))
+        self._restyle()
         self.show()
 
     def clear(self) -> None:
         self.level = ""
         self._label.clear()
         self.hide()
+
+    def tone(self) -> QColor:
+        """The colour of the current level (the accent for information)."""
+        colours = theme_colors()
+        return {"error": colours.error, "warning": colours.warning}.get(self.level, colours.accent)
+
+    def _restyle(self) -> None:
+        if self.level:
+            self._mark.setPixmap(icon(LEVEL_ICONS[self.level], self.tone()).pixmap(ICON_SIZE))
+        self.update()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._restyle()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        window = self.palette().color(QPalette.ColorRole.Window)
+        tone = self.tone()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(mix(window, tone, 0.45))
+        painter.setBrush(mix(window, tone, 0.12))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        painter.end()

@@ -11,9 +11,9 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QStyle
 
 from desktop_app.core.lifecycle import Retirement
+from desktop_app.ui.theme import set_tone
 
 RetirementLookup = Callable[[str], Retirement | None]
-WARNING_STYLE = "color: #8a4b00"
 
 
 def warning_icon() -> QIcon:
@@ -48,7 +48,7 @@ def mark_models(
 
 def retirement_label() -> QLabel:
     label = QLabel()
-    label.setStyleSheet(WARNING_STYLE)
+    set_tone(label, "warning")
     label.setWordWrap(True)
     label.hide()
     return label
