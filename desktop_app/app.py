@@ -153,6 +153,7 @@ class Parley:
         self.assistants_tab: Any = None
         self.history_tab: Any = None
         self.history_store: Any = None
+        self.sidebar_store: Any = None
         self.training_tab: Any = None
         self.usage_tab: Any = None
         self.prices: PriceBook | None = None
@@ -205,6 +206,7 @@ class Parley:
         self.catalog = ModelCatalog(self.store, gateway, lambda: prices.table, self.today)
         self.remote = AssistantRemote(gateway)
         tab = ChatTab(self.chat, self.catalog, self.settings.default_model)
+        tab.show_sentiment(self.settings.show_sentiment)
         tab.settings_requested.connect(self.open_settings)
         tab.connection_changed.connect(self.window.set_connection)
         tab.model_changed.connect(self.window.set_model)
@@ -241,7 +243,9 @@ class Parley:
         except StoreError as exc:
             log.error("history store: %s", exc)
             return
+        await self._start_chat_sidebar()
         tab = HistoryTab(self.history_store)
+        tab.show_sentiment(self.settings.show_sentiment)
         tab.continue_requested.connect(self.continue_in_chat)
         self.window.connection_changed.connect(tab.set_connection)
         tab.set_connection(self.window.connection_state)
@@ -249,6 +253,38 @@ class Parley:
         self.history_tab = tab
         if self.training_tab is not None:
             self.training_tab.set_facets_source(self.history_store.facets)
+
+    async def _start_chat_sidebar(self) -> None:
+        """The Chat tab's conversation list (on a connection of its own, so it sees what
+        History and imports change), and the conversation open when Parley last closed."""
+        from desktop_app.services.history_store import HistoryStore
+        from desktop_app.services.store import StoreError
+        from desktop_app.ui.chat.sidebar import ChatSidebar
+
+        if self.chat_tab is None:
+            return
+        try:
+            self.sidebar_store = await asyncio.to_thread(
+                HistoryStore.open, self.paths.database, self.paths.attachments_dir
+            )
+        except StoreError as exc:
+            log.error("sidebar store: %s", exc)
+            return
+        sidebar = ChatSidebar(self.sidebar_store, clock=lambda: time.time())
+        state = self.window.state
+        if state is not None:
+            sidebar.set_collapsed(state.value("chat/sidebar_collapsed", False) is True)
+            sidebar.collapsed_changed.connect(
+                lambda collapsed: state.set_value("chat/sidebar_collapsed", collapsed)
+            )
+            self.chat_tab.dialogue_opened.connect(
+                lambda dialogue_id: state.set_value("chat/last_dialogue", dialogue_id or 0)
+            )
+        self.chat_tab.attach_sidebar(sidebar)
+        last = state.value("chat/last_dialogue", 0) if state is not None else 0
+        fresh = self.chat_tab.dialogue_id is None and self.store is not None
+        if fresh and isinstance(last, int) and last > 0 and self.store.is_live(last):
+            self.chat_tab.open_dialogue(last)
 
     def _build_assistants_tab(self) -> None:
         """The Assistants tab, wired to the Chat tab: "Set active" there changes who answers
@@ -491,6 +527,10 @@ class Parley:
 
         self.settings = settings
         apply_theme(self.qt_app, settings.theme)
+        if self.chat_tab is not None:
+            self.chat_tab.show_sentiment(settings.show_sentiment)
+        if self.history_tab is not None:
+            self.history_tab.show_sentiment(settings.show_sentiment)
         if self.spend is not None:  # a lower budget may already be reached
             self.tasks.spawn(self.spend.check_budget())
         if self.chat is not None:
@@ -566,6 +606,8 @@ class Parley:
             await self.chat.gateway.aclose()
         if self.history_store is not None:
             self.history_store.close()
+        if self.sidebar_store is not None:
+            self.sidebar_store.close()
         if self.store is not None:
             self.store.close()
 

@@ -50,6 +50,18 @@ class WindowState:
         for index, splitter in enumerate(page.findChildren(QSplitter)):
             self._settings.setValue(_key(tab, index), splitter.saveState())
 
+    def value(self, key: str, default: object = None) -> object:
+        """A small piece of UI state (the last conversation, a collapsed panel)."""
+        found = self._settings.value(key, default)
+        if isinstance(default, bool) and isinstance(found, str):
+            return found == "true"
+        if isinstance(default, int) and not isinstance(default, bool) and isinstance(found, str):
+            return int(found) if found.lstrip("-").isdigit() else default
+        return found
+
+    def set_value(self, key: str, value: object) -> None:
+        self._settings.setValue(key, value)
+
     def sync(self) -> None:
         """Write to disk now (QSettings otherwise writes when it likes), readable by the user
         only."""

@@ -78,6 +78,12 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
     continue_requested = Signal(int)
     busy_changed = Signal(bool)
 
+    def show_sentiment(self, shown: bool) -> None:
+        """The sentiment marks on the messages read here (a setting)."""
+        if self.view.show_sentiment != shown:
+            self.view.show_sentiment = shown
+            self.view.refresh_cards()
+
     def __init__(
         self,
         store: HistoryStore,

@@ -1,0 +1,272 @@
+"""The Chat tab's controls around the transcript: the model bar, the assistant header, the
+system instruction, the notice banner, the bar that says a message is being edited, and the
+composer with Send and Stop. A mixin of ChatTab (which owns the conversation logic)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.dialogue import Message
+from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.ui.chat.assistant_header import AssistantHeader
+from desktop_app.ui.chat.composer import Composer
+from desktop_app.ui.icons import set_icon
+from desktop_app.ui.widgets.notice_banner import NoticeBanner
+from desktop_app.ui.widgets.retirement_marks import mark_models, retirement_label, show_retirement
+
+if TYPE_CHECKING:
+    from desktop_app.services.chat_session import ChatSession
+    from desktop_app.services.model_catalog import ModelCatalog
+    from desktop_app.ui.task_keeper import TaskKeeper
+
+OFFLINE_KINDS = (ErrorKind.OFFLINE, ErrorKind.TIMEOUT)
+
+
+class ChatControls:
+    if TYPE_CHECKING:  # provided by ChatTab
+        chat: ChatSession
+        catalog: ModelCatalog
+        tasks: TaskKeeper
+        editing: Message | None
+        transcript: Any
+        model_changed: Any  # the tab's signals
+        connection_changed: Any
+        settings_requested: Any
+
+        async def send(self) -> None: ...
+        async def regenerate(self, reply_id: int | None = None) -> None: ...
+        def new_dialogue(self) -> None: ...
+        def stop(self) -> None: ...
+        def set_assistant(self, profile: Any) -> None: ...
+
+    def build_controls(self, default_model: str, transcript: QWidget) -> QWidget:
+        """The middle column: bars above the transcript, the composer below it."""
+        self.model_picker = QComboBox()
+        self.model_picker.setEditable(True)
+        self.model_picker.setMinimumContentsLength(14)
+        self.model_picker.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_picker.setToolTip("Model for the next message (type any name the server knows)")
+        self.model_picker.setAccessibleName("Model")
+        self.model_picker.currentTextChanged.connect(self.model_changed)
+        self.model_picker.currentTextChanged.connect(self._on_model_picker_text_changed)
+        self.retirement = retirement_label()
+        self.spend_label = QLabel()
+        self.spend_label.setEnabled(False)  # drawn in the palette's muted text colour
+        self.spend_label.setToolTip("What this dialogue has cost so far (every version counts)")
+        self._fill_models(self.catalog.cached(), default_model)
+        self.new_button = self._tool("new-chat", "New chat", "Start a new dialogue (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_dialogue)
+        self.regenerate_button = self._tool(
+            "regenerate", "Regenerate", "Write another version of the last reply (Ctrl+R)"
+        )
+        self.regenerate_button.setEnabled(False)
+        self.regenerate_button.clicked.connect(lambda: self.tasks.spawn(self.regenerate()))
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Model:"))
+        top.addWidget(self.model_picker, 1)
+        top.addWidget(self.spend_label)
+        top.addWidget(self.regenerate_button)
+        top.addWidget(self.new_button)
+
+        self.header = AssistantHeader()
+        self.header.cleared.connect(lambda: self.set_assistant(None))
+        self.system_edit = QPlainTextEdit()
+        self.system_edit.setPlaceholderText(
+            "System instruction (optional): how the assistant should behave in this dialogue"
+        )
+        self.system_edit.setMaximumHeight(52)
+        self.system_edit.setTabChangesFocus(True)
+        self.system_edit.setAccessibleName("System instruction")
+        self.banner = NoticeBanner()
+        self.banner.action_requested.connect(self._on_banner_action_requested)
+        self._banner_action: Callable[[], None] | None = None
+
+        self.composer = Composer()
+        self.input = self.composer.input
+        self.composer.submitted.connect(lambda: self.tasks.spawn(self.send()))
+        self.model_changed.connect(self.composer.set_model)
+        self.composer.set_model(self.model)
+        self.send_button = QPushButton("Send")
+        set_icon(self.send_button, "send")
+        self.send_button.setDefault(True)
+        self.send_button.setToolTip("Send the message (Enter)")
+        self.send_button.clicked.connect(lambda: self.tasks.spawn(self.send()))
+        self.stop_button = QPushButton("Stop")
+        set_icon(self.stop_button, "stop")
+        self.stop_button.setToolTip("Stop the reply (Esc)")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.hide()
+        self.edit_bar = self._edit_bar()
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(0, 0, 0, 0)
+        bottom.addWidget(self.composer, 1)
+        buttons = QVBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        bottom.addLayout(buttons)
+
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.addWidget(self.header)
+        layout.addLayout(top)
+        layout.addWidget(self.retirement)
+        layout.addWidget(self.system_edit)
+        layout.addWidget(self.banner)
+        layout.addWidget(transcript, 1)
+        layout.addWidget(self.edit_bar)
+        layout.addLayout(bottom)
+        stop = QShortcut(QKeySequence(QKeySequence.StandardKey.Cancel), column)
+        stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        stop.activated.connect(self.stop)
+        return column
+
+    @staticmethod
+    def _tool(icon: str, text: str, tip: str) -> QToolButton:
+        button = QToolButton()
+        set_icon(button, icon)
+        button.setText(text)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setToolTip(tip)
+        button.setAccessibleName(text)
+        return button
+
+    def _edit_bar(self) -> QWidget:
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.edit_label = QLabel(
+            "Editing your message: Enter sends it as a new version (the old one is kept)."
+        )
+        self.edit_label.setWordWrap(True)
+        cancel = self._tool("close", "Cancel", "Stop editing; the message stays as it was (Esc)")
+        cancel.clicked.connect(lambda: self.cancel_edit())
+        row.addWidget(self.edit_label, 1)
+        row.addWidget(cancel)
+        bar.hide()
+        return bar
+
+    # --- editing a message -----------------------------------------------------------------
+
+    def begin_edit(self, message: Message) -> None:
+        """Put a message of the user's in the box, to send it again changed."""
+        self.editing = message
+        self.composer.clear()
+        self.input.setPlainText(message.content)
+        self.edit_bar.show()
+        self.input.setFocus()
+        cursor = self.input.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        self.input.setTextCursor(cursor)
+
+    def cancel_edit(self, keep_text: bool = False) -> None:
+        if self.editing is None:
+            return
+        self.editing = None
+        self.edit_bar.hide()
+        if not keep_text:
+            self.composer.clear()
+
+    # --- models ------------------------------------------------------------------------------
+
+    @property
+    def model(self) -> str:
+        return self.model_picker.currentText().strip()
+
+    def _fill_models(self, models: list[str], preferred: str) -> None:
+        current = self.model_picker.currentText() or preferred
+        self.model_picker.blockSignals(True)
+        self.model_picker.clear()
+        names = list(dict.fromkeys([*models, current] if current else models))
+        self.model_picker.addItems(sorted(names))
+        self.model_picker.setCurrentText(current)
+        self.model_picker.blockSignals(False)
+        mark_models(
+            self.model_picker,
+            self.catalog.retirement,
+            self.catalog.today(),
+            self.catalog.descriptions(),
+        )
+        self.model_changed.emit(current)
+        self._on_model_picker_text_changed(current)
+
+    def _on_model_picker_text_changed(self, model: str) -> None:
+        show_retirement(self.retirement, self.catalog.retirement(model), self.catalog.today())
+
+    def show_cached_models(self) -> None:
+        """Refill the picker from the cache (a fine-tuned model was just added to it)."""
+        self._fill_models(self.catalog.cached(), self.model)
+
+    async def refresh_models(self) -> None:
+        if not self.chat.gateway.config.has_key:
+            return
+        try:
+            models = await self.catalog.refresh()
+        except GatewayError as error:
+            if error.kind in OFFLINE_KINDS:
+                self.connection_changed.emit("offline")
+            elif error.kind is ErrorKind.AUTH:
+                self.connection_changed.emit("key refused")
+                self.show_error(error)  # say so now, not after the user has typed a message
+            else:
+                self.connection_changed.emit("online")
+            return
+        self._fill_models(models, self.model)
+        self.connection_changed.emit("online")
+
+    # --- notices and busy state --------------------------------------------------------------
+
+    def show_busy(self, busy: bool) -> None:
+        self.send_button.setVisible(not busy)
+        self.stop_button.setVisible(busy)
+        self.regenerate_button.setEnabled(not busy and self.transcript.message_count > 0)
+
+    def show_notice(
+        self,
+        text: str,
+        level: str = "error",
+        action: str = "",
+        on_action: Callable[[], None] | None = None,
+    ) -> None:
+        """Say something at the top of the tab; `action` labels a button (default: Settings)."""
+        self._banner_action = on_action or self.settings_requested.emit
+        self.banner.show_message(text, level, action)
+
+    def _on_banner_action_requested(self) -> None:
+        action = self._banner_action
+        self.banner.clear()
+        if action is not None:
+            action()
+
+    def show_setup_hint(self) -> None:
+        """What is missing to chat, and how to fix it — shown instead of failing on send."""
+        self.show_notice(
+            f"No API key is set for {self.chat.gateway.config.label}. Add one in Settings, or "
+            "point Parley at a local server (Ollama, LM Studio, llama.cpp). History works "
+            "without one.",
+            "warning",
+            "Open Settings…",
+        )
+
+    def show_error(self, error: GatewayError) -> None:
+        action = "Open Settings…" if error.kind is ErrorKind.AUTH else ""
+        self.show_notice(error.message, "error", action)
+        if error.kind in OFFLINE_KINDS:
+            self.connection_changed.emit("offline")
