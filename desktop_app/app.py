@@ -282,8 +282,9 @@ class Parley:
             )
         self.chat_tab.attach_sidebar(sidebar)
         last = state.value("chat/last_dialogue", 0) if state is not None else 0
-        fresh = self.chat_tab.dialogue_id is None and self.store is not None
-        if fresh and isinstance(last, int) and last > 0 and self.store.is_live(last):
+        store = self.store
+        fresh = self.chat_tab.dialogue_id is None and store is not None
+        if fresh and isinstance(last, int) and last > 0 and store and store.is_live(last):
             self.chat_tab.open_dialogue(last)
 
     def _build_assistants_tab(self) -> None:
