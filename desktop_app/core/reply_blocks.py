@@ -52,8 +52,16 @@ class Piece:
     first: bool = True
 
 
+# Blocks a blank line ends for good (a list or a fence may go on after one).
+_CLOSED_BY_BLANK = ("paragraph_open", "heading_open", "hr", "table_open", "blockquote_open")
+
+
 def _top_level(lines: list[str]) -> list[tuple[str, int, int, str]]:
     """(kind, first line, end line, language) of each top-level block."""
+    return [block[:4] for block in _blocks(lines)]
+
+
+def _blocks(lines: list[str]) -> list[tuple[str, int, int, str, str]]:
     tokens = markdown_parser().parse("".join(lines))
     found = []
     for token in tokens:
@@ -61,7 +69,7 @@ def _top_level(lines: list[str]) -> list[tuple[str, int, int, str]]:
             continue
         kind = "code" if token.type in ("fence", "code_block") else "prose"
         language = token.info.strip().split(" ")[0] if token.type == "fence" else ""
-        found.append((kind, token.map[0], token.map[1], language))
+        found.append((kind, token.map[0], token.map[1], language, token.type))
     return found
 
 
@@ -146,7 +154,7 @@ class StreamSplitter:
         head, tail = self._open[:offset], self._open[offset:]
         if "\n\n" in head.strip("\n") or not head.strip() or _BLOCK_START.match(tail):
             return None  # not inside one paragraph, or the rest would read as another block
-        piece = Piece("prose", head.strip("\n"), self._block, "", self._first)
+        piece = Piece("prose", head.strip("\n").rstrip(), self._block, "", self._first)
         self.finished.append(piece)
         self._open, self._first = tail, False
         return piece
@@ -200,7 +208,8 @@ class StreamSplitter:
         if end < 0:
             return False
         lines = self._open[: end + 1].splitlines(keepends=True)
-        blocks = _top_level(lines)
+        found = _blocks(lines)
+        blocks = [block[:4] for block in found]
         if not blocks:
             if not self._open[: end + 1].strip():
                 self._open = self._open[end + 1 :]  # blank lines between blocks
@@ -217,8 +226,19 @@ class StreamSplitter:
                 self._code = (fence.group(1), language)
                 self._open = "".join(lines[start + 1 :]) + self._open[end + 1 :]
                 return True
-        if len(blocks) < 2:
+        closed = (
+            len(blocks) == 1
+            and found[0][4] in _CLOSED_BY_BLANK
+            and lines[-1].strip() == ""
+            and self._open[end + 1 :].strip() != ""
+        )
+        if len(blocks) < 2 and not closed:
             return False
+        if closed:
+            text = "".join(lines[start:stop]).strip("\n")
+            self._finish(Piece("prose", text, self._block, "", self._first))
+            self._open = self._open[end + 1 :]
+            return True
         if kind == "code":
             self._finish(Piece("code", _code_body(lines, blocks[0]), self._block, language))
         else:

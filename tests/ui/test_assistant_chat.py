@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from desktop_app.core.dialogue import Status
 from desktop_app.services.settings import Settings
 from tests.openai_server.response_replies import search_page
+from tests.support.chat import type_and_send
 from tests.support.loop import run_until
 from tests.support.transcript import click_link
-from tests.ui.test_chat_tab import type_and_send
 
 
 def click(qtbot, widget) -> None:  # type: ignore[no-untyped-def]

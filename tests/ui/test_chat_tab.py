@@ -7,14 +7,9 @@ from PySide6.QtGui import QGuiApplication
 
 from desktop_app.core.dialogue import Status
 from tests.openai_server import Fault, expected_reply
+from tests.support.chat import type_and_send
 from tests.support.loop import run, run_until
 from tests.support.transcript import click_link
-
-
-def type_and_send(qtbot, tab, text: str) -> None:  # type: ignore[no-untyped-def]
-    tab.input.setFocus()
-    qtbot.keyClicks(tab.input, text)
-    qtbot.keyClick(tab.input, Qt.Key.Key_Return)
 
 
 def stored_messages(parley):  # type: ignore[no-untyped-def]

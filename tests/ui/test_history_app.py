@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from desktop_app.core.dialogue import Message
 from desktop_app.services.settings import Settings
 from desktop_app.ui.history.history_tab import HistoryTab
+from tests.support.chat import type_and_send
 from tests.support.loop import run_until
-from tests.ui.test_chat_tab import type_and_send
 
 
 def open_history(qloop, parley) -> HistoryTab:  # type: ignore[no-untyped-def]

@@ -12,8 +12,8 @@ from desktop_app.self_test import TAB_NAMES
 from desktop_app.services.settings import Settings
 from tests.openai_server import Fault
 from tests.openai_server.models import RETIRING_MODEL, retiring_date
+from tests.support.chat import type_and_send
 from tests.support.loop import run, run_until
-from tests.ui.test_chat_tab import type_and_send
 
 RETIRING = f"⚠ retiring {retiring_date()} → use o4-mini"
 

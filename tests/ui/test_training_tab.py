@@ -11,10 +11,10 @@ from desktop_app.app import Parley
 from desktop_app.services.settings import Settings
 from desktop_app.ui.training.training_tab import TrainingTab
 from tests.openai_server import OpenAIServer
+from tests.support.chat import type_and_send
 from tests.support.loop import run, run_until
 from tests.support.training_data import chat_example, labelled_csv, write_jsonl
 from tests.support.transcript import click_action
-from tests.ui.test_chat_tab import type_and_send
 
 
 def training(qloop, parley: Parley) -> TrainingTab:  # type: ignore[no-untyped-def]

@@ -608,7 +608,8 @@ class TranscriptView(QAbstractScrollArea):
 
     def _place_actions_bar(self) -> None:
         index = self.hovered if self.hovered is not None else self.focused
-        if index is None or index >= len(self.items) or self.items[index] is self._stream_item:
+        stale = index is not None and index >= min(len(self.items), len(self._tops))
+        if index is None or stale or self.items[index] is self._stream_item:
             self.actions_bar.hide()
             return
         item = self.items[index]
