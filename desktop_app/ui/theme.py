@@ -143,9 +143,24 @@ _STATUS = {
 }
 
 
+_colours_cache: dict[int, ThemeColors] = {}
+
+
 def theme_colors(palette: QPalette | None = None) -> ThemeColors:
-    """The extra colours for the palette (the application's by default), light or dark."""
+    """The extra colours for the palette (the application's by default), light or dark.
+
+    Cheap enough to call while painting: the answer is kept per palette."""
     palette = palette if palette is not None else QGuiApplication.palette()
+    key = palette.cacheKey()
+    found = _colours_cache.get(key)
+    if found is None:
+        if len(_colours_cache) > 16:
+            _colours_cache.clear()
+        found = _colours_cache[key] = _derive_colours(palette)
+    return found
+
+
+def _derive_colours(palette: QPalette) -> ThemeColors:
     role = QPalette.ColorRole
     dark = is_dark(palette)
     window, base, text = (
