@@ -32,7 +32,7 @@ from PySide6.QtGui import (
     QPalette,
     QPixmap,
 )
-from PySide6.QtWidgets import QAbstractButton, QApplication, QStyle
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from desktop_app.services.resources import resources_dir
 
@@ -137,4 +137,6 @@ def refresh_icons() -> int:
 
 def _standard_fallback() -> QIcon:
     """What shows when even the fallback icon's files are missing (a broken install)."""
+    from PySide6.QtWidgets import QStyle  # not at import: its enums take milliseconds to load
+
     return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion)

@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop_app.ui import icons
 from desktop_app.ui.palettes import make_palette
 
 _SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
@@ -95,7 +94,10 @@ def _apply(app: QApplication, notifier: ThemeNotifier) -> None:
             style.unpolish(widget)
             style.polish(widget)
         widget.update()
-    icons.refresh_icons()
+    if app.allWidgets():  # at start-up there is nothing to re-tint yet (and icons can wait)
+        from desktop_app.ui.icons import refresh_icons
+
+        refresh_icons()
     for widget in app.allWidgets():
         tone = widget.property(_TONE_PROPERTY)
         if tone:
