@@ -32,7 +32,7 @@ from PySide6.QtGui import (
     QPalette,
     QPixmap,
 )
-from PySide6.QtWidgets import QAbstractButton, QApplication, QStyle
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from desktop_app.services.resources import resources_dir
 
@@ -57,9 +57,15 @@ def _strict() -> bool:
     return os.environ.get(STRICT_VARIABLE) == "1"
 
 
-def _tinted(name: str, size: int, colour: QColor) -> QPixmap:
+@functools.lru_cache(maxsize=512)
+def _drawing(name: str, size: int) -> QImage:
+    """The committed black drawing, read once."""
     path = resources_dir() / "icons" / "ui" / f"{name}-{size}.png"
-    image = QImage(str(path)).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    return QImage(str(path)).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+
+
+def _tinted(name: str, size: int, colour: QColor) -> QPixmap:
+    image = _drawing(name, size).copy()
     painter = QPainter(image)
     painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
     painter.fillRect(image.rect(), colour)
@@ -71,9 +77,8 @@ def _colours(colour: QColor | None) -> dict[QIcon.Mode, QColor]:
     palette = QGuiApplication.palette()
     group, role = QPalette.ColorGroup, QPalette.ColorRole
     normal = colour if colour is not None else palette.color(group.Active, role.WindowText)
-    return {
+    return {  # Active (hovered) falls back to Normal
         _Mode.Normal: normal,
-        _Mode.Active: normal,
         _Mode.Disabled: palette.color(group.Disabled, role.WindowText),
         _Mode.Selected: palette.color(group.Active, role.HighlightedText),
     }
@@ -132,4 +137,6 @@ def refresh_icons() -> int:
 
 def _standard_fallback() -> QIcon:
     """What shows when even the fallback icon's files are missing (a broken install)."""
+    from PySide6.QtWidgets import QStyle  # not at import: its enums take milliseconds to load
+
     return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion)

@@ -18,7 +18,7 @@ import html
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal, SignalInstance
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME
 from desktop_app.services.app_info import app_version, build_kind
 from desktop_app.services.paths import AppPaths
-from desktop_app.ui.icons import icon, set_icon
 from desktop_app.ui.theme import theme_colors
 from desktop_app.ui.widgets.wrap_label import WrapLabel
 from desktop_app.ui.window_state import WindowState
@@ -64,7 +63,7 @@ CONNECTION_MARKS = {
 # What the window may be made as small as; every tab's minimum fits inside it, and it fits an
 # 800×600 screen with the window's frame and a panel.
 MIN_SIZE = QSize(720, 520)
-DEFAULT_SIZE = QSize(1100, 760)
+DEFAULT_SIZE = QSize(1000, 720)
 CAPABILITY_NAMES = {
     "models": "model list",
     "chat_completions": "chat completions",
@@ -130,6 +129,7 @@ class MainWindow(QMainWindow):
         ):
             self.statusBar().addPermanentWidget(label)
         self.set_connection("starting")
+        self._menu_icons: list[tuple[QAction, str]] = []  # given once the window is painted
         self._build_menus()
 
     def _build_menus(self) -> None:
@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         icon_name: str,
     ) -> QAction:
         action = QAction(text, self)
-        set_icon(action, icon_name)
+        self._menu_icons.append((action, icon_name))
         if shortcut is not None:
             action.setShortcut(shortcut)
         action.triggered.connect(target)
@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
         self.connection_mark.setVisible(mark is not None)
         if mark is not None:
             name, tone = mark
+            from desktop_app.ui.icons import icon  # after the first frame (see above)
+
             colour = getattr(theme_colors(), tone)
             self.connection_mark.setPixmap(icon(name, colour).pixmap(16, 16))
 
@@ -258,7 +260,16 @@ class MainWindow(QMainWindow):
         if not self.painted and event.type() == QEvent.Type.Paint:
             self.painted = True
             self.first_painted.emit(time.time())
+            QTimer.singleShot(0, self._give_menu_icons)
         return super().event(event)
+
+    def _give_menu_icons(self) -> None:
+        """The menus' icons, after the first frame: reading and tinting them (and loading the
+        Qt classes that takes) would otherwise delay it by milliseconds."""
+        from desktop_app.ui.icons import set_icon
+
+        for action, name in self._menu_icons:
+            set_icon(action, name)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop_app.ui import icons
 from desktop_app.ui.palettes import make_palette
 
 _SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
@@ -95,7 +94,10 @@ def _apply(app: QApplication, notifier: ThemeNotifier) -> None:
             style.unpolish(widget)
             style.polish(widget)
         widget.update()
-    icons.refresh_icons()
+    if app.allWidgets():  # at start-up there is nothing to re-tint yet (and icons can wait)
+        from desktop_app.ui.icons import refresh_icons
+
+        refresh_icons()
     for widget in app.allWidgets():
         tone = widget.property(_TONE_PROPERTY)
         if tone:
@@ -143,9 +145,24 @@ _STATUS = {
 }
 
 
+_colours_cache: dict[int, ThemeColors] = {}
+
+
 def theme_colors(palette: QPalette | None = None) -> ThemeColors:
-    """The extra colours for the palette (the application's by default), light or dark."""
+    """The extra colours for the palette (the application's by default), light or dark.
+
+    Cheap enough to call while painting: the answer is kept per palette."""
     palette = palette if palette is not None else QGuiApplication.palette()
+    key = palette.cacheKey()
+    found = _colours_cache.get(key)
+    if found is None:
+        if len(_colours_cache) > 16:
+            _colours_cache.clear()
+        found = _colours_cache[key] = _derive_colours(palette)
+    return found
+
+
+def _derive_colours(palette: QPalette) -> ThemeColors:
     role = QPalette.ColorRole
     dark = is_dark(palette)
     window, base, text = (

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from desktop_app.ui.theme import theme_colors
 
 MAX_BARS = 60
+MAX_SLOT = 72  # px for one bar and the gap beside it
 _MARGIN = 8
 _LABEL_HEIGHT = 16
 
@@ -49,12 +50,15 @@ class BarChart(QWidget):
         if not self.bars:
             return []
         top, bottom = _MARGIN + _LABEL_HEIGHT, self.height() - _MARGIN - _LABEL_HEIGHT
-        width = max(1.0, (self.width() - 2 * _MARGIN) / len(self.bars))
+        room = self.width() - 2 * _MARGIN
+        # A few bars stay bars (not one slab across the window), centred as a group.
+        width = max(1.0, min(room / len(self.bars), MAX_SLOT))
+        start = _MARGIN + (room - width * len(self.bars)) / 2
         peak = max(value for _label, value in self.bars) or 1.0
         rects = []
         for index, (_label, value) in enumerate(self.bars):
             height = (bottom - top) * max(value, 0.0) / peak
-            left = _MARGIN + index * width
+            left = start + index * width
             rects.append(QRectF(left + width * 0.1, bottom - height, width * 0.8, height))
         return rects
 
@@ -69,8 +73,11 @@ class BarChart(QWidget):
         peak = max(value for _label, value in self.bars)
         painter.drawText(_MARGIN, _MARGIN + 11, f"{self._format(peak)} {self.caption}".strip())
         rects = self._rects()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(theme_colors().accent)
         for rect in rects:
-            painter.fillRect(rect, theme_colors().accent)
+            painter.drawRoundedRect(rect, 3, 3)
+        painter.setPen(text)
         # Label the first and last bar (and every one when they fit).
         metrics = painter.fontMetrics()
         baseline = self.height() - _MARGIN

@@ -14,7 +14,6 @@ from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-from desktop_app.ui.icons import icon, set_icon
 from desktop_app.ui.theme import mix, theme_colors
 from desktop_app.ui.widgets.wrap_label import WrapLabel
 
@@ -34,6 +33,10 @@ class NoticeBanner(QFrame):
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._action = QPushButton()
         self._action.clicked.connect(self.action_requested)
+        # icons are imported here, not at the top: this module is imported before the
+        # window's first frame, and loading the icon machinery then would delay it
+        from desktop_app.ui.icons import set_icon
+
         close = QToolButton()
         set_icon(close, "close")
         close.setToolTip("Dismiss")
@@ -74,6 +77,8 @@ class NoticeBanner(QFrame):
         return {"error": colours.error, "warning": colours.warning}.get(self.level, colours.accent)
 
     def _restyle(self) -> None:
+        from desktop_app.ui.icons import icon
+
         if self.level:
             self._mark.setPixmap(icon(LEVEL_ICONS[self.level], self.tone()).pixmap(ICON_SIZE))
         self.update()
