@@ -12,6 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from desktop_app.core.assistants import AssistantProfile
+from desktop_app.ui.theme import theme_colors
 
 
 class AssistantHeader(QWidget):
@@ -43,8 +44,9 @@ class AssistantHeader(QWidget):
         if profile is None:
             self.swatch.hide()
             self.clear_button.hide()
+            muted = theme_colors().muted_text.name()
             self.label.setText(
-                '<span style="color:#777">No assistant — plain chat. Pick one in the '
+                f'<span style="color:{muted}">No assistant — plain chat. Pick one in the '
                 "Assistants tab.</span>"
             )
             return
@@ -54,8 +56,9 @@ class AssistantHeader(QWidget):
         details = [profile.model]
         if profile.tools:
             details.append("tools: " + ", ".join(t.replace("_", " ") for t in profile.tools))
+        muted = theme_colors().muted_text.name()
         self.label.setText(
             f"Assistant: <b>{html.escape(profile.name)}</b>"
-            f'<span style="color:#777"> · {html.escape(" · ".join(details))}</span>'
+            f'<span style="color:{muted}"> · {html.escape(" · ".join(details))}</span>'
         )
         self.label.setToolTip(profile.description)

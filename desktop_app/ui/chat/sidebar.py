@@ -49,8 +49,8 @@ from desktop_app.ui.chat.sidebar_edits import SidebarEditsMixin
 from desktop_app.ui.chat.sidebar_rows import SidebarDelegate, SidebarListView
 from desktop_app.ui.chat.undo_bar import UndoBar
 from desktop_app.ui.history.dialogues_model import DialoguesModel
+from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.widgets.line_icons import line_icon
 
 FILTER_DELAY_MS = 200
 DEFAULT_WIDTH = 260
@@ -64,7 +64,7 @@ ERROR_TEXT = "The conversation list could not be updated. The details are in the
 
 def _tool_button(icon: str, name: str, keys: str = "") -> QToolButton:
     button = QToolButton()
-    button.setIcon(line_icon(icon))
+    set_icon(button, icon)
     button.setAutoRaise(True)
     button.setAccessibleName(name)
     button.setToolTip(f"{name} ({keys})" if keys else name)
@@ -103,10 +103,11 @@ class ChatSidebar(SidebarEditsMixin, QWidget):
     # --- layout --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.new_button = QPushButton(line_icon("new"), "New chat")
+        self.new_button = QPushButton("New chat")
+        set_icon(self.new_button, "new-chat")
         self.new_button.setToolTip("Start a new chat (Ctrl+N)")
         self.new_button.clicked.connect(self.new_chat_requested)
-        self.collapse_button = _tool_button("hide-sidebar", "Hide the conversation list", "Ctrl+B")
+        self.collapse_button = _tool_button("sidebar", "Hide the conversation list", "Ctrl+B")
         self.collapse_button.clicked.connect(lambda: self.set_collapsed(True))
         top = QHBoxLayout()
         top.addWidget(self.new_button, 1)
@@ -157,9 +158,9 @@ class ChatSidebar(SidebarEditsMixin, QWidget):
         column.addWidget(self.list_view, 1)
         column.addWidget(self.undo_bar)
 
-        self.expand_button = _tool_button("show-sidebar", "Show the conversation list", "Ctrl+B")
+        self.expand_button = _tool_button("sidebar", "Show the conversation list", "Ctrl+B")
         self.expand_button.clicked.connect(lambda: self.set_collapsed(False))
-        self.strip_new_button = _tool_button("new", "New chat", "Ctrl+N")
+        self.strip_new_button = _tool_button("new-chat", "New chat", "Ctrl+N")
         self.strip_new_button.clicked.connect(self.new_chat_requested)
         self.strip = QWidget()
         strip = QVBoxLayout(self.strip)

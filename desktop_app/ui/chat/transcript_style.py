@@ -10,20 +10,13 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPalette
 
+from desktop_app.ui.theme import mix
+
 COLUMN_CHARS = 80  # a readable line: about 80 characters of the body font
 SIDE_MARGIN = 16
 BUBBLE_PADDING = 10
 GAP = 14  # between messages
 BLOCK_GAP = 8  # between blocks of one message
-
-
-def mix(a: QColor, b: QColor, amount: float) -> QColor:
-    """`a` moved `amount` (0..1) of the way towards `b`."""
-    return QColor.fromRgbF(
-        a.redF() + (b.redF() - a.redF()) * amount,
-        a.greenF() + (b.greenF() - a.greenF()) * amount,
-        a.blueF() + (b.blueF() - a.blueF()) * amount,
-    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-from desktop_app.ui.widgets.line_icons import line_icon
+from desktop_app.ui.icons import set_icon
 
 SHOWN_MS = 15_000
 
@@ -33,7 +33,7 @@ class UndoBar(QFrame):
         self.undo_button.setToolTip("Take it out of the trash again (Ctrl+Z)")
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.close_button = QToolButton()
-        self.close_button.setIcon(line_icon("close"))
+        set_icon(self.close_button, "close")
         self.close_button.setAutoRaise(True)
         self.close_button.setToolTip("Dismiss")
         self.close_button.setAccessibleName("Dismiss")

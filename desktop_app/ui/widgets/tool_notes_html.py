@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from desktop_app.core.tool_notes import ToolNote
 
 NOTE_SCHEME = "parley-note"
-_NOTE_STYLE = "color:#5f6368; text-decoration:none"
+_NOTE_STYLE = "text-decoration:none"  # the colour: the transcript's muted link style
 
 
 def note_link(message_index: int, note_index: int) -> str:
@@ -27,7 +27,7 @@ def parse_note_link(path: str) -> tuple[int, int] | None:
 
 def _citation_html(note: ToolNote) -> str:
     if not note.citations:
-        return '<li style="color:#777">no sources were cited</li>'
+        return "<li><i>no sources were cited</i></li>"
     items = []
     for citation in note.citations:
         text = html.escape(citation.text)
@@ -43,7 +43,7 @@ def note_html(note: ToolNote, message_index: int, note_index: int, expanded: boo
     count = len(note.citations)
     suffix = f" ({count} source{'s' if count != 1 else ''})" if count else ""
     line = (
-        f'<p style="margin:2px 0"><a style="{_NOTE_STYLE}" '
+        f'<p style="margin:2px 0"><a class="muted" style="{_NOTE_STYLE}" '
         f'href="{note_link(message_index, note_index)}">{arrow} '
         f"{html.escape(note.label)}{suffix}</a></p>"
     )
