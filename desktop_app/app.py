@@ -220,6 +220,7 @@ class Parley:
         self._build_usage_tab()
         self._build_training_tab()
         self._after_gateway_change()
+        await self.start_history()  # reopens the last conversation: notices come after it
         if self.store.recovered_replies:
             count = self.store.recovered_replies
             tab.show_notice(
@@ -227,7 +228,6 @@ class Parley:
                 "last closed; the text up to that moment is kept and marked interrupted.",
                 "info",
             )
-        await self.start_history()
         self.ready.set()
 
     async def start_history(self) -> None:

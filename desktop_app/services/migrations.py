@@ -216,6 +216,10 @@ DROP INDEX messages_summary;
 # reply streamed (seconds to the first token, output tokens per second). The full-text index
 # gains a column for the reasoning: it is made anew with both columns and rebuilt from the
 # messages, so every existing message stays findable.
+# A reply that is still streaming stays out of the index until it ends: its checkpoints (four
+# a second) would otherwise index its whole text again each time, a cost that grows with the
+# reply. It enters the index when its status leaves 'streaming' (finished, stopped, failed, or
+# marked interrupted after a crash), with the text it ended with.
 _REASONING = """
 ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN reasoning_seconds REAL;
@@ -230,17 +234,27 @@ CREATE VIRTUAL TABLE messages_fts USING fts5(
     tokenize='unicode61 remove_diacritics 2'
 );
 INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
+    SELECT 'delete', id, content, reasoning FROM messages WHERE status = 'streaming';
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+WHEN new.status <> 'streaming' BEGIN
     INSERT INTO messages_fts(rowid, content, reasoning)
         VALUES (new.id, new.content, new.reasoning);
 END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+WHEN old.status <> 'streaming' BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
         VALUES ('delete', old.id, old.content, old.reasoning);
 END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning ON messages BEGIN
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning, status ON messages
+WHEN old.status <> 'streaming' AND new.status <> 'streaming' BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
         VALUES ('delete', old.id, old.content, old.reasoning);
+    INSERT INTO messages_fts(rowid, content, reasoning)
+        VALUES (new.id, new.content, new.reasoning);
+END;
+CREATE TRIGGER messages_fts_ended AFTER UPDATE OF status ON messages
+WHEN old.status = 'streaming' AND new.status <> 'streaming' BEGIN
     INSERT INTO messages_fts(rowid, content, reasoning)
         VALUES (new.id, new.content, new.reasoning);
 END;

@@ -36,7 +36,7 @@ REASONING_SCHEME = "parley-reasoning"
 Thumbnails = Callable[[Attachment], QImage | None]
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: a part is one place on screen
 class Part:
     kind: str  # header | piece | reasoning | notes | images | error
     rect: QRectF
@@ -44,6 +44,7 @@ class Part:
     piece: Piece | None = None
     background: QColor | None = None
     thumbs: list[tuple[QRectF, QImage, Attachment]] = field(default_factory=list)
+    pad_below: float = 0.0  # the code background's padding under the last piece of a block
 
     def text(self) -> str:
         return self.document.toPlainText() if self.document is not None else ""
@@ -101,8 +102,10 @@ class MessageItem:
         x = 0.0
         if user:
             x, y = BUBBLE_PADDING, y + BUBBLE_PADDING
-        for piece in self.pieces:
-            y = self._add_piece(piece, x, y, inner, style)
+        following = self.stream.open_piece if self.stream is not None else None
+        for index, piece in enumerate(self.pieces):
+            after = self.pieces[index + 1] if index + 1 < len(self.pieces) else following
+            y = self._add_piece(piece, x, y, inner, style, after)
         if self.stream is not None:
             y = self._render_open(x, y, inner, style)
         if user:
@@ -197,8 +200,16 @@ class MessageItem:
         return y + (4 if self.card.notes else 0)
 
     def _add_piece(
-        self, piece: Piece, x: float, y: float, inner: float, style: TranscriptStyle
+        self,
+        piece: Piece,
+        x: float,
+        y: float,
+        inner: float,
+        style: TranscriptStyle,
+        after: Piece | None = None,
     ) -> float:
+        """Lay out a piece below `y`; `after` is the piece that follows it (if any): a code
+        block's background closes under its last piece only."""
         code = piece.kind == "code"
         pad = CODE_PADDING if code else 0.0
         if piece.first and self.parts and self.parts[-1].kind == "piece":
@@ -208,19 +219,9 @@ class MessageItem:
         top = pad if code and piece.first else 0.0
         rect = QRectF(x + pad, y + top, inner - 2 * pad, height)
         part = Part("piece", rect, document, piece, style.code_background if code else None)
+        part.pad_below = pad if code and (after is None or after.first) else 0.0
         self._list().append(part)
-        return rect.bottom() + (pad if code and self._ends_block(piece) else 0.0)
-
-    def _ends_block(self, piece: Piece) -> bool:
-        """A code piece is the last of its block unless the next piece continues it."""
-        pieces = self.pieces
-        index = next((i for i, p in enumerate(pieces) if p is piece), -1)
-        if 0 <= index < len(pieces) - 1:
-            return pieces[index + 1].first
-        if self.stream is not None:
-            nxt = self.stream.open_piece
-            return nxt is None or nxt.first
-        return True
+        return rect.bottom() + part.pad_below
 
     def _place_bubble(self, top: float, bottom: float, width: float) -> float:
         pieces = [p for p in self._list() if p.kind == "piece"]
@@ -272,30 +273,30 @@ class MessageItem:
     def update_stream(self, text: str, style: TranscriptStyle) -> float:
         """Add streamed text; re-render only the open piece. Returns the new height."""
         assert self.stream is not None and self.parts is not None
-        if self._open is not None:
-            self.parts.remove(self._open)
-            self._open = None
+        self._drop_open()
         y = self._content_bottom()
-        for piece in self.stream.feed(text):
+        finished = self.stream.feed(text)
+        following = self.stream.open_piece
+        for index, piece in enumerate(finished):
             self.pieces.append(piece)
-            y = self._add_piece(piece, 0.0, y, self.width, style)
+            after = finished[index + 1] if index + 1 < len(finished) else following
+            y = self._add_piece(piece, 0.0, y, self.width, style, after)
         y = self._render_open(0.0, y, self.width, style)
         if self._cut_long_paragraph(style):
             y = self._content_bottom()
         self.height = y + ACTION_ROW
         return self.height
 
+    def _drop_open(self) -> None:
+        """Take the open piece's part off the end (it is always the last)."""
+        if self._open is not None and self.parts and self.parts[-1] is self._open:
+            self.parts.pop()
+        self._open = None
+
     def _content_bottom(self) -> float:
         assert self.parts is not None
         last = self.parts[-1] if self.parts else None
-        if last is None:
-            return 0.0
-        extra = (
-            CODE_PADDING
-            if last.background is not None and last.piece and self._ends_block(last.piece)
-            else 0.0
-        )
-        return last.rect.bottom() + extra
+        return 0.0 if last is None else last.rect.bottom() + last.pad_below
 
     def _cut_long_paragraph(self, style: TranscriptStyle) -> bool:
         """An open paragraph past CUT_CHARS is finished up to where its last line starts:
@@ -317,10 +318,10 @@ class MessageItem:
         piece = self.stream.cut_open(offset)
         if piece is None:
             return False
-        self.parts.remove(open_part)
+        self._drop_open()
         y = self._content_bottom()
         self.pieces.append(piece)
-        y = self._add_piece(piece, 0.0, y, self.width, style)
+        y = self._add_piece(piece, 0.0, y, self.width, style, self.stream.open_piece)
         self._render_open(0.0, y, self.width, style)
         return True
 
