@@ -40,6 +40,12 @@ def _code_groups(parts: list[Part]) -> list[QRectF]:
     return [g.adjusted(0, 0, 0, CODE_PADDING) for g in groups]
 
 
+def _meets(part: Part, visible: QRectF) -> bool:
+    """The part (with its code background around it) shows in the visible area."""
+    rect = part.rect.adjusted(-CODE_PADDING, -CODE_PADDING, CODE_PADDING, CODE_PADDING)
+    return rect.bottom() >= visible.top() and rect.top() <= visible.bottom()
+
+
 def _word_selections(
     document: QTextDocument, words: list[str], style: TranscriptStyle
 ) -> list[QAbstractTextDocumentLayout.Selection]:
@@ -74,10 +80,15 @@ def paint_item(
     focused: bool,
     show_versions: bool,
     palette: QPalette,
+    visible: QRectF | None = None,
 ) -> None:
+    """Paint `item` at `origin`; only its parts that meet `visible` (the exposed area, in
+    the item's own coordinates), so a long reply costs what is on screen, not its length."""
     painter.save()
     painter.translate(origin)
     parts = item.parts or []
+    if visible is not None:
+        parts = [p for p in parts if _meets(p, visible)]
     painter.setPen(Qt.PenStyle.NoPen)
     if not item.bubble.isEmpty():
         painter.setBrush(style.user_bubble)
@@ -90,7 +101,9 @@ def paint_item(
     selected = QTextCharFormat()
     selected.setBackground(palette.color(QPalette.ColorRole.Highlight))
     selected.setForeground(palette.color(QPalette.ColorRole.HighlightedText))
-    for number, part in enumerate(parts):
+    numbers = {id(part): n for n, part in enumerate(item.parts or [])}
+    for part in parts:
+        number = numbers[id(part)]
         if part.kind == "images":
             _paint_images(painter, part, style)
             continue
@@ -101,6 +114,8 @@ def paint_item(
         context = QAbstractTextDocumentLayout.PaintContext()
         context.palette = context_palette
         context.clip = QRectF(0, 0, part.rect.width() + 4, part.rect.height() + 4)
+        if visible is not None:
+            context.clip = context.clip.intersected(visible.translated(-part.rect.topLeft()))
         selections = _word_selections(part.document, words, style) if words else []
         if number in ranges:
             start, end = ranges[number]

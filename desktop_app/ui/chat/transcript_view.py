@@ -440,6 +440,7 @@ class TranscriptView(QAbstractScrollArea):
                 focused=index == self.focused and self.hasFocus(),
                 show_versions=index != self.hovered and index != self.focused,
                 palette=self.palette(),
+                visible=QRectF(event.rect()).translated(-rect.topLeft()),
             )
 
     # --- hit testing -----------------------------------------------------------------------
