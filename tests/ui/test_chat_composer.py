@@ -127,6 +127,23 @@ def test_paste_an_image_and_a_file_url_then_send(qloop, qtbot, parley, tmp_path:
     for attachment in user.attachments:
         assert parley.store.attachment_path(attachment).stat().st_size == attachment.size
     assert composer.empty and not composer.strip.isVisible()  # ready for the next message
+    # The transcript draws them above the user's bubble; a click opens one full size.
+    view = tab.transcript
+    view.scroll_to_item(0, top=True)
+    [images] = [p for p in view.items[0].parts if p.kind == "images"]
+    assert [(t[1].width(), t[1].height()) for t in images.thumbs] == [(40, 30), (30, 20)]
+    pixel = view.viewport().grab().toImage().pixelColor(
+        (view.item_rect(0).topLeft() + images.thumbs[0][0].center()).toPoint()
+    )
+    assert pixel.red() > 200 and pixel.green() < 60  # the red one, really painted
+    opened = []
+    view.image_opened.connect(opened.append)
+    click = (view.item_rect(0).topLeft() + images.thumbs[1][0].center()).toPoint()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=click)
+    assert [a.name for a in opened] == ["blue.jpg"]
+    assert tab.preview.isVisible() and tab.preview.loaded  # shown full size, not blocking
+    assert tab.preview.label.pixmap().width() == 30
+    tab.preview.close()
 
 
 def test_drop_a_file_anywhere_on_the_chat_tab(qloop, qtbot, parley, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDro
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from desktop_app.core.assistants import AssistantProfile
-from desktop_app.core.dialogue import Message, Status
+from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.services.chat_session import ChatSession, PendingTurn
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.model_catalog import ModelCatalog
@@ -220,12 +220,12 @@ class ChatTab(ChatControls, QWidget):
         if dialogue_id == self.dialogue_id:
             self.spend_label.setText(f"This dialogue: {spent.label}" if spent else "")
 
-    def _on_transcript_image_opened(self, attachment: object) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
+    def _on_transcript_image_opened(self, attachment: Attachment) -> None:
+        """A thumbnail was clicked: the image at full size, in a window of its own."""
+        from desktop_app.ui.chat.image_preview import ImagePreview
 
-        path = self.thumbnails.full_path(attachment)  # type: ignore[arg-type]
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.preview = ImagePreview(self.thumbnails.full_path(attachment), attachment.name, self)
+        self.preview.show()
 
     # --- sending -----------------------------------------------------------------------------
 

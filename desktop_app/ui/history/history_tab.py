@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.dialogue import Attachment
 from desktop_app.core.history import search_words
 from desktop_app.services.history_store import HistoryStore, SearchInterrupted
+from desktop_app.ui.chat.thumbnails import ThumbnailCache
 from desktop_app.ui.history.dialogues_model import DialoguesModel
 from desktop_app.ui.history.filter_bar import FilterBar
 from desktop_app.ui.history.job_bar import JobBar
@@ -77,6 +79,12 @@ def _list_view(model: Any, delegate: Any) -> QTableView:
 class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
     continue_requested = Signal(int)
     busy_changed = Signal(bool)
+
+    def _on_view_image_opened(self, attachment: Attachment) -> None:
+        from desktop_app.ui.chat.image_preview import ImagePreview
+
+        self.preview = ImagePreview(self.store.attachment_path(attachment), attachment.name, self)
+        self.preview.show()
 
     def show_sentiment(self, shown: bool) -> None:
         """The sentiment marks on the messages read here (a setting)."""
@@ -163,6 +171,8 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
 
         self.reader = ReaderPane()
         self.view = self.reader.view
+        self.view.thumbnails = ThumbnailCache(self.store.attachment_path)  # attached images
+        self.view.image_opened.connect(self._on_view_image_opened)
         reader = self.reader
         reader.continue_button.clicked.connect(self._on_continue_button_clicked)
         reader.rename_button.clicked.connect(self.start_rename)

@@ -153,7 +153,8 @@ class HitDelegate(QStyledItemDelegate):
         painter.save()
         _panel(painter, option)
         first, second = _lines(option)
-        meta = f"{hit.role} · {short_date(hit.created_at, self._now())}"
+        where = " · in its reasoning" if hit.in_reasoning else ""
+        meta = f"{hit.role}{where} · {short_date(hit.created_at, self._now())}"
         width = _draw(painter, option, first, meta, dim=True, align=Qt.AlignmentFlag.AlignRight)
         _draw(painter, option, first.adjusted(0, 0, -(width + PAD * 2), 0), hit.title, bold=True)
         color = option.palette.color(_text_role(option, False)).name()
