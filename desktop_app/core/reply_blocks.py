@@ -50,6 +50,16 @@ class Piece:
     block: int
     language: str = ""
     first: bool = True
+    same_line: bool = False  # a code piece that goes on with the line the one before ended in
+
+
+def block_text(pieces: list[Piece], block: int) -> str:
+    """The whole text of block `block` from its pieces (what Copy gives for a code block)."""
+    text = ""
+    for number, piece in enumerate(p for p in pieces if p.block == block):
+        glue = "" if number == 0 or piece.same_line else "\n"
+        text += glue + piece.text
+    return text
 
 
 # Blocks a blank line ends for good (a list or a fence may go on after one).
@@ -114,12 +124,13 @@ class StreamSplitter:
         self._block = 0
         self._first = True  # the open piece starts its block
         self._code: tuple[str, str] | None = None  # (fence marker, language) inside a fence
+        self._same_line = False  # the open code piece begins in the middle of a line
 
     @property
     def open_piece(self) -> Piece | None:
         if self._code is not None:
             body = self._open.rstrip("\n") if self._open.endswith("\n") else self._open
-            return Piece("code", body, self._block, self._code[1], self._first)
+            return Piece("code", body, self._block, self._code[1], self._first, self._same_line)
         text = self._open.strip("\n")
         if not text.strip():
             return None
@@ -149,9 +160,17 @@ class StreamSplitter:
         """Finish the open prose piece's first `offset` characters (of `open_text`) as a piece
         of its own; the rest continues the same block. The caller picks an offset where a line
         of the laid-out paragraph starts, so nothing moves on screen."""
-        if self._code is not None or not 0 < offset < len(self._open):
+        if not 0 < offset < len(self._open):
             return None
         head, tail = self._open[:offset], self._open[offset:]
+        if self._code is not None:  # a long code line: cut where its laid-out line breaks
+            if "\n" in head.rstrip("\n"):
+                return None  # whole lines are the splitter's to cut
+            text = head.rstrip("\n")
+            piece = Piece("code", text, self._block, self._code[1], self._first, self._same_line)
+            self.finished.append(piece)
+            self._open, self._first, self._same_line = tail, False, not head.endswith("\n")
+            return piece
         if "\n\n" in head.strip("\n") or not head.strip() or _BLOCK_START.match(tail):
             return None  # not inside one paragraph, or the rest would read as another block
         piece = Piece("prose", head.strip("\n").rstrip(), self._block, "", self._first)
@@ -185,20 +204,25 @@ class StreamSplitter:
         for index, line in enumerate(lines):
             if not line.endswith("\n"):
                 break
+            if index == 0 and self._same_line:
+                continue  # the rest of a line cut in two: never a fence
             stripped = line.strip()
             if stripped.startswith(marker[0] * len(marker)) and not stripped.strip(marker[0]):
                 body = "".join(lines[:index]).rstrip("\n")
-                self._finish(Piece("code", body, self._block, language, self._first))
-                self._open, self._code = "".join(lines[index + 1 :]), None
+                piece = Piece("code", body, self._block, language, self._first, self._same_line)
+                self._finish(piece)
+                self._open, self._code, self._same_line = "".join(lines[index + 1 :]), None, False
                 return True
         complete = [line for line in lines if line.endswith("\n")]
         if len(complete) > CODE_CUT_LINES:
             head = "".join(complete[:CODE_CUT_LINES])
             self._finish(
-                Piece("code", head.rstrip("\n"), self._block, language, self._first),
+                Piece(
+                    "code", head.rstrip("\n"), self._block, language, self._first, self._same_line
+                ),
                 ends_block=False,
             )
-            self._open = self._open[len(head) :]
+            self._open, self._same_line = self._open[len(head) :], False
             return True
         return False
 

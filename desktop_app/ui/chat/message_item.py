@@ -22,7 +22,7 @@ from desktop_app.core.dialogue import Attachment
 from desktop_app.core.reply_blocks import Piece, StreamSplitter
 from desktop_app.core.transcript_cards import Card
 from desktop_app.ui.chat.block_renderer import render_html, render_piece
-from desktop_app.ui.chat.paragraph_cut import cut_offset
+from desktop_app.ui.chat.paragraph_cut import code_cut_offset, cut_offset
 from desktop_app.ui.chat.transcript_style import BLOCK_GAP, BUBBLE_PADDING, TranscriptStyle
 from desktop_app.ui.widgets.tool_notes_html import note_html
 
@@ -299,29 +299,34 @@ class MessageItem:
         return 0.0 if last is None else last.rect.bottom() + last.pad_below
 
     def _cut_long_paragraph(self, style: TranscriptStyle) -> bool:
-        """An open paragraph past CUT_CHARS is finished up to where its last line starts:
-        the piece before the cut wraps exactly as the whole did, so nothing moves."""
+        """An open paragraph (or code line) past CUT_CHARS is finished up to where its last
+        laid-out line starts: the piece before the cut wraps exactly as the whole did, so
+        nothing moves, and the open piece stays short whatever the reply's shape."""
         assert self.stream is not None and self.parts is not None
         open_part, source = self._open, self.stream.open_text
         if open_part is None or open_part.document is None or len(source) < CUT_CHARS:
             return False
-        if open_part.piece is None or open_part.piece.kind != "prose":
+        piece = open_part.piece
+        if piece is None:
             return False
-        width = open_part.rect.width()
+        if piece.kind == "code":
+            offset = code_cut_offset(open_part.document, piece.text, piece.first)
+        else:
+            width = open_part.rect.width()
 
-        def render(head: str) -> QTextDocument:
-            return render_piece(Piece("prose", head.strip("\n"), 0), style, width)
+            def render(head: str) -> QTextDocument:
+                return render_piece(Piece("prose", head.strip("\n"), 0), style, width)
 
-        offset = cut_offset(open_part.document, source, render, hard=len(source) > HARD_CUT_CHARS)
+            offset = cut_offset(open_part.document, source, render, len(source) > HARD_CUT_CHARS)
         if offset is None:
             return False
-        piece = self.stream.cut_open(offset)
-        if piece is None:
+        head = self.stream.cut_open(offset)
+        if head is None:
             return False
         self._drop_open()
         y = self._content_bottom()
-        self.pieces.append(piece)
-        y = self._add_piece(piece, 0.0, y, self.width, style, self.stream.open_piece)
+        self.pieces.append(head)
+        y = self._add_piece(head, 0.0, y, self.width, style, self.stream.open_piece)
         self._render_open(0.0, y, self.width, style)
         return True
 

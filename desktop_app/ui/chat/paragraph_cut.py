@@ -1,4 +1,5 @@
-"""The Qt side of cutting a long streaming paragraph: find where its last line starts."""
+"""The Qt side of cutting a long streaming paragraph (or code line): find where its last
+laid-out line starts, so the part before it can be finished as it is."""
 
 from __future__ import annotations
 
@@ -36,6 +37,20 @@ def _head_fits(head: str, document: QTextDocument, rendered_head: str, render: R
     )
     expected = before + block.layout().lineCount() - 1
     return lines == expected
+
+
+def code_cut_offset(document: QTextDocument, code: str, first: bool) -> int | None:
+    """Where to cut an open code piece whose last line runs long: where the last laid-out
+    line of it starts. Code is drawn as written, so the document's text is the code's (after
+    the header line "python · Copy" of a block's first piece)."""
+    position = _last_line_start(document)
+    if position is None:
+        return None
+    start = document.begin().next().position() if first else 0
+    if document.toPlainText()[start:] != code:
+        return None  # not drawn verbatim (tabs, entities): leave it whole
+    offset = position - start
+    return offset if 0 < offset < len(code) else None
 
 
 def cut_offset(

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QTextCursor
 
 from desktop_app.core.dialogue import Attachment
+from desktop_app.core.reply_blocks import block_text
 from desktop_app.ui.chat.message_item import MessageItem
 
 SENTIMENT_DOT = 7.0
@@ -66,9 +67,7 @@ class Hit:
         piece = parts[self.part].piece
         if piece is None or piece.kind != "code":
             return ""
-        return "\n".join(
-            p.text for p in self.item.pieces if p.kind == "code" and p.block == piece.block
-        )
+        return block_text(self.item.pieces, piece.block)
 
 
 class Selection:

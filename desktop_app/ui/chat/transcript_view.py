@@ -35,6 +35,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from desktop_app.core.dialogue import Attachment, Message, Status
+from desktop_app.core.reply_blocks import block_text
 from desktop_app.core.tool_notes import ToolNote
 from desktop_app.core.transcript_cards import Card, make_card, plain_text
 from desktop_app.ui.chat.block_renderer import COPY_SCHEME
@@ -192,7 +193,11 @@ class TranscriptView(QAbstractScrollArea):
         return self.plain_text()
 
     def code_blocks(self) -> list[str]:
-        return [piece.text for item in self.items for piece in item.pieces if piece.kind == "code"]
+        return [
+            block_text(item.pieces, block)
+            for item in self.items
+            for block in dict.fromkeys(p.block for p in item.pieces if p.kind == "code")
+        ]
 
     # --- streaming -------------------------------------------------------------------------
 
@@ -541,7 +546,7 @@ class TranscriptView(QAbstractScrollArea):
         scheme = url.scheme()
         if scheme == COPY_SCHEME:
             block = int(url.path()) if url.path().isdigit() else -1
-            code = "\n".join(p.text for p in item.pieces if p.kind == "code" and p.block == block)
+            code = block_text(item.pieces, block)
             self._copy_code(code)
         elif scheme == NOTE_SCHEME:
             place = parse_note_link(url.path())
