@@ -10,7 +10,21 @@ from desktop_app.core.reply_blocks import block_text
 from desktop_app.ui.chat.message_item import CUT_CHARS, HARD_CUT_CHARS
 from desktop_app.ui.chat.transcript_view import TranscriptView
 
-WORDS = ["the", "reply", "streams", "word", "by", "word", "while", "the", "window", "stays", "smooth", "**and**", "`steady`"]
+WORDS = [
+    "the",
+    "reply",
+    "streams",
+    "word",
+    "by",
+    "word",
+    "while",
+    "the",
+    "window",
+    "stays",
+    "smooth",
+    "**and**",
+    "`steady`",
+]
 
 
 def paragraph(count: int) -> str:
@@ -21,8 +35,11 @@ SHAPES = {
     "paragraphs": "\n\n".join(paragraph(60) for _ in range(30)) + "\n",
     "unbroken": paragraph(3000) + "\n",
     "code line": "```json\n" + '{"k": "' + "x" * 30_000 + '"}\n```\n',
-    "mixed": "# Title\n\n" + paragraph(900) + "\n\n- a\n- b\n\n```py\n"
-    + "".join(f"print({n})\n" for n in range(120)) + "```\n\nDone.\n",
+    "mixed": "# Title\n\n"
+    + paragraph(900)
+    + "\n\n- a\n- b\n\n```py\n"
+    + "".join(f"print({n})\n" for n in range(120))
+    + "```\n\nDone.\n",
 }
 
 
