@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -104,6 +105,9 @@ def idle_rss_kb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+FIRST_FRAME_WAIT_S = 1.0  # a window that never paints (no screen) must not hold start-up
+
+
 class Parley:
     """The running application: owns the services, the window and every background task."""
 
@@ -168,7 +172,13 @@ class Parley:
         self.first_frame.set()
 
     async def start(self) -> None:
-        """Everything after the first frame: store, key, services, Chat tab, then network."""
+        """Everything after the first frame: store, key, services, Chat tab, then network.
+
+        The tabs' modules are imported only once the window has painted (they take tens of
+        milliseconds), so the window appears before any of it."""
+        if self.window.isVisible():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.first_frame.wait(), FIRST_FRAME_WAIT_S)
         from desktop_app.core.sentiment import SentimentAnalyzer
         from desktop_app.services.assistant_remote import AssistantRemote
         from desktop_app.services.chat_session import ChatSession
