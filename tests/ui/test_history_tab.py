@@ -398,3 +398,24 @@ def test_export_and_import_through_the_file_dialogs(
             )
         ),
     )
+
+
+def test_the_complete_json_export_keeps_every_version_and_the_reasoning(
+    qloop, tab: HistoryTab, tmp_path: Path
+) -> None:
+    from desktop_app.core.dialogue import Message
+
+    store = tab.store
+    dialogue = store.create_dialogue("Versions")
+    question = store.add_message(dialogue, Message("user", "Pick a number"))
+    store.add_message(dialogue, Message("assistant", "Seven", reasoning="Lucky."))
+    store.add_message(dialogue, Message("assistant", "Three"), parent_id=question)
+    shown, complete = tmp_path / "shown.json", tmp_path / "complete.json"
+    assert run(qloop, tab.export([dialogue], shown, "json"))
+    assert run(qloop, tab.export([dialogue], complete, "json", complete=True))
+    plain = json.loads(shown.read_text("utf-8"))
+    full = json.loads(complete.read_text("utf-8"))
+    texts = json.dumps(plain, ensure_ascii=False)
+    assert "Three" in texts and "Seven" not in texts and "Lucky." not in texts
+    everything = json.dumps(full, ensure_ascii=False)
+    assert "Three" in everything and "Seven" in everything and "Lucky." in everything

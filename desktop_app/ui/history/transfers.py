@@ -26,6 +26,8 @@ from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
 PROGRESS_INTERVAL = 0.05
+# Beside the formats: JSON with every version of every message (the tree) and the reasoning.
+COMPLETE_JSON = "JSON with every version and the reasoning (*.json)"
 
 
 class TransfersMixin:
@@ -61,18 +63,19 @@ class TransfersMixin:
         def chosen(paths: list[str]) -> None:
             label = dialog.selectedNameFilter()
             fmt = next((f for f, text in FORMATS.items() if text == label), "json")
+            complete = label == COMPLETE_JSON
             target = Path(paths[0])
             if target.suffix.lower() in EXTENSIONS.values():  # the dialog's default suffix
                 target = target.with_suffix(EXTENSIONS[fmt])
             elif target.suffix.lower() != EXTENSIONS[fmt]:
                 target = target.with_name(target.name + EXTENSIONS[fmt])
-            self.tasks.spawn(self.export(ids, target, fmt))
+            self.tasks.spawn(self.export(ids, target, fmt, complete))
 
         dialog = open_file_dialog(
             cast(QWidget, self),
             f"Export {len(ids)} dialogue{'s' if len(ids) > 1 else ''}",
             chosen,
-            ";;".join(FORMATS.values()),
+            ";;".join([*FORMATS.values(), COMPLETE_JSON]),
             save_as="dialogues.json" if len(ids) > 1 else "dialogue.json",
         )
         self._file_dialog = dialog
@@ -142,12 +145,15 @@ class TransfersMixin:
             await self.open_dialogue(ids[0])
         return list(ids)
 
-    async def export(self, ids: list[int], path: Path, fmt: str) -> bool:
-        """Export dialogues `ids` to `path` as "json", "markdown" or "jsonl"."""
+    async def export(self, ids: list[int], path: Path, fmt: str, complete: bool = False) -> bool:
+        """Export dialogues `ids` to `path` as "json", "markdown" or "jsonl": the branch each
+        shows; with `complete` (JSON), every branch and the replies' reasoning too."""
         store = self.store
 
         def work(progress: Progress, cancelled: Callable[[], bool]) -> Any:
-            return export_file(store, ids, path, fmt, progress, cancelled)
+            return export_file(
+                store, ids, path, fmt, progress, cancelled, complete, complete and fmt == "json"
+            )
 
         try:
             report = await self._run_job(f"Exporting to {path.name}", work)
