@@ -81,6 +81,7 @@ async def fill(parley: Any, home: Path) -> None:
     from tests.support.images import write_image
 
     picture = write_image(home / "pictures" / "harbour.png", (640, 420), "steelblue")
+    await chat_about_a_picture(parley, picture)
     images = parley.images_tab
     await images.intake.add_paths([picture])
     await wait_until(lambda: images.model.rowCount() > 0)
@@ -101,6 +102,34 @@ async def fill(parley: Any, home: Path) -> None:
     history.list_view.setCurrentIndex(history.model.index(1, 0))
 
 
+async def chat_about_a_picture(parley: Any, picture: Path) -> None:
+    """In the haiku dialogue: another version of its reply, rated, then a picture sent with a
+    question, so the Chat tab shows versions, a thumbnail and a rating."""
+    from desktop_app.ui.images.drop_zone import DropPayload
+
+    tab = parley.chat_tab
+    await tab.regenerate()
+    await wait_until(lambda: not tab.jobs)
+    tab.commands.rate(tab.transcript.messages[-1].id, 1)
+    tab.composer.add_payload(DropPayload(paths=[picture]))
+    await wait_until(lambda: tab.composer.preparing == 0, timeout=30)
+    tab.input.setPlainText("What is in this picture?")
+    await tab.send()
+    await wait_until(lambda: not tab.jobs, timeout=30)
+
+
+def focus_last_reply(parley: Any) -> None:
+    """Select the haiku's reply with the keyboard: its actions and versions show."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    view = parley.chat_tab.transcript
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    for _ in range(2):
+        QTest.keyClick(view, Qt.Key.Key_Up)
+
+
 async def shoot(parley: Any, out: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
@@ -117,6 +146,9 @@ async def shoot(parley: Any, out: Path) -> list[Path]:
             window.tabs.setCurrentIndex(index)
             await settle()
             name = window.tabs.tabText(index).lower().replace("&", "")
+            if name == "chat":
+                focus_last_reply(parley)
+                await settle()
             path = out / f"{name}-{theme}.png"
             if not window.grab().save(str(path)):
                 raise SystemExit(f"could not write {path}")

@@ -9,10 +9,11 @@ Signals:
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from desktop_app.core.transcript_cards import Card
+from desktop_app.ui.icons import set_icon
 
 LABELS = {
     "copy": ("Copy", "Copy the message as Markdown (C)"),
@@ -35,19 +36,6 @@ ICONS = {
     "version_prev": "chevron-left",
     "version_next": "chevron-right",
 }
-FALLBACK_TEXT = {"version_prev": "‹", "version_next": "›", "rate_up": "+1", "rate_down": "−1"}
-
-
-def action_icon(name: str) -> QIcon | None:
-    """The shipped icon for an action, where the icon set has it."""
-    try:
-        from desktop_app.ui.icons import icon
-    except ImportError:
-        return None
-    try:
-        return icon(ICONS.get(name, name))
-    except KeyError:
-        return None
 
 
 class MessageActions(QWidget):
@@ -73,11 +61,7 @@ class MessageActions(QWidget):
             button.setAutoRaise(True)
             button.setIconSize(QSize(16, 16))
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            found = action_icon(name)
-            if found is not None and not found.isNull():
-                button.setIcon(found)
-            else:
-                button.setText(FALLBACK_TEXT.get(name, text))
+            set_icon(button, ICONS[name])  # re-tinted when the theme changes
             button.clicked.connect(lambda _checked=False, n=name: self.triggered.emit(n))
             self.buttons[name] = button
         self._layout.addWidget(self.buttons["version_prev"])
@@ -106,6 +90,7 @@ class MessageActions(QWidget):
             button = self.buttons[name]
             button.setCheckable(True)
             button.setChecked(rating == value)
+            set_icon(button, ICONS[name] + ("-filled" if rating == value else ""))
         self.adjustSize()
         self.show()
         self.raise_()

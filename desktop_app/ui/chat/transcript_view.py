@@ -32,7 +32,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QWidget
 
 from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.core.reply_blocks import block_text
@@ -81,6 +81,7 @@ class TranscriptView(QAbstractScrollArea):
     def __init__(self, parent: QWidget | None = None, thumbnails: Thumbnails | None = None):
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.viewport().setMouseTracking(True)
         self.setAccessibleName("Conversation")
@@ -630,6 +631,7 @@ class TranscriptView(QAbstractScrollArea):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
+        self.hovered = None  # the keyboard leads until the mouse moves again
         count = len(self.items)
         control = bool(mods & Qt.KeyboardModifier.ControlModifier)
         if key == Qt.Key.Key_C and control:
