@@ -20,7 +20,8 @@ from PySide6.QtGui import QColor, QFontMetricsF, QImage, QTextDocument
 
 from desktop_app.core.dialogue import Attachment
 from desktop_app.core.reply_blocks import Piece, StreamSplitter
-from desktop_app.core.transcript_cards import Card
+from desktop_app.core.tool_notes import ToolNote
+from desktop_app.core.transcript_cards import Card, plain_text
 from desktop_app.ui.chat.block_renderer import render_html, render_piece
 from desktop_app.ui.chat.paragraph_cut import code_cut_offset, cut_offset
 from desktop_app.ui.chat.transcript_style import BLOCK_GAP, BUBBLE_PADDING, TranscriptStyle
@@ -339,3 +340,24 @@ class MessageItem:
         self.card = card
         self.parts = None
         self.measured = False
+
+
+def _sources(note: ToolNote) -> str:
+    count = len(note.citations)
+    return f"{count} source{'s' if count != 1 else ''}"
+
+
+def item_text(item: MessageItem) -> str:
+    """A message as the transcript shows it, in words: header, notes, text, error."""
+    card = item.card
+    lines = [" · ".join([card.who, *card.details])]
+    lines.append(card.reasoning_label if card.reasoning else "")
+    for index, note in enumerate(card.notes):
+        arrow = "▾" if f"note:{index}" in item.expanded else "▸"
+        lines.append(f"{arrow} {note.label}" + (f" ({_sources(note)})" if note.citations else ""))
+    if item.stream is not None:
+        lines.append("".join(p.text + "\n" for p in item.pieces) + item.stream.open_text)
+    else:
+        lines.append(plain_text(card.message))
+    lines.append(card.error)
+    return "\n".join(line for line in lines if line)
