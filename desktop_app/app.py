@@ -655,6 +655,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     qt_app = make_qt_app()
+    from desktop_app.ui.gc_guard import GuiThreadCollector
+
+    qt_app.gc_collector = GuiThreadCollector(qt_app)  # cycles: on the GUI thread only
     paths = AppPaths.from_environment()
     paths.ensure()
     setup_logging(paths)

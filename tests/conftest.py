@@ -20,6 +20,25 @@ from tests.openai_server import OpenAIServer
 from tests.support.fake_keyring import FakeKeyring
 
 
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_gc(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """As in the app: cyclic garbage is collected on the GUI thread only (a collection that a
+    worker thread triggered would destroy Qt objects off their thread)."""
+    from desktop_app.ui.gc_guard import GuiThreadCollector
+
+    collector = GuiThreadCollector(qapp)
+    yield
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def collect_after_each_test() -> Iterator[None]:
+    """Tests that never process Qt events never run the collector's timer: collect the young
+    generations after each, on this (the GUI) thread."""
+    yield
+    gc.collect(1)
+
+
 @pytest.fixture(autouse=True)
 def parley_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets its own data, config, cache and log folders; nothing touches the user's."""
