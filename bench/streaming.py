@@ -227,25 +227,31 @@ async def long_dialogue(parley: Any, turns: int) -> dict[str, Any]:
     tab.new_dialogue()
     gc.collect()
     before = rss_mb()
-    times = []
+    times, cpu = [], []
     for turn in range(turns):
         tab.input.setPlainText(f"Turn {turn}: tell me about the weather and some code")
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         await tab.send()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - used)
     gc.collect()
     grown = rss_mb() - before
     tenth = max(1, turns // 10)
     first, last = statistics.median(times[:tenth]), statistics.median(times[-tenth:])
+    cpu_first, cpu_last = statistics.median(cpu[:tenth]), statistics.median(cpu[-tenth:])
     per_100 = grown / turns * 100
     shown = tab.transcript
     laid_out = sum(1 for item in shown.items if item.parts is not None)
     print(f"{turns} turns in one dialogue: {first * 1000:.0f} ms a turn at the start, "
-          f"{last * 1000:.0f} ms at the end; memory +{grown:.1f} MB ({per_100:.1f} MB per "
-          f"100 turns); {laid_out} of {len(shown.items)} messages laid out")
+          f"{last * 1000:.0f} ms at the end (Parley's CPU {cpu_first * 1000:.0f} → "
+          f"{cpu_last * 1000:.0f} ms; the rest is the server answering a longer history); "
+          f"memory +{grown:.1f} MB ({per_100:.1f} MB per 100 turns); {laid_out} of "
+          f"{len(shown.items)} messages laid out")
     return {
         "turn_ms_first": round(first * 1000, 1),
         "turn_ms_last": round(last * 1000, 1),
+        "turn_cpu_ms_first": round(cpu_first * 1000, 1),
+        "turn_cpu_ms_last": round(cpu_last * 1000, 1),
         "mb_per_100_turns": round(per_100, 2),
         "laid_out": laid_out,
         "messages": len(shown.items),
