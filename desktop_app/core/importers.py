@@ -156,13 +156,29 @@ def _dialogue(title: str, model: str, system: str, messages: list[Message]) -> D
     )
 
 
+def _newest_leaf(mapping: dict[str, Any]) -> str | None:
+    """With no current node: follow the newest child from the root. Every node is visited at
+    most once, so links that loop back (a damaged or hostile file) end the walk."""
+    roots = [k for k, n in mapping.items() if isinstance(n, dict) and not n.get("parent")]
+    current = roots[0] if roots else None
+    seen: set[str] = set()
+    while isinstance(current, str) and current in mapping and current not in seen:
+        seen.add(current)
+        node = mapping[current]
+        children = node.get("children") if isinstance(node, dict) else None
+        if not isinstance(children, list) or not children:
+            return current
+        following = [c for c in children if isinstance(c, str) and c not in seen]
+        if not following:
+            return current
+        current = following[-1]
+    return current if isinstance(current, str) and current in mapping else None
+
+
 def _chatgpt_branch(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
     """The nodes from the root to `current` (the branch shown last), oldest first."""
-    if current not in mapping:  # no current node: follow the newest child from the root
-        roots = [k for k, n in mapping.items() if isinstance(n, dict) and not n.get("parent")]
-        current = roots[0] if roots else None
-        while current in mapping and mapping[current].get("children"):
-            current = mapping[current]["children"][-1]
+    if not isinstance(current, str) or current not in mapping:
+        current = _newest_leaf(mapping)
     branch: list[dict[str, Any]] = []
     seen: set[str] = set()
     while isinstance(current, str) and current in mapping and current not in seen:

@@ -153,6 +153,25 @@ def test_chatgpt_export_follows_the_branch_last_shown() -> None:
     assert "2 images" in report.summary()
 
 
+@pytest.mark.timeout(10)
+def test_children_links_that_loop_end_the_walk_instead_of_hanging() -> None:
+    looped = chatgpt_conversation("Looped")
+    del looped["current_node"]  # so the importer walks the children down from the root
+    looped["mapping"]["u2"]["children"] = ["u1"]  # back up: u1 → a1b → t1 → u2 → u1 …
+    everything_loops = chatgpt_conversation("No root")
+    del everything_loops["current_node"]
+    everything_loops["mapping"]["root"]["parent"] = "u2"
+    everything_loops["mapping"]["u2"]["children"] = ["root"]
+    report = read(json.dumps([looped, everything_loops, chatgpt_conversation()]))
+    titles = [d.dialogue.title for d in report.dialogues]
+    assert "Looped" in titles and "Trip ideas" in titles
+    looped_dialogue = report.dialogues[titles.index("Looped")].dialogue
+    assert [m.content for m in looped_dialogue.messages][:2] == [
+        "Where should I go in May?",
+        "Lisbon is lovely",
+    ]
+
+
 def test_bad_dialogues_are_skipped_whole_with_reasons() -> None:
     broken = chatgpt_conversation("Broken")
     broken["mapping"] = "not a tree"
