@@ -15,7 +15,7 @@ import logging.handlers
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -68,11 +68,17 @@ def display_problem(environ: dict[str, str] | os._Environ[str] | None = None) ->
     )
 
 
-def setup_logging(paths: AppPaths) -> None:
+def setup_logging(paths: AppPaths, secrets: Callable[[], Iterable[str]] = list) -> None:
+    """The log file; every line of it (and of any handler added here) has `secrets()` and
+    key-shaped strings taken out."""
+    from desktop_app.services.redaction import RedactingFormatter
+
     handler = logging.handlers.RotatingFileHandler(
         paths.log_dir / "parley.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
     )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+    )
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
@@ -660,10 +666,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     qt_app.gc_collector = GuiThreadCollector(qt_app)  # cycles: on the GUI thread only
     paths = AppPaths.from_environment()
     paths.ensure()
-    setup_logging(paths)
     from desktop_app.ui.crash_notice import install_crash_reporting
 
     reporter = install_crash_reporting(qt_app, paths.log_dir)
+    setup_logging(paths, reporter.secrets)
     log.info("starting; Qt loaded in %.3f s", time.perf_counter() - started)
 
     async def run() -> int:

@@ -10,9 +10,9 @@ the previous hook's output.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-import re
 import sys
 import threading
 import traceback
@@ -22,32 +22,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-log = logging.getLogger(__name__)
+from desktop_app.services.redaction import REDACTED, redact, secret_environment_values
 
-REDACTED = "[redacted]"
-# Names of environment variables whose values are secrets.
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH", re.IGNORECASE)
-# Key-shaped strings, redacted even when nobody registered them (an old key, another provider).
-_KEY_SHAPES = (
-    re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9_\-.=]{8,}"),
-)
-_MIN_SECRET_LENGTH = 4  # shorter "secrets" (e.g. "1") would shred the report
+log = logging.getLogger(__name__)
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
-
-def secret_environment_values(environ: Mapping[str, str]) -> list[str]:
-    return [value for name, value in environ.items() if _SECRET_NAME.search(name) and value]
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    # Longest first, so a secret that contains another is replaced whole.
-    for secret in sorted({s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}, key=len)[::-1]:
-        text = text.replace(secret, REDACTED)
-    text = _KEY_SHAPES[0].sub(REDACTED, text)
-    return _KEY_SHAPES[1].sub(lambda match: match.group(1) + REDACTED, text)
-
+__all__ = ["REDACTED", "CrashReporter", "redact", "report_text", "secret_environment_values"]
 
 def report_text(
     exc_info: ExcInfo,
@@ -114,7 +95,8 @@ class CrashReporter:
     def add_secret_source(self, source: Callable[[], Iterable[str]]) -> None:
         self.secret_sources.append(source)
 
-    def _secrets(self) -> list[str]:
+    def secrets(self) -> list[str]:
+        """Every secret known now: the sources' (the key in use) and the environment's."""
         found = secret_environment_values(self.environ)
         for source in self.secret_sources:
             try:
@@ -131,7 +113,7 @@ class CrashReporter:
             except Exception as exc:
                 versions = {"versions": f"unavailable ({type(exc).__name__})"}
             when = datetime.now()
-            text = report_text(exc_info, versions, self._secrets(), when, where)
+            text = report_text(exc_info, versions, self.secrets(), when, where)
             with self._lock:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
                 path = report_file(self.log_dir, when)
@@ -149,23 +131,31 @@ class CrashReporter:
 
     # --- hooks ---------------------------------------------------------------------------
 
+    def print_redacted(self, exc_info: ExcInfo, where: str) -> None:
+        """What Python's own hooks print to stderr, with the secrets taken out (they print
+        the exception's text as it is, and that may hold the key)."""
+        text = "".join(traceback.format_exception(*exc_info))
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # no stderr (windowed)
+            sys.stderr.write(redact(f"Unhandled exception in {where}:\n{text}", self.secrets()))
+
     def excepthook(
         self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
     ) -> None:
-        if self._previous is not None:
-            self._previous[0](exc_type, exc, tb)
+        self.print_redacted((exc_type, exc, tb), "the main thread")
         if not issubclass(exc_type, KeyboardInterrupt):
             self.write((exc_type, exc, tb))
 
     def threading_excepthook(self, args: threading.ExceptHookArgs) -> None:
-        if self._previous is not None:
-            self._previous[1](args)
+        if args.exc_value is not None:
+            name = args.thread.name if args.thread is not None else "a thread"
+            self.print_redacted((args.exc_type, args.exc_value, args.exc_traceback), name)
         if args.exc_value is not None and not issubclass(args.exc_type, SystemExit):
             name = args.thread.name if args.thread is not None else "a thread"
             self.write((args.exc_type, args.exc_value, args.exc_traceback), f"thread {name}")
 
     def asyncio_handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        """For `loop.set_exception_handler`: an exception nobody awaited also gets a report."""
+        """For `loop.set_exception_handler`: an exception nobody awaited also gets a report
+        (asyncio's own message goes through logging, whose formatter redacts)."""
         loop.default_exception_handler(context)
         exc = context.get("exception")
         if isinstance(exc, Exception):

@@ -22,6 +22,7 @@ from desktop_app.services.chat_events import (
     read_usage,
 )
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
+from desktop_app.services.redaction import redact
 from desktop_app.services.responses_events import ResponsesReader
 
 # TextDelta, ReasoningDelta, Usage and ToolNote are defined in chat_events and named here too:
@@ -45,7 +46,7 @@ __all__ = [
 class ProviderConfig:
     provider: str  # a key of PRESETS
     base_url: str = ""
-    api_key: str = ""
+    api_key: str = field(default="", repr=False)  # never in a repr, a log line or a report
     timeout: float = 60.0
     max_retries: int = 2
     azure_api_version: str = ""
@@ -188,7 +189,12 @@ class Gateway:
         return self._client
 
     def _error(self, exc: BaseException, mid_stream: bool = False) -> GatewayError:
-        return map_error(exc, self.config.base_url, self.config.timeout, mid_stream)
+        error = map_error(exc, self.config.base_url, self.config.timeout, mid_stream)
+        # A server (or proxy) may echo the key in its error text: out before it is shown or
+        # stored with the reply.
+        error.message = redact(error.message, [self.config.api_key])
+        error.args = (error.message,)
+        return error
 
     async def aclose(self) -> None:
         if self._client is not None:

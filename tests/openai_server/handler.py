@@ -120,7 +120,9 @@ class Handler(BaseHTTPRequestHandler):
         given = auth.removeprefix("Bearer").strip()
         hint = "You can find your API key at https://platform.openai.com/account/api-keys."
         if given:
-            message = f"Incorrect API key provided: {mask_key(given)}. {hint}"
+            # Some proxies echo the whole key they were given: `server.echo_key = True`.
+            shown = given if getattr(app, "echo_key", False) else mask_key(given)
+            message = f"Incorrect API key provided: {shown}. {hint}"
         else:
             message = f"You didn't provide an API key. {hint}"
         return error_response(401, message, code="invalid_api_key")
