@@ -17,7 +17,6 @@ Signals:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -376,5 +375,3 @@ class ChatTab(ChatControls, QWidget):
             await self.sidebar.shutdown()
         await self.tasks.shutdown()
 
-
-Callback = Callable[[], None]
