@@ -104,7 +104,7 @@ def test_create_with_field_errors_then_fix_edit_duplicate_delete_and_undo(
     click(qtbot, tab.delete_button)
     run_until(qloop, lambda: "Poet copy" not in names(tab))
     assert "Deleted “Poet copy”" in tab.banner.text
-    tab.banner._action.click()  # Undo
+    tab.banner.action_button.click()  # Undo
     run_until(qloop, lambda: "Poet copy" in names(tab))
 
 

@@ -78,7 +78,7 @@ def test_delete_hides_a_message_and_what_follows_and_undo_brings_them_back(
     assert texts(tab)[0] == "Keep me" and len(view.messages) == 2
     assert "deleted" in tab.banner.text and tab.banner.isVisible()
     assert [m.content for m in parley.store.messages(tab.dialogue_id)][-1] != "Delete me"
-    tab._on_banner_action_requested()  # the banner's Undo button
+    qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)  # the banner's button
     assert [m.content for m in view.messages][2] == "Delete me" and len(view.messages) == 4
 
 

@@ -238,7 +238,7 @@ def test_delete_undo_trash_restore_and_purge(qtbot, qloop, tab: HistoryTab) -> N
     run_until(qloop, lambda: "Pasta recipe" not in titles(tab))
     assert tab.banner.text == "The dialogue moved to the trash."
     run_until(qloop, lambda: tab.open_id == 3)  # the next one opens, as in a mail client
-    qtbot.mouseClick(tab.banner._action, Qt.MouseButton.LeftButton)  # Undo
+    qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)  # Undo
     run_until(qloop, lambda: "Pasta recipe" in titles(tab))
 
     click_row(qtbot, tab.list_view, row_of(tab, "Pasta recipe"))
@@ -260,7 +260,7 @@ def test_delete_undo_trash_restore_and_purge(qtbot, qloop, tab: HistoryTab) -> N
     run_until(qloop, lambda: len(titles(tab)) == 2)
     qtbot.mouseClick(tab.empty_trash_button, Qt.MouseButton.LeftButton)
     assert "for good" in tab.banner.text  # asks first, in the banner
-    qtbot.mouseClick(tab.banner._action, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)
     run_until(qloop, lambda: titles(tab) == [])
     assert tab.store.get_dialogue(2) is None
     assert tab.store.count_dialogues() == 1

@@ -101,7 +101,7 @@ def test_first_run_offers_a_local_server_and_uses_it(
     parley = start_parley(discovery_candidates={"ollama": openai_server.url})
     tab = parley.chat_tab
     run_until(qloop, lambda: "Ollama is running on this computer" in tab.banner.text)
-    qtbot.mouseClick(tab.banner._action, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)
     assert parley.settings.provider == "ollama"
     assert parley.settings.base_url == openai_server.url
     run_until(qloop, lambda: parley.window.connection_state == "online")

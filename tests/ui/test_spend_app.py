@@ -110,10 +110,13 @@ def test_budget_warnings_fire_once_at_each_threshold(
     assert len(notices) == 1
     spend(1.5)
     send(qloop, qtbot, parley, "Over the budget")
-    send(qloop, qtbot, parley, "And more")
     assert len(notices) == 2 and "reached your monthly budget of $10.00" in notices[1]
-    parley.chat_tab._on_banner_action_requested()  # "Show usage"
-    assert parley.window.tabs.currentWidget() is parley.usage_tab
+    qtbot.mouseClick(parley.chat_tab.banner.action_button, Qt.MouseButton.LeftButton)
+    assert parley.window.tabs.currentWidget() is parley.usage_tab  # "Show usage"
+    assert not parley.chat_tab.banner.isVisible()
+    parley.window.tabs.setCurrentWidget(parley.chat_tab)
+    send(qloop, qtbot, parley, "And more")
+    assert len(notices) == 2  # each threshold warns once a month
     flags = [f"budget_warned:{parley.today():%Y-%m}:{t}" for t in (80, 100)]
     assert all(parley.store.get_flag(flag) for flag in flags)
 

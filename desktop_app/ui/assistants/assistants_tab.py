@@ -85,7 +85,6 @@ class AssistantsTab(QWidget):
         )
         self.model = AssistantsModel(self, retirement, today)
         self.file_dialog: QFileDialog | None = None
-        self._banner_action: Callable[[], None] | None = None
         self._build()
         self.refresh()
 
@@ -102,7 +101,6 @@ class AssistantsTab(QWidget):
 
     def _build(self) -> None:
         self.banner = NoticeBanner()
-        self.banner.action_requested.connect(self._on_banner_action_requested)
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.selectionModel().currentChanged.connect(self._on_view_current_changed)
@@ -177,14 +175,7 @@ class AssistantsTab(QWidget):
         action: str = "",
         on_action: Callable[[], None] | None = None,
     ) -> None:
-        self._banner_action = on_action
-        self.banner.show_message(text, level, action)
-
-    def _on_banner_action_requested(self) -> None:
-        action, self._banner_action = self._banner_action, None
-        self.banner.clear()
-        if action is not None:
-            action()
+        self.banner.show_message(text, level, action, on_action)
 
     # --- list and selection ----------------------------------------------------------------
 

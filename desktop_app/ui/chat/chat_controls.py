@@ -94,8 +94,6 @@ class ChatControls:
         self.system_edit.setTabChangesFocus(True)
         self.system_edit.setAccessibleName("System instruction")
         self.banner = NoticeBanner()
-        self.banner.action_requested.connect(self._on_banner_action_requested)
-        self._banner_action: Callable[[], None] | None = None
 
         self.composer = Composer()
         self.input = self.composer.input
@@ -246,14 +244,7 @@ class ChatControls:
         on_action: Callable[[], None] | None = None,
     ) -> None:
         """Say something at the top of the tab; `action` labels a button (default: Settings)."""
-        self._banner_action = on_action or self.settings_requested.emit
-        self.banner.show_message(text, level, action)
-
-    def _on_banner_action_requested(self) -> None:
-        action = self._banner_action
-        self.banner.clear()
-        if action is not None:
-            action()
+        self.banner.show_message(text, level, action, on_action or self.settings_requested.emit)
 
     def show_setup_hint(self) -> None:
         """What is missing to chat, and how to fix it — shown instead of failing on send."""

@@ -109,7 +109,6 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
         self._searches_running = 0
         self._open_generation = 0
         self._seen_version = -1
-        self._banner_action: Callable[[], None] | None = None
         self._build()
         self.model.rename_requested.connect(
             lambda dialogue_id, title: self.tasks.spawn(self.rename(dialogue_id, title))
@@ -123,7 +122,6 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
     def _build(self) -> None:
         self.offline_banner = NoticeBanner()
         self.banner = NoticeBanner()
-        self.banner.action_requested.connect(self._on_banner_action_requested)
         self.filter_bar = FilterBar()
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
@@ -210,14 +208,7 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
     def show_notice(
         self, text: str, level: str = "info", action: str = "", on_action: Callable | None = None
     ) -> None:
-        self._banner_action = on_action
-        self.banner.show_message(text, level, action)
-
-    def _on_banner_action_requested(self) -> None:
-        action, self._banner_action = self._banner_action, None
-        self.banner.clear()
-        if action is not None:
-            action()
+        self.banner.show_message(text, level, action, on_action)
 
     def _on_task_error(self, exc: BaseException) -> None:
         self.show_notice(f"Something went wrong: {exc}", "error")

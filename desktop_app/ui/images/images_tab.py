@@ -107,7 +107,6 @@ class ImagesTab(QWidget):
         files.addWidget(self.count_label)
 
         self.banner = NoticeBanner()
-        self.banner.action_requested.connect(self.banner.clear)
 
         self.table = QTableView()
         self.table.setModel(self.model)

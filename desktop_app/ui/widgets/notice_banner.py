@@ -4,13 +4,15 @@ Its colours come from the theme (a tint of the error, warning or accent colour o
 colour, with a border of the same hue), so it reads in light and dark; its text wraps without
 ever raising the window's minimum size (WrapLabel).
 
-Signals:
-    action_requested(): the user pressed the banner's action button (e.g. "Open Settings…").
+The action button runs the callback given with the message (the banner is cleared first),
+so a tab only says what to do, never keeps the callback itself.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
@@ -22,8 +24,6 @@ ICON_SIZE = 18
 
 
 class NoticeBanner(QFrame):
-    action_requested = Signal()
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("noticeBanner")
@@ -31,8 +31,9 @@ class NoticeBanner(QFrame):
         self._mark.setFixedSize(ICON_SIZE, ICON_SIZE)
         self._label = WrapLabel()
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._action = QPushButton()
-        self._action.clicked.connect(self.action_requested)
+        self.action_button = QPushButton()
+        self.action_button.clicked.connect(self.trigger_action)
+        self._on_action: Callable[[], None] | None = None
         # icons are imported here, not at the top: this module is imported before the
         # window's first frame, and loading the icon machinery then would delay it
         from desktop_app.ui.icons import set_icon
@@ -47,7 +48,7 @@ class NoticeBanner(QFrame):
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self._mark, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self._label, 1)
-        layout.addWidget(self._action)
+        layout.addWidget(self.action_button)
         layout.addWidget(close)
         self.level = ""
         self.hide()
@@ -56,17 +57,33 @@ class NoticeBanner(QFrame):
     def text(self) -> str:
         return self._label.text()
 
-    def show_message(self, text: str, level: str = "error", action: str = "") -> None:
+    def show_message(
+        self,
+        text: str,
+        level: str = "error",
+        action: str = "",
+        on_action: Callable[[], None] | None = None,
+    ) -> None:
+        """Show `text`; `action` labels a button that runs `on_action`."""
+        self._on_action = on_action
         if level not in LEVEL_ICONS:
             raise ValueError(f"unknown notice level {level!r}")
         self.level = level
         self._label.setText(text)
-        self._action.setText(action)
-        self._action.setVisible(bool(action))
+        self.action_button.setText(action)
+        self.action_button.setVisible(bool(action))
         self._restyle()
         self.show()
 
+    def trigger_action(self) -> None:
+        """What pressing the action button does: clear the banner, then run its action."""
+        action, self._on_action = self._on_action, None
+        self.clear()
+        if action is not None:
+            action()
+
     def clear(self) -> None:
+        self._on_action = None
         self.level = ""
         self._label.clear()
         self.hide()
