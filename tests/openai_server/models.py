@@ -10,15 +10,17 @@ from .routing import JSONResponse, Request, Router
 
 DEFAULT_MODEL_IDS = ("gpt-4o-mini", "gpt-4o", "o4-mini", "o3-mini", "text-embedding-3-small")
 _CREATED = 1_715_367_049  # a fixed timestamp keeps replies reproducible
-# A model being retired: its entry carries a `shutdown_date` this many days from today (counted
-# when the server starts, so the date is always near whenever the tests run).
+# A model being retired: its entry carries a `shutdown_date` this many days from today, counted
+# once per test run (so the date is always near whenever the tests run, and a run that crosses
+# midnight does not see two different dates: the server's and the one a test expects).
 RETIRING_MODEL = "o3-mini"
 RETIRING_IN_DAYS = 45
+_RETIRING_ON = (date.today() + timedelta(days=RETIRING_IN_DAYS)).isoformat()
 
 
-def retiring_date(today: date | None = None) -> str:
-    """The `shutdown_date` the retiring model carries (ISO)."""
-    return ((today or date.today()) + timedelta(days=RETIRING_IN_DAYS)).isoformat()
+def retiring_date() -> str:
+    """The `shutdown_date` the retiring model carries (ISO), the same all run long."""
+    return _RETIRING_ON
 
 
 def make_model(model_id: str, owned_by: str = "system", created: int = _CREATED) -> dict[str, Any]:
