@@ -564,6 +564,8 @@ class Parley:
                 closing = asyncio.ensure_future(self._close_when_idle(old))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
+            if config.cache_key != old.config.cache_key and self.chat_tab is not None:
+                self.chat_tab.switch_provider(settings.default_model)
             if self.store is not None:  # the server may have changed: ask it again
                 forget_wire_api(self.store, config.cache_key)
             self._after_gateway_change()

@@ -71,6 +71,7 @@ class PendingTurn:
     request: list[dict]
     assistant: AssistantProfile | None = None  # as sent: with the turn's model and system
     wire_api: str = field(default=CHAT_COMPLETIONS)  # the API the reply came through
+    local: bool = False  # it came from a server on this computer (free)
 
 
 def _assistant_id(assistant: AssistantProfile | None) -> int | None:
@@ -253,6 +254,7 @@ class ChatSession:
         """The reply's events from the chosen wire API; in "auto", a server without the
         Responses API is remembered and the turn goes out again as chat completions."""
         config = self.gateway.config
+        turn.local = config.is_local
         profile = turn.assistant
         if profile is None and self.wire_api == RESPONSES:
             profile = AssistantProfile("", turn.model, turn.system)
@@ -446,6 +448,6 @@ class ChatSession:
                 await asyncio.sleep(SAVE_RETRY_DELAY)
         if self.ledger is not None:
             try:
-                self.ledger.record(reply, usage, turn.request)
+                self.ledger.record(reply, usage, turn.request, turn.local)
             except StoreError as exc:  # the reply is safe; only its cost line is missing
                 log.warning("recording the cost of reply %s failed: %s", reply.id, exc)

@@ -15,7 +15,13 @@ from typing import Any
 
 from desktop_app.core.budget import THRESHOLDS, due_warnings, flag_name, warning_text
 from desktop_app.core.dialogue import Message
-from desktop_app.core.pricing import ReplyUsage, estimate_usage, measure_request, price
+from desktop_app.core.pricing import (
+    Charge,
+    ReplyUsage,
+    estimate_usage,
+    measure_request,
+    price,
+)
 from desktop_app.core.spend import LedgerEntry, Period, this_month
 from desktop_app.services.chat_events import Usage
 from desktop_app.services.price_book import PriceBook
@@ -31,9 +37,15 @@ class SpendLedger:
         self._budget_lock = threading.Lock()
 
     def record(
-        self, reply: Message, usage: Usage, request: Sequence[dict[str, Any]]
+        self,
+        reply: Message,
+        usage: Usage,
+        request: Sequence[dict[str, Any]],
+        local: bool = False,
     ) -> ReplyUsage | None:
-        """Price a finished reply, keep it in the ledger and on `reply.usage`."""
+        """Price a finished reply, keep it in the ledger and on `reply.usage`. A reply from a
+        server on this computer (Ollama, LM Studio, llama.cpp) costs nothing, whatever its
+        model is called."""
         if reply.id is None or not (usage.reported or reply.content or reply.reasoning):
             return None
         if usage.reported:
@@ -41,7 +53,11 @@ class SpendLedger:
         else:  # reasoning that streamed as text is output too, and billed so
             chars, images = measure_request(request)
             tokens = estimate_usage(chars, images, reply.content + reply.reasoning)
-        charge = price(tokens, reply.model, self.prices.table)
+        table = self.prices.table
+        if local:
+            charge = Charge(0.0, table.currency, tokens.estimated, "local")
+        else:
+            charge = price(tokens, reply.model, table)
         self.store.record_usage(
             reply.id, reply.dialogue_id, reply.assistant_id, reply.model, tokens, charge
         )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import keyring.backends.fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from desktop_app.services.settings import Settings
+from tests.openai_server.models import make_model
+from tests.support.chat import send_and_wait
 from tests.support.loop import run_until
 
 
@@ -106,6 +109,45 @@ def test_first_run_offers_a_local_server_and_uses_it(
     assert parley.settings.base_url == openai_server.url
     run_until(qloop, lambda: parley.window.connection_state == "online")
     assert parley.window.provider_label.text() == "Ollama"
+
+
+def test_the_first_message_after_the_local_server_offer_goes_to_that_servers_model(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    """The picker used to keep the OpenAI preset's model: a server that checks names refused
+    the first message, one that ignores them had its free reply priced at OpenAI's rate."""
+    openai_server.models = [make_model("llama3.2:1b"), make_model("qwen2.5:0.5b")]
+    parley = start_parley(discovery_candidates={"ollama": openai_server.url})
+    tab = parley.chat_tab
+    run_until(qloop, lambda: "Ollama is running on this computer" in tab.banner.text)
+    qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: parley.window.connection_state == "online")
+    run_until(qloop, lambda: tab.model_picker.count() == 2)
+    shown = [tab.model_picker.itemText(i) for i in range(tab.model_picker.count())]
+    assert shown == ["llama3.2:1b", "qwen2.5:0.5b"] and tab.model == "llama3.2:1b"
+
+    send_and_wait(qloop, qtbot, tab, "Hello, local model")
+    reply = parley.store.messages(tab.dialogue_id)[-1]
+    assert reply.status == "complete" and reply.model == "llama3.2:1b"
+    sent = [r.body for r in openai_server.requests if r.path.endswith("/chat/completions")]
+    (turn,) = [body for body in sent if body.get("messages")]  # not the capability probe
+    assert turn["model"] == "llama3.2:1b"
+    (entry,) = parley.store.usage_entries(0, 2**40)
+    assert entry.model == "llama3.2:1b" and entry.cost == 0  # a local model costs nothing
+
+
+def test_changing_the_provider_in_settings_leaves_the_old_servers_models_behind(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    parley = start_parley()
+    tab = parley.chat_tab
+    assert tab.model == "gpt-4o-mini"  # the OpenAI preset's default
+    openai_server.models = [make_model("tiny.gguf")]
+    settings = replace(parley.settings, provider="llamacpp", base_url=openai_server.url)
+    assert parley.apply_settings(settings, None) is None
+    run_until(qloop, lambda: parley.window.connection_state == "online")
+    run_until(qloop, lambda: tab.model == "tiny.gguf")
+    assert tab.model_picker.findText("gpt-4o-mini") < 0
 
 
 def test_a_refused_key_is_reported_at_start_up(qloop, start_parley, openai_server, fake_keyring):  # type: ignore[no-untyped-def]

@@ -69,6 +69,7 @@ class ChatControls:
         self.spend_label = QLabel()
         self.spend_label.setEnabled(False)  # drawn in the palette's muted text colour
         self.spend_label.setToolTip("What this dialogue has cost so far (every version counts)")
+        self._new_provider = False
         self._fill_models(self.catalog.cached(), default_model)
         self.new_button = self._tool("new-chat", "New chat", "Start a new dialogue (Ctrl+N)")
         self.new_button.clicked.connect(self.new_dialogue)
@@ -188,8 +189,17 @@ class ChatControls:
     def model(self) -> str:
         return self.model_picker.currentText().strip()
 
-    def _fill_models(self, models: list[str], preferred: str) -> None:
-        current = self.model_picker.currentText() or preferred
+    def switch_provider(self, default_model: str) -> None:
+        """Another server from now on: its models replace the last one's, and the picker
+        starts at the settings' default — or, once the server's list arrives without that
+        one, at the list's first model. A name left from the old server would be refused by
+        a server that checks names, and stored (and priced) as a model that never answered
+        by one that ignores them."""
+        self._new_provider = True
+        self._fill_models(self.catalog.cached(), default_model, keep_current=False)
+
+    def _fill_models(self, models: list[str], preferred: str, keep_current: bool = True) -> None:
+        current = (self.model_picker.currentText() if keep_current else "") or preferred
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
         names = list(dict.fromkeys([*models, current] if current else models))
@@ -226,7 +236,12 @@ class ChatControls:
             else:
                 self.connection_changed.emit("online")
             return
-        self._fill_models(models, self.model)
+        if self._new_provider:  # the first list from a new server decides the model
+            self._new_provider = False
+            preferred = self.model if self.model in models or not models else models[0]
+            self._fill_models(models, preferred, keep_current=False)
+        else:
+            self._fill_models(models, self.model)
         self.connection_changed.emit("online")
 
     # --- notices and busy state --------------------------------------------------------------
