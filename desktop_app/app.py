@@ -348,12 +348,12 @@ class Parley:
 
         if self.assistants_tab is None or self.store is None or self.chat is None:
             return
-        key = self.chat.gateway.config.cache_key
+        config = self.chat.gateway.config
         if self.settings.wire_api == CHAT_COMPLETIONS:
             self.assistants_tab.set_tools_available(
                 False, "Tools need the Responses API; Settings says to use chat completions."
             )
-        elif choose_wire_api(self.store, self.settings.wire_api, key) == CHAT_COMPLETIONS:
+        elif choose_wire_api(self.store, self.settings.wire_api, config) == CHAT_COMPLETIONS:
             self.assistants_tab.set_tools_available(
                 False,
                 "This server has no Responses API, so tools are not available; assistants "
@@ -451,28 +451,30 @@ class Parley:
             if not self.settings.first_run_done:
                 self.tasks.spawn(self.offer_local_server())
 
-    async def connect(self) -> None:
-        """Fill the model picker from the server and learn what the provider can do."""
-        from desktop_app.services.capabilities import probe
-        from desktop_app.services.gateway_errors import GatewayError
+    async def connect(self, again: bool = False) -> None:
+        """Fill the model picker from the server and learn what the provider can do (from
+        the cache unless it has expired or `again` says to ask anew)."""
+        from desktop_app.services import capabilities as probes
 
         assert self.chat is not None and self.store is not None
         await self.chat_tab.refresh_models()
         await self.images_tab.refresh_models()
         gateway = self.chat.gateway
-        key = self.catalog.provider_key
-        cached = self.store.load_capabilities(key)
+        config = gateway.config
+        if again:
+            probes.forget(self.store, config)
+        cached = probes.cached(self.store, config, time.time())
         if cached is None:
-            try:
-                capabilities = await probe(gateway)
-            except GatewayError:
+            found = await probes.probe(gateway)
+            if gateway is not self.chat.gateway:  # the server changed meanwhile
+                return
+            probes.remember(self.store, config, found)
+            if not found.answered:
                 self.training_tab.set_capabilities(
                     None, "Could not reach the server to ask whether it offers fine-tuning."
                 )
                 return
-            cached = capabilities.to_dict()
-            if capabilities.complete:
-                self.store.save_capabilities(key, cached)
+            cached = found.to_dict()
             self._update_tools_availability()
         self.window.set_capabilities(cached)
         self.training_tab.set_capabilities(cached)

@@ -258,7 +258,7 @@ class ChatSession:
         profile = turn.assistant
         if profile is None and self.wire_api == RESPONSES:
             profile = AssistantProfile("", turn.model, turn.system)
-        wire = choose_wire_api(self.store, self.wire_api, config.cache_key)
+        wire = choose_wire_api(self.store, self.wire_api, config)
         if profile is not None and wire == RESPONSES:
             turn.wire_api = RESPONSES
             stream = self.gateway.stream_responses(responses_request(profile, turn.request))

@@ -6,6 +6,8 @@ import json
 from enum import StrEnum
 from typing import Any
 
+from desktop_app.core.server_text import reason
+
 
 class ErrorKind(StrEnum):
     AUTH = "auth"
@@ -27,15 +29,9 @@ class GatewayError(Exception):
         self.status = status
 
 
-def _server_message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return error["message"]
-        if isinstance(body.get("message"), str):
-            return body["message"]
-    return ""
+def server_reason(exc: Any) -> str:
+    """What the server said, from whichever error shape it uses, trimmed to one sentence."""
+    return reason(getattr(exc, "body", None))
 
 
 def _code(exc: Any) -> str:
@@ -50,7 +46,7 @@ def map_error(
     import openai
 
     where = base_url or "api.openai.com"
-    said = _server_message(exc)
+    said = server_reason(exc)
     detail = f" The server said: {said}" if said else ""
     if isinstance(exc, GatewayError):
         return exc

@@ -386,5 +386,16 @@ class Store(
             )
 
     def load_capabilities(self, provider: str) -> dict[str, Any] | None:
-        rows = self._query("SELECT json FROM capabilities WHERE provider = ?", (provider,))
-        return json.loads(rows[0]["json"]) if rows else None
+        found = self.load_capabilities_with_time(provider)
+        return found[0] if found else None
+
+    def load_capabilities_with_time(self, provider: str) -> tuple[dict[str, Any], float] | None:
+        """The cached answer and when it was probed (Unix time)."""
+        rows = self._query(
+            "SELECT json, probed_at FROM capabilities WHERE provider = ?", (provider,)
+        )
+        return (json.loads(rows[0]["json"]), rows[0]["probed_at"]) if rows else None
+
+    def forget_capabilities(self, provider: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM capabilities WHERE provider = ?", (provider,))

@@ -8,21 +8,26 @@ so it is asked once, not on every message.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from desktop_app.core.wire_apis import CHAT_COMPLETIONS, RESPONSES
-from desktop_app.services.capabilities import NO
+from desktop_app.services.capabilities import NO, cache_key
 from desktop_app.services.store import Store
+
+if TYPE_CHECKING:
+    from desktop_app.services.gateway import ProviderConfig
 
 
 def _flag(cache_key: str) -> str:
     return f"responses_missing:{cache_key}"
 
 
-def choose_wire_api(store: Store, setting: str, cache_key: str) -> str:
+def choose_wire_api(store: Store, setting: str, config: ProviderConfig) -> str:
     if setting in (RESPONSES, CHAT_COMPLETIONS):
         return setting
-    if store.get_flag(_flag(cache_key)):
+    if store.get_flag(_flag(config.cache_key)):
         return CHAT_COMPLETIONS
-    capabilities = store.load_capabilities(cache_key) or {}
+    capabilities = store.load_capabilities(cache_key(config)) or {}
     return CHAT_COMPLETIONS if capabilities.get("responses") == NO else RESPONSES
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -52,6 +53,7 @@ CONNECTION_TEXT = {
     "offline": "Offline",
     "no key": "No API key",
     "key refused": "Key refused",
+    "server error": "Server problem",
 }
 # The mark beside the connection state: its icon and the theme colour it is drawn in.
 CONNECTION_MARKS = {
@@ -59,6 +61,7 @@ CONNECTION_MARKS = {
     "offline": ("warning", "warning"),
     "no key": ("warning", "warning"),
     "key refused": ("error", "error"),
+    "server error": ("warning", "warning"),
 }
 # What the window may be made as small as; every tab's minimum fits inside it, and it fits an
 # 800×600 screen with the window's frame and a panel.
@@ -276,11 +279,13 @@ class MainWindow(QMainWindow):
         self.closing.emit()
         super().closeEvent(event)
 
-    def set_capabilities(self, capabilities: dict[str, str]) -> None:
+    def set_capabilities(self, capabilities: dict[str, Any]) -> None:
         """What the provider offers, as a tooltip on the connection state."""
         marks = {"yes": "✓", "no": "✗"}
+        reasons = capabilities.get("reasons") or {}
         lines = [
             f"{marks.get(capabilities.get(key, ''), '?')} {name}"
+            + (f" ({reasons[key]})" if reasons.get(key) else "")
             for key, name in CAPABILITY_NAMES.items()
         ]
         self.connection_label.setToolTip("This server offers:\n" + "\n".join(lines))

@@ -162,10 +162,8 @@ def test_probe_says_why_fine_tuning_is_missing(
     assert run(qloop, probe(service.gateway)).fine_tuning == YES
     openai_server.fine_tuning.refused = True
     refused = run(qloop, probe(service.gateway))
-    assert (refused.fine_tuning, refused.fine_tuning_note) == (
-        NO,
-        "this account is not allowed to use it",
-    )
+    assert refused.fine_tuning == NO
+    assert refused.fine_tuning_note.startswith("this account is not allowed to use it")
     openai_server.unsupported = {"fine_tuning"}
     missing = run(qloop, probe(service.gateway))
     assert (missing.fine_tuning, missing.fine_tuning_note) == (

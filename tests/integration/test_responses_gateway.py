@@ -16,6 +16,7 @@ from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.dialogue import Status
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
+from desktop_app.services.capabilities import cache_key
 from desktop_app.services.chat_session import ChatSession
 from desktop_app.services.gateway import EndpointMissing, TextDelta, ToolNote, Usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
@@ -183,7 +184,7 @@ def test_auto_follows_the_probe_and_plain_chats_stay_on_chat_completions(
     qloop, openai_server, store
 ) -> None:
     session = session_for(openai_server, store, "auto")
-    store.save_capabilities(session.gateway.config.cache_key, {"responses": "no"})
+    store.save_capabilities(cache_key(session.gateway.config), {"responses": "no"})
     send(qloop, session, "Plain")
     send(qloop, session, "With helper", store.save_assistant(HELPER))
     run(qloop, session.gateway.aclose())

@@ -25,6 +25,8 @@ class Fault:
     - ``malformed_after``: streams only; after N content chunks send one broken JSON event.
     - ``chunk_delay``: streams only; seconds between chunks, overriding the server's setting.
     - ``times``: how many matching requests it applies to; ``None`` means all of them.
+    - ``body``: with ``status``, answer with this JSON document instead of the OpenAI-shaped
+      error: the shapes other servers use (``{"detail": …}``, ``{"error": "text"}``, …).
 
     A fault with neither ``status`` nor ``delay`` only affects streams, so it is never used up
     by a non-streaming request that happens to hit the same path first.
@@ -38,6 +40,7 @@ class Fault:
     malformed_after: int | None = None
     chunk_delay: float | None = None
     times: int | None = 1
+    body: Any = None
 
     @property
     def stream_only(self) -> bool:
@@ -57,6 +60,8 @@ class Fault:
         headers = {}
         if self.retry_after is not None:
             headers["Retry-After"] = f"{self.retry_after:g}"
+        if self.body is not None:
+            return JSONResponse(self.body, self.status, headers)
         return status_error(self.status, headers)
 
     def to_dict(self) -> dict[str, Any]:

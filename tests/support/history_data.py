@@ -39,14 +39,18 @@ def add(store: HistoryStore, *dialogues: ImportedDialogue) -> list[int]:
     return store.insert_dialogues(list(dialogues))
 
 
-def build_big_store(database: Path, dialogues: int, messages_each: int = 1) -> None:
-    """`dialogues` dialogues, one an hour going back from now, by executemany.
+def build_big_store(
+    database: Path, dialogues: int, messages_each: int = 1, now: float | None = None
+) -> None:
+    """`dialogues` dialogues, one an hour going back from `now` (the real clock unless
+    given: a test that reads day headings gives one, see tests/support/clock.py), by
+    executemany.
 
     The full-text index is built once at the end ('rebuild') instead of row by row by the
     schema's trigger: the same index, five times faster to make. The trigger is put back.
     """
     HistoryStore.open(database, database.parent / "attachments").close()
-    now = time.time()
+    now = time.time() if now is None else now
     conn = sqlite3.connect(database, isolation_level=None)
     try:
         conn.execute("BEGIN")

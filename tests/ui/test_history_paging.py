@@ -10,16 +10,20 @@ from PySide6.QtTest import QTest
 from desktop_app.services.history_store import PAGE_SIZE, HistoryStore
 from desktop_app.ui.history.dialogues_model import HEADER_ROLE, DialoguesModel
 from desktop_app.ui.history.history_tab import RESULTS_PAGE, HistoryTab
+from tests.support.clock import EDGE_DAYS, noon
 from tests.support.history_data import build_big_store
 from tests.support.loop import run, run_until
 
 DIALOGUES = 100_000
+# Noon of a fixed day, for the data and the tab's clock alike: the first dialogue, an hour
+# before "now", is "Today" at any hour the suite runs.
+NOW = noon(EDGE_DAYS[1])
 
 
 @pytest.fixture(scope="module")
 def big_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     database = tmp_path_factory.mktemp("big") / "parley.db"
-    build_big_store(database, DIALOGUES)
+    build_big_store(database, DIALOGUES, now=NOW)
     return database
 
 
@@ -28,7 +32,7 @@ def tab(qtbot, qloop, big_database: Path) -> HistoryTab:  # type: ignore[no-unty
     store = HistoryStore.open(big_database, big_database.parent / "attachments")
     # Not qtbot.addWidget: pytest-qt closes those before fixtures are torn down, and the tab
     # must shut its tasks down while it still exists.
-    tab = HistoryTab(store)
+    tab = HistoryTab(store, clock=lambda: NOW)
     tab.resize(900, 600)
     tab.show()
     run_until(qloop, lambda: tab.count_label.text() == f"{DIALOGUES:,} dialogues")

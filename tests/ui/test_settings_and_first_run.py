@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from desktop_app.services.settings import Settings
+from tests.openai_server import Fault
 from tests.openai_server.models import make_model
 from tests.support.chat import send_and_wait
 from tests.support.loop import run_until
@@ -178,3 +179,21 @@ def test_a_database_from_a_newer_parley_is_explained_in_the_window(
     page = parley.window.tab("Chat")
     assert parley.chat_tab is None
     assert "newer Parley" in page.text() and "could not open its data" in page.text()
+
+
+def test_a_gateway_refusing_everything_without_its_key_is_not_shown_as_connected(
+    qloop, start_parley, openai_server
+) -> None:
+    """A LiteLLM proxy with a master key answers every route 400 "No connected db." when no
+    key is sent: not "Connected" with every ✓, but what it said and where the key goes."""
+    no_db = {"error": {"message": "No connected db.", "type": "no_db_connection", "code": "400"}}
+    openai_server.add_fault(Fault(path="*", status=400, body=no_db, times=None))
+    parley = start_parley(Settings(provider="custom", base_url=openai_server.url))
+    run_until(
+        qloop, lambda: parley.tasks.running == 0 and parley.window.connection_state != "checking"
+    )
+    assert parley.window.connection_state == "server error"
+    banner = parley.chat_tab.banner.text
+    assert "No connected db." in banner and "API key" in banner
+    assert "✓" not in parley.window.connection_label.toolTip()
+    assert "No connected db." in parley.training_tab.start.unavailable_label.text()

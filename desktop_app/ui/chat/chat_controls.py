@@ -233,6 +233,11 @@ class ChatControls:
             elif error.kind is ErrorKind.AUTH:
                 self.connection_changed.emit("key refused")
                 self.show_error(error)  # say so now, not after the user has typed a message
+            elif error.kind in (ErrorKind.BAD_REQUEST, ErrorKind.SERVER):
+                # It answers, but not with models: a gateway with no key may say "No connected
+                # db." to everything. Not "Connected": say what it said, now.
+                self.connection_changed.emit("server error")
+                self.show_error(error)
             else:
                 self.connection_changed.emit("online")
             return
@@ -272,7 +277,13 @@ class ChatControls:
         )
 
     def show_error(self, error: GatewayError) -> None:
-        action = "Open Settings…" if error.kind is ErrorKind.AUTH else ""
-        self.show_notice(error.message, "error", action)
+        message, action = error.message, ""
+        if error.kind is ErrorKind.AUTH:
+            action = "Open Settings…"
+        elif error.status in (400, 403) and not self.chat.gateway.config.api_key:
+            # Gateways without their key refuse with reasons that do not mention it.
+            message += " If this server needs an API key, set it in Settings."
+            action = "Open Settings…"
+        self.show_notice(message, "error", action)
         if error.kind in OFFLINE_KINDS:
             self.connection_changed.emit("offline")

@@ -48,8 +48,9 @@ def availability(capabilities: dict[str, Any] | None) -> tuple[bool | None, str]
         )
     if files == "no":
         return False, "This server takes no file uploads, so jobs cannot be started here."
+    why = (capabilities.get("reasons") or {}).get("fine_tuning") or "offline?"
     return None, (
-        "Could not find out whether this server offers fine-tuning (offline?). Datasets can "
+        f"Could not find out whether this server offers fine-tuning ({why}). Datasets can "
         "still be built, validated and saved."
     )
 
