@@ -6,6 +6,7 @@ Pure data, so the settings dialog, the gateway and local-server discovery share 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,13 @@ PLACEHOLDER_KEY = "not-needed"
 
 # Where first-run discovery looks, in this order.
 LOCAL_CANDIDATES = ("ollama", "lmstudio", "llamacpp")
+
+
+def is_openai_host(provider: str, base_url: str) -> bool:
+    """OpenAI's or Azure OpenAI's own servers, by preset or by address. They read
+    `max_completion_tokens` (and refuse `max_tokens` for reasoning models); every other server
+    Parley has met reads `max_tokens` and ignores the other name."""
+    if provider in ("openai", "azure"):
+        return True
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host == "api.openai.com" or host.endswith(".openai.azure.com")

@@ -279,7 +279,7 @@ class ChatSession:
         turn.wire_api = CHAT_COMPLETIONS
         params = {}
         if turn.assistant is not None:
-            tokens = "max_tokens" if config.is_local else "max_completion_tokens"
+            tokens = "max_completion_tokens" if config.is_openai else "max_tokens"
             params = chat_params(turn.assistant, tokens)
         stream = self.gateway.stream_chat(turn.model, turn.request, **params)
         async with contextlib.aclosing(stream):

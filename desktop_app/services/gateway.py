@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS
+from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS, is_openai_host
 from desktop_app.services.chat_events import (
     ChatEvent,
     ReasoningDelta,
@@ -68,6 +68,11 @@ class ProviderConfig:
     @property
     def is_local(self) -> bool:
         return PRESETS[self.provider].local
+
+    @property
+    def is_openai(self) -> bool:
+        """OpenAI's or Azure's own servers (not a compatible one somewhere else)."""
+        return is_openai_host(self.provider, self.base_url)
 
 
 class EndpointMissing(GatewayError):

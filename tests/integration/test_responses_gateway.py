@@ -280,3 +280,27 @@ def test_an_image_in_the_dialogue_reaches_the_responses_api(qloop, openai_server
     assert [p["type"] for p in item["content"]] == ["input_text", "input_image"]
     assert item["content"][1]["image_url"].startswith("data:image/png;base64,")
     assert "- images attached: 1" in reply.content
+
+
+@pytest.mark.parametrize(
+    ("provider", "name"),
+    [("custom", "max_tokens"), ("llamacpp", "max_tokens"), ("openai", "max_completion_tokens")],
+)
+def test_the_token_cap_goes_under_the_name_the_server_reads(
+    qloop, openai_server, store, provider: str, name: str
+) -> None:
+    """llama.cpp (and most servers that are not OpenAI) ignore `max_completion_tokens`: an
+    assistant capped at 64 tokens on "Custom" wrote 489."""
+    capped = store.save_assistant(AssistantProfile("Brief", "gpt-4o", max_output_tokens=64))
+    session = ChatSession(
+        store,
+        gateway_for(openai_server, provider=provider),
+        SentimentAnalyzer(),
+        wire_api="chat_completions",
+    )
+    send(qloop, session, "Tell me everything", capped)
+    run(qloop, session.gateway.aclose())
+    body = openai_server.requests[-1].body
+    assert body[name] == 64
+    (other,) = {"max_tokens", "max_completion_tokens"} - {name}
+    assert other not in body
