@@ -5,6 +5,7 @@ Pure data, so the settings dialog, the gateway and local-server discovery share 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -46,3 +47,17 @@ def is_openai_host(provider: str, base_url: str) -> bool:
         return True
     host = (urlsplit(base_url).hostname or "").lower()
     return host == "api.openai.com" or host.endswith(".openai.azure.com")
+
+
+_MODEL_FILE = re.compile(r"\.(gguf|ggml|bin|safetensors|llamafile)$", re.IGNORECASE)
+
+
+def model_label(model_id: str) -> str:
+    """How a model is shown. llama.cpp names its model by the file it loaded
+    (`/models/tiny.gguf`, `C:\\models\\tiny.gguf`): shown by the file's name. Hub-style ids
+    (`meta-llama/Llama-3.2-1B`) and everything else are shown as they are."""
+    is_path = model_id.startswith(("/", "~", "./")) or "\\" in model_id
+    if not (is_path or _MODEL_FILE.search(model_id)):
+        return model_id
+    name = re.split(r"[\\/]", model_id.rstrip("/\\"))[-1]
+    return name or model_id

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from desktop_app.core.pricing import TokenUsage
+from desktop_app.core.providers import model_label
 
 GROUPS = {"day": "Day", "model": "Model", "assistant": "Assistant", "dialogue": "Dialogue"}
 NO_ASSISTANT = "(no assistant)"
@@ -114,7 +115,7 @@ def _key(entry: LedgerEntry, group_by: str) -> tuple[str, str]:
         day = datetime.fromtimestamp(entry.created_at).date().isoformat()
         return day, day
     if group_by == "model":
-        return entry.model, entry.model or "(unknown model)"
+        return entry.model, model_label(entry.model) or "(unknown model)"
     if group_by == "assistant":
         if entry.assistant_id is None:
             return "", NO_ASSISTANT

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from desktop_app.core.dialogue import Attachment, Message, Status
+from desktop_app.core.providers import model_label
 from desktop_app.core.reply_blocks import Piece, split_markdown
 from desktop_app.core.tool_notes import ToolNote
 
@@ -154,7 +155,7 @@ def make_card(
     details: list[str] = []
     if role == "assistant":
         if message.model:
-            details.append(message.model)
+            details.append(model_label(message.model))
         details += timing_details(message)
         if message.usage is not None:
             details.append(message.usage.label)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
+from desktop_app.core.providers import model_label
 from desktop_app.services.app_info import app_version, build_kind
 from desktop_app.services.paths import AppPaths
 from desktop_app.ui.theme import theme_colors
@@ -216,7 +217,8 @@ class MainWindow(QMainWindow):
         self.provider_label.setText(label)
 
     def set_model(self, model: str) -> None:
-        self.model_label.setText(f"Model: {model}" if model else "No model")
+        self.model_label.setText(f"Model: {model_label(model)}" if model else "No model")
+        self.model_label.setToolTip(model)
 
     def set_connection(self, state: str) -> None:
         self.connection_state = state

@@ -9,6 +9,7 @@ import keyring.backends.fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from desktop_app.core.transcript_cards import make_card
 from desktop_app.services.settings import Settings
 from tests.openai_server import Fault
 from tests.openai_server.models import make_model
@@ -197,3 +198,23 @@ def test_a_gateway_refusing_everything_without_its_key_is_not_shown_as_connected
     assert "No connected db." in banner and "API key" in banner
     assert "✓" not in parley.window.connection_label.toolTip()
     assert "No connected db." in parley.training_tab.start.unavailable_label.text()
+
+
+def test_a_model_named_by_its_file_path_is_shown_by_its_file_name(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    """llama.cpp calls its model by the file it loaded; the path filled the picker, every
+    reply header and the ledger. The id still goes out whole: it is the server's name."""
+    path = "/home/me/models/tiny-llama.Q4_K_M.gguf"
+    openai_server.models = [make_model(path)]
+    parley = start_parley(Settings(provider="llamacpp", base_url=openai_server.url))
+    tab = parley.chat_tab
+    run_until(qloop, lambda: tab.model == path)
+    assert tab.model_picker.currentText() == "tiny-llama.Q4_K_M.gguf"
+    assert parley.window.model_label.text() == "Model: tiny-llama.Q4_K_M.gguf"
+    send_and_wait(qloop, qtbot, tab, "Hi")
+    assert parley.store.messages(tab.dialogue_id)[-1].model == path
+    sent = [r.body for r in openai_server.requests if r.path.endswith("/chat/completions")]
+    assert [b["model"] for b in sent if b.get("messages")] == [path]
+    card = make_card(tab.transcript.messages[-1])  # what the reply's header says
+    assert "tiny-llama.Q4_K_M.gguf" in card.details and "/home/me" not in str(card.details)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.dialogue import Message
+from desktop_app.core.providers import model_label
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.composer import Composer
@@ -63,14 +64,17 @@ class ChatControls:
         )
         self.model_picker.setToolTip("Model for the next message (type any name the server knows)")
         self.model_picker.setAccessibleName("Model")
-        self.model_picker.currentTextChanged.connect(self.model_changed)
         self.model_picker.currentTextChanged.connect(self._on_model_picker_text_changed)
         self.retirement = retirement_label()
         self.spend_label = QLabel()
         self.spend_label.setEnabled(False)  # drawn in the palette's muted text colour
         self.spend_label.setToolTip("What this dialogue has cost so far (every version counts)")
-        self._new_provider = False
-        self._fill_models(self.catalog.cached(), default_model)
+        cached = self.catalog.cached()
+        # A model this server has never listed (the OpenAI preset's default, say, on a first
+        # start against llama.cpp) gives way to the server's own when its list arrives.
+        self._new_provider = default_model not in cached
+        self._default_model = default_model
+        self._fill_models(cached, default_model)
         self.new_button = self._tool("new-chat", "New chat", "Start a new dialogue (Ctrl+N)")
         self.new_button.clicked.connect(self.new_dialogue)
         self.regenerate_button = self._tool(
@@ -187,7 +191,20 @@ class ChatControls:
 
     @property
     def model(self) -> str:
-        return self.model_picker.currentText().strip()
+        """The model id to send: the chosen item's (its text may be a shorter label, a file
+        name for a llama.cpp path), or what the user typed."""
+        text = self.model_picker.currentText().strip()
+        index = self.model_picker.findText(text)
+        data = self.model_picker.itemData(index) if index >= 0 else None
+        return data if isinstance(data, str) and data else text
+
+    def show_model(self, model_id: str) -> None:
+        """Put `model_id` in the picker: its item if listed, else the id as typed text."""
+        index = self.model_picker.findData(model_id)
+        if index >= 0:
+            self.model_picker.setCurrentIndex(index)
+        else:
+            self.model_picker.setCurrentText(model_id)
 
     def switch_provider(self, default_model: str) -> None:
         """Another server from now on: its models replace the last one's, and the picker
@@ -196,15 +213,17 @@ class ChatControls:
         a server that checks names, and stored (and priced) as a model that never answered
         by one that ignores them."""
         self._new_provider = True
+        self._default_model = default_model
         self._fill_models(self.catalog.cached(), default_model, keep_current=False)
 
     def _fill_models(self, models: list[str], preferred: str, keep_current: bool = True) -> None:
-        current = (self.model_picker.currentText() if keep_current else "") or preferred
+        current = (self.model if keep_current else "") or preferred
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
         names = list(dict.fromkeys([*models, current] if current else models))
-        self.model_picker.addItems(sorted(names))
-        self.model_picker.setCurrentText(current)
+        for name in sorted(names, key=lambda n: (model_label(n).casefold(), n)):
+            self.model_picker.addItem(model_label(name), name)
+        self.show_model(current)
         self.model_picker.blockSignals(False)
         mark_models(
             self.model_picker,
@@ -212,10 +231,11 @@ class ChatControls:
             self.catalog.today(),
             self.catalog.descriptions(),
         )
-        self.model_changed.emit(current)
         self._on_model_picker_text_changed(current)
 
-    def _on_model_picker_text_changed(self, model: str) -> None:
+    def _on_model_picker_text_changed(self, _text: str) -> None:
+        model = self.model
+        self.model_changed.emit(model)
         show_retirement(self.retirement, self.catalog.retirement(model), self.catalog.today())
 
     def show_cached_models(self) -> None:
@@ -241,9 +261,12 @@ class ChatControls:
             else:
                 self.connection_changed.emit("online")
             return
-        if self._new_provider:  # the first list from a new server decides the model
+        # The first list from a new server decides the model — except on Azure, where the
+        # name to send is a deployment's, which the list of models does not hold.
+        if self._new_provider and self.chat.gateway.config.provider != "azure":
             self._new_provider = False
-            preferred = self.model if self.model in models or not models else models[0]
+            choices = [self.model, self._default_model, *models[:1]]
+            preferred = next((m for m in choices if m in models), self.model)
             self._fill_models(models, preferred, keep_current=False)
         else:
             self._fill_models(models, self.model)

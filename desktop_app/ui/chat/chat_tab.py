@@ -160,7 +160,7 @@ class ChatTab(ChatControls, QWidget):
         previous, self.assistant = self.assistant, profile
         self.header.show_assistant(profile)
         if profile is not None:
-            self.model_picker.setCurrentText(profile.model)
+            self.show_model(profile.model)
             self.system_edit.setPlainText(profile.instructions)
         elif previous is not None and self._system() == previous.instructions.strip():
             self.system_edit.clear()
@@ -181,7 +181,7 @@ class ChatTab(ChatControls, QWidget):
         self.set_assistant(self.chat.assistant_for_dialogue(dialogue_id))
         self.system_edit.setPlainText(dialogue.system)
         if dialogue.model:
-            self.model_picker.setCurrentText(dialogue.model)
+            self.show_model(dialogue.model)
         job = self.jobs.get(dialogue_id)
         running = job.turn.reply.id if job is not None else None
         self.transcript.show_messages([m for m in dialogue.messages if m.id != running])
