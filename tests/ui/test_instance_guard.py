@@ -1,0 +1,114 @@
+"""One Parley per data folder: a second guard on the same folder finds the first and asks it
+for its window; another folder runs alongside; a crashed holder's lock and socket are taken."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop_app.ui.instance_guard import InstanceGuard, server_name
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_second_guard_on_the_folder_finds_the_first_and_asks_it_to_raise(
+    qtbot, tmp_path: Path
+) -> None:
+    first = InstanceGuard(tmp_path / "data")
+    second = InstanceGuard(tmp_path / "data")
+    try:
+        assert first.acquire()
+        assert not second.acquire()
+        with qtbot.waitSignal(first.raise_requested, timeout=3_000):
+            assert second.ask_first_to_raise()
+        assert first.held and not second.held
+    finally:
+        first.release()
+        second.release()
+
+
+def test_the_same_folder_by_another_spelling_is_the_same_instance(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "data")
+    assert server_name(tmp_path / "link") == server_name(tmp_path / "data")
+    first = InstanceGuard(tmp_path / "data")
+    try:
+        assert first.acquire()
+        assert not InstanceGuard(tmp_path / "link").acquire()
+    finally:
+        first.release()
+
+
+def test_another_data_folder_runs_alongside(qtbot, tmp_path: Path) -> None:
+    first = InstanceGuard(tmp_path / "one")
+    other = InstanceGuard(tmp_path / "two")
+    raised: list[str] = []
+    first.raise_requested.connect(lambda: raised.append("one"))
+    try:
+        assert first.acquire()
+        assert other.acquire()
+        assert other.name != first.name
+        with qtbot.waitSignal(other.raise_requested, timeout=3_000):
+            assert InstanceGuard(tmp_path / "two").ask_first_to_raise()
+        assert raised == []
+    finally:
+        first.release()
+        other.release()
+
+
+def test_a_released_folder_can_be_taken_again(tmp_path: Path) -> None:
+    first = InstanceGuard(tmp_path / "data")
+    assert first.acquire()
+    first.release()
+    again = InstanceGuard(tmp_path / "data")
+    try:
+        assert again.acquire()
+    finally:
+        again.release()
+
+
+HOLD = """
+import sys, time
+from PySide6.QtCore import QCoreApplication
+from desktop_app.ui.instance_guard import InstanceGuard
+app = QCoreApplication([])
+guard = InstanceGuard(__import__("pathlib").Path(sys.argv[1]))
+print("HELD" if guard.acquire() else "REFUSED", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_crashed_holder_leaves_nothing_that_passes_for_a_live_instance(
+    qtbot, tmp_path: Path
+) -> None:
+    """Killed, the holder leaves its lock file (and, on Unix, its socket file) behind; the
+    next launch takes the folder, and later launches reach the new holder, not the dead one."""
+    data = tmp_path / "data"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(data)],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "HELD"
+        assert not InstanceGuard(data).acquire()  # alive: it holds the folder
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.communicate(timeout=10)
+    assert (data / "parley.lock").exists()
+    successor = InstanceGuard(data)
+    try:
+        assert successor.acquire()
+        with qtbot.waitSignal(successor.raise_requested, timeout=3_000):
+            assert InstanceGuard(data).ask_first_to_raise()
+    finally:
+        successor.release()
