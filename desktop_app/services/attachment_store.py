@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.dialogue import Attachment, Message
-from desktop_app.services.store_errors import StoreError
+from desktop_app.services.store_errors import StoreError, StoreFull, is_no_space
 
 
 class AttachmentRecords:
@@ -44,6 +44,11 @@ class AttachmentRecords:
             except OSError as exc:  # a full disk, a folder made read-only
                 with contextlib.suppress(OSError):
                     tmp.unlink(missing_ok=True)
+                if is_no_space(exc):
+                    raise StoreFull(
+                        f"The attachment {name or attachment.file_name} could not be saved: "
+                        "there is no space left on the disk that holds Parley's data."
+                    ) from exc
                 raise StoreError(
                     f"The attachment {name or attachment.file_name} could not be saved: "
                     f"{exc.strerror or exc}."
