@@ -193,8 +193,12 @@ class Parley:
         from desktop_app.services.price_book import EDITS_FILE, PriceBook
         from desktop_app.services.spend_ledger import SpendLedger
         from desktop_app.services.store import Store, StoreError
+        from desktop_app.services.temp_files import remove_stale_temps_in
         from desktop_app.ui.chat.chat_tab import ChatTab
 
+        paths = self.paths  # what a killed Parley was writing when it died
+        own = [paths.data_dir, paths.attachments_dir, paths.config_dir, paths.cache_dir]
+        await asyncio.to_thread(remove_stale_temps_in, own)
         try:
             self.store = await asyncio.to_thread(
                 Store.open, self.paths.database, self.paths.attachments_dir

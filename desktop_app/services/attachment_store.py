@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.dialogue import Attachment, Message
 from desktop_app.services.store_errors import StoreError, StoreFull, is_no_space
+from desktop_app.services.temp_files import temp_path
 
 
 class AttachmentRecords:
@@ -36,7 +37,7 @@ class AttachmentRecords:
         attachment = Attachment(digest, ext.lower().lstrip("."), mime, len(data), name)
         target = self.attachments_dir / attachment.file_name
         if not target.exists():
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp = temp_path(target)  # a kill's leftover goes at the next start
             try:
                 self.attachments_dir.mkdir(parents=True, exist_ok=True)
                 tmp.write_bytes(data)
