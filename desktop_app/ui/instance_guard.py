@@ -2,14 +2,16 @@
 
 Two windows on one database step on each other: the second one's start-up marks the first
 one's streaming reply interrupted, and the first one's checkpoints then match no row. So the
-first launch on a data folder holds a lock file in it and listens on a local socket named after
-the folder; a later launch on the same folder finds the lock taken, asks the first one (over the
-socket) to bring its window to the front, and exits. Another data folder (`PARLEY_HOME`) has
-another lock and another socket name, so it runs alongside.
+first launch on a data folder holds a lock file in it (`parley.lock`); a later launch on the
+same folder finds the lock taken, asks the first one to bring its window to the front, and
+exits. Another data folder (`PARLEY_HOME`) has another lock, so it runs alongside.
 
-The lock is what decides, not the socket: a crashed Parley leaves its socket file behind (on
-Unix), which would look like a live instance, but the kernel and `QLockFile` see that the lock's
-process is gone, so the next launch takes the lock, removes the dead socket and listens anew.
+The lock decides, not the channel: `QLockFile` sees that a crashed holder's process is gone
+and hands the lock to the next launch, which then replaces whatever the dead one left. The
+channel is a loopback TCP socket whose port (and a token) the holder writes beside the lock in
+`parley.instance`: the standard library and QtCore give it on every platform, where a
+QLocalServer would need QtNetwork, which the bundle leaves out. A connection is read with a
+short timeout on the GUI thread; all it can ever ask is "show the window".
 
 Signals:
     raise_requested(): another launch on this data folder asked for the window.
@@ -17,26 +19,23 @@ Signals:
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import logging
+import secrets
+import socket
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, Signal
+
+from desktop_app.services.atomic_file import write_text_atomically
 
 LOCK_NAME = "parley.lock"
-RAISE = b"raise\n"
-CONNECT_WAIT_MS = 3_000  # the first launch may be between taking the lock and listening
+CHANNEL_NAME = "parley.instance"  # "<port> <token>" of the holder's socket
+CONNECT_WAIT_S = 3.0  # the holder may be between taking the lock and writing its port
+READ_TIMEOUT_S = 0.2  # a launch sends its request as soon as it connects
 
 log = logging.getLogger(__name__)
-
-
-def server_name(data_dir: Path) -> str:
-    """The local socket's name: short (Unix socket paths are limited to about 100 bytes) and
-    the same for every spelling of the folder (a symlink, a relative path)."""
-    digest = hashlib.sha256(str(data_dir.resolve()).encode("utf-8")).hexdigest()
-    return f"parley-{digest[:20]}"
 
 
 class InstanceGuard(QObject):
@@ -44,12 +43,13 @@ class InstanceGuard(QObject):
 
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.data_dir = data_dir.resolve()
-        self.name = server_name(self.data_dir)
+        self.data_dir = data_dir.resolve()  # a symlink or relative spelling: the same folder
         self._lock = QLockFile(str(self.data_dir / LOCK_NAME))
         self._lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
-        self._server: QLocalServer | None = None
-        self._incoming: dict[QLocalSocket, bytes] = {}
+        self._channel = self.data_dir / CHANNEL_NAME
+        self._server: socket.socket | None = None
+        self._notifier: QSocketNotifier | None = None
+        self._token = ""
 
     @property
     def held(self) -> bool:
@@ -61,75 +61,71 @@ class InstanceGuard(QObject):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not self._lock.tryLock(0):
             return False
-        QLocalServer.removeServer(self.name)  # a socket left by a crash: ours now
-        server = QLocalServer(self)
-        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        server.newConnection.connect(self._on_server_new_connection)
-        if not server.listen(self.name):  # still the one instance; only raising won't work
-            log.warning("cannot listen for other launches: %s", server.errorString())
+        self._channel.unlink(missing_ok=True)  # a dead holder's port: never to be dialled
+        try:
+            server = socket.create_server(("127.0.0.1", 0))
+            server.setblocking(False)
+            self._token = secrets.token_hex(16)
+            port = server.getsockname()[1]
+            write_text_atomically(self._channel, f"{port} {self._token}\n")
+        except OSError as exc:  # still the one instance; only raising it won't work
+            log.warning("cannot listen for other launches: %s", exc)
+            return True
         self._server = server
+        self._notifier = QSocketNotifier(server.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_notifier_activated)
         return True
 
-    def ask_first_to_raise(self, wait_ms: int = CONNECT_WAIT_MS) -> bool:
+    def ask_first_to_raise(self, wait_s: float = CONNECT_WAIT_S) -> bool:
         """From a later launch: ask the instance holding the folder to show its window.
         True once the request was handed over."""
-        deadline = time.monotonic() + wait_ms / 1000
+        deadline = time.monotonic() + wait_s
         while True:
-            socket = QLocalSocket()
-            socket.connectToServer(self.name)
-            if socket.waitForConnected(200):
-                socket.write(RAISE)
-                sent = socket.waitForBytesWritten(1_000)
-                socket.disconnectFromServer()
-                return sent
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.1)
+            try:
+                port, token = self._channel.read_text(encoding="utf-8").split()
+                with socket.create_connection(("127.0.0.1", int(port)), timeout=1.0) as conn:
+                    conn.sendall(f"raise {token}\n".encode("ascii"))
+                return True
+            except (OSError, ValueError):  # not written yet, or not listening yet
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.1)
 
     def release(self) -> None:
         """Stop listening and give the folder up (when the app ends)."""
-        for socket in list(self._incoming):
-            self._forget(socket)
-            socket.abort()
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
         if self._server is not None:
             self._server.close()
             self._server = None
+            self._channel.unlink(missing_ok=True)
         if self._lock.isLocked():
             self._lock.unlock()
 
-    def _on_server_new_connection(self) -> None:
-        assert self._server is not None
-        while self._server.hasPendingConnections():
-            socket = self._server.nextPendingConnection()
-            self._incoming[socket] = b""
-            socket.readyRead.connect(self._on_socket_ready_read)
-            socket.disconnected.connect(self._on_socket_disconnected)
-            self._read(socket)  # what arrived with the connection
-
-    def _on_socket_ready_read(self) -> None:
-        socket = self.sender()
-        if isinstance(socket, QLocalSocket):
-            self._read(socket)
-
-    def _on_socket_disconnected(self) -> None:
-        socket = self.sender()
-        if isinstance(socket, QLocalSocket):
-            self._read(socket)
-            self._forget(socket)
-
-    def _read(self, socket: QLocalSocket) -> None:
-        if socket not in self._incoming:
+    def _on_notifier_activated(self, *_args: object) -> None:
+        if self._server is None:
             return
-        received = self._incoming[socket] + bytes(socket.readAll().data())
-        self._incoming[socket] = received[-64:]
-        if RAISE in received:
-            self._forget(socket)
-            socket.disconnectFromServer()
+        try:
+            conn, _address = self._server.accept()
+        except OSError:  # gone before we looked
+            return
+        with conn:
+            received = _read_line(conn)
+        if received == f"raise {self._token}":
             self.raise_requested.emit()
+        else:
+            log.info("ignored a connection that did not ask for the window")
 
-    def _forget(self, socket: QLocalSocket) -> None:
-        if self._incoming.pop(socket, None) is None:
-            return
-        socket.readyRead.disconnect(self._on_socket_ready_read)
-        socket.disconnected.disconnect(self._on_socket_disconnected)
-        socket.deleteLater()
+
+def _read_line(conn: socket.socket) -> str:
+    conn.settimeout(READ_TIMEOUT_S)
+    data = b""
+    with contextlib.suppress(OSError):
+        while b"\n" not in data and len(data) < 256:
+            chunk = conn.recv(256)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b"\n", 1)[0].decode("ascii", "replace").strip()

@@ -1,5 +1,6 @@
 """One Parley per data folder: a second guard on the same folder finds the first and asks it
-for its window; another folder runs alongside; a crashed holder's lock and socket are taken."""
+for its window; another folder runs alongside; a crashed holder's lock and port are taken
+over; a connection without the holder's token asks for nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.ui.instance_guard import InstanceGuard, server_name
+from desktop_app.ui.instance_guard import InstanceGuard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +36,6 @@ def test_a_second_guard_on_the_folder_finds_the_first_and_asks_it_to_raise(
 def test_the_same_folder_by_another_spelling_is_the_same_instance(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "data")
-    assert server_name(tmp_path / "link") == server_name(tmp_path / "data")
     first = InstanceGuard(tmp_path / "data")
     try:
         assert first.acquire()
@@ -52,7 +52,6 @@ def test_another_data_folder_runs_alongside(qtbot, tmp_path: Path) -> None:
     try:
         assert first.acquire()
         assert other.acquire()
-        assert other.name != first.name
         with qtbot.waitSignal(other.raise_requested, timeout=3_000):
             assert InstanceGuard(tmp_path / "two").ask_first_to_raise()
         assert raised == []
@@ -88,8 +87,8 @@ time.sleep(120)
 def test_a_crashed_holder_leaves_nothing_that_passes_for_a_live_instance(
     qtbot, tmp_path: Path
 ) -> None:
-    """Killed, the holder leaves its lock file (and, on Unix, its socket file) behind; the
-    next launch takes the folder, and later launches reach the new holder, not the dead one."""
+    """Killed, the holder leaves its lock file and its port file behind; the next launch takes
+    the folder, and later launches reach the new holder, not the dead one's port."""
     data = tmp_path / "data"
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD, str(data)],
@@ -105,10 +104,31 @@ def test_a_crashed_holder_leaves_nothing_that_passes_for_a_live_instance(
         holder.send_signal(signal.SIGKILL)
         holder.communicate(timeout=10)
     assert (data / "parley.lock").exists()
+    dead_channel = (data / "parley.instance").read_text(encoding="utf-8")
     successor = InstanceGuard(data)
     try:
         assert successor.acquire()
+        assert (data / "parley.instance").read_text(encoding="utf-8") != dead_channel
         with qtbot.waitSignal(successor.raise_requested, timeout=3_000):
             assert InstanceGuard(data).ask_first_to_raise()
     finally:
         successor.release()
+
+
+def test_a_connection_without_the_token_asks_for_nothing(qtbot, tmp_path: Path) -> None:
+    import socket
+
+    first = InstanceGuard(tmp_path / "data")
+    raised: list[bool] = []
+    first.raise_requested.connect(lambda: raised.append(True))
+    try:
+        assert first.acquire()
+        port = int((tmp_path / "data" / "parley.instance").read_text(encoding="utf-8").split()[0])
+        with socket.create_connection(("127.0.0.1", port)) as conn:
+            conn.sendall(b"raise not-the-token\n")
+        with qtbot.waitSignal(first.raise_requested, timeout=3_000):  # a real one still works
+            assert InstanceGuard(tmp_path / "data").ask_first_to_raise()
+        assert raised == [True]
+    finally:
+        first.release()
+    assert not (tmp_path / "data" / "parley.instance").exists()  # released: nothing to dial
