@@ -1,9 +1,11 @@
 """A chat turn from the user's message to the finished reply, with nothing lost on the way.
 
-The user's message is committed before the request is sent. The reply is created as a
-`streaming` row at once and checkpointed every 250 ms while it arrives, so a crash or a kill
-loses at most a quarter of a second of it. Stop, a dropped connection or a server error keep
-whatever text arrived and mark the reply interrupted (or error, when nothing came).
+The user's message is committed before the request is sent, in one transaction with its
+images and the reply's placeholder, so a full disk keeps all of them or none. The reply is
+created as a `streaming` row at once and checkpointed every 250 ms while it arrives, so a crash
+or a kill loses at most a quarter of a second of it; a full disk meanwhile is said to the user.
+Stop, a dropped connection or a server error keep whatever text arrived and mark the reply
+interrupted (or error, when nothing came).
 
 A reasoning model's thoughts (a reasoning field or Responses summaries, or a leading `<think>`
 block in the text) are kept apart from the answer, checkpointed with it and stored with the
@@ -56,6 +58,7 @@ from desktop_app.services.wire_api import choose_wire_api, remember_responses_mi
 CHECKPOINT_INTERVAL = 0.25
 SAVE_ATTEMPTS = 60  # one a second: a minute of a busy database before giving up
 SAVE_RETRY_DELAY = 1.0
+
 log = logging.getLogger(__name__)
 
 

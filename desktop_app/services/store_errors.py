@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import logging
 import sqlite3
+
+log = logging.getLogger(__name__)
 
 NO_SPACE = "There is no space left on the disk that holds Parley's data."
 
@@ -23,7 +26,9 @@ class StoreFull(StoreError):
 
 def refused(exc: sqlite3.Error) -> StoreError:
     """SQLite's error as the store's: a full disk gets its own type (the caller says what to
-    do about it); anything else keeps SQLite's words after a sentence of ours."""
+    do about it); anything else keeps SQLite's words after a sentence of ours. SQLite's own
+    words always go to the log."""
+    log.warning("the database refused a change: %s", exc)
     if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
         return StoreFull()
     return StoreError(f"The database refused a change: {exc}")
