@@ -32,7 +32,7 @@ from desktop_app.services.atomic_file import write_text_atomically
 
 LOCK_NAME = "parley.lock"
 CHANNEL_NAME = "parley.instance"  # "<port> <token>" of the holder's socket
-CONNECT_WAIT_S = 3.0  # the holder may be between taking the lock and writing its port
+CONNECT_WAIT_S = 5.0  # the holder may be starting, or busy for a moment
 READ_TIMEOUT_S = 0.2  # a launch sends its request as soon as it connects
 
 log = logging.getLogger(__name__)
@@ -78,14 +78,15 @@ class InstanceGuard(QObject):
 
     def ask_first_to_raise(self, wait_s: float = CONNECT_WAIT_S) -> bool:
         """From a later launch: ask the instance holding the folder to show its window.
-        True once the request was handed over."""
+        True once it answered that it did (a hung one accepts the connection, in the kernel,
+        but never answers)."""
         deadline = time.monotonic() + wait_s
         while True:
             try:
                 port, token = self._channel.read_text(encoding="utf-8").split()
                 with socket.create_connection(("127.0.0.1", int(port)), timeout=1.0) as conn:
                     conn.sendall(f"raise {token}\n".encode("ascii"))
-                return True
+                    return _read_line(conn, max(0.1, deadline - time.monotonic())) == "raised"
             except (OSError, ValueError):  # not written yet, or not listening yet
                 if time.monotonic() >= deadline:
                     return False
@@ -112,15 +113,17 @@ class InstanceGuard(QObject):
         except OSError:  # gone before we looked
             return
         with conn:
-            received = _read_line(conn)
-        if received == f"raise {self._token}":
+            if _read_line(conn, READ_TIMEOUT_S) != f"raise {self._token}":
+                log.info("ignored a connection that did not ask for the window")
+                return
             self.raise_requested.emit()
-        else:
-            log.info("ignored a connection that did not ask for the window")
+            with contextlib.suppress(OSError):
+                conn.sendall(b"raised\n")
 
 
-def _read_line(conn: socket.socket) -> str:
-    conn.settimeout(READ_TIMEOUT_S)
+def _read_line(conn: socket.socket, timeout: float) -> str:
+    """One line from `conn`, or what came before `timeout` seconds passed ('' for nothing)."""
+    conn.settimeout(timeout)
     data = b""
     with contextlib.suppress(OSError):
         while b"\n" not in data and len(data) < 256:
