@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app import APP_NAME
 from desktop_app.services.gateway import ProviderConfig
-from desktop_app.services.paths import AppPaths
+from desktop_app.services.paths import HOME_VARIABLE, AppPaths
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
 
@@ -193,8 +193,12 @@ class Parley:
         from desktop_app.services.price_book import EDITS_FILE, PriceBook
         from desktop_app.services.spend_ledger import SpendLedger
         from desktop_app.services.store import Store, StoreError
+        from desktop_app.services.temp_files import remove_stale_temps_in
         from desktop_app.ui.chat.chat_tab import ChatTab
 
+        paths = self.paths  # what a killed Parley was writing when it died
+        own = [paths.data_dir, paths.attachments_dir, paths.config_dir, paths.cache_dir]
+        await asyncio.to_thread(remove_stale_temps_in, own)
         try:
             self.store = await asyncio.to_thread(
                 Store.open, self.paths.database, self.paths.attachments_dir
@@ -588,6 +592,11 @@ class Parley:
 
     # --- life cycle ----------------------------------------------------------------------
 
+    def bring_to_front(self) -> None:
+        """Another launch on this data folder asked for the window (it exits instead)."""
+        log.info("another launch on this data folder: window brought to the front")
+        self.window.bring_to_front()
+
     async def run(self, exit_after_first_frame: bool = False) -> int:
         self.window.show()
         if exit_after_first_frame:
@@ -670,6 +679,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     qt_app.gc_collector = GuiThreadCollector(qt_app)  # cycles: on the GUI thread only
     paths = AppPaths.from_environment()
     paths.ensure()
+    from desktop_app.ui.instance_guard import InstanceGuard
+
+    guard = InstanceGuard(paths.data_dir)
+    if not guard.acquire():  # before logging: this launch leaves the other's files alone
+        return hand_over_to_running(guard)
     from desktop_app.ui.crash_notice import install_crash_reporting
 
     reporter = install_crash_reporting(qt_app, paths.log_dir)
@@ -680,6 +694,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.get_running_loop().set_exception_handler(reporter.asyncio_handler)
         parley = Parley(qt_app, paths)
         reporter.add_secret_source(parley.secrets_in_use)
+        guard.raise_requested.connect(parley.bring_to_front)
         return await parley.run(args.exit_after_first_frame)
 
-    return run_in_qt_loop(qt_app, run)
+    try:
+        return run_in_qt_loop(qt_app, run)
+    finally:
+        guard.release()
+
+
+def hand_over_to_running(guard: Any) -> int:
+    """A second launch on a data folder already open: its window comes to the front instead."""
+    if guard.ask_first_to_raise():
+        print(
+            f"{APP_NAME} is already running with the data folder {guard.data_dir}; "
+            "its window was brought to the front.",
+            file=sys.stderr,
+        )
+        return 0
+    print(
+        f"{APP_NAME} is already running with the data folder {guard.data_dir}, but it did not "
+        "answer. Close it (or end it) and start again; to run a second one, give it another "
+        f"data folder with the {HOME_VARIABLE} environment variable.",
+        file=sys.stderr,
+    )
+    return 1

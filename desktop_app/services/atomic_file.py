@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from desktop_app.services.temp_files import remove_stale_temps, temp_path
+
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename over it (atomic on one file system)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write beside the target, then rename over it (atomic on one file system); what an
+    earlier, killed write left in that folder goes first."""
+    remove_stale_temps(path.parent, [path.name])
+    temporary = temp_path(path)
     try:
         temporary.write_text(text, encoding="utf-8", newline="")
         os.replace(temporary, path)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.dialogue import Attachment, Message
-from desktop_app.services.store_errors import StoreError
+from desktop_app.services.store_errors import StoreError, StoreFull, is_no_space
+from desktop_app.services.temp_files import temp_path
 
 
 class AttachmentRecords:
@@ -36,7 +37,7 @@ class AttachmentRecords:
         attachment = Attachment(digest, ext.lower().lstrip("."), mime, len(data), name)
         target = self.attachments_dir / attachment.file_name
         if not target.exists():
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp = temp_path(target)  # a kill's leftover goes at the next start
             try:
                 self.attachments_dir.mkdir(parents=True, exist_ok=True)
                 tmp.write_bytes(data)
@@ -44,6 +45,11 @@ class AttachmentRecords:
             except OSError as exc:  # a full disk, a folder made read-only
                 with contextlib.suppress(OSError):
                     tmp.unlink(missing_ok=True)
+                if is_no_space(exc):
+                    raise StoreFull(
+                        f"The attachment {name or attachment.file_name} could not be saved: "
+                        "there is no space left on the disk that holds Parley's data."
+                    ) from exc
                 raise StoreError(
                     f"The attachment {name or attachment.file_name} could not be saved: "
                     f"{exc.strerror or exc}."

@@ -1,9 +1,11 @@
 """A chat turn from the user's message to the finished reply, with nothing lost on the way.
 
-The user's message is committed before the request is sent. The reply is created as a
-`streaming` row at once and checkpointed every 250 ms while it arrives, so a crash or a kill
-loses at most a quarter of a second of it. Stop, a dropped connection or a server error keep
-whatever text arrived and mark the reply interrupted (or error, when nothing came).
+The user's message is committed before the request is sent, in one transaction with its
+images and the reply's placeholder, so a full disk keeps all of them or none. The reply is
+created as a `streaming` row at once and checkpointed every 250 ms while it arrives, so a crash
+or a kill loses at most a quarter of a second of it; a full disk meanwhile is said to the user.
+Stop, a dropped connection or a server error keep whatever text arrived and mark the reply
+interrupted (or error, when nothing came).
 
 A reasoning model's thoughts (a reasoning field or Responses summaries, or a leading `<think>`
 block in the text) are kept apart from the answer, checkpointed with it and stored with the
@@ -48,8 +50,9 @@ from desktop_app.services.gateway import (
     Usage,
 )
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.services.save_problems import NOT_CHECKPOINTED, NOT_SAVED_YET, SaveProblems
 from desktop_app.services.spend_ledger import SpendLedger
-from desktop_app.services.store import Store, StoreError
+from desktop_app.services.store import Store, StoreError, StoreFull
 from desktop_app.services.wire_api import choose_wire_api, remember_responses_missing
 
 CHECKPOINT_INTERVAL = 0.25
@@ -96,6 +99,7 @@ class ChatSession:
         self.sentiment = sentiment
         self.checkpoint_interval = checkpoint_interval
         self.wire_api = wire_api  # the setting: auto / responses / chat_completions
+        self.save_attempts, self.save_retry_delay = SAVE_ATTEMPTS, SAVE_RETRY_DELAY
         self._saving: set[asyncio.Task[None]] = set()
 
     def prepare(
@@ -108,30 +112,29 @@ class ChatSession:
         images: Sequence[PreparedImage] = (),
     ) -> PendingTurn:
         """Commit the user's message (creating the dialogue if needed), its `images` as
-        attachments, and a reply placeholder; the request built from the store carries them."""
-        if dialogue_id is None:
-            dialogue_id = self.store.create_dialogue(
-                make_title(text), model, system, _assistant_id(assistant)
-            )
-        else:
-            self.store.update_dialogue(
-                dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
-            )
+        attachments, and a reply placeholder, all in one transaction: a failure (a full disk)
+        keeps none of it, so the composer, which still holds everything, can send it again
+        without a copy. The request built from the store carries them."""
         mood = self.sentiment.analyze(text)
-        user = Message(
-            "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
-        )
-        user.id = self.store.add_message(dialogue_id, user)
-        user.dialogue_id = dialogue_id
-        try:  # stored before the request is built, so they go out with it
-            for im in images:
+        with self.store.atomic():
+            if dialogue_id is None:
+                dialogue_id = self.store.create_dialogue(
+                    make_title(text), model, system, _assistant_id(assistant)
+                )
+            else:
+                self.store.update_dialogue(
+                    dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
+                )
+            user = Message(
+                "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
+            )
+            user.id = self.store.add_message(dialogue_id, user)
+            user.dialogue_id = dialogue_id
+            for im in images:  # stored before the request is built, so they go out with it
                 user.attachments.append(
                     self.store.add_attachment(user.id, im.data, im.ext, im.mime, im.name)
                 )
-        except StoreError:
-            self.store.delete_message(user.id)  # not half a message: the composer holds it all
-            raise
-        return self._pending(dialogue_id, model, system, user, assistant)
+            return self._pending(dialogue_id, model, system, user, assistant)
 
     def prepare_edit(
         self,
@@ -154,18 +157,19 @@ class ChatSession:
         original = path[-1] if path else None
         if original is None or original.dialogue_id != dialogue_id or original.role != "user":
             raise ValueError("That message is no longer in this dialogue.")
-        self.store.update_dialogue(
-            dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
-        )
         mood = self.sentiment.analyze(text)
-        user = Message(
-            "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
-        )
-        user.id = self.store.add_message(dialogue_id, user, parent_id=original.parent_id)
-        user.dialogue_id, user.parent_id = dialogue_id, original.parent_id
-        user.attachments = self.store.copy_attachments(original, user.id)
-        self._place(user)
-        return self._pending(dialogue_id, model, system, user, assistant)
+        with self.store.atomic():  # the new version and its reply's placeholder, or neither
+            self.store.update_dialogue(
+                dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
+            )
+            user = Message(
+                "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
+            )
+            user.id = self.store.add_message(dialogue_id, user, parent_id=original.parent_id)
+            user.dialogue_id, user.parent_id = dialogue_id, original.parent_id
+            user.attachments = self.store.copy_attachments(original, user.id)
+            self._place(user)
+            return self._pending(dialogue_id, model, system, user, assistant)
 
     def prepare_regenerate(
         self,
@@ -193,10 +197,11 @@ class ChatSession:
             parent, history = reply.parent_id, path[:-1]
             if not any(m.role == "user" for m in history):
                 raise ValueError("There is no message to answer yet.")
-        self.store.update_dialogue(
-            dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
-        )
-        return self._pending(dialogue_id, model, system, None, assistant, history, parent)
+        with self.store.atomic():
+            self.store.update_dialogue(
+                dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
+            )
+            return self._pending(dialogue_id, model, system, None, assistant, history, parent)
 
     def _pending(
         self,
@@ -292,12 +297,15 @@ class ChatSession:
         on_delta: Callable[[str], None],
         on_note: Callable[[ToolNote], None] | None = None,
         on_reasoning: Callable[[str], None] | None = None,
+        on_save_problem: Callable[[str], None] | None = None,
     ) -> Message:
         """Stream the reply into the store and `on_delta` (tool notes into `on_note`, what the
-        model thought into `on_reasoning`); return it finished.
+        model thought into `on_reasoning`); return it finished. A full disk is said through
+        `on_save_problem` (a sentence; "" once saving works again), never only in the log.
 
         Raises GatewayError after saving what arrived; re-raises CancelledError (Stop) after
-        marking the reply interrupted.
+        marking the reply interrupted; raises StoreFull if the finished reply could not be
+        saved for lack of space (its text is still in `turn.reply`).
         """
         reply = turn.reply
         reply_id = reply.id
@@ -305,6 +313,7 @@ class ChatSession:
         notes = NoteList()
         saved = 0
         usage = Usage(None, None)
+        told = SaveProblems(on_save_problem)
 
         def show(pieces: list[Piece]) -> None:
             for piece in pieces:
@@ -328,8 +337,11 @@ class ChatSession:
                         self.store.checkpoint, reply_id, parts.content, parts.reasoning
                     )
                     saved = count
+                    told.say("")
                 except StoreError as exc:
                     log.warning("checkpoint of reply %s failed, will retry: %s", reply_id, exc)
+                    if isinstance(exc, StoreFull):
+                        told.say(NOT_CHECKPOINTED)
 
         parts = ReplyParts(self.clock)  # the request goes out now
         saver = asyncio.create_task(checkpoints())
@@ -350,13 +362,15 @@ class ChatSession:
         except asyncio.CancelledError:
             saver.cancel()
             parts.close()  # kept, not shown: the window may be closing
-            await self._finish(turn, parts, Status.INTERRUPTED, "Stopped.", usage, notes.notes)
+            await self._finish(
+                turn, parts, Status.INTERRUPTED, "Stopped.", usage, notes.notes, told
+            )
             raise
         except GatewayError as exc:
             saver.cancel()
             held = parts.close()
             status = Status.INTERRUPTED if parts.arrived else Status.ERROR
-            await self._finish(turn, parts, status, exc.message, usage, notes.notes)
+            await self._finish(turn, parts, status, exc.message, usage, notes.notes, told)
             show(held)  # after saving: a failing callback must not cost the reply
             raise
         except Exception as exc:  # a bug must not leave the reply "streaming" forever
@@ -364,12 +378,12 @@ class ChatSession:
             parts.close()  # not shown: the consumer may be what failed
             status = Status.INTERRUPTED if parts.arrived else Status.ERROR
             text = f"Unexpected error: {exc}"
-            await self._finish(turn, parts, status, text, usage, notes.notes)
+            await self._finish(turn, parts, status, text, usage, notes.notes, told)
             raise
         finally:
             saver.cancel()
         show(parts.close())
-        await self._finish(turn, parts, Status.COMPLETE, "", usage, notes.notes)
+        await self._finish(turn, parts, Status.COMPLETE, "", usage, notes.notes, told)
         return reply
 
     async def abandon(self, turn: PendingTurn) -> None:
@@ -391,6 +405,7 @@ class ChatSession:
         error: str,
         usage: Usage,
         notes: list[ToolNote] | None = None,
+        told: SaveProblems | None = None,
     ) -> None:
         reply = turn.reply
         if parts is not None:
@@ -412,17 +427,21 @@ class ChatSession:
             reply.sentiment_label, reply.sentiment_score = mood.label, mood.compound
         # Saved in its own task: a second Stop or the app closing while it waits must not
         # lose it (shutdown waits for it through `flush`).
-        saving = asyncio.ensure_future(self._save_finished(turn, usage))
+        saving = asyncio.ensure_future(self._save_finished(turn, usage, told))
         self._saving.add(saving)
         saving.add_done_callback(self._saving.discard)
         await asyncio.shield(saving)
 
-    async def _save_finished(self, turn: PendingTurn, usage: Usage) -> None:
+    async def _save_finished(
+        self, turn: PendingTurn, usage: Usage, told: SaveProblems | None = None
+    ) -> None:
         """Write the finished reply in a worker thread, retrying while the database is busy
-        (another writer can hold it for seconds); the text is in memory meanwhile."""
+        (another writer can hold it for seconds) or the disk full (the user is told, and may
+        free some); the text is in memory meanwhile."""
         reply = turn.reply
         assert reply.id is not None
-        for attempt in range(1, SAVE_ATTEMPTS + 1):
+        told = told or SaveProblems(None)
+        for attempt in range(1, self.save_attempts + 1):
             try:
                 await asyncio.to_thread(
                     self.store.finish_message,
@@ -440,12 +459,15 @@ class ChatSession:
                     first_token_seconds=reply.first_token_seconds,
                     tokens_per_second=reply.tokens_per_second,
                 )
+                told.say("")
                 break
             except StoreError as exc:
                 log.warning("saving reply %s failed (try %d): %s", reply.id, attempt, exc)
-                if attempt == SAVE_ATTEMPTS:
+                if attempt == self.save_attempts:
                     raise
-                await asyncio.sleep(SAVE_RETRY_DELAY)
+                if isinstance(exc, StoreFull):
+                    told.say(NOT_SAVED_YET)
+                await asyncio.sleep(self.save_retry_delay)
         if self.ledger is not None:
             try:
                 self.ledger.record(reply, usage, turn.request, turn.local)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.providers import PRESETS
 from desktop_app.core.wire_apis import AUTO, WIRE_APIS
+from desktop_app.services.temp_files import temp_path
 
 # 2: show_sentiment. Older files load: a setting they lack takes its default.
 SCHEMA_VERSION = 2
@@ -118,13 +118,14 @@ def save_settings(settings: Settings, path: Path) -> None:
     """Write to a temporary file and rename, so a crash never leaves half a file."""
     settings.validated()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
-    try:
+    tmp = temp_path(path)  # a kill's leftover goes at the next start
+    try:  # private to the user, as mkstemp made it
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(asdict(settings), handle, indent=2)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

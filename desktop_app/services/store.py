@@ -32,11 +32,11 @@ from desktop_app.services.branch_store import (
 )
 from desktop_app.services.message_search import MessageSearch
 from desktop_app.services.migrations import MigrationError, migrate
-from desktop_app.services.store_errors import StoreError
+from desktop_app.services.store_errors import StoreError, StoreFull, refused
 from desktop_app.services.training_records import TrainingRecords
 from desktop_app.services.usage_store import UsageRecords
 
-__all__ = ["Store", "StoreError"]
+__all__ = ["Store", "StoreError", "StoreFull"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,7 @@ class Store(
         self._lock = threading.RLock()
         self.attachments_dir = attachments_dir
         self.recovered_replies = 0
+        self._depth = 0  # nested `_transaction`s inside `atomic()`
 
     @classmethod
     def open(cls, database: Path, attachments_dir: Path, recover: bool = True) -> Store:
@@ -136,8 +137,19 @@ class Store(
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction. A failure anywhere (COMMIT included: disk full, a
         lock held too long) rolls back, so the connection is never left inside a transaction,
-        and SQLite's errors reach callers as StoreError with a sentence for the user."""
+        and SQLite's errors reach callers as StoreError with a sentence for the user (a full
+        disk as StoreFull). Inside `atomic()`, it joins the transaction already open."""
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                except sqlite3.Error as exc:  # the outer one rolls back
+                    raise refused(exc) from exc
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
@@ -146,8 +158,18 @@ class Store(
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"The database refused a change: {exc}") from exc
+                    raise refused(exc) from exc
                 raise
+            finally:
+                self._depth = 0
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Several store calls as one change: all of them are kept, or (an error in any,
+        which propagates) none. A user's message and its reply's placeholder go in together,
+        so a full disk never keeps one without the other."""
+        with self._transaction():
+            yield
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -360,7 +382,6 @@ class Store(
                     message_id,
                 ),
             )
-
 
     # --- provider caches -------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.training_formats import split, write_jsonl, write_sharegpt
+from desktop_app.services.temp_files import remove_stale_temps, temp_path
 
 SPLIT_SEED = 7
 
@@ -18,7 +19,7 @@ def validation_path(path: Path) -> Path:
 
 
 def _write(examples: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_path(path)
     try:
         with tmp.open("w", encoding="utf-8", newline="\n") as out:
             (write_jsonl if fmt == "jsonl" else write_sharegpt)(examples, out)
@@ -32,6 +33,8 @@ def save_dataset(
 ) -> list[Path]:
     """Write the examples (a share held out for validation); returns the files written."""
     train, valid = split(examples, fraction, SPLIT_SEED)
+    # A save killed half-way left its temporary file here, in the user's folder: gone now.
+    remove_stale_temps(path.parent, [path.name, validation_path(path).name])
     _write(train, path, fmt)
     if not valid:
         return [path]

@@ -276,6 +276,15 @@ class MainWindow(QMainWindow):
         for action, name in self._menu_icons:
             set_icon(action, name)
 
+    def bring_to_front(self) -> None:
+        """Shown, restored if minimised, raised and focused (another launch asked for it)."""
+        if self.isMinimized():
+            self.showNormal()
+        else:
+            self.show()
+        self.raise_()
+        self.activateWindow()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.closing.emit()

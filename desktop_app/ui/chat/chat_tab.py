@@ -28,7 +28,7 @@ from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.services.chat_session import ChatSession, PendingTurn
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.model_catalog import ModelCatalog
-from desktop_app.services.store import StoreError
+from desktop_app.services.store import StoreError, StoreFull
 from desktop_app.ui.chat.chat_controls import ChatControls
 from desktop_app.ui.chat.message_commands import BUSY_TEXT, MessageCommands
 from desktop_app.ui.chat.reply_jobs import ReplyJob, ReplySink, ReplyView, replay
@@ -266,8 +266,16 @@ class ChatTab(ChatControls, QWidget):
         except ValueError as exc:  # an edit that empties the message
             self.show_notice(str(exc), "warning")
             return
+        except StoreFull:
+            self.show_notice(
+                "The disk is full, so your message was not saved and not sent; it is still in "
+                "the box. Free some space, then send it again."
+            )
+            return
         except StoreError as exc:
-            self.show_notice(f"Your message could not be saved, so it was not sent: {exc}")
+            self.show_notice(
+                f"Your message was not saved and not sent; it is still in the box. {exc}"
+            )
             return
         self.composer.clear()
         self.cancel_edit(keep_text=True)
@@ -304,6 +312,9 @@ class ChatTab(ChatControls, QWidget):
             turn = self.chat.prepare_regenerate(
                 self.dialogue_id, self.model, self._system(), self.assistant, reply_id
             )
+        except StoreFull:
+            self.show_notice("The disk is full, so no new reply was asked for. Free some space.")
+            return
         except (ValueError, StoreError) as exc:
             self.show_notice(str(exc), "warning")
             return
@@ -322,10 +333,19 @@ class ChatTab(ChatControls, QWidget):
         if self.sidebar is not None:
             self.sidebar.mark_streaming(turn.dialogue_id, True)
         self.transcript.begin_reply(turn.reply)
-        job.task = asyncio.ensure_future(
-            self.chat.stream_reply(turn, sink.text, sink.note, sink.reasoning)
-        )
         shown = self.shown_view
+
+        def on_save_problem(problem: str) -> None:
+            if shown(turn.dialogue_id) is None:
+                return
+            if problem:
+                self.show_notice(problem, "warning")
+            else:
+                self.show_notice("There is space again: the reply is being saved.", "info")
+
+        job.task = asyncio.ensure_future(
+            self.chat.stream_reply(turn, sink.text, sink.note, sink.reasoning, on_save_problem)
+        )
         try:
             await job.task
             self.connection_changed.emit("online")
@@ -338,6 +358,15 @@ class ChatTab(ChatControls, QWidget):
         except GatewayError as error:
             if shown(turn.dialogue_id) is not None:
                 self.show_error(error)
+        except StoreError as error:  # the reply is shown, but not in the history
+            self.show_notice(
+                "The disk is full, so this reply could not be saved: it is shown here but "
+                "will not be in your history. Copy what you need, free some space, and ask "
+                "again."
+                if isinstance(error, StoreFull)
+                else f"This reply could not be saved: it is shown here but will not be in "
+                f"your history. {error}"
+            )
         finally:
             await self.chat.abandon(turn)
             del self.jobs[turn.dialogue_id]
@@ -374,4 +403,3 @@ class ChatTab(ChatControls, QWidget):
         if self.sidebar is not None:
             await self.sidebar.shutdown()
         await self.tasks.shutdown()
-
