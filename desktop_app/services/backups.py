@@ -178,3 +178,15 @@ def newest_age_s(folder: Path, now: datetime) -> float | None:
     """Seconds since the newest backup was taken, or None when there is none."""
     backups = list_backups(folder)
     return (now - backups[0].taken_at).total_seconds() if backups else None
+
+
+def describe_backups(folder: Path) -> list[tuple[BackupInfo, BackupCounts | None]]:
+    """Each backup, newest first, with its counts (None for one that cannot be read)."""
+    described: list[tuple[BackupInfo, BackupCounts | None]] = []
+    for info in list_backups(folder):
+        try:
+            counts: BackupCounts | None = read_counts(info.path)
+        except BackupError:
+            counts = None
+        described.append((info, counts))
+    return described
