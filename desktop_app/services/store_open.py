@@ -61,6 +61,7 @@ def connect_read_write(
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        _probe_write(conn)
         migrate(conn, before=lambda old: _backup_before(conn, database, old, keep_backups, now))
     except BaseException as exc:
         if conn is not None:
@@ -69,6 +70,17 @@ def connect_read_write(
             raise open_error(database, exc) from exc
         raise
     return conn
+
+
+def _probe_write(conn: sqlite3.Connection) -> None:
+    """Fail now, as read-only, where the file cannot be written: SQLite opens a read-only file
+    without a word, and would only refuse the first change (a reply already sent)."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"PRAGMA user_version = {version}")
+    finally:
+        conn.execute("ROLLBACK")
 
 
 def _backup_before(

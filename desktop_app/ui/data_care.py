@@ -59,6 +59,7 @@ class DataCare:
         self.dialog: RestoreDialog | None = None
         self.problem_page: StoreProblemPage | None = None
         self.busy = False
+        self.changes = 0  # restores and fresh starts done (tests wait on it)
 
     # --- restore -------------------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class DataCare:
             )
         finally:
             self.busy = False
+            self.changes += 1
 
     # --- when the file cannot be opened ---------------------------------------------------
 
@@ -157,6 +159,7 @@ class DataCare:
             )
         finally:
             self.busy = False
+            self.changes += 1
 
     async def shutdown(self) -> None:
         await self.timer.shutdown()
