@@ -22,7 +22,7 @@ from desktop_app.services.branch_store import BRANCH_CTE, link_in_order
 from desktop_app.services.dialogue_finder import DialogueFinderMixin
 from desktop_app.services.message_search import fts_snippets, pick_snippet
 from desktop_app.services.store import Store, StoreError
-from desktop_app.services.store_open import connect_read_only
+from desktop_app.services.store_open import connect_read_only, open_error
 
 PAGE_SIZE = 200
 SNIPPET_TOKENS = 16
@@ -88,9 +88,12 @@ class HistoryStore(DialogueFinderMixin, Store):
                 search.row_factory = sqlite3.Row
                 search.execute("PRAGMA busy_timeout = 5000")
                 search.execute("PRAGMA query_only = ON")
+        except StoreError:
+            store.close()
+            raise
         except sqlite3.DatabaseError as exc:
             store.close()
-            raise StoreError(f"Could not open the database {database}: {exc}") from exc
+            raise open_error(database, exc) from exc
         store._search, store._search_lock = search, threading.Lock()
         return store
 

@@ -32,7 +32,7 @@ from desktop_app.services.branch_store import (
     marks,
 )
 from desktop_app.services.message_search import MessageSearch
-from desktop_app.services.store_errors import StoreError
+from desktop_app.services.store_errors import READ_ONLY, StoreError
 from desktop_app.services.store_open import (
     check_not_emptied,
     connect_read_only,
@@ -153,6 +153,11 @@ class Store(
             except BaseException as exc:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error) and self.read_only:
+                    raise StoreError(
+                        "Parley's data is read-only, so this change could not be saved.",
+                        READ_ONLY,
+                    ) from exc
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(f"The database refused a change: {exc}") from exc
                 raise

@@ -20,7 +20,7 @@ from desktop_app.services.backups import (
 from desktop_app.services.database_files import restore_backup, set_aside
 from desktop_app.services.migrations import LATEST, MIGRATIONS
 from desktop_app.services.store import Store
-from desktop_app.services.store_errors import UPGRADE_FAILED, StoreError
+from desktop_app.services.store_errors import DAMAGED, READ_ONLY, UPGRADE_FAILED, StoreError
 from tests.support.old_databases import link_like_parley
 
 WHEN = datetime(2027, 1, 1, 0, 0, 5)
@@ -174,3 +174,37 @@ def test_setting_aside_moves_the_log_with_the_file(tmp_path: Path) -> None:
     aside = set_aside(database, "damaged", WHEN)
     assert not database.exists() and aside.read_bytes() == b"garbage"
     assert aside.with_name(aside.name + "-wal").read_bytes() == b"log"
+
+
+def test_an_empty_file_beside_a_write_ahead_log_is_damaged(tmp_path: Path) -> None:
+    database = tmp_path / "parley.db"
+    database.write_bytes(b"")
+    database.with_name("parley.db-wal").write_bytes(b"frames of lost changes")
+    with pytest.raises(StoreError, match="empty") as raised:
+        Store.open(database, tmp_path / "att")
+    assert raised.value.kind == DAMAGED
+    assert database.stat().st_size == 0  # left for the user to decide
+
+
+def test_an_empty_file_alone_opens_as_a_new_database_once(tmp_path: Path) -> None:
+    database = tmp_path / "parley.db"
+    database.write_bytes(b"")
+    store = Store.open(database, tmp_path / "att")
+    assert store.started_empty
+    store.close()
+    store = Store.open(database, tmp_path / "att")
+    assert not store.started_empty
+    store.close()
+
+
+def test_a_read_only_store_says_so_when_asked_to_change(tmp_path: Path) -> None:
+    database = filled(tmp_path, 1)
+    store = Store.open(database, tmp_path / "att", read_only=True)
+    try:
+        assert [d.title for d in store.list_dialogues()] == ["Talk 0"]
+        with pytest.raises(StoreError, match="read-only, so this change") as raised:
+            store.create_dialogue("Not saved")
+        assert raised.value.kind == READ_ONLY
+    finally:
+        store.close()
+    assert dump(database)[0] == f"version {LATEST}"
