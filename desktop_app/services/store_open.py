@@ -150,7 +150,8 @@ def open_error(database: Path, exc: BaseException) -> StoreError:
     code = getattr(exc, "sqlite_errorname", "") or ""
     if any(code.startswith(c) for c in _DAMAGE_CODES):
         return StoreError(
-            f"Parley's data file {database} is damaged: it is not a database SQLite can read.",
+            f"Parley's data file {database} is damaged: Parley cannot read it (it is not a "
+            "database, or part of it was overwritten).",
             DAMAGED,
         )
     if (

@@ -8,7 +8,6 @@ Signals:
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -45,7 +44,7 @@ def entry_text(info: BackupInfo, counts: BackupCounts | None) -> str:
         if counts is not None
         else "cannot be read"
     )
-    return f"{when_text(info)} ({info.reason_text}) — {held}"
+    return f"{when_text(info)} ({info.reason_text})\n{held}"
 
 
 class RestoreDialog(QDialog):
@@ -65,6 +64,8 @@ class RestoreDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.backups = QListWidget()
+        self.backups.setWordWrap(True)
+        self.backups.setSpacing(2)
         for info, counts in entries:
             item = QListWidgetItem(entry_text(info, counts))
             item.setData(Qt.ItemDataRole.UserRole, str(info.path))
@@ -109,7 +110,8 @@ class RestoreDialog(QDialog):
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Restore this backup?")
-        box.setText(f"Restore the backup of {html.escape(item.text().split(' (')[0])}?")
+        box.setText(f"Restore the backup of {item.text().split(' (')[0]}?")
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText(
             "Your current data is first kept aside in the data folder, renamed with today's "
             "date and time; then the backup takes its place and every tab shows it."

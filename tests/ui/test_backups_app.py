@@ -199,3 +199,33 @@ def test_a_read_only_file_is_said_so(qloop, start_parley, paths) -> None:  # typ
         assert "read-only" in parley.window.tab("Chat").message.text()
         assert history_titles(parley) == ["In a file nobody may change"]
         run(qloop, parley.shutdown())
+
+
+def test_the_dialog_lists_backups_and_leaves_out_unreadable_ones(qtbot, paths) -> None:  # type: ignore[no-untyped-def]
+    make_backup(paths, ["One", "Two"], START)
+    folder = backups_folder(paths.database)
+    (folder / "parley-2027-01-01_120000-daily.db").write_bytes(b"not a database")
+    from desktop_app.services.backups import describe_backups
+
+    dialog = RestoreDialog(describe_backups(folder))
+    qtbot.addWidget(dialog)
+    unreadable, good = dialog.backups.item(0), dialog.backups.item(1)
+    assert "Friday 1 January 2027, 12:00 (daily)" in unreadable.text()
+    assert "cannot be read" in unreadable.text()
+    assert not unreadable.flags() & Qt.ItemFlag.ItemIsEnabled
+    assert good.text() == "Thursday 31 December 2026, 23:30 (daily)\n2 dialogues, 4 messages"
+    assert dialog.backups.currentItem() is good and dialog.restore_button.isEnabled()
+    chosen: list[str] = []
+    dialog.restore_chosen.connect(chosen.append)
+    dialog.open()
+    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    assert dialog.confirmation is not None
+    dialog.confirmation.reject()  # Cancel: nothing is restored
+    assert chosen == [] and dialog.isVisible()
+
+
+def test_the_dialog_says_when_there_is_no_backup(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = RestoreDialog([])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.empty.isVisible() and not dialog.restore_button.isEnabled()
