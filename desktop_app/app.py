@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.services.price_book import PriceBook
     from desktop_app.services.spend_ledger import SpendLedger
     from desktop_app.services.store import Store
+    from desktop_app.ui.data_care import DataCare
     from desktop_app.ui.usage.spend_controls import SpendControls
 
 log = logging.getLogger("desktop_app")
@@ -127,7 +128,6 @@ class Parley:
         today: Callable[[], date] = date.today,
         now: Callable[[], datetime] = datetime.now,
     ) -> None:
-        from desktop_app.ui.data_care import DataCare
         from desktop_app.ui.main_window import MainWindow
         from desktop_app.ui.task_keeper import TaskKeeper
         from desktop_app.ui.theme import apply_theme
@@ -159,16 +159,8 @@ class Parley:
         self.first_frame_time = 0.0
         self.window.first_painted.connect(self._on_window_first_painted)
         self.window.settings_requested.connect(self.open_settings)
-        self.data_care = DataCare(
-            self.window,
-            paths.database,
-            lambda: self.settings.backups_kept,
-            now,
-            self._close_data,
-            self.start,
-            self._notify,
-        )
-        self.window.restore_requested.connect(self.data_care.open_restore)
+        self._data_care: DataCare | None = None  # made after the first frame (see data_care)
+        self.window.restore_requested.connect(lambda: self.data_care.open_restore())
         # Slots the window's signals reach in the tabs of one opening of the data: let go of
         # when the data is closed (a restore), so the next tabs are not reached twice.
         self._window_links: list[tuple[Any, Any]] = []
@@ -188,6 +180,24 @@ class Parley:
         self.ready = asyncio.Event()
 
     # --- start-up ------------------------------------------------------------------------
+
+    @property
+    def data_care(self) -> DataCare:
+        """Backups, restore, and the ways forward from a damaged file; made on first use
+        (start-up, after the first frame), so nothing of it is imported before the window."""
+        if self._data_care is None:
+            from desktop_app.ui.data_care import DataCare
+
+            self._data_care = DataCare(
+                self.window,
+                self.paths.database,
+                lambda: self.settings.backups_kept,
+                self.now,
+                self._close_data,
+                self.start,
+                self._notify,
+            )
+        return self._data_care
 
     def _on_window_first_painted(self, when: float) -> None:
         self.first_frame_time = when
@@ -676,7 +686,8 @@ class Parley:
 
     async def shutdown(self) -> None:
         """Stop streams (their text is saved as interrupted), tasks, the client, the store."""
-        await self.data_care.shutdown()
+        if self._data_care is not None:
+            await self._data_care.shutdown()
         await self._close_data()
 
     async def _close_data(self) -> None:
