@@ -229,3 +229,25 @@ def test_the_dialog_says_when_there_is_no_backup(qtbot) -> None:  # type: ignore
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.empty.isVisible() and not dialog.restore_button.isEnabled()
+
+
+def test_an_upgrade_that_fails_is_explained_and_changes_nothing(  # type: ignore[no-untyped-def]
+    qloop, start_parley, paths, monkeypatch
+) -> None:
+    from desktop_app.services import migrations
+
+    store = Store.open(paths.database, paths.attachments_dir)
+    fill(store, ["Before the upgrade"])
+    store.close()
+    before = paths.database.read_bytes()
+    broken = (*migrations.MIGRATIONS, "DROP TABLE messages; SELECT no_such_function();")
+    monkeypatch.setattr(migrations, "MIGRATIONS", broken)
+    monkeypatch.setattr(migrations, "LATEST", len(broken))
+    parley = start_parley()
+    page = parley.window.tab("Chat")
+    assert isinstance(page, StoreProblemPage)
+    assert page.title.text() == "Parley could not upgrade its data"
+    assert "left it as it was" in page.message.text()
+    assert "no_such_function" not in page.message.text()
+    assert paths.database.read_bytes() == before
+    assert len(list_backups(backups_folder(paths.database))) == 1

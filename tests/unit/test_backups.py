@@ -13,6 +13,7 @@ import pytest
 from desktop_app.core.dialogue import Message
 from desktop_app.services import migrations
 from desktop_app.services.backups import (
+    BackupError,
     list_backups,
     read_counts,
     write_backup,
@@ -208,3 +209,12 @@ def test_a_read_only_store_says_so_when_asked_to_change(tmp_path: Path) -> None:
     finally:
         store.close()
     assert dump(database)[0] == f"version {LATEST}"
+
+
+def test_a_backup_that_cannot_be_written_says_why_and_leaves_nothing(tmp_path: Path) -> None:
+    database = filled(tmp_path, 1)
+    folder = tmp_path / "backups"
+    folder.write_text("a file where the folder should be")
+    with pytest.raises(BackupError, match="could not write a backup"):
+        write_backup(database, folder, now=WHEN, reason="daily")
+    assert folder.read_text() == "a file where the folder should be"
