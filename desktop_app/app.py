@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from desktop_app import APP_NAME
@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.services.price_book import PriceBook
     from desktop_app.services.spend_ledger import SpendLedger
     from desktop_app.services.store import Store
+    from desktop_app.ui.data_care import DataCare
     from desktop_app.ui.usage.spend_controls import SpendControls
 
 log = logging.getLogger("desktop_app")
@@ -125,6 +126,7 @@ class Parley:
         secret_backend: KeyringLike | None = None,
         discovery_candidates: dict[str, str] | None = None,
         today: Callable[[], date] = date.today,
+        now: Callable[[], datetime] = datetime.now,
     ) -> None:
         from desktop_app.ui.main_window import MainWindow
         from desktop_app.ui.task_keeper import TaskKeeper
@@ -134,6 +136,7 @@ class Parley:
         self.qt_app = qt_app
         self.paths = paths
         self.today = today  # the one clock every "what day is it" reads (tests fix it)
+        self.now = now  # the time backups are named with and counted from
         paths.ensure()
         self.settings, settings_problem = load_settings(paths.settings_file)
         apply_theme(qt_app, self.settings.theme)
@@ -156,6 +159,11 @@ class Parley:
         self.first_frame_time = 0.0
         self.window.first_painted.connect(self._on_window_first_painted)
         self.window.settings_requested.connect(self.open_settings)
+        self._data_care: DataCare | None = None  # made after the first frame (see data_care)
+        self.window.restore_requested.connect(lambda: self.data_care.open_restore())
+        # Slots the window's signals reach in the tabs of one opening of the data: let go of
+        # when the data is closed (a restore), so the next tabs are not reached twice.
+        self._window_links: list[tuple[Any, Any]] = []
         self.store: Store | None = None
         self.chat: ChatSession | None = None
         self.chat_tab: Any = None
@@ -172,6 +180,24 @@ class Parley:
         self.ready = asyncio.Event()
 
     # --- start-up ------------------------------------------------------------------------
+
+    @property
+    def data_care(self) -> DataCare:
+        """Backups, restore, and the ways forward from a damaged file; made on first use
+        (start-up, after the first frame), so nothing of it is imported before the window."""
+        if self._data_care is None:
+            from desktop_app.ui.data_care import DataCare
+
+            self._data_care = DataCare(
+                self.window,
+                self.paths.database,
+                lambda: self.settings.backups_kept,
+                self.now,
+                self._close_data,
+                self.start,
+                self._notify,
+            )
+        return self._data_care
 
     def _on_window_first_painted(self, when: float) -> None:
         self.first_frame_time = when
@@ -193,6 +219,7 @@ class Parley:
         from desktop_app.services.price_book import EDITS_FILE, PriceBook
         from desktop_app.services.spend_ledger import SpendLedger
         from desktop_app.services.store import Store, StoreError
+        from desktop_app.services.store_errors import READ_ONLY
         from desktop_app.services.temp_files import remove_stale_temps_in
         from desktop_app.ui.chat.chat_tab import ChatTab
 
@@ -201,12 +228,16 @@ class Parley:
         await asyncio.to_thread(remove_stale_temps_in, own)
         try:
             self.store = await asyncio.to_thread(
-                Store.open, self.paths.database, self.paths.attachments_dir
+                Store.open,
+                self.paths.database,
+                self.paths.attachments_dir,
+                keep_backups=self.settings.backups_kept,
             )
         except StoreError as exc:
-            # Said where the user looks, not only in the status bar: nothing works without it.
-            self.window.show_problem("Chat", "Parley could not open its data", str(exc))
+            # Said where the user looks, with what can be done: nothing works without it.
             log.error("store: %s", exc)
+            if exc.kind != READ_ONLY or not await self._start_read_only(exc):
+                self.data_care.show_problem(exc)
             self.ready.set()
             return
         key = await asyncio.to_thread(self._lookup_key)
@@ -230,8 +261,8 @@ class Parley:
         tab.settings_requested.connect(self.open_settings)
         tab.connection_changed.connect(self.window.set_connection)
         tab.model_changed.connect(self.window.set_model)
-        self.window.new_chat_requested.connect(tab.new_dialogue)
-        self.window.regenerate_requested.connect(lambda: tab.tasks.spawn(tab.regenerate()))
+        self._link(self.window.new_chat_requested, tab.new_dialogue)
+        self._link(self.window.regenerate_requested, lambda: tab.tasks.spawn(tab.regenerate()))
         self.window.set_tab("Chat", tab)
         self.chat_tab = tab
         self._build_assistants_tab()
@@ -248,7 +279,59 @@ class Parley:
                 "last closed; the text up to that moment is kept and marked interrupted.",
                 "info",
             )
+        if self.store.started_empty:
+            tab.show_notice(
+                "Parley's data file was empty (0 bytes), so Parley starts with no history.",
+                "warning",
+            )
+        self.data_care.timer.start()
         self.ready.set()
+
+    def _link(self, signal: Any, slot: Callable[..., Any]) -> None:
+        signal.connect(slot)
+        self._window_links.append((signal, slot))
+
+    def _notify(self, text: str, level: str) -> None:
+        """A sentence for the user, in the Chat tab's banner (the status bar before it)."""
+        if self.chat_tab is not None:
+            self.chat_tab.show_notice(text, level)
+        elif self.history_tab is not None:
+            self.history_tab.show_notice(text, level)
+        else:
+            self.window.statusBar().showMessage(text, 30_000)
+
+    async def _start_read_only(self, problem: Exception) -> bool:
+        """A read-only folder or file: History reads it as it is; the other tabs say that
+        nothing new can be saved. False when even reading is not possible."""
+        from desktop_app.services.history_store import HistoryStore
+        from desktop_app.services.store import StoreError
+        from desktop_app.ui.history.history_tab import HistoryTab
+
+        try:
+            self.history_store = await asyncio.to_thread(
+                HistoryStore.open, self.paths.database, self.paths.attachments_dir, read_only=True
+            )
+        except StoreError as exc:
+            log.error("read-only history: %s", exc)
+            return False
+        text = (
+            f"{problem} Your dialogues can be read in the History tab, but nothing new can be "
+            "saved: chats, images, assistants and training need to write. Make the folder "
+            "writable, then restart Parley."
+        )
+        self.data_care.show_read_only(text)
+        tab = HistoryTab(self.history_store)
+        tab.show_sentiment(self.settings.show_sentiment)
+        self.window.set_tab("History", tab)
+        self.window.tabs.setCurrentWidget(tab)
+        self.history_tab = tab
+        tab.show_notice(
+            "Parley's data is read-only: you can read and search your dialogues here, but "
+            "nothing new can be saved.",
+            "warning",
+        )
+        self.window.set_connection("read-only")
+        return True
 
     async def start_history(self) -> None:
         """The History tab: it needs only the database (its own connection), no key, no net."""
@@ -267,7 +350,7 @@ class Parley:
         tab = HistoryTab(self.history_store)
         tab.show_sentiment(self.settings.show_sentiment)
         tab.continue_requested.connect(self.continue_in_chat)
-        self.window.connection_changed.connect(tab.set_connection)
+        self._link(self.window.connection_changed, tab.set_connection)
         tab.set_connection(self.window.connection_state)
         self.window.set_tab("History", tab)
         self.history_tab = tab
@@ -616,6 +699,12 @@ class Parley:
 
     async def shutdown(self) -> None:
         """Stop streams (their text is saved as interrupted), tasks, the client, the store."""
+        if self._data_care is not None:
+            await self._data_care.shutdown()
+        await self._close_data()
+
+    async def _close_data(self) -> None:
+        """Every tab, task, client and store let go of the database (shutdown, a restore)."""
         if self.chat_tab is not None:
             await self.chat_tab.shutdown()
         if self.images_tab is not None:
@@ -640,6 +729,14 @@ class Parley:
             self.sidebar_store.close()
         if self.store is not None:
             self.store.close()
+        for signal, slot in self._window_links:
+            signal.disconnect(slot)
+        self._window_links.clear()
+        self.store = self.chat = self.prices = self.ledger = self.spend = None
+        self.chat_tab = self.images_tab = self.assistants_tab = self.history_tab = None
+        self.history_store = self.sidebar_store = self.training_tab = self.usage_tab = None
+        self._closing.clear()
+        self.window.set_connection("starting")
 
 
 def make_qt_app() -> Any:

@@ -17,10 +17,12 @@ from typing import Any
 from desktop_app.core.dialogue import Dialogue
 from desktop_app.core.history import DialogueRow, SearchFilters, SearchHit, fts_query
 from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
+from desktop_app.services.backups import DEFAULT_KEEP
 from desktop_app.services.branch_store import BRANCH_CTE, link_in_order
 from desktop_app.services.dialogue_finder import DialogueFinderMixin
 from desktop_app.services.message_search import fts_snippets, pick_snippet
 from desktop_app.services.store import Store, StoreError
+from desktop_app.services.store_open import connect_read_only, open_error
 
 PAGE_SIZE = 200
 SNIPPET_TOKENS = 16
@@ -64,18 +66,34 @@ class HistoryStore(DialogueFinderMixin, Store):
     _search_lock: threading.Lock
 
     @classmethod
-    def open(cls, database: Path, attachments_dir: Path, recover: bool = False) -> HistoryStore:
-        store = super().open(database, attachments_dir, recover)
+    def open(
+        cls,
+        database: Path,
+        attachments_dir: Path,
+        recover: bool = False,
+        *,
+        read_only: bool = False,
+        keep_backups: int = DEFAULT_KEEP,
+    ) -> HistoryStore:
+        store = super().open(
+            database, attachments_dir, recover, read_only=read_only, keep_backups=keep_backups
+        )
         assert isinstance(store, HistoryStore)
         store.database = database
         try:
-            search = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-            search.row_factory = sqlite3.Row
-            search.execute("PRAGMA busy_timeout = 5000")
-            search.execute("PRAGMA query_only = ON")
+            if read_only:
+                search = connect_read_only(database)
+            else:
+                search = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+                search.row_factory = sqlite3.Row
+                search.execute("PRAGMA busy_timeout = 5000")
+                search.execute("PRAGMA query_only = ON")
+        except StoreError:
+            store.close()
+            raise
         except sqlite3.DatabaseError as exc:
             store.close()
-            raise StoreError(f"Could not open the database {database}: {exc}") from exc
+            raise open_error(database, exc) from exc
         store._search, store._search_lock = search, threading.Lock()
         return store
 

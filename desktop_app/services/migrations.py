@@ -7,6 +7,7 @@ need is a new entry. Tests open a database at every earlier version and upgrade 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 _V1 = """
 CREATE TABLE dialogues (
@@ -273,26 +274,43 @@ LATEST = len(MIGRATIONS)
 
 
 class MigrationError(RuntimeError):
-    """The database is newer than this build of Parley, or a migration failed."""
+    """The database is newer than this build of Parley (`newer`), or a migration failed."""
+
+    def __init__(self, message: str, newer: bool = False) -> None:
+        super().__init__(message)
+        self.newer = newer
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the schema to LATEST; each step is one transaction. Returns the old version."""
+def migrate(conn: sqlite3.Connection, before: Callable[[int], None] | None = None) -> int:
+    """Bring the schema to LATEST. Returns the old version.
+
+    `before(old_version)` runs first when there is anything to do (the store backs the file up
+    there). Every step runs in one transaction: an upgrade that fails at any step leaves the
+    database exactly as it was, at its old version, rather than half-way between two.
+    """
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > LATEST:
         raise MigrationError(
             f"This data folder was written by a newer Parley (schema {version}, this build "
-            f"knows {LATEST}). Update Parley, or point PARLEY_HOME at another folder."
+            f"knows {LATEST}). Update Parley, or point PARLEY_HOME at another folder.",
+            newer=True,
         )
-    for target in range(version + 1, LATEST + 1):
-        script = MIGRATIONS[target - 1]
-        # executescript commits first; the explicit BEGIN/COMMIT makes the step atomic.
-        try:
-            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.rollback()
-            raise MigrationError(
-                f"Upgrading the database to schema {target} failed: {exc}"
-            ) from exc
+    if version == LATEST:
+        return version
+    if before is not None:
+        before(version)
+    steps = "\n".join(
+        f"{MIGRATIONS[target - 1]}\nPRAGMA user_version = {target};"
+        for target in range(version + 1, LATEST + 1)
+    )
+    # executescript commits first; the explicit BEGIN/COMMIT makes the whole upgrade atomic.
+    try:
+        conn.executescript(f"BEGIN;\n{steps}\nCOMMIT;")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.rollback()
+        raise MigrationError(
+            f"Parley could not upgrade its data (schema {version} to {LATEST}), so it left "
+            "it as it was; a copy made before the attempt is in the backups folder."
+        ) from exc
     return version

@@ -16,11 +16,12 @@ from desktop_app.core.providers import PRESETS
 from desktop_app.core.wire_apis import AUTO, WIRE_APIS
 from desktop_app.services.temp_files import temp_path
 
-# 2: show_sentiment. Older files load: a setting they lack takes its default.
-SCHEMA_VERSION = 2
+# 2: show_sentiment; 3: backups_kept. Older files load: a setting they lack takes its default.
+SCHEMA_VERSION = 3
 THEMES = ("system", "light", "dark")
 MIN_TIMEOUT, MAX_TIMEOUT = 5.0, 600.0
 MAX_BUDGET = 1_000_000.0
+MIN_BACKUPS, MAX_BACKUPS = 1, 100
 
 
 class SettingsError(ValueError):
@@ -51,6 +52,8 @@ class Settings:
     first_run_done: bool = False
     # The tone mark (positive, negative, neutral) beside each message in the transcript.
     show_sentiment: bool = True
+    # How many backups of the database (daily, and before each upgrade) are kept.
+    backups_kept: int = 7
 
     def validated(self) -> Settings:
         if self.provider not in PRESETS:
@@ -65,6 +68,10 @@ class Settings:
             )
         if not 0 <= self.monthly_budget <= MAX_BUDGET:
             raise SettingsError("monthly_budget", f"must be between 0 and {MAX_BUDGET:,.0f}")
+        if not MIN_BACKUPS <= self.backups_kept <= MAX_BACKUPS:
+            raise SettingsError(
+                "backups_kept", f"must be between {MIN_BACKUPS} and {MAX_BACKUPS}"
+            )
         url = self.effective_base_url
         if url and not url.startswith(("http://", "https://")):
             raise SettingsError("base_url", "must start with http:// or https://")

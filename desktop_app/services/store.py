@@ -22,6 +22,7 @@ from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
 from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
 from desktop_app.services.attachment_store import AttachmentRecords
+from desktop_app.services.backups import DEFAULT_KEEP
 from desktop_app.services.branch_store import (
     BRANCH_CTE,
     CURRENT,
@@ -31,8 +32,13 @@ from desktop_app.services.branch_store import (
     marks,
 )
 from desktop_app.services.message_search import MessageSearch
-from desktop_app.services.migrations import MigrationError, migrate
-from desktop_app.services.store_errors import StoreError, StoreFull, refused
+from desktop_app.services.store_errors import READ_ONLY, StoreError, StoreFull, refused
+from desktop_app.services.store_open import (
+    check_not_emptied,
+    connect_read_only,
+    connect_read_write,
+    is_empty_file,
+)
 from desktop_app.services.training_records import TrainingRecords
 from desktop_app.services.usage_store import UsageRecords
 
@@ -97,34 +103,36 @@ class Store(
         self.attachments_dir = attachments_dir
         self.recovered_replies = 0
         self._depth = 0  # nested `_transaction`s inside `atomic()`
+        self.read_only = False
+        self.started_empty = False  # the file was there, and empty (said once, at start-up)
 
     @classmethod
-    def open(cls, database: Path, attachments_dir: Path, recover: bool = True) -> Store:
-        """Open (creating if needed) and upgrade the schema.
+    def open(
+        cls,
+        database: Path,
+        attachments_dir: Path,
+        recover: bool = True,
+        *,
+        read_only: bool = False,
+        keep_backups: int = DEFAULT_KEEP,
+    ) -> Store:
+        """Open (creating if needed) and upgrade the schema, backing the file up first.
 
         `recover`: mark replies left streaming by a crash as interrupted (they keep the text
         checkpointed so far). Only the app's first connection does this; a second connection
         opened while a reply streams (an import, say) must not touch that reply.
+        `read_only`: read an up-to-date file without changing it (a read-only folder); every
+        write then fails with a StoreError.
+        The StoreError raised says in its `kind` what went wrong (damaged, read-only, …).
         """
-        conn: sqlite3.Connection | None = None
-        try:
-            database.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 5000")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn)
-        except MigrationError as exc:
-            if conn is not None:
-                conn.close()
-            raise StoreError(str(exc)) from exc
-        except (sqlite3.Error, OSError) as exc:
-            if conn is not None:
-                conn.close()
-            raise StoreError(f"Could not open the database {database}: {exc}") from exc
-        store = cls(conn, attachments_dir)
+        if read_only:
+            store = cls(connect_read_only(database), attachments_dir)
+            store.read_only = True
+            return store
+        check_not_emptied(database)
+        started_empty = is_empty_file(database)
+        store = cls(connect_read_write(database, keep_backups), attachments_dir)
+        store.started_empty = started_empty
         if recover:
             store.recovered_replies = store._recover_streaming()
         return store
@@ -157,6 +165,11 @@ class Store(
             except BaseException as exc:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error) and self.read_only:
+                    raise StoreError(
+                        "Parley's data is read-only, so this change could not be saved.",
+                        READ_ONLY,
+                    ) from exc
                 if isinstance(exc, sqlite3.Error):
                     raise refused(exc) from exc
                 raise

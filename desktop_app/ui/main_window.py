@@ -7,6 +7,7 @@ Signals:
     settings_requested(): File → Settings… (Ctrl+,).
     new_chat_requested(): File → New chat (Ctrl+N).
     regenerate_requested(): Chat → Regenerate (Ctrl+R).
+    restore_requested(): File → Restore from backup….
     first_painted(float): the window painted for the first time (time.time() of it).
     connection_changed(str): the connection state shown changed ("online", "offline", …).
     closing(): the user closed the window; the app cleans up and exits.
@@ -55,6 +56,7 @@ CONNECTION_TEXT = {
     "no key": "No API key",
     "key refused": "Key refused",
     "server error": "Server problem",
+    "read-only": "Read-only",
 }
 # The mark beside the connection state: its icon and the theme colour it is drawn in.
 CONNECTION_MARKS = {
@@ -63,6 +65,7 @@ CONNECTION_MARKS = {
     "no key": ("warning", "warning"),
     "key refused": ("error", "error"),
     "server error": ("warning", "warning"),
+    "read-only": ("warning", "warning"),
 }
 # What the window may be made as small as; every tab's minimum fits inside it, and it fits an
 # 800×600 screen with the window's frame and a panel.
@@ -77,8 +80,9 @@ CAPABILITY_NAMES = {
 }
 
 
-def placeholder(text: str) -> QLabel:
-    label = WrapLabel(f"<p style='font-size:large'>Coming soon</p><p>{text}</p>")
+def placeholder(text: str, heading: str = "Coming soon") -> QLabel:
+    title = f"<p style='font-size:large'>{heading}</p>" if heading else ""
+    label = WrapLabel(f"{title}<p>{text}</p>")
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setWordWrap(True)
     label.setMargin(40)
@@ -98,6 +102,7 @@ class MainWindow(QMainWindow):
     settings_requested = Signal()
     new_chat_requested = Signal()
     regenerate_requested = Signal()
+    restore_requested = Signal()
     first_painted = Signal(float)
     connection_changed = Signal(str)
     closing = Signal()
@@ -148,6 +153,9 @@ class MainWindow(QMainWindow):
         self._action(
             file_menu, "&Settings…", QKeySequence("Ctrl+,"), self.settings_requested, "settings"
         )
+        self.restore_action = self._action(
+            file_menu, "&Restore from backup…", None, self.restore_requested, "undo"
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close, "close")
         chat_menu = self.menuBar().addMenu("&Chat")
@@ -192,6 +200,11 @@ class MainWindow(QMainWindow):
                     old.deleteLater()
                 return
         raise KeyError(name)
+
+    def reset_tabs(self, text: str) -> None:
+        """Every tab back to a placeholder (the data is being reopened)."""
+        for name in ("Chat", *PLACEHOLDERS):
+            self.set_tab(name, placeholder(text, heading=""))
 
     def show_problem(self, tab: str, title: str, text: str) -> None:
         """Replace a tab's page with a plain explanation of why it cannot work."""

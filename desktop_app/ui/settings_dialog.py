@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -36,8 +37,10 @@ from desktop_app.core.providers import PRESETS
 from desktop_app.core.wire_apis import WIRE_API_LABELS
 from desktop_app.services.secrets import BackendStatus, KeyLookup
 from desktop_app.services.settings import (
+    MAX_BACKUPS,
     MAX_BUDGET,
     MAX_TIMEOUT,
+    MIN_BACKUPS,
     MIN_TIMEOUT,
     THEMES,
     Settings,
@@ -154,6 +157,14 @@ class SettingsDialog(QDialog):
         self.prices_button.setVisible(edit_prices is not None)
         if edit_prices is not None:
             self.prices_button.clicked.connect(edit_prices)
+        self.backups_kept = QSpinBox()
+        self.backups_kept.setRange(MIN_BACKUPS, MAX_BACKUPS)
+        self.backups_kept.setValue(settings.backups_kept)
+        self.backups_kept.setToolTip(
+            "Parley backs its data up once a day and before every upgrade, in the backups "
+            "folder of its data folder; File → Restore from backup… brings one back. The "
+            "oldest beyond this number are removed."
+        )
         budget_row = QHBoxLayout()
         budget_row.addWidget(self.budget, 1)
         budget_row.addWidget(self.prices_button)
@@ -174,6 +185,7 @@ class SettingsDialog(QDialog):
         form.addRow("Theme:", self.theme)
         form.addRow("", self.show_sentiment)
         form.addRow("Monthly budget:", budget_row)
+        form.addRow("Backups kept:", self.backups_kept)
         self._form = form
         self._fields: dict[str, QWidget] = {
             "provider": self.provider,
@@ -182,6 +194,7 @@ class SettingsDialog(QDialog):
             "theme": self.theme,
             "wire_api": self.wire_api,
             "monthly_budget": self.budget,
+            "backups_kept": self.backups_kept,
         }
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -217,6 +230,7 @@ class SettingsDialog(QDialog):
             show_sentiment=self.show_sentiment.isChecked(),
             wire_api=self.wire_api.currentData(),
             monthly_budget=float(self.budget.value()),
+            backups_kept=int(self.backups_kept.value()),
             plaintext_key_consent=self.plaintext_consent.isChecked(),
         )
 

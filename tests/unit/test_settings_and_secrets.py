@@ -59,9 +59,17 @@ def test_a_version_1_file_loads_and_shows_sentiment_marks(tmp_path: Path) -> Non
     }
     path.write_text(json.dumps(version_1))
     settings, problem = load_settings(path)
-    assert problem == "" and settings.show_sentiment is True
-    assert settings.schema_version == SCHEMA_VERSION == 2
+    assert problem == "" and settings.show_sentiment is True and settings.backups_kept == 7
+    assert settings.schema_version == SCHEMA_VERSION == 3
     assert (settings.provider, settings.theme, settings.monthly_budget) == ("ollama", "dark", 5.0)
+
+
+def test_the_number_of_backups_kept_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="backups kept"):
+        replace(Settings(), backups_kept=0).validated()
+    path = tmp_path / "settings.json"
+    save_settings(replace(Settings(), backups_kept=30), path)
+    assert load_settings(path)[0].backups_kept == 30
 
 
 def test_hiding_sentiment_marks_is_kept(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from desktop_app.core.dialogue import Message, Status
 from desktop_app.core.history import fts_query
 from desktop_app.services.migrations import LATEST
 from desktop_app.services.store import Store, StoreError
+from desktop_app.services.store_errors import DAMAGED
 
 
 @pytest.fixture
@@ -123,8 +124,9 @@ def test_refuses_a_database_from_a_newer_version(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path) -> None:
     database = tmp_path / "garbage.db"
     database.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="Could not open the database"):
+    with pytest.raises(StoreError, match="is damaged") as raised:
         Store.open(database, tmp_path / "att")
+    assert raised.value.kind == DAMAGED
 
 
 def test_concurrent_writer_and_reader(tmp_path: Path) -> None:
