@@ -15,7 +15,9 @@ import contextlib
 import os
 import re
 import sqlite3
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +26,10 @@ FOLDER = "backups"
 DEFAULT_KEEP = 7
 STEP_PAGES = 256  # 1 MiB at SQLite's default page size
 STEP_PAUSE_S = 0.002
-_NAME = re.compile(r"^parley-(\d{4}-\d{2}-\d{2}_\d{6})(?:-\d+)?-([a-z0-9-]+)\.db$")
+_NAME = re.compile(r"^parley-(\d{4}-\d{2}-\d{2}_\d{6})(?:-(\d+))?-([a-z0-9-]+)\.db$")
+# Choosing a free name and renaming into it are one step: two backups in the same second
+# (the daily one at start and one before a restore, say) must not pick the same name.
+_NAMING = threading.Lock()
 _STAMP = "%Y-%m-%d_%H%M%S"
 
 
@@ -56,12 +61,12 @@ def backups_folder(database: Path) -> Path:
 
 
 def _free_name(folder: Path, stamp: str, reason: str) -> Path:
-    path = folder / f"parley-{stamp}-{reason}.db"
-    number = 1
-    while path.exists():  # two in the same second
-        number += 1
-        path = folder / f"parley-{stamp}-{number}-{reason}.db"
-    return path
+    """A name after every backup of the same second (numbered from the second one on)."""
+    taken = [_NAME.match(p.name) for p in folder.glob(f"parley-{stamp}-*.db")]
+    numbers = [int(m.group(2) or 1) for m in taken if m is not None]
+    if not numbers:
+        return folder / f"parley-{stamp}-{reason}.db"
+    return folder / f"parley-{stamp}-{max(numbers) + 1}-{reason}.db"
 
 
 def write_backup(
@@ -81,10 +86,11 @@ def write_backup(
         folder.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
             folder.chmod(0o700)
-        final = _free_name(folder, now.strftime(_STAMP), reason)
-        partial = final.with_name(f".{final.name}.partial")
+        partial = folder / f".parley-{now.strftime(_STAMP)}-{uuid.uuid4().hex[:8]}.partial"
         _copy(source, partial, step_pages, pause)
-        os.replace(partial, final)
+        with _NAMING:
+            final = _free_name(folder, now.strftime(_STAMP), reason)
+            os.replace(partial, final)
     except (sqlite3.Error, OSError) as exc:
         with contextlib.suppress(UnboundLocalError, OSError):
             partial.unlink(missing_ok=True)
@@ -135,7 +141,7 @@ def _reason(exc: BaseException) -> str:
 
 def list_backups(folder: Path) -> list[BackupInfo]:
     """The backups in `folder`, newest first (files not named like one are left out)."""
-    found: list[BackupInfo] = []
+    found: list[tuple[int, BackupInfo]] = []
     try:
         entries = list(folder.iterdir())
     except OSError:
@@ -145,14 +151,21 @@ def list_backups(folder: Path) -> list[BackupInfo]:
         if match is None:
             continue
         taken = datetime.strptime(match.group(1), _STAMP)
-        found.append(BackupInfo(path, taken, match.group(2)))
-    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+        found.append((int(match.group(2) or 1), BackupInfo(path, taken, match.group(3))))
+    # In the same second, "-2" came after the unnumbered one.
+    found.sort(key=lambda pair: (pair[1].taken_at, pair[0]), reverse=True)
+    return [info for _, info in found]
 
 
 def prune(folder: Path, keep: int) -> None:
+    """Keep the newest `keep`; drop half-written copies a killed Parley left (a day old)."""
     for old in list_backups(folder)[max(keep, 1) :]:
         with contextlib.suppress(OSError):
             old.path.unlink()
+    with contextlib.suppress(OSError):
+        for partial in folder.glob(".parley-*.partial"):
+            if time.time() - partial.stat().st_mtime > 86_400:
+                partial.unlink()
 
 
 def read_counts(backup: Path) -> BackupCounts:

@@ -60,6 +60,9 @@ class BackupTimer(QObject):
             self._running = self.tasks.spawn(self.back_up())
 
     async def back_up(self, reason: str = "daily") -> Path | None:
+        running = self._running  # one at a time: the later one is then also the newer copy
+        if running is not None and not running.done() and running is not asyncio.current_task():
+            await asyncio.wait({running})
         try:
             path = await asyncio.to_thread(
                 write_backup,

@@ -218,3 +218,26 @@ def test_a_backup_that_cannot_be_written_says_why_and_leaves_nothing(tmp_path: P
     with pytest.raises(BackupError, match="could not write a backup"):
         write_backup(database, folder, now=WHEN, reason="daily")
     assert folder.read_text() == "a file where the folder should be"
+
+
+def test_two_backups_in_one_second_keep_both_and_their_order(tmp_path: Path) -> None:
+    """The daily backup at start and another one a moment later used to pick one name: the
+    later rename replaced the other copy, and a numbered name sorted as the older one."""
+    database = tmp_path / "parley.db"
+    sqlite3.connect(database).close()
+    folder = tmp_path / "backups"
+    when = datetime(2026, 12, 2, 0, 31, 5)
+    made: list[Path] = []
+    threads = [
+        threading.Thread(
+            target=lambda: made.append(write_backup(database, folder, now=when, reason="daily"))
+        )
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(made)) == 3 and all(path.exists() for path in made)
+    later = write_backup(database, folder, now=when, reason="manual")
+    assert list_backups(folder)[0].path == later
