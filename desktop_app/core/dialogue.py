@@ -79,6 +79,9 @@ class Message:
     # per second after that (None when not measured, e.g. imported replies).
     first_token_seconds: float | None = None
     tokens_per_second: float | None = None
+    # How the reply ended when that is not plainly "finished": a value of
+    # `reply_endings.Ending` ("cut", "length", "refused", "filtered", "empty"), else "".
+    ending: str = ""
 
     @property
     def sentiment_text(self) -> str:

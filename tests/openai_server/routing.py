@@ -32,6 +32,7 @@ class Request:
     raw: bytes
     server: OpenAIServer
     params: dict[str, str] = field(default_factory=dict)
+    ending: str | None = None  # a stream fault's wrong ending (``endings.py``), for the handler
 
 
 @dataclass(frozen=True)
