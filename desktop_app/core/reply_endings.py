@@ -55,10 +55,7 @@ PAGE_TEXT = (
     "The server answered with a web page instead of a reply (a proxy or login page, or a "
     "wrong base URL in Settings). Nothing of the reply arrived."
 )
-LENGTH_TEXT = (
-    "The reply reached the output-token limit and stopped there. Press Continue to ask for "
-    "the rest."
-)
+LENGTH_TEXT = "The reply reached the output-token limit and stopped there."
 FILTERED_TEXT = "The server's content filter stopped the reply; the part before it is kept."
 EMPTY_TEXT = "The model finished without writing any text. Press Regenerate to ask again."
 TOOLS_TEXT = (
@@ -66,6 +63,7 @@ TOOLS_TEXT = (
     "chat, so the reply has no text. Press Regenerate to ask again."
 )
 REFUSED_TEXT = "The model declined to answer; its words are shown as the reply."
+CONTINUE_HINT = " Continue asks for the rest, as a new message."
 CONTINUE_TEXT = "Please continue exactly where your last reply stopped."
 
 
@@ -110,3 +108,24 @@ def card_note(ending: str) -> str:
         return CARD_NOTES.get(Ending(ending), "")
     except ValueError:  # a value from a newer Parley: the status says enough
         return ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the Chat tab says when a reply ended the way it did (`level` as the banner's)."""
+
+    text: str
+    level: str = "warning"
+    offers_continue: bool = False
+
+
+def ending_notice(status: Status, ending: str, error: str) -> Notice | None:
+    """The banner for a reply that ended without an exception (errors have their own): None
+    for a plainly finished one."""
+    if ending == Ending.REFUSED:
+        return Notice(REFUSED_TEXT, "info")
+    if ending == Ending.LENGTH:
+        return Notice((error or LENGTH_TEXT) + CONTINUE_HINT, offers_continue=True)
+    if ending or status is not Status.COMPLETE:
+        return Notice(error or CUT_TEXT)
+    return None

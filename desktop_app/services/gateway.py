@@ -217,6 +217,18 @@ class Gateway:
             raise self._error(exc) from exc
         return sorted(models, key=lambda m: m.id)
 
+    async def container_file(self, container_id: str, file_id: str) -> bytes:
+        """The bytes of a file code interpreter made (cited in a reply), from its container.
+        Containers expire (about 20 minutes idle on OpenAI): then this raises NOT_SUPPORTED."""
+        client = await self.client()
+        try:
+            content = await client.containers.files.content.retrieve(
+                file_id, container_id=container_id
+            )
+        except Exception as exc:
+            raise self._error(exc) from exc
+        return bytes(content.content)
+
     async def stream_chat(
         self, model: str, messages: Sequence[dict[str, Any]], **params: Any
     ) -> AsyncGenerator[ChatEvent, None]:

@@ -23,7 +23,14 @@ from urllib.parse import parse_qsl, urlsplit
 from .endings import HTML_PAGE
 from .errors import error_response, mask_key
 from .faults import Fault
-from .routing import EventStream, JSONResponse, RecordedRequest, Request, Response
+from .routing import (
+    BytesResponse,
+    EventStream,
+    JSONResponse,
+    RecordedRequest,
+    Request,
+    Response,
+)
 
 if TYPE_CHECKING:
     from .httpd import ThreadedServer
@@ -137,6 +144,13 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, response: Response, fault: Fault | None) -> None:
         if isinstance(response, EventStream):
             self._send_stream(response, fault)
+            return
+        if isinstance(response, BytesResponse):
+            self.send_response(200)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self._common_headers({})
+            self.wfile.write(response.body)
             return
         data = json.dumps(response.body).encode()
         self.send_response(response.status)

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from .containers import run_code
 from .endings import LIMIT_PIECES, QUOTA_AFTER, REFUSAL, quota_error, token_cap
 from .errors import error_response
 from .features import not_offered
@@ -265,6 +266,8 @@ def create_response(request: Request) -> Response:
     if problem is not None:
         return problem
     reply = build_reply(body, lambda stores, query: search(request.server, stores, query))
+    if "code_interpreter" in [t.get("type") for t in body.get("tools") or []]:
+        run_code(request.server, reply, last_user_text(body)[0])
     pieces = split_into_chunks(reply.text)
     base = _response(body, f"resp_{uuid.uuid4().hex[:24]}")
     plan = responses_plan(body, last_user_text(body)[0])
