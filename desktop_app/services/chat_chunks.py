@@ -3,8 +3,8 @@
 Each chunk carries deltas for one or more choices, each with its `index`; a server answering
 several choices (`n > 1`) interleaves them. Parley shows choice 0: its reasoning, its text and
 its refusal (sent in `delta.refusal`, not `delta.content`: the refusal's words are the reply),
-and its `finish_reason`, which says the reply is finished and why. The other choices are read
-by their index and kept apart (`others`), never mixed into the reply shown.
+and its `finish_reason`, which says the reply is finished and why. The other choices are told
+apart by their index and left out, never mixed into the reply shown.
 
 Duck-typed like the Responses reader: it reads only the attributes it needs.
 """
@@ -49,20 +49,14 @@ class ChatChunkReader:
         self.finish: str | None = None  # choice 0's finish_reason, once sent
         self.refused = False
         self.started = False  # text or reasoning of choice 0 arrived
-        self.others: dict[int, list[str]] = {}  # the text of every other choice, by index
 
     def feed(self, chunk: Any) -> list[ChatEvent]:
         out: list[ChatEvent] = []
         for choice in getattr(chunk, "choices", None) or ():
-            index = getattr(choice, "index", SHOWN)
-            delta = getattr(choice, "delta", None)
-            if index != SHOWN:
-                if delta is not None:
-                    text = _text(getattr(delta, "content", None))
-                    text += _text(getattr(delta, "refusal", None))
-                    if text:
-                        self.others.setdefault(index, []).append(text)
+            index = getattr(choice, "index", None)
+            if index is not None and index != SHOWN:  # another choice (n > 1)
                 continue
+            delta = getattr(choice, "delta", None)
             if delta is not None:
                 out += self._shown(delta)
             reason = getattr(choice, "finish_reason", None)
@@ -94,6 +88,3 @@ class ChatChunkReader:
         if self.finish is None:
             return []
         return [StreamEnd(self.finish, self.refused)]
-
-    def other_texts(self) -> dict[int, str]:
-        return {index: "".join(parts) for index, parts in sorted(self.others.items())}
