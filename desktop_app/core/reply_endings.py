@@ -10,18 +10,10 @@ limit, refused, filtered or left empty is never shown (or trained on) as a plain
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-from desktop_app.core.dialogue import Status
+from desktop_app.core.dialogue import Ending, Status
 
-
-class Ending(StrEnum):
-    NONE = ""  # finished as the server said it should (and every reply older than this field)
-    CUT = "cut"  # the stream stopped before the server said the reply was finished
-    LENGTH = "length"  # stopped at the output-token limit
-    REFUSED = "refused"  # the model declined; its words are the reply
-    FILTERED = "filtered"  # the server's content filter stopped it
-    EMPTY = "empty"  # finished with no text (only tool calls, or nothing at all)
+__all__ = ["Ending", "Notice", "Outcome", "card_note", "ending_notice", "settle"]
 
 
 # What the server says on the wire → how Parley reads it. Chat completions' finish reasons,

@@ -9,7 +9,7 @@ from types import SimpleNamespace as Obj
 
 import pytest
 
-from desktop_app.core.dialogue import Message, Status
+from desktop_app.core.dialogue import Dialogue, Message, Status, from_log, to_log
 from desktop_app.core.reply_endings import (
     CUT_TEXT,
     EMPTY_TEXT,
@@ -140,3 +140,21 @@ def test_upgrading_from_every_earlier_schema_reads_old_replies_as_plainly_ended(
         assert store.get_message(old.id).ending == "length"  # type: ignore[arg-type, union-attr]
     finally:
         store.close()
+
+
+def test_the_ending_goes_out_with_an_export_and_comes_back_with_an_import() -> None:
+    dialogue = Dialogue(
+        "Cut",
+        messages=[
+            Message("user", "Tell me all"),
+            Message("assistant", "Half of it", status=Status.INTERRUPTED, ending="length"),
+            Message("assistant", "No.", ending="refused"),
+            Message("assistant", "Done."),
+        ],
+    )
+    log = to_log(dialogue)
+    assert [entry.get("ending") for entry in log] == [None, "length", "refused", None]
+    log[3]["ending"] = ["not", "a", "value"]  # a damaged file: ignored, not a crash
+    back = from_log(log)
+    assert [m.ending for m in back] == ["", "length", "refused", ""]
+    assert back[1].status is Status.INTERRUPTED
