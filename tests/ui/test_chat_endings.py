@@ -25,12 +25,23 @@ from tests.openai_server.containers import MADE_FILE, made_bytes
 from tests.openai_server.endings import REFUSAL
 from tests.support.chat import send_and_wait, type_and_send
 from tests.support.loop import run_until
-from tests.support.transcript import click_link
+from tests.support.transcript import click_link, link_point
 from tests.ui.test_assistant_chat import activate, start
 
 
 def last_reply(parley):  # type: ignore[no-untyped-def]
     return parley.store.messages(parley.chat_tab.dialogue_id)[-1]
+
+
+def settle(qloop, view, href: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the link stays where it is for a few frames (layout done)."""
+    seen: list[object] = []
+
+    def steady() -> bool:
+        seen.append(link_point(view, 1, href))
+        return len(seen) > 5 and len(set(map(str, seen[-6:]))) == 1
+
+    run_until(qloop, steady)
 
 
 def header(tab, index: int = -1) -> str:  # type: ignore[no-untyped-def]
@@ -120,6 +131,9 @@ def test_a_file_code_interpreter_made_is_listed_and_saved(
     reply = last_reply(parley)
     assert reply.status is Status.COMPLETE
     assert f"Files: {MADE_FILE}" in tab.transcript.toPlainText()
+    # The header gains the reply's cost once it is priced, which moves the row: click after.
+    run_until(qloop, lambda: tab.transcript.items[1].card.message.usage is not None)
+    settle(qloop, tab.transcript, "parley-file:0")
     click_link(qtbot, tab.transcript, 1, "parley-file:0")
     dialog = tab.made_files.dialog
     assert dialog is not None and dialog.isVisible()
@@ -131,3 +145,6 @@ def test_a_file_code_interpreter_made_is_listed_and_saved(
     assert tab.banner.text == f"Saved {MADE_FILE} to {target}."
     fetched = [r for r in openai_server.requests if "/containers/" in r.path]
     assert len(fetched) == 1 and fetched[0].path.endswith("/content")
+    click_link(qtbot, tab.transcript, 1, "sandbox:")  # the reply's own link saves it too
+    assert tab.made_files.dialog is not dialog and tab.made_files.dialog.isVisible()
+    tab.made_files.dialog.reject()

@@ -203,6 +203,11 @@ class TranscriptInput(QAbstractScrollArea):
             files = item.card.made_files
             if int(url.path()) < len(files):
                 self.file_requested.emit(files[int(url.path())])
+        elif scheme == "sandbox":  # code interpreter's own link to a file it made, in the text
+            name = url.fileName()
+            made = next((f for f in item.card.made_files if f.text == name), None)
+            if made is not None:
+                self.file_requested.emit(made)
         elif scheme in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
 
