@@ -20,6 +20,7 @@ from desktop_app.core.reply_endings import (
     Ending,
 )
 from desktop_app.services.gateway_errors import QUOTA_TEXT
+from desktop_app.ui.chat.made_files import GONE_TEXT
 from tests.openai_server import Fault
 from tests.openai_server.containers import MADE_FILE, made_bytes
 from tests.openai_server.endings import REFUSAL
@@ -145,6 +146,13 @@ def test_a_file_code_interpreter_made_is_listed_and_saved(
     assert tab.banner.text == f"Saved {MADE_FILE} to {target}."
     fetched = [r for r in openai_server.requests if "/containers/" in r.path]
     assert len(fetched) == 1 and fetched[0].path.endswith("/content")
+    with openai_server.lock:  # the container expired meanwhile
+        openai_server.container_files.clear()
     click_link(qtbot, tab.transcript, 1, "sandbox:")  # the reply's own link saves it too
-    assert tab.made_files.dialog is not dialog and tab.made_files.dialog.isVisible()
-    tab.made_files.dialog.reject()
+    again = tab.made_files.dialog
+    assert again is not None and again is not dialog and again.isVisible()
+    again.selectFile(str(tmp_path / "again.csv"))
+    again.accept()
+    run_until(qloop, lambda: "no longer on the server" in tab.banner.text)
+    assert tab.banner.text == GONE_TEXT.format(name=MADE_FILE)
+    assert not (tmp_path / "again.csv").exists()
