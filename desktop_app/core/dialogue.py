@@ -24,6 +24,18 @@ class Status(StrEnum):
     ERROR = "error"
 
 
+class Ending(StrEnum):
+    """How a reply ended when not plainly finished (`core/reply_endings.py` decides it)."""
+
+    NONE = ""  # finished as the server said it should (and every reply older than this field)
+    CUT = "cut"  # the stream stopped before the server said the reply was finished
+    LENGTH = "length"  # stopped at the output-token limit
+    REFUSED = "refused"  # the model declined; its words are the reply
+    FILTERED = "filtered"  # the server's content filter stopped it
+    EMPTY = "empty"  # finished with no text (only tool calls, or nothing at all)
+
+
+ENDINGS = frozenset(e.value for e in Ending)
 ROLES = ("system", "developer", "user", "assistant", "tool")
 TITLE_LENGTH = 60
 
@@ -79,6 +91,9 @@ class Message:
     # per second after that (None when not measured, e.g. imported replies).
     first_token_seconds: float | None = None
     tokens_per_second: float | None = None
+    # How the reply ended when that is not plainly "finished": an `Ending` value ("cut",
+    # "length", "refused", "filtered", "empty"), else "" (a string: a newer Parley may know more).
+    ending: str = ""
 
     @property
     def sentiment_text(self) -> str:
@@ -132,6 +147,8 @@ def _log_entry(m: Message, include_reasoning: bool = False) -> dict[str, Any]:
         # Optional, so complete messages keep the seed's exact shape; without it a reply cut
         # short would come back from an import as complete (and into a training set).
         entry["status"] = m.status.value
+    if m.ending:  # optional too: cut at the token limit, refused...
+        entry["ending"] = m.ending
     if include_reasoning and m.reasoning:
         entry["reasoning"] = m.reasoning
         if m.reasoning_seconds is not None:
@@ -239,6 +256,7 @@ def from_log(data: Any) -> list[Message]:
         sentiment = entry.get("sentiment")
         reasoning = entry.get("reasoning")
         status = entry.get("status", Status.COMPLETE.value)
+        ending = entry.get("ending", "")
         if status not in {s.value for s in Status} or status == Status.STREAMING.value:
             status = Status.INTERRUPTED.value  # a log can only hold a reply that has stopped
         messages.append(
@@ -249,6 +267,7 @@ def from_log(data: Any) -> list[Message]:
                 created_at=_parse_time(entry.get("timestamp")),
                 status=Status(status),
                 reasoning=reasoning if isinstance(reasoning, str) and role == "assistant" else "",
+                ending=ending if isinstance(ending, str) and ending in ENDINGS else "",
             )
         )
     return messages

@@ -18,11 +18,19 @@ KIND_LABELS = {
 
 @dataclass(frozen=True)
 class Citation:
-    """A source the reply cites: a web page (`url`) or one of the user's files (`file`)."""
+    """A source the reply cites: a web page (`url`) or one of the user's files (`file`) — or
+    a file code interpreter made (`container` and `file_id` fetch its bytes)."""
 
     title: str
     url: str = ""
     file: str = ""
+    container: str = ""
+    file_id: str = ""
+
+    @property
+    def made(self) -> bool:
+        """A file the tool made (in its container), which the user can save."""
+        return bool(self.container and self.file_id)
 
     @property
     def text(self) -> str:
@@ -47,6 +55,11 @@ class ToolNote:
         if citation in self.citations:
             return self
         return ToolNote(self.kind, self.summary, (*self.citations, citation), self.id)
+
+
+def made_files(notes: list[ToolNote]) -> list[Citation]:
+    """The files the reply's tools made, each once, in the order they were cited."""
+    return list(dict.fromkeys(c for n in notes for c in n.citations if c.made))
 
 
 @dataclass
@@ -74,14 +87,19 @@ def notes_to_json(notes: list[ToolNote]) -> str:
                 "kind": n.kind,
                 "summary": n.summary,
                 "id": n.id,
-                "citations": [
-                    {"title": c.title, "url": c.url, "file": c.file} for c in n.citations
-                ],
+                "citations": [_citation_json(c) for c in n.citations],
             }
             for n in notes
         ],
         ensure_ascii=False,
     )
+
+
+def _citation_json(c: Citation) -> dict[str, str]:
+    data = {"title": c.title, "url": c.url, "file": c.file}
+    if c.made:
+        data.update(container=c.container, file_id=c.file_id)
+    return data
 
 
 def _text(value: Any) -> str:
@@ -101,7 +119,13 @@ def notes_from_json(text: str) -> list[ToolNote]:
         if not isinstance(item, dict):
             continue
         citations = tuple(
-            Citation(_text(c.get("title")), _text(c.get("url")), _text(c.get("file")))
+            Citation(
+                _text(c.get("title")),
+                _text(c.get("url")),
+                _text(c.get("file")),
+                _text(c.get("container")),
+                _text(c.get("file_id")),
+            )
             for c in item.get("citations") or []
             if isinstance(c, dict)
         )

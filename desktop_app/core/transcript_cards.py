@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.core.providers import model_label
 from desktop_app.core.reply_blocks import Piece, split_markdown
-from desktop_app.core.tool_notes import ToolNote
+from desktop_app.core.reply_endings import card_note
+from desktop_app.core.tool_notes import Citation, ToolNote, made_files
 
 ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System", "tool": "Tool"}
 STATUS_NOTES = {
@@ -42,6 +43,7 @@ class Card:
     images: list[Attachment] = field(default_factory=list)
     files: list[Attachment] = field(default_factory=list)  # attachments that are not images
     notes: list[ToolNote] = field(default_factory=list)
+    made_files: list[Citation] = field(default_factory=list)  # files its tools made, to save
     reasoning: str = ""
     reasoning_label: str = ""
     error: str = ""
@@ -159,7 +161,7 @@ def make_card(
         details += timing_details(message)
         if message.usage is not None:
             details.append(message.usage.label)
-    note = STATUS_NOTES.get(message.status)
+    note = card_note(message.ending) or STATUS_NOTES.get(message.status)
     if note:
         details.append(note)
     if role == "user":
@@ -182,6 +184,7 @@ def make_card(
         images=images,
         files=files,
         notes=list(message.tool_notes),
+        made_files=made_files(message.tool_notes),
         reasoning=message.reasoning,
         reasoning_label=reasoning_label,
         error=error,

@@ -17,6 +17,7 @@ __all__ = [
     "ChatEvent",
     "Citation",
     "ReasoningDelta",
+    "StreamEnd",
     "TextDelta",
     "ToolNote",
     "Usage",
@@ -36,6 +37,16 @@ class ReasoningDelta:
     DeepSeek-style servers stream beside the content."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class StreamEnd:
+    """The server said the reply is finished, and why: chat completions' `finish_reason` of
+    the choice shown, or Responses' "completed" / the reason it is incomplete. A stream that
+    ends without one was cut. `refused`: the text was the model's refusal."""
+
+    reason: str
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,4 +96,4 @@ def read_usage(usage: Any) -> Usage:
     )
 
 
-ChatEvent = TextDelta | ReasoningDelta | Usage | ToolNote
+ChatEvent = TextDelta | ReasoningDelta | Usage | ToolNote | StreamEnd

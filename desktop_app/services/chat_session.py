@@ -5,7 +5,10 @@ images and the reply's placeholder, so a full disk keeps all of them or none. Th
 created as a `streaming` row at once and checkpointed every 250 ms while it arrives, so a crash
 or a kill loses at most a quarter of a second of it; a full disk meanwhile is said to the user.
 Stop, a dropped connection or a server error keep whatever text arrived and mark the reply
-interrupted (or error, when nothing came).
+interrupted (or error, when nothing came). A stream that ends is a finished
+reply only when the server said so (`reply_endings.settle`): one that just stops is cut, and
+the token limit, a refusal or a reply with no text are kept as such (`Message.ending`), with
+the sentence the user is told in `error`.
 
 A reasoning model's thoughts (a reasoning field or Responses summaries, or a leading `<think>`
 block in the text) are kept apart from the answer, checkpointed with it and stored with the
@@ -35,6 +38,7 @@ from desktop_app.core.dialogue import Attachment, Message, Status, make_title
 from desktop_app.core.image_request import data_url
 from desktop_app.core.images import PreparedImage
 from desktop_app.core.pricing import estimate_output
+from desktop_app.core.reply_endings import Ending, Outcome, settle
 from desktop_app.core.reply_parts import Clock, ReplyParts
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.core.think_tags import Piece
@@ -46,6 +50,7 @@ from desktop_app.services.gateway import (
     EndpointMissing,
     Gateway,
     ReasoningDelta,
+    StreamEnd,
     TextDelta,
     Usage,
 )
@@ -314,6 +319,7 @@ class ChatSession:
         saved = 0
         usage = Usage(None, None)
         told = SaveProblems(on_save_problem)
+        end: StreamEnd | None = None  # None at the end: the server never said it finished
 
         def show(pieces: list[Piece]) -> None:
             for piece in pieces:
@@ -357,20 +363,23 @@ class ChatSession:
                         notes.upsert(event)
                         if on_note is not None:
                             on_note(event)
+                    elif isinstance(event, StreamEnd):
+                        end = event
                     else:
                         usage = event
         except asyncio.CancelledError:
             saver.cancel()
             parts.close()  # kept, not shown: the window may be closing
-            await self._finish(
-                turn, parts, Status.INTERRUPTED, "Stopped.", usage, notes.notes, told
-            )
+            stopped = Outcome(Status.INTERRUPTED, Ending.NONE, "Stopped.")
+            await self._finish(turn, parts, stopped, usage, notes.notes, told)
             raise
         except GatewayError as exc:
             saver.cancel()
             held = parts.close()
-            status = Status.INTERRUPTED if parts.arrived else Status.ERROR
-            await self._finish(turn, parts, status, exc.message, usage, notes.notes, told)
+            cut = exc.kind is ErrorKind.CUT
+            status = Status.INTERRUPTED if parts.arrived or cut else Status.ERROR
+            outcome = Outcome(status, Ending.CUT if cut else Ending.NONE, exc.message)
+            await self._finish(turn, parts, outcome, usage, notes.notes, told)
             show(held)  # after saving: a failing callback must not cost the reply
             raise
         except Exception as exc:  # a bug must not leave the reply "streaming" forever
@@ -378,19 +387,28 @@ class ChatSession:
             parts.close()  # not shown: the consumer may be what failed
             status = Status.INTERRUPTED if parts.arrived else Status.ERROR
             text = f"Unexpected error: {exc}"
-            await self._finish(turn, parts, status, text, usage, notes.notes, told)
+            outcome = Outcome(status, Ending.NONE, text)
+            await self._finish(turn, parts, outcome, usage, notes.notes, told)
             raise
         finally:
             saver.cancel()
         show(parts.close())
-        await self._finish(turn, parts, Status.COMPLETE, "", usage, notes.notes, told)
+        # A stream that ended is not a finished reply unless the server said so: a cut, the
+        # token limit, a refusal, or no text at all are kept as such, with a sentence for it.
+        outcome = settle(
+            end.reason if end is not None else None,
+            bool(parts.content.strip()),
+            end is not None and end.refused,
+        )
+        await self._finish(turn, parts, outcome, usage, notes.notes, told)
         return reply
 
     async def abandon(self, turn: PendingTurn) -> None:
         """Close a reply whose task was cancelled before it ever ran (Stop pressed at once):
         such a task never enters `stream_reply`, so nothing else would mark it."""
         if turn.reply.status is Status.STREAMING:
-            await self._finish(turn, None, Status.INTERRUPTED, "Stopped.", Usage(None, None))
+            stopped = Outcome(Status.INTERRUPTED, Ending.NONE, "Stopped.")
+            await self._finish(turn, None, stopped, Usage(None, None))
 
     async def flush(self, timeout: float = 10.0) -> None:
         """Wait for finished replies still being saved (called when the app closes)."""
@@ -401,8 +419,7 @@ class ChatSession:
         self,
         turn: PendingTurn,
         parts: ReplyParts | None,
-        status: Status,
-        error: str,
+        outcome: Outcome,
         usage: Usage,
         notes: list[ToolNote] | None = None,
         told: SaveProblems | None = None,
@@ -418,8 +435,9 @@ class ChatSession:
                 output = estimate_output(parts.content + parts.reasoning)
             reply.tokens_per_second = parts.tokens_per_second(output)
         reply.tool_notes = list(notes or [])
-        reply.status = status
-        reply.error = error
+        reply.status = outcome.status
+        reply.error = outcome.message
+        reply.ending = outcome.ending.value
         reply.prompt_tokens = usage.prompt_tokens
         reply.completion_tokens = usage.completion_tokens
         if reply.content:
@@ -458,6 +476,7 @@ class ChatSession:
                     reasoning_seconds=reply.reasoning_seconds,
                     first_token_seconds=reply.first_token_seconds,
                     tokens_per_second=reply.tokens_per_second,
+                    ending=reply.ending,
                 )
                 told.say("")
                 break

@@ -13,20 +13,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS, is_openai_host
+from desktop_app.core.reply_endings import PAGE_TEXT
+from desktop_app.services.chat_chunks import ChatChunkReader
 from desktop_app.services.chat_events import (
     ChatEvent,
     ReasoningDelta,
+    StreamEnd,
     TextDelta,
     ToolNote,
     Usage,
-    read_usage,
 )
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
 from desktop_app.services.redaction import redact
 from desktop_app.services.responses_events import ResponsesReader
 
-# TextDelta, ReasoningDelta, Usage and ToolNote are defined in chat_events and named here too:
-# they are what the gateway's streams yield.
+# TextDelta, ReasoningDelta, Usage, ToolNote and StreamEnd are defined in chat_events and named
+# here too: they are what the gateway's streams yield.
 __all__ = [
     "ChatEvent",
     "EndpointMissing",
@@ -34,6 +36,7 @@ __all__ = [
     "ModelInfo",
     "ProviderConfig",
     "ReasoningDelta",
+    "StreamEnd",
     "TextDelta",
     "ToolNote",
     "Usage",
@@ -126,21 +129,6 @@ class ModelInfo:
     shutdown_date: str = ""  # when the provider stops serving it, if announced
 
 
-# Where servers put a reasoning model's thoughts in a chat delta: DeepSeek, vLLM's reasoning
-# parsers and many llama.cpp / LM Studio builds say `reasoning_content`, OpenRouter and newer
-# vLLM `reasoning`. Neither is in the SDK's types; it keeps unknown fields as attributes.
-REASONING_FIELDS = ("reasoning_content", "reasoning")
-
-
-def delta_reasoning(delta: Any) -> str:
-    """The reasoning text of one chat completion delta ("" when it carries none)."""
-    for name in REASONING_FIELDS:
-        value = getattr(delta, name, None)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
 _MODEL_FIELDS = frozenset(("id", "object", "created", "owned_by", "shutdown_date"))
 
 
@@ -151,6 +139,16 @@ def _extra_fields(model: Any) -> dict[str, Any]:
     if hasattr(model, "to_dict"):
         fields.update(model.to_dict(warnings=False))
     return {k: v for k, v in fields.items() if k not in _MODEL_FIELDS}
+
+
+def _check_is_stream(stream: Any) -> None:
+    """A 200 answer that is a web page (a captive portal, a proxy's login, a base URL that
+    points at a website) reads as an empty stream: say what it is instead."""
+    response = getattr(stream, "response", None)
+    headers = getattr(response, "headers", None)
+    kind = str(headers.get("content-type", "")) if headers is not None else ""
+    if kind.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml"):
+        raise GatewayError(ErrorKind.CUT, PAGE_TEXT, getattr(response, "status_code", None))
 
 
 async def load_openai() -> Any:
@@ -224,11 +222,24 @@ class Gateway:
             raise self._error(exc) from exc
         return sorted(models, key=lambda m: m.id)
 
+    async def container_file(self, container_id: str, file_id: str) -> bytes:
+        """The bytes of a file code interpreter made (cited in a reply), from its container.
+        Containers expire (about 20 minutes idle on OpenAI): then this raises NOT_SUPPORTED."""
+        client = await self.client()
+        try:
+            content = await client.containers.files.content.retrieve(
+                file_id, container_id=container_id
+            )
+        except Exception as exc:
+            raise self._error(exc) from exc
+        return bytes(content.content)
+
     async def stream_chat(
         self, model: str, messages: Sequence[dict[str, Any]], **params: Any
     ) -> AsyncGenerator[ChatEvent, None]:
-        """Yield reasoning and text deltas as they arrive, then the usage if the server
-        reports it.
+        """Yield reasoning and text deltas of choice 0 as they arrive (a refusal as its
+        text), the usage if the server reports it, and a `StreamEnd` with the finish reason —
+        none when the body stopped without one (the caller counts that as a cut).
 
         Cancelling the consumer closes the HTTP response, so the server sees the client go
         away and stops generating (and billing).
@@ -249,24 +260,18 @@ class Gateway:
             )
         except Exception as exc:
             raise self._error(exc) from exc
-        started = False
+        reader = ChatChunkReader()
         try:
+            _check_is_stream(stream)
             async for chunk in stream:
-                for choice in chunk.choices or ():
-                    thought = delta_reasoning(choice.delta)
-                    if thought:
-                        started = True
-                        yield ReasoningDelta(thought)
-                    text = getattr(choice.delta, "content", None)
-                    if text:
-                        started = True
-                        yield TextDelta(text)
-                if chunk.usage is not None:
-                    yield read_usage(chunk.usage)
-        except (GeneratorExit, asyncio.CancelledError):
+                for event in reader.feed(chunk):
+                    yield event
+            for event in reader.end():
+                yield event
+        except (GeneratorExit, asyncio.CancelledError, GatewayError):
             raise
         except Exception as exc:
-            raise self._error(exc, mid_stream=started) from exc
+            raise self._error(exc, mid_stream=reader.started) from exc
         finally:
             await stream.close()
 
@@ -298,6 +303,7 @@ class Gateway:
         reader = ResponsesReader()
         started = False
         try:
+            _check_is_stream(stream)
             async for event in stream:
                 for out in reader.feed(event):
                     started = started or isinstance(out, TextDelta | ReasoningDelta)

@@ -17,6 +17,7 @@ class ErrorKind(StrEnum):
     OFFLINE = "offline"
     BAD_REQUEST = "bad_request"
     NOT_SUPPORTED = "not_supported"
+    CUT = "cut"  # the answer was not a stream of the reply (a web page): kept as interrupted
 
 
 class GatewayError(Exception):
@@ -37,6 +38,27 @@ def server_reason(exc: Any) -> str:
 def _code(exc: Any) -> str:
     code = getattr(exc, "code", None)
     return code if isinstance(code, str) else ""
+
+
+QUOTA_TEXT = "The account has run out of credit (quota exceeded)."
+RATE_TEXT = "The server is limiting requests right now. Wait a moment and try again."
+
+
+def limit_error(code: str, detail: str = "", status: int | None = 429) -> GatewayError | None:
+    """The quota or rate-limit error a code means (before streaming as a 429, or inside the
+    stream as an error event), else None: the same words wherever it arrives."""
+    code = code.lower()
+    if "quota" in code:
+        return GatewayError(ErrorKind.RATE_LIMIT, QUOTA_TEXT + detail, status)
+    if "rate_limit" in code or status == 429:
+        return GatewayError(ErrorKind.RATE_LIMIT, RATE_TEXT + detail, status)
+    return None
+
+
+def _codes(exc: Any) -> str:
+    """The error's code and type together: a quota error says so in either."""
+    kind = getattr(exc, "type", None)
+    return " ".join(v for v in (_code(exc), kind if isinstance(kind, str) else "") if v)
 
 
 def map_error(
@@ -78,11 +100,9 @@ def map_error(
             )
             return GatewayError(ErrorKind.AUTH, text + detail, status)
         if status == 429:
-            if _code(exc) == "insufficient_quota":
-                text = "The account has run out of credit (quota exceeded)."
-            else:
-                text = "The server is limiting requests right now. Wait a moment and try again."
-            return GatewayError(ErrorKind.RATE_LIMIT, text + detail, status)
+            limited = limit_error(_codes(exc), detail, status)
+            assert limited is not None
+            return limited
         if status == 404:
             return GatewayError(
                 ErrorKind.NOT_SUPPORTED,
@@ -106,6 +126,13 @@ def map_error(
             "The server sent data Parley could not read; the part of the reply that arrived "
             "is kept.",
         )
-    if isinstance(exc, openai.APIError):
-        return GatewayError(ErrorKind.SERVER, f"The server reported an error: {exc}")
+    if isinstance(exc, openai.APIError):  # an error object inside the stream
+        limited = limit_error(_codes(exc), detail, None)
+        if limited is not None:
+            return limited
+        said = said or exc.message
+        return GatewayError(
+            ErrorKind.SERVER,
+            f"The server reported an error while writing the reply: {said}",
+        )
     return GatewayError(ErrorKind.SERVER, f"Unexpected error talking to the server: {exc}")

@@ -387,8 +387,8 @@ class HistoryStore(DialogueFinderMixin, Store):
                 dialogue_id = int(cur.lastrowid or 0)
                 conn.executemany(
                     "INSERT INTO messages (dialogue_id, role, content, reasoning, model, "
-                    "sentiment_label, sentiment_score, status, error, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "sentiment_label, sentiment_score, status, error, ending, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             dialogue_id,
@@ -400,6 +400,7 @@ class HistoryStore(DialogueFinderMixin, Store):
                             m.sentiment_score,
                             m.status.value,
                             m.error,
+                            m.ending,
                             m.created_at or now,
                             m.created_at or now,
                         )

@@ -261,6 +261,12 @@ WHEN old.status = 'streaming' AND new.status <> 'streaming' BEGIN
 END;
 """
 
+# How a reply ended when not plainly finished (core/reply_endings.py): cut, length, refused,
+# filtered, empty. Beside the status (whose CHECK stays as it is), so old replies read "".
+_ENDINGS = """
+ALTER TABLE messages ADD COLUMN ending TEXT NOT NULL DEFAULT '';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _ASSISTANTS,
@@ -269,6 +275,7 @@ MIGRATIONS: tuple[str, ...] = (
     _TRAINING,
     _TREES,
     _REASONING,
+    _ENDINGS,
 )
 LATEST = len(MIGRATIONS)
 

@@ -15,8 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from desktop_app.core.tool_notes import Citation, ToolNote
-from desktop_app.services.chat_events import ChatEvent, ReasoningDelta, TextDelta, read_usage
-from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.services.chat_events import (
+    ChatEvent,
+    ReasoningDelta,
+    StreamEnd,
+    TextDelta,
+    read_usage,
+)
+from desktop_app.services.gateway_errors import ErrorKind, GatewayError, limit_error
 
 TOOL_KINDS = {
     "web_search_call": "web_search",
@@ -65,19 +71,20 @@ def _note_for(item: Any) -> ToolNote | None:
 
 
 def _error_kind(code: str) -> ErrorKind:
-    code = code.lower()
-    if "rate_limit" in code or "quota" in code:
-        return ErrorKind.RATE_LIMIT
-    if code in ("invalid_prompt", "invalid_request_error", "context_length_exceeded"):
+    if code.lower() in ("invalid_prompt", "invalid_request_error", "context_length_exceeded"):
         return ErrorKind.BAD_REQUEST
     return ErrorKind.SERVER
 
 
 def _failure(code: Any, message: Any) -> GatewayError:
-    said = message if isinstance(message, str) and message else "no details"
+    said = message if isinstance(message, str) and message else ""
+    code = code if isinstance(code, str) else ""
+    limited = limit_error(code, f" The server said: {said}" if said else "", None)
+    if limited is not None:  # the same words as the 429 before streaming
+        return limited
     return GatewayError(
-        _error_kind(code if isinstance(code, str) else ""),
-        f"The server reported an error while writing the reply: {said}",
+        _error_kind(code),
+        f"The server reported an error while writing the reply: {said or 'no details'}",
     )
 
 
@@ -89,12 +96,16 @@ class ResponsesReader:
         self._last_of_kind: dict[str, str] = {}
         self._parts: set[tuple[str, int]] = set()  # reasoning parts that had deltas
         self._reasoned = False
+        self.refused = False
 
     def feed(self, event: Any) -> list[ChatEvent]:
         kind = getattr(event, "type", "")
         if kind in REASONING_DELTAS or kind in REASONING_DONE:
             return self._reasoning(event, kind)
-        if kind in ("response.output_text.delta", "response.refusal.delta"):
+        if kind == "response.output_text.delta":
+            return [TextDelta(event.delta)] if event.delta else []
+        if kind == "response.refusal.delta":  # the model's refusal is the reply's text
+            self.refused = True
             return [TextDelta(event.delta)] if event.delta else []
         if kind == "response.output_item.done":
             note = _note_for(event.item)
@@ -104,9 +115,13 @@ class ResponsesReader:
             return [note] if note is not None else []
         if kind in ("response.completed", "response.incomplete"):
             usage = getattr(event.response, "usage", None)
-            if usage is None:
-                return []
-            return [read_usage(usage)]
+            out: list[ChatEvent] = [] if usage is None else [read_usage(usage)]
+            reason = "completed"
+            if kind == "response.incomplete":
+                details = getattr(event.response, "incomplete_details", None)
+                reason = getattr(details, "reason", None) or "incomplete"
+            out.append(StreamEnd(reason, self.refused))
+            return out
         if kind == "response.failed":
             error = getattr(event.response, "error", None)
             raise _failure(getattr(error, "code", ""), getattr(error, "message", ""))
@@ -151,6 +166,12 @@ class ResponsesReader:
             tool = "file_search"
             name = getattr(annotation, "filename", "") or annotation.file_id
             citation = Citation(name, file=name)
+        elif kind == "container_file_citation":  # a file code interpreter made
+            tool = "code_interpreter"
+            name = getattr(annotation, "filename", "") or annotation.file_id
+            citation = Citation(
+                name, file=name, container=annotation.container_id, file_id=annotation.file_id
+            )
         else:
             return None
         key = self._last_of_kind.get(tool)

@@ -58,7 +58,7 @@ _MESSAGE_COLUMNS = (
     "id, dialogue_id, role, content, model, sentiment_label, sentiment_score, prompt_tokens, "
     "completion_tokens, status, error, created_at, updated_at, assistant_id, assistant_snapshot, "
     "tool_notes, rating, parent_id, reasoning, reasoning_seconds, first_token_seconds, "
-    "tokens_per_second"
+    "tokens_per_second, ending"
 )
 
 
@@ -86,6 +86,7 @@ def _message(row: sqlite3.Row) -> Message:
         reasoning_seconds=row["reasoning_seconds"],
         first_token_seconds=row["first_token_seconds"],
         tokens_per_second=row["tokens_per_second"],
+        ending=row["ending"],
     )
 
 
@@ -371,13 +372,14 @@ class Store(
         reasoning_seconds: float | None = None,
         first_token_seconds: float | None = None,
         tokens_per_second: float | None = None,
+        ending: str = "",
     ) -> None:
         with self._transaction() as conn:
             conn.execute(
                 "UPDATE messages SET content = ?, status = ?, error = ?, sentiment_label = ?, "
                 "sentiment_score = ?, prompt_tokens = ?, completion_tokens = ?, tool_notes = ?, "
                 "reasoning = ?, reasoning_seconds = ?, first_token_seconds = ?, "
-                "tokens_per_second = ?, updated_at = ? WHERE id = ?",
+                "tokens_per_second = ?, ending = ?, updated_at = ? WHERE id = ?",
                 (
                     content,
                     status.value,
@@ -391,6 +393,7 @@ class Store(
                     reasoning_seconds,
                     first_token_seconds,
                     tokens_per_second,
+                    ending,
                     time.time(),
                     message_id,
                 ),

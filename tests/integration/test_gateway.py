@@ -29,7 +29,7 @@ async def collect(gateway: Gateway, model: str = "gpt-4o-mini") -> tuple[str, li
             async for event in stream:
                 if isinstance(event, TextDelta):
                     text.append(event.text)
-                else:
+                elif isinstance(event, Usage):
                     usage.append(event)
     finally:
         await gateway.aclose()

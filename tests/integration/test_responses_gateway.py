@@ -18,7 +18,7 @@ from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
 from desktop_app.services.capabilities import cache_key
 from desktop_app.services.chat_session import ChatSession
-from desktop_app.services.gateway import EndpointMissing, TextDelta, ToolNote, Usage
+from desktop_app.services.gateway import EndpointMissing, StreamEnd, TextDelta, ToolNote, Usage
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.responses_events import ResponsesReader
 from desktop_app.services.store import Store
@@ -51,7 +51,8 @@ def test_a_streamed_response_yields_text_a_cited_tool_note_and_usage(qloop, open
     assert notes[0].label == "used web search: parley news"
     assert notes[-1].id == notes[0].id  # the same call, updated with the citation
     assert [(c.title, c.url) for c in notes[-1].citations] == [(title, url)]
-    assert isinstance(events[-1], Usage) and events[-1].completion_tokens
+    assert isinstance(events[-2], Usage) and events[-2].completion_tokens
+    assert events[-1] == StreamEnd("completed")  # the server said the reply is finished
     assert openai_server.requests[-1].body["stream"] is True
 
 

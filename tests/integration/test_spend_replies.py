@@ -16,7 +16,6 @@ from desktop_app.core.pricing import TokenUsage
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.services.chat_events import Usage, read_usage
 from desktop_app.services.chat_session import ChatSession
-from desktop_app.services.gateway import TextDelta
 from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.price_book import PriceBook
 from desktop_app.services.spend_ledger import SpendLedger
@@ -198,7 +197,7 @@ def test_a_server_that_reports_no_usage_gets_an_estimate(qloop, openai_server, s
 
     async def no_usage(*args, **kwargs):  # type: ignore[no-untyped-def]
         async for event in type(gateway).stream_chat(gateway, *args, **kwargs):
-            if isinstance(event, TextDelta):
+            if not isinstance(event, Usage):  # text and the finish, no usage
                 yield event
 
     gateway.stream_chat = no_usage  # type: ignore[method-assign]

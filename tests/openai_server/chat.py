@@ -7,6 +7,15 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from .endings import (
+    LIMIT_PIECES,
+    QUOTA_AFTER,
+    REFUSAL,
+    SECOND_CHOICE,
+    quota_error,
+    token_cap,
+    tool_call_deltas,
+)
 from .errors import error_response
 from .images import ImageRejected, check_part, image_parts
 from .models import model_not_found
@@ -59,22 +68,55 @@ def _validate(body: Any, request: Request) -> Response | None:
 
 
 def _chunk(
-    base: dict[str, Any], delta: dict[str, Any], finish: str | None = None
+    base: dict[str, Any], delta: dict[str, Any], finish: str | None = None, index: int = 0
 ) -> dict[str, Any]:
-    choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+    choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}
     return {**base, "choices": [choice], "usage": None}
 
 
 def _stream(
-    body: dict[str, Any], base: dict[str, Any], pieces: list[str], plan: Plan
+    body: dict[str, Any],
+    base: dict[str, Any],
+    pieces: list[str],
+    plan: Plan,
+    ending: str | None = None,
 ) -> Iterator[Event]:
     yield Event(_chunk(base, {"role": "assistant", "content": "", "refusal": None}))
+    if ending == "choices":
+        yield Event(_chunk(base, {"role": "assistant", "content": ""}, index=1))
     if plan.mode == "field":  # thoughts first, in a field of their own; content stays null
         for thought in plan.pieces:
             yield Event(_chunk(base, {"content": None, plan.field_name: thought}), content=True)
-    for piece in think_pieces(plan, pieces) if plan.mode == "think" else pieces:
+    finish = "stop"
+    if ending == "refusal":
+        for piece in split_into_chunks(REFUSAL):
+            yield Event(_chunk(base, {"content": None, "refusal": piece}), content=True)
+        pieces = []
+    elif ending == "tool_calls":
+        for delta in tool_call_deltas():
+            yield Event(_chunk(base, {"content": None, **delta}), content=True)
+        pieces, finish = [], "tool_calls"
+    elif ending == "empty":
+        pieces = []
+    cap = token_cap(body, "max_completion_tokens", "max_tokens")
+    if ending == "length" or (cap is not None and cap < len(pieces)):
+        pieces, finish = pieces[: cap or LIMIT_PIECES], "length"
+    others = split_into_chunks(SECOND_CHOICE) if ending == "choices" else []
+    shown = think_pieces(plan, pieces) if plan.mode == "think" else pieces
+    for number, piece in enumerate(shown):
+        if ending == "quota" and number == QUOTA_AFTER:
+            yield Event({"error": quota_error()})
+            return
         yield Event(_chunk(base, {"content": piece}), content=True)
-    yield Event(_chunk(base, {}, "stop"))
+        if number < len(others):  # the second choice's piece right after the first's
+            yield Event(_chunk(base, {"content": others[number]}, index=1), content=True)
+    for piece in others[len(shown) :]:
+        yield Event(_chunk(base, {"content": piece}, index=1), content=True)
+    if ending == "no_finish":
+        return  # and no [DONE]: the body just ends
+    if ending == "choices":
+        yield Event(_chunk(base, {}, "stop", index=1))
+    yield Event(_chunk(base, {}, finish))
     options = body.get("stream_options")
     if isinstance(options, dict) and options.get("include_usage") is True:
         yield Event({**base, "choices": [], "usage": _usage(body, pieces, plan)})
@@ -102,7 +144,9 @@ def create_completion(request: Request) -> Response:
     }
     if body.get("stream") is True:
         chunk = {**base, "object": "chat.completion.chunk"}
-        return EventStream(_stream(body, chunk, pieces, plan))
+        ending = request.ending
+        done = ending not in ("no_finish", "quota")
+        return EventStream(_stream(body, chunk, pieces, plan, ending), done=done)
     message: dict[str, Any] = {"role": "assistant", "content": reply, "refusal": None}
     if plan.mode == "field":
         message[plan.field_name] = plan.text

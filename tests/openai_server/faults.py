@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .endings import ENDINGS
 from .errors import status_error
 from .routing import JSONResponse
 
@@ -24,6 +25,10 @@ class Fault:
     - ``cut_after``: streams only; after N content chunks drop the connection mid-body.
     - ``malformed_after``: streams only; after N content chunks send one broken JSON event.
     - ``chunk_delay``: streams only; seconds between chunks, overriding the server's setting.
+    - ``ending``: streams only; end the reply the wrong way (``endings.ENDINGS``): a body
+      that stops without its finish (``no_finish``), an HTML page (``html``), the token limit
+      (``length``), a refusal, only tool calls, no text, a quota error mid-stream, two
+      interleaved choices.
     - ``times``: how many matching requests it applies to; ``None`` means all of them.
     - ``body``: with ``status``, answer with this JSON document instead of the OpenAI-shaped
       error: the shapes other servers use (``{"detail": …}``, ``{"error": "text"}``, …).
@@ -39,6 +44,7 @@ class Fault:
     cut_after: int | None = None
     malformed_after: int | None = None
     chunk_delay: float | None = None
+    ending: str | None = None
     times: int | None = 1
     body: Any = None
 
@@ -90,4 +96,6 @@ class Fault:
                 raise ValueError(f"{name} must be a number")
         if fault.delay is None:
             raise ValueError("delay must be a number")
+        if fault.ending is not None and fault.ending not in ENDINGS:
+            raise ValueError(f"ending must be one of {', '.join(ENDINGS)}")
         return fault

@@ -20,9 +20,17 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from .endings import HTML_PAGE
 from .errors import error_response, mask_key
 from .faults import Fault
-from .routing import EventStream, JSONResponse, RecordedRequest, Request, Response
+from .routing import (
+    BytesResponse,
+    EventStream,
+    JSONResponse,
+    RecordedRequest,
+    Request,
+    Response,
+)
 
 if TYPE_CHECKING:
     from .httpd import ThreadedServer
@@ -98,6 +106,11 @@ class Handler(BaseHTTPRequestHandler):
         early = (fault.error_response() if fault else None) or self._denied(headers, app)
         if early is None and raw and body is None and "json" in headers.get("content-type", ""):
             early = error_response(400, "We could not parse the JSON body of your request.")
+        if early is None and fault is not None and fault.ending == "html":
+            self._send_page(HTML_PAGE)
+            return
+        if streaming and fault is not None:
+            request.ending = fault.ending
         self._send(early or self._route(request), fault if streaming else None)
 
     def _route(self, request: Request) -> Response:
@@ -132,11 +145,27 @@ class Handler(BaseHTTPRequestHandler):
         if isinstance(response, EventStream):
             self._send_stream(response, fault)
             return
+        if isinstance(response, BytesResponse):
+            self.send_response(200)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self._common_headers({})
+            self.wfile.write(response.body)
+            return
         data = json.dumps(response.body).encode()
         self.send_response(response.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self._common_headers(response.headers)
+        self.wfile.write(data)
+
+    def _send_page(self, page: str) -> None:
+        """A 200 web page where the API was expected (a captive portal, a proxy's sign-in)."""
+        data = page.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self._common_headers({})
         self.wfile.write(data)
 
     def _common_headers(self, extra: dict[str, str]) -> None:

@@ -19,6 +19,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from .containers import run_code
+from .endings import LIMIT_PIECES, QUOTA_AFTER, REFUSAL, quota_error, token_cap
 from .errors import error_response
 from .features import not_offered
 from .models import model_not_found
@@ -145,7 +147,12 @@ def _reasoning_events(event: Any, plan: Plan) -> Iterator[Event]:
 
 
 def _stream(
-    base: dict[str, Any], reply: Reply, pieces: list[str], usage: dict[str, Any], plan: Plan
+    base: dict[str, Any],
+    reply: Reply,
+    pieces: list[str],
+    usage: dict[str, Any],
+    plan: Plan,
+    ending: str | None = None,
 ) -> Iterator[Event]:
     numbers = itertools.count()
 
@@ -173,14 +180,29 @@ def _stream(
         output_index=where["output_index"],
         item=_message(where["item_id"], "in_progress", []),
     )
+    if ending == "refusal":
+        yield from _refusal(event, where)
+        message = _message(where["item_id"], "completed", [_refusal_part(REFUSAL)])
+        yield event("response.output_item.done", output_index=where["output_index"], item=message)
+        done = {**base, "status": "completed", "output": [message], "usage": usage}
+        yield event("response.completed", response=done)
+        return
     yield event("response.content_part.added", **where, content_index=0, part=_part("", []))
+    cap = token_cap(base, "max_output_tokens")
+    limited = ending == "length" or (cap is not None and cap < len(pieces))
+    if limited:
+        pieces = pieces[: cap or LIMIT_PIECES]
     sent, pending = 0, list(enumerate(reply.annotations))
     if plan.mode == "think":
         shown = think_pieces(plan, pieces)
         # Annotations count from the start of the answer, after the block.
         sent = -sum(len(p) for p in shown[: len(shown) - len(pieces)])
         pieces = shown
-    for piece in pieces:
+    for number, piece in enumerate(pieces):
+        if ending == "quota" and number == QUOTA_AFTER:
+            said = quota_error()
+            yield event("error", code=said["code"], message=said["message"], param=None)
+            return
         yield event(
             "response.output_text.delta", True, **where, content_index=0, delta=piece, logprobs=[]
         )
@@ -198,10 +220,30 @@ def _stream(
     part = _part(text, reply.annotations)
     yield event("response.output_text.done", **where, content_index=0, text=text, logprobs=[])
     yield event("response.content_part.done", **where, content_index=0, part=part)
-    message = _message(where["item_id"], "completed", [part])
+    status = "incomplete" if limited else "completed"
+    message = _message(where["item_id"], status, [part])
     yield event("response.output_item.done", output_index=where["output_index"], item=message)
-    done = {**base, "status": "completed", "output": [*reply.tool_calls, message], "usage": usage}
-    yield event("response.completed", response=done)
+    if ending == "no_finish":
+        return  # the stream just ends: no response.completed
+    done = {**base, "status": status, "output": [*reply.tool_calls, message], "usage": usage}
+    if limited:
+        done["incomplete_details"] = {"reason": "max_output_tokens"}
+        yield event("response.incomplete", response=done)
+    else:
+        yield event("response.completed", response=done)
+
+
+def _refusal_part(text: str) -> dict[str, Any]:
+    return {"type": "refusal", "refusal": text}
+
+
+def _refusal(event: Any, where: dict[str, Any]) -> Iterator[Event]:
+    """The model declines: a `refusal` content part, delta by delta."""
+    yield event("response.content_part.added", **where, content_index=0, part=_refusal_part(""))
+    for piece in split_into_chunks(REFUSAL):
+        yield event("response.refusal.delta", True, **where, content_index=0, delta=piece)
+    yield event("response.refusal.done", **where, content_index=0, refusal=REFUSAL)
+    yield event("response.content_part.done", **where, content_index=0, part=_refusal_part(REFUSAL))
 
 
 def _running(call: dict[str, Any]) -> dict[str, Any]:
@@ -224,13 +266,16 @@ def create_response(request: Request) -> Response:
     if problem is not None:
         return problem
     reply = build_reply(body, lambda stores, query: search(request.server, stores, query))
+    if "code_interpreter" in [t.get("type") for t in body.get("tools") or []]:
+        run_code(request.server, reply, last_user_text(body)[0])
     pieces = split_into_chunks(reply.text)
     base = _response(body, f"resp_{uuid.uuid4().hex[:24]}")
     plan = responses_plan(body, last_user_text(body)[0])
     thoughts = len(plan.pieces) if plan.mode in ("raw", "think") else None
     usage = responses_usage(input_items(body), len(pieces), body["model"], item_text, thoughts)
     if body.get("stream") is True:
-        return EventStream(_stream(base, reply, pieces, usage, plan), done=False)
+        stream = _stream(base, reply, pieces, usage, plan, request.ending)
+        return EventStream(stream, done=False)
     message = _message(f"msg_{uuid.uuid4().hex[:24]}", "completed", [])
     text = "".join(think_pieces(plan, pieces)) if plan.mode == "think" else reply.text
     message["content"] = [_part(text, reply.annotations)]

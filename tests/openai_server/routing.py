@@ -32,6 +32,7 @@ class Request:
     raw: bytes
     server: OpenAIServer
     params: dict[str, str] = field(default_factory=dict)
+    ending: str | None = None  # a stream fault's wrong ending (``endings.py``), for the handler
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,15 @@ class EventStream:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Response = JSONResponse | EventStream
+@dataclass
+class BytesResponse:
+    """A file's bytes (``/content`` routes), sent with Content-Length."""
+
+    body: bytes
+    content_type: str = "application/octet-stream"
+
+
+Response = JSONResponse | EventStream | BytesResponse
 Handler = Callable[[Request], Response]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from . import (
     assistants,
     chat,
+    containers,
     control,
     features,
     files,
@@ -32,7 +33,8 @@ from .httpd import ThreadedServer
 from .routing import RecordedRequest, Router
 
 RESOURCES = (
-    models, chat, responses, files, vector_stores, assistants, fine_tuning, features, control
+    models, chat, responses, files, vector_stores, assistants, fine_tuning, features, containers,
+    control,
 )  # fmt: skip
 IMAGE_MAX_SIDE = 2048  # what the API itself scales a "high" detail image to fit
 IMAGE_MAX_BYTES = 20 * 1024 * 1024
@@ -57,6 +59,8 @@ class OpenAIServer:
         self.unsupported: set[str] = set()  # of features.FEATURES
         self.files: dict[str, dict[str, Any]] = {}
         self.vector_stores: dict[str, dict[str, Any]] = {}
+        # (container id, file id) → (name, bytes): what code interpreter made
+        self.container_files: dict[tuple[str, str], tuple[str, bytes]] = {}
         self.assistants: list[dict[str, Any]] = []
         self.fine_tuning = self._new_fine_tuning()
         self.router = Router()
@@ -190,6 +194,7 @@ class OpenAIServer:
             self.unsupported = set()
             self.files = {}
             self.vector_stores = {}
+            self.container_files = {}
             self.assistants = []
             self.fine_tuning = self._new_fine_tuning()
 

@@ -366,3 +366,55 @@ def test_command_line_runs_until_interrupted() -> None:
             _, errors = process.communicate(timeout=10)
     assert process.returncode == 0
     assert "Traceback" not in errors
+
+
+# wrong endings and containers -----------------------------------------------------------------
+def test_an_ending_fault_is_checked_and_sent_over_control(server: OpenAIServer) -> None:
+    status, body = control(server, "POST", "/_control/faults", {"ending": "sideways"})
+    assert status == 400 and "ending must be one of" in body["error"]["message"]
+    status, body = control(server, "POST", "/_control/faults", {"ending": "no_finish"})
+    assert status == 201 and body["ending"] == "no_finish"
+
+
+def test_ending_faults_shape_the_chat_stream(server: OpenAIServer, client: openai.OpenAI) -> None:
+    server.add_fault(Fault(ending="no_finish"))
+    chunks, pieces = stream_pieces(client)
+    assert "".join(pieces) == expected_reply(MESSAGES, MODEL)
+    assert all(c.choices[0].finish_reason is None for c in chunks if c.choices)
+    server.add_fault(Fault(ending="choices"))
+    chunks, _ = stream_pieces(client)
+    assert {c.choices[0].index for c in chunks if c.choices} == {0, 1}
+    server.add_fault(Fault(ending="html"))
+    with client.chat.completions.with_streaming_response.create(
+        model=MODEL, messages=MESSAGES, stream=True
+    ) as raw:  # a streamed request meets the page
+        assert raw.headers["content-type"].startswith("text/html")
+        assert b"<html>" in raw.read()
+
+
+def test_a_request_token_cap_stops_at_length(client: openai.OpenAI) -> None:
+    chunks, pieces = stream_pieces(client, max_completion_tokens=3)
+    assert len(pieces) == 3
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"
+
+
+def test_code_interpreter_cites_a_file_whose_bytes_the_container_gives(
+    client: openai.OpenAI,
+) -> None:
+    tools: Any = [{"type": "code_interpreter", "container": {"type": "auto"}}]
+    response = client.responses.create(model=MODEL, input="count my words", tools=tools)
+    call = next(item for item in response.output if item.type == "code_interpreter_call")
+    message = next(item for item in response.output if item.type == "message")
+    [cited] = message.content[0].annotations  # type: ignore[union-attr]
+    assert cited.type == "container_file_citation" and cited.container_id == call.container_id
+    content = client.containers.files.content.retrieve(
+        cited.file_id, container_id=cited.container_id
+    )
+    assert content.content.decode().splitlines() == [
+        "word,length,squared",
+        "count,5,25",
+        "my,2,4",
+        "words,5,25",
+    ]
+    with pytest.raises(openai.NotFoundError):
+        client.containers.files.content.retrieve("cfile_none", container_id=cited.container_id)

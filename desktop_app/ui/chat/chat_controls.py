@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.dialogue import Message
 from desktop_app.core.providers import model_label
+from desktop_app.core.reply_endings import CONTINUE_TEXT, ending_notice
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.composer import Composer
@@ -48,7 +49,7 @@ class ChatControls:
         connection_changed: Any
         settings_requested: Any
 
-        async def send(self) -> None: ...
+        async def send(self, written: str = "") -> None: ...
         async def regenerate(self, reply_id: int | None = None) -> None: ...
         def new_dialogue(self) -> None: ...
         def stop(self) -> None: ...
@@ -298,6 +299,21 @@ class ChatControls:
             "warning",
             "Open Settings…",
         )
+
+    def show_ending(self, reply: Message) -> None:
+        """Say how a reply ended when it did not plainly finish (cut, at the token limit —
+        with Continue —, refused, without text); a finished one says nothing."""
+        notice = ending_notice(reply.status, reply.ending, reply.error)
+        if notice is None:
+            return
+        if notice.offers_continue:
+
+            def ask_for_the_rest() -> None:
+                self.tasks.spawn(self.send(CONTINUE_TEXT))
+
+            self.show_notice(notice.text, notice.level, "Continue", ask_for_the_rest)
+        else:
+            self.show_notice(notice.text, notice.level)
 
     def show_error(self, error: GatewayError) -> None:
         message, action = error.message, ""

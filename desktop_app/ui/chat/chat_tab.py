@@ -30,6 +30,7 @@ from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.services.store import StoreError, StoreFull
 from desktop_app.ui.chat.chat_controls import ChatControls
+from desktop_app.ui.chat.made_files import MadeFiles
 from desktop_app.ui.chat.message_commands import BUSY_TEXT, MessageCommands
 from desktop_app.ui.chat.reply_jobs import ReplyJob, ReplySink, ReplyView, replay
 from desktop_app.ui.chat.thumbnails import ThumbnailCache
@@ -71,6 +72,8 @@ class ChatTab(ChatControls, QWidget):
         self.transcript.editable = True
         self.transcript.action_requested.connect(self.commands.run)
         self.transcript.image_opened.connect(self._on_transcript_image_opened)
+        self.made_files = MadeFiles(self)
+        self.transcript.file_requested.connect(self.made_files.choose)
         self.transcript.code_copied.connect(
             lambda _code: self.show_notice("Code copied to the clipboard.", "info")
         )
@@ -235,8 +238,8 @@ class ChatTab(ChatControls, QWidget):
         elif self.editing is not None:
             self.cancel_edit()
 
-    def _can_send(self) -> bool:
-        if self.composer.empty or self._busy:
+    def _can_send(self, composed: bool = True) -> bool:
+        if (composed and self.composer.empty) or self._busy:
             return False
         if not self.chat.gateway.config.has_key:
             self.show_setup_hint()  # the text stays in the box
@@ -244,16 +247,20 @@ class ChatTab(ChatControls, QWidget):
         if not self.model:
             self.show_notice("Pick a model first (the list above the dialogue).", "warning")
             return False
-        return self.composer.ready_to_send()  # else it sends itself once images are ready
+        # else it sends itself once images are ready
+        return self.composer.ready_to_send() if composed else True
 
-    async def send(self) -> None:
-        if not self._can_send():
+    async def send(self, written: str = "") -> None:
+        """Send what the composer holds — or `written`, a message Parley writes for the user
+        (Continue), which leaves the composer and an edit in progress as they are."""
+        if not self._can_send(composed=not written):
             return
-        text, images = self.composer.message_text(), self.composer.prepared_images()
+        text = written or self.composer.message_text()
+        images = [] if written else self.composer.prepared_images()
         moved = self.dialogue_id is not None and not self.chat.store.is_live(self.dialogue_id)
         if moved:  # trashed or deleted in History meanwhile: never write into it
             self.new_dialogue()
-        editing = self.editing
+        editing = None if written else self.editing
         try:
             if editing is not None and editing.id is not None and self.dialogue_id is not None:
                 turn = self.chat.prepare_edit(
@@ -277,8 +284,9 @@ class ChatTab(ChatControls, QWidget):
                 f"Your message was not saved and not sent; it is still in the box. {exc}"
             )
             return
-        self.composer.clear()
-        self.cancel_edit(keep_text=True)
+        if not written:
+            self.composer.clear()
+            self.cancel_edit(keep_text=True)
         created = self.dialogue_id is None
         self.dialogue_id = turn.dialogue_id
         if editing is not None:
@@ -349,6 +357,8 @@ class ChatTab(ChatControls, QWidget):
         try:
             await job.task
             self.connection_changed.emit("online")
+            if shown(turn.dialogue_id) is not None:
+                self.show_ending(turn.reply)
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if current is not None and current.cancelling():

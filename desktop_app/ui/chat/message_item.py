@@ -33,13 +33,14 @@ THUMB_HEIGHT = 120
 CUT_CHARS = 1200  # an open paragraph longer than this is cut where a line starts
 HARD_CUT_CHARS = 6000  # ...and, failing a clean cut, at a space, whatever it looks like
 REASONING_SCHEME = "parley-reasoning"
+FILE_SCHEME = "parley-file"  # parley-file:<n>: the n-th file the reply's tools made
 
 Thumbnails = Callable[[Attachment], QImage | None]
 
 
 @dataclass(eq=False)  # compared by identity: a part is one place on screen
 class Part:
-    kind: str  # header | piece | reasoning | notes | images | error
+    kind: str  # header | piece | reasoning | notes | files | images | error
     rect: QRectF
     document: QTextDocument | None = None
     piece: Piece | None = None
@@ -100,6 +101,7 @@ class MessageItem:
         if not user:
             y = self._reasoning(y, width, style)
             y = self._notes(y, width, style)
+            y = self._files(y, width, style)
         x = 0.0
         if user:
             x, y = BUBBLE_PADDING, y + BUBBLE_PADDING
@@ -199,6 +201,19 @@ class MessageItem:
             )
             y += document.size().height()
         return y + (4 if self.card.notes else 0)
+
+    def _files(self, y: float, width: float, style: TranscriptStyle) -> float:
+        """ "Files: squares.csv · chart.png" — what the reply's tools made; a click saves."""
+        files = self.card.made_files
+        if not files:
+            return y
+        links = " · ".join(
+            f'<a href="{FILE_SCHEME}:{n}">{html.escape(f.text)}</a>' for n, f in enumerate(files)
+        )
+        line = f'<span style="color:{style.muted.name()}">Files: </span>{links}'
+        document = render_html(line, style, width, small=True)
+        self._list().append(Part("files", QRectF(0, y, width, document.size().height()), document))
+        return y + document.size().height() + 4
 
     def _add_piece(
         self,
@@ -355,6 +370,8 @@ def item_text(item: MessageItem) -> str:
     for index, note in enumerate(card.notes):
         arrow = "▾" if f"note:{index}" in item.expanded else "▸"
         lines.append(f"{arrow} {note.label}" + (f" ({_sources(note)})" if note.citations else ""))
+    if card.made_files:
+        lines.append("Files: " + " · ".join(f.text for f in card.made_files))
     if item.stream is not None:
         lines.append("".join(p.text + "\n" for p in item.pieces) + item.stream.open_text)
     else:

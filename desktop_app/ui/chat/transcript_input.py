@@ -23,7 +23,12 @@ from desktop_app.core.reply_blocks import block_text
 from desktop_app.core.transcript_cards import plain_text
 from desktop_app.ui.chat.block_renderer import COPY_SCHEME
 from desktop_app.ui.chat.message_actions import build_menu
-from desktop_app.ui.chat.message_item import ACTION_ROW, REASONING_SCHEME, MessageItem
+from desktop_app.ui.chat.message_item import (
+    ACTION_ROW,
+    FILE_SCHEME,
+    REASONING_SCHEME,
+    MessageItem,
+)
 from desktop_app.ui.chat.transcript_selection import Hit
 from desktop_app.ui.chat.transcript_style import GAP, TranscriptStyle
 from desktop_app.ui.widgets.tool_notes_html import NOTE_SCHEME, parse_note_link
@@ -40,6 +45,7 @@ class TranscriptInput(QAbstractScrollArea):
         code_copied: Any
         image_opened: Any
         note_toggled: Any
+        file_requested: Any
         _press: Hit | None
         _stream_item: MessageItem | None
 
@@ -193,6 +199,15 @@ class TranscriptInput(QAbstractScrollArea):
                 self._toggle(item, f"note:{place[1]}")
         elif scheme == REASONING_SCHEME:
             self._toggle(item, "reasoning")
+        elif scheme == FILE_SCHEME and url.path().isdigit():
+            files = item.card.made_files
+            if int(url.path()) < len(files):
+                self.file_requested.emit(files[int(url.path())])
+        elif scheme == "sandbox":  # code interpreter's own link to a file it made, in the text
+            name = url.fileName()
+            made = next((f for f in item.card.made_files if f.text == name), None)
+            if made is not None:
+                self.file_requested.emit(made)
         elif scheme in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
 

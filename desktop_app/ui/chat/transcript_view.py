@@ -14,6 +14,7 @@ Signals:
     code_copied(str): a code block was copied to the clipboard.
     image_opened(object): the user clicked an image (the Attachment).
     note_toggled(int, str): a collapsible part of message `id` was opened or closed.
+    file_requested(object): the user clicked a file a reply's tool made (its Citation).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class TranscriptView(TranscriptInput):
     code_copied = Signal(str)
     image_opened = Signal(object)
     note_toggled = Signal(int, str)
+    file_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, thumbnails: Thumbnails | None = None):
         super().__init__(parent)
