@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from desktop_app.services.private_files import atomic_private
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename over it (atomic on one file system)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8", newline="")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    """Write beside the target (readable by the user only), then rename over it (atomic on
+    one file system)."""
+    with atomic_private(path, "w", encoding="utf-8", newline="") as out:
+        out.write(text)

@@ -15,6 +15,7 @@ from typing import Any
 
 from desktop_app.core.providers import PRESETS
 from desktop_app.core.wire_apis import AUTO, WIRE_APIS
+from desktop_app.services.private_files import private_dir
 
 # 2: show_sentiment. Older files load: a setting they lack takes its default.
 SCHEMA_VERSION = 2
@@ -117,7 +118,8 @@ def load_settings(path: Path) -> tuple[Settings, str]:
 def save_settings(settings: Settings, path: Path) -> None:
     """Write to a temporary file and rename, so a crash never leaves half a file."""
     settings.validated()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    # mkstemp makes the file 0600
     fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

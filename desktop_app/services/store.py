@@ -32,6 +32,7 @@ from desktop_app.services.branch_store import (
 )
 from desktop_app.services.message_search import MessageSearch
 from desktop_app.services.migrations import MigrationError, migrate
+from desktop_app.services.private_files import private_dir, touch_private
 from desktop_app.services.store_errors import StoreError
 from desktop_app.services.training_records import TrainingRecords
 from desktop_app.services.usage_store import UsageRecords
@@ -107,7 +108,8 @@ class Store(
         """
         conn: sqlite3.Connection | None = None
         try:
-            database.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(database.parent)
+            touch_private(database)  # SQLite gives its -wal and -shm files the same mode
             conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA busy_timeout = 5000")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.training_formats import split, write_jsonl, write_sharegpt
+from desktop_app.services.private_files import atomic_private
 
 SPLIT_SEED = 7
 
@@ -18,13 +18,8 @@ def validation_path(path: Path) -> Path:
 
 
 def _write(examples: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as out:
-            (write_jsonl if fmt == "jsonl" else write_sharegpt)(examples, out)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_private(path, "w", encoding="utf-8", newline="\n") as out:
+        (write_jsonl if fmt == "jsonl" else write_sharegpt)(examples, out)
 
 
 def save_dataset(

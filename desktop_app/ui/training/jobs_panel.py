@@ -37,6 +37,7 @@ from desktop_app.core.fine_tuning_jobs import (
 )
 from desktop_app.services.fine_tuning import JobUpdate
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.services.private_files import write_private
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.charts import LossChart
@@ -303,7 +304,7 @@ class JobsPanel(QWidget):
     async def export_registry(self, path: Path) -> bool:
         jobs = self.context.store.jobs()
         try:
-            await in_worker(path.write_text, registry_json(jobs), "utf-8")
+            await in_worker(write_private, path, registry_json(jobs))
         except OSError as exc:
             self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
             return False
