@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from desktop_app.core.assistant_json import profile_from_dict
 from desktop_app.core.assistants import AssistantProfile, KnowledgeFile
 from desktop_app.services.gateway import Gateway, is_route_missing
-from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
+from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 
 MAX_LISTED = 500
 NO_ASSISTANTS_API = (
@@ -106,8 +106,7 @@ class AssistantRemote:
         return profile_from_dict(item.model_dump(mode="json"), default_model)
 
     def _error(self, exc: BaseException) -> GatewayError:
-        config = self.gateway.config
-        return map_error(exc, config.base_url, config.timeout)
+        return self.gateway._error(exc)  # one mapping, and the server's text redacted
 
     def _raise_quietly_if_missing(self, exc: Exception) -> NoReturn:
         if is_route_missing(exc):
