@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -113,14 +114,15 @@ class FineTuningService:
     def provider(self) -> str:
         return self.gateway.config.cache_key
 
-    async def _call(self, make: Callable[[Any], Any]) -> Any:
+    async def _call(self, make: Callable[[Any], Any], retries: int | None = None) -> Any:
         client = await self.gateway.client()
+        since = time.monotonic()
         try:
             return await make(client)
         except (asyncio.CancelledError, GatewayError):
             raise
         except Exception as exc:
-            raise self.gateway._error(exc) from exc
+            raise self.gateway._error(exc, since=since, retries=retries) from exc
 
     def _save(self, job: Any) -> JobRecord:
         return self.registry.save_job(_record(job, self.provider))
@@ -134,7 +136,8 @@ class FineTuningService:
             created = await self._call(
                 lambda c: c.with_options(max_retries=0).files.create(
                     file=(path.name, handle, "application/jsonl"), purpose="fine-tune"
-                )
+                ),
+                retries=0,
             )
         return str(created.id)
 

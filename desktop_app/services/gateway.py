@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,8 +189,21 @@ class Gateway:
                 self._client = openai.AsyncOpenAI(base_url=self.config.base_url or None, **common)
         return self._client
 
-    def _error(self, exc: BaseException, mid_stream: bool = False) -> GatewayError:
-        error = map_error(exc, self.config.base_url, self.config.timeout, mid_stream)
+    def _error(
+        self,
+        exc: BaseException,
+        mid_stream: bool = False,
+        since: float | None = None,
+        retries: int | None = None,
+    ) -> GatewayError:
+        """The error for the user. `since`: `time.monotonic()` when the call began (a timeout
+        then says how long the tries took); `retries`: the SDK's retries for this call (the
+        client's `max_retries` unless the call changed it; none once a stream is open)."""
+        retries = self.config.max_retries if retries is None else retries
+        elapsed = None if since is None else time.monotonic() - since
+        error = map_error(
+            exc, self.config.base_url, self.config.timeout, mid_stream, 1 + retries, elapsed
+        )
         # A server (or proxy) may echo the key in its error text: out before it is shown or
         # stored with the reply.
         error.message = redact(error.message, [self.config.api_key])
@@ -203,6 +217,7 @@ class Gateway:
 
     async def list_models(self) -> list[ModelInfo]:
         client = await self.client()
+        since = time.monotonic()
         try:
             page = await client.models.list()
             models = [
@@ -216,7 +231,7 @@ class Gateway:
                 async for m in page
             ]
         except Exception as exc:
-            raise self._error(exc) from exc
+            raise self._error(exc, since=since) from exc
         return sorted(models, key=lambda m: m.id)
 
     async def stream_chat(
@@ -233,6 +248,7 @@ class Gateway:
         # The history goes in as the JSON it already is: the SDK's pure-Python transform of
         # typed params costs ~0.5 ms a message, a quarter second a turn in a long dialogue.
         extra["messages"] = list(messages)
+        since = time.monotonic()
         try:
             stream = await client.chat.completions.create(
                 model=model,
@@ -243,7 +259,7 @@ class Gateway:
                 **params,
             )
         except Exception as exc:
-            raise self._error(exc) from exc
+            raise self._error(exc, since=since) from exc
         started = False
         try:
             async for chunk in stream:
@@ -261,7 +277,7 @@ class Gateway:
         except (GeneratorExit, asyncio.CancelledError):
             raise
         except Exception as exc:
-            raise self._error(exc, mid_stream=started) from exc
+            raise self._error(exc, mid_stream=started, retries=0) from exc
         finally:
             await stream.close()
 
@@ -277,6 +293,7 @@ class Gateway:
         trimmed = without_summary(request)
         if trimmed is not None and not self.summaries:
             request = trimmed
+        since = time.monotonic()
         try:
             try:
                 stream = await client.responses.create(**request, stream=True)
@@ -286,7 +303,7 @@ class Gateway:
                 self.summaries = False
                 stream = await client.responses.create(**trimmed, stream=True)
         except Exception as exc:
-            error = self._error(exc)
+            error = self._error(exc, since=since)
             if is_route_missing(exc):
                 raise EndpointMissing(ErrorKind.NOT_SUPPORTED, error.message, 404) from exc
             raise error from exc
@@ -300,6 +317,6 @@ class Gateway:
         except (GeneratorExit, asyncio.CancelledError, GatewayError):
             raise
         except Exception as exc:
-            raise self._error(exc, mid_stream=started) from exc
+            raise self._error(exc, mid_stream=started, retries=0) from exc
         finally:
             await stream.close()
