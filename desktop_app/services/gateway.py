@@ -23,6 +23,7 @@ from desktop_app.services.chat_events import (
     read_usage,
 )
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
+from desktop_app.services.paging import read_pages
 from desktop_app.services.redaction import redact
 from desktop_app.services.responses_events import ResponsesReader
 
@@ -69,6 +70,9 @@ class ProviderConfig:
     @property
     def is_local(self) -> bool:
         return PRESETS[self.provider].local
+
+
+MAX_MODELS = 5000  # a server that pages its models (most send one page) is read this far
 
 
 class EndpointMissing(GatewayError):
@@ -219,7 +223,7 @@ class Gateway:
         client = await self.client()
         since = time.monotonic()
         try:
-            page = await client.models.list()
+            listed = await read_pages(await client.models.list(), max_items=MAX_MODELS)
             models = [
                 ModelInfo(
                     m.id,
@@ -228,7 +232,7 @@ class Gateway:
                     _extra_fields(m),
                     str(getattr(m, "shutdown_date", None) or ""),
                 )
-                async for m in page
+                for m in listed
             ]
         except Exception as exc:
             raise self._error(exc, since=since) from exc

@@ -203,3 +203,12 @@ def test_a_timeout_without_retries_says_it_did_not_retry(qloop, openai_server) -
     with pytest.raises(GatewayError, match=r"within 0\.3 seconds\. Parley waited 0\.\d seconds"):
         run(qloop, collect(gateway))
     assert len([r for r in openai_server.requests if r.path == "/v1/chat/completions"]) == 1
+
+
+def test_the_model_list_ends_when_the_server_always_has_more(qloop, openai_server) -> None:  # type: ignore[no-untyped-def]
+    openai_server.endless_pages = "fresh"
+    gateway = gateway_for(openai_server)
+    models = run(qloop, gateway.list_models())
+    run(qloop, gateway.aclose())
+    assert models
+    assert len([r for r in openai_server.requests if r.path == "/v1/models"]) <= 10

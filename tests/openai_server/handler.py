@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from .endless import endless, forget_cursor
 from .errors import error_response, mask_key
 from .faults import Fault
 from .routing import EventStream, JSONResponse, RecordedRequest, Request, Response
@@ -98,7 +99,10 @@ class Handler(BaseHTTPRequestHandler):
         early = (fault.error_response() if fault else None) or self._denied(headers, app)
         if early is None and raw and body is None and "json" in headers.get("content-type", ""):
             early = error_response(400, "We could not parse the JSON body of your request.")
-        self._send(early or self._route(request), fault if streaming else None)
+        mode = getattr(app, "endless_pages", "")
+        forget_cursor(request, mode)
+        response = early or endless(self._route(request), request, mode)
+        self._send(response, fault if streaming else None)
 
     def _route(self, request: Request) -> Response:
         found = self.server.app.router.match(request.method, request.path)
