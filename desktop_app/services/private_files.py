@@ -34,7 +34,7 @@ def private_dir(folder: Path) -> Path:
     """Create `folder` (and missing parents) and make it 0700; returns it."""
     folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     if POSIX:
-        folder.chmod(PRIVATE_DIR)
+        _chmod(folder, PRIVATE_DIR)  # a folder not ours, or a file system without modes: as is
     return folder
 
 
@@ -74,10 +74,10 @@ def touch_private(path: Path) -> None:
     if not POSIX:
         return
     if not path.exists():
-        with contextlib.suppress(FileExistsError):  # another connection made it meanwhile
+        # Made meanwhile by another connection, or a read-only folder: SQLite will say which.
+        with contextlib.suppress(OSError):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
-    with contextlib.suppress(OSError):  # not ours, or a read-only folder: SQLite will say
-        _chmod(path, PRIVATE_FILE)
+    _chmod(path, PRIVATE_FILE)  # quietly left as is when it is not ours
 
 
 @contextlib.contextmanager

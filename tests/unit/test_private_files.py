@@ -15,7 +15,7 @@ from desktop_app.services.atomic_file import write_text_atomically
 from desktop_app.services.crash_report import CrashReporter
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.history_transfer import export_file
-from desktop_app.services.private_files import PrivateRotatingFileHandler, tighten
+from desktop_app.services.private_files import PrivateRotatingFileHandler, private_umask, tighten
 from desktop_app.services.secrets import SecretStore
 from desktop_app.services.store import Store
 from desktop_app.services.training_writer import save_dataset
@@ -122,3 +122,15 @@ def test_tighten_makes_an_older_install_private_and_leaves_symlinks_alone(tmp_pa
     assert mode(data / "parley.db") == mode(data / "attachments" / "a.png") == 0o600
     assert mode(outside) == 0o644  # the link's target is not ours to change
     assert tighten([data]) == 0
+
+
+def test_the_start_up_umask_makes_what_a_library_writes_private(tmp_path: Path) -> None:
+    old = private_umask()
+    try:
+        (tmp_path / "by-a-library.txt").write_text("written without our helper")
+        (tmp_path / "a-folder").mkdir()
+    finally:
+        os.umask(old)
+    assert old == 0o022  # the fixture's, given back
+    assert mode(tmp_path / "by-a-library.txt") == 0o600
+    assert mode(tmp_path / "a-folder") == 0o700
