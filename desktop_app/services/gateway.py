@@ -22,7 +22,12 @@ from desktop_app.services.chat_events import (
     Usage,
     read_usage,
 )
-from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
+from desktop_app.services.gateway_errors import (
+    ErrorKind,
+    GatewayError,
+    map_error,
+    timeout_message,
+)
 from desktop_app.services.paging import read_pages
 from desktop_app.services.redaction import redact
 from desktop_app.services.responses_events import ResponsesReader
@@ -199,15 +204,19 @@ class Gateway:
         mid_stream: bool = False,
         since: float | None = None,
         retries: int | None = None,
+        reading: bool = False,
     ) -> GatewayError:
         """The error for the user. `since`: `time.monotonic()` when the call began (a timeout
         then says how long the tries took); `retries`: the SDK's retries for this call (the
-        client's `max_retries` unless the call changed it; none once a stream is open)."""
+        client's `max_retries` unless the call changed it); `reading`: it came while an open
+        stream was read (the SDK retries nothing then)."""
         retries = self.config.max_retries if retries is None else retries
         elapsed = None if since is None else time.monotonic() - since
         error = map_error(
             exc, self.config.base_url, self.config.timeout, mid_stream, 1 + retries, elapsed
         )
+        if reading and error.kind is ErrorKind.TIMEOUT:  # the stream was open, then stalled
+            error.message = timeout_message(self.config.timeout, mid_stream=True)
         # A server (or proxy) may echo the key in its error text: out before it is shown or
         # stored with the reply.
         error.message = redact(error.message, [self.config.api_key])
@@ -281,7 +290,7 @@ class Gateway:
         except (GeneratorExit, asyncio.CancelledError):
             raise
         except Exception as exc:
-            raise self._error(exc, mid_stream=started, retries=0) from exc
+            raise self._error(exc, mid_stream=started, retries=0, reading=True) from exc
         finally:
             await stream.close()
 
@@ -321,6 +330,6 @@ class Gateway:
         except (GeneratorExit, asyncio.CancelledError, GatewayError):
             raise
         except Exception as exc:
-            raise self._error(exc, mid_stream=started, retries=0) from exc
+            raise self._error(exc, mid_stream=started, retries=0, reading=True) from exc
         finally:
             await stream.close()

@@ -212,3 +212,15 @@ def test_the_model_list_ends_when_the_server_always_has_more(qloop, openai_serve
     run(qloop, gateway.aclose())
     assert models
     assert len([r for r in openai_server.requests if r.path == "/v1/models"]) <= 10
+
+
+def test_a_stream_that_stalls_says_it_stopped_and_is_not_retried(qloop, openai_server) -> None:  # type: ignore[no-untyped-def]
+    openai_server.add_fault(Fault(chunk_delay=1.0))  # the stream opens, then each chunk waits
+    gateway = gateway_for(openai_server, timeout=0.3, max_retries=2)
+    with pytest.raises(GatewayError) as caught:
+        run(qloop, collect(gateway))
+    assert caught.value.kind is ErrorKind.TIMEOUT
+    assert caught.value.message.startswith(
+        "The server stopped sending for more than 0.3 seconds, so the reply was cut off"
+    )
+    assert len([r for r in openai_server.requests if r.path == "/v1/chat/completions"]) == 1
