@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import logging.handlers
 import os
 import sys
 import time
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app import APP_NAME
 from desktop_app.services.gateway import ProviderConfig
 from desktop_app.services.paths import HOME_VARIABLE, AppPaths
+from desktop_app.services.private_files import private_umask, tighten
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
 
@@ -72,9 +72,10 @@ def display_problem(environ: dict[str, str] | os._Environ[str] | None = None) ->
 def setup_logging(paths: AppPaths, secrets: Callable[[], Iterable[str]] = list) -> None:
     """The log file; every line of it (and of any handler added here) has `secrets()` and
     key-shaped strings taken out."""
+    from desktop_app.services.private_files import PrivateRotatingFileHandler
     from desktop_app.services.redaction import RedactingFormatter
 
-    handler = logging.handlers.RotatingFileHandler(
+    handler = PrivateRotatingFileHandler(
         paths.log_dir / "parley.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(
@@ -223,6 +224,8 @@ class Parley:
         from desktop_app.services.temp_files import remove_stale_temps_in
         from desktop_app.ui.chat.chat_tab import ChatTab
 
+        # An older install made its folders 0755 and files 0644: private from now on.
+        await asyncio.to_thread(tighten, self.paths.folders)
         paths = self.paths  # what a killed Parley was writing when it died
         own = [paths.data_dir, paths.attachments_dir, paths.config_dir, paths.cache_dir]
         await asyncio.to_thread(remove_stale_temps_in, own)
@@ -774,6 +777,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_app.ui.gc_guard import GuiThreadCollector
 
     qt_app.gc_collector = GuiThreadCollector(qt_app)  # cycles: on the GUI thread only
+    private_umask()  # a second fence: whatever a library writes for us is private too
     paths = AppPaths.from_environment()
     paths.ensure()
     from desktop_app.ui.instance_guard import InstanceGuard

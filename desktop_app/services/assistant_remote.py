@@ -18,7 +18,8 @@ from typing import Any, NoReturn
 from desktop_app.core.assistant_json import profile_from_dict
 from desktop_app.core.assistants import AssistantProfile, KnowledgeFile
 from desktop_app.services.gateway import Gateway, is_route_missing
-from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
+from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.services.paging import Listed, read_pages
 
 MAX_LISTED = 500
 NO_ASSISTANTS_API = (
@@ -65,15 +66,19 @@ class AssistantRemote:
         except AttributeError as exc:  # an SDK from after the shutdown
             raise AssistantsApiMissing(NO_ASSISTANTS_API) from exc
 
-    async def list_server_assistants(self, page_size: int = 20) -> list[ServerAssistant]:
-        """Every assistant the server lists, page by page (at most MAX_LISTED).
+    async def list_server_assistants(self, page_size: int = 20) -> Listed[ServerAssistant]:
+        """Every assistant the server lists, page by page (at most MAX_LISTED; `cut` when the
+        list stopped there).
 
         Raises AssistantsApiMissing (quiet) or GatewayError (a real failure: offline, key)."""
         api = await self._assistants_api()
-        found: list[ServerAssistant] = []
+        found: Listed[ServerAssistant] = Listed()
         try:
-            pages = _deprecated_call(api.list, limit=page_size)
-            async for item in pages:
+            first = await _deprecated_call(api.list, limit=page_size)
+            pages = -(-MAX_LISTED // page_size)
+            items = await read_pages(first, max_pages=pages, max_items=MAX_LISTED)
+            found.cut = items.cut
+            for item in items:
                 data = item.model_dump(mode="json")
                 found.append(
                     ServerAssistant(
@@ -84,8 +89,6 @@ class AssistantRemote:
                         data,
                     )
                 )
-                if len(found) >= MAX_LISTED:
-                    break
         except AttributeError as exc:
             raise AssistantsApiMissing(NO_ASSISTANTS_API) from exc
         except Exception as exc:
@@ -106,8 +109,7 @@ class AssistantRemote:
         return profile_from_dict(item.model_dump(mode="json"), default_model)
 
     def _error(self, exc: BaseException) -> GatewayError:
-        config = self.gateway.config
-        return map_error(exc, config.base_url, config.timeout)
+        return self.gateway._error(exc)  # one mapping, and the server's text redacted
 
     def _raise_quietly_if_missing(self, exc: Exception) -> NoReturn:
         if is_route_missing(exc):

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from desktop_app.services.temp_files import remove_stale_temps, temp_path
+from desktop_app.services.private_files import atomic_private
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename over it (atomic on one file system); what an
-    earlier, killed write left in that folder goes first."""
-    remove_stale_temps(path.parent, [path.name])
-    temporary = temp_path(path)
-    try:
-        temporary.write_text(text, encoding="utf-8", newline="")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    """Write beside the target (readable by the user only), then rename over it (atomic on
+    one file system)."""
+    with atomic_private(path, "w", encoding="utf-8", newline="") as out:
+        out.write(text)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.dialogue import Attachment, Message
+from desktop_app.services.private_files import private_dir, write_private
 from desktop_app.services.store_errors import StoreError, StoreFull, is_no_space
 from desktop_app.services.temp_files import temp_path
 
@@ -39,8 +40,8 @@ class AttachmentRecords:
         if not target.exists():
             tmp = temp_path(target)  # a kill's leftover goes at the next start
             try:
-                self.attachments_dir.mkdir(parents=True, exist_ok=True)
-                tmp.write_bytes(data)
+                private_dir(self.attachments_dir)
+                write_private(tmp, data)
                 os.replace(tmp, target)
             except OSError as exc:  # a full disk, a folder made read-only
                 with contextlib.suppress(OSError):

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from desktop_app.services.private_files import private_dir, touch_private
+
 FOLDER = "backups"
 DEFAULT_KEEP = 7
 STEP_PAGES = 256  # 1 MiB at SQLite's default page size
@@ -83,10 +85,9 @@ def write_backup(
     copy, and drop the oldest beyond `keep`. Returns the new backup's path. Blocking: call it
     from a worker thread (`asyncio.to_thread`), or where a pause is acceptable (a migration)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            folder.chmod(0o700)
+        private_dir(folder)
         partial = folder / f".parley-{now.strftime(_STAMP)}-{uuid.uuid4().hex[:8]}.partial"
+        touch_private(partial)  # the copy is as private as the data
         _copy(source, partial, step_pages, pause)
         with _NAMING:
             final = _free_name(folder, now.strftime(_STAMP), reason)

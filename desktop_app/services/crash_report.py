@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from desktop_app.services.private_files import private_dir, write_private
 from desktop_app.services.redaction import REDACTED, redact, secret_environment_values
 
 log = logging.getLogger(__name__)
@@ -115,9 +116,9 @@ class CrashReporter:
             when = datetime.now()
             text = report_text(exc_info, versions, self.secrets(), when, where)
             with self._lock:
-                self.log_dir.mkdir(parents=True, exist_ok=True)
+                private_dir(self.log_dir)
                 path = report_file(self.log_dir, when)
-                path.write_text(text, encoding="utf-8")
+                write_private(path, text)
                 self.reports.append(path)
         except Exception:
             log.exception("could not write a crash report")

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from desktop_app.services.backups import BackupError
+from desktop_app.services.private_files import touch_private
 
 # SQLite's companions of a database file: its write-ahead log and the log's index.
 COMPANIONS = ("-wal", "-shm", "-journal")
@@ -45,6 +46,7 @@ def restore_backup(backup: Path, database: Path, now: datetime) -> Path:
     partial = database.with_name(f".{database.name}.restoring")
     try:
         shutil.copyfile(backup, partial)
+        touch_private(partial)  # as private as the data it replaces
     except OSError as exc:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,10 +25,12 @@ from desktop_app.core.fine_tuning_jobs import (
 from desktop_app.core.fine_tuning_request import JobRequest, create_params
 from desktop_app.services.gateway import Gateway
 from desktop_app.services.gateway_errors import GatewayError
+from desktop_app.services.paging import Listed, read_pages
 
 LIST_PAGE = 100
 MAX_LISTED = 1000
 EVENTS_PAGE = 100
+CHECKPOINTS_PAGE = 100
 
 
 class JobRegistry(Protocol):
@@ -113,14 +116,15 @@ class FineTuningService:
     def provider(self) -> str:
         return self.gateway.config.cache_key
 
-    async def _call(self, make: Callable[[Any], Any]) -> Any:
+    async def _call(self, make: Callable[[Any], Any], retries: int | None = None) -> Any:
         client = await self.gateway.client()
+        since = time.monotonic()
         try:
             return await make(client)
         except (asyncio.CancelledError, GatewayError):
             raise
         except Exception as exc:
-            raise self.gateway._error(exc) from exc
+            raise self.gateway._error(exc, since=since, retries=retries) from exc
 
     def _save(self, job: Any) -> JobRecord:
         return self.registry.save_job(_record(job, self.provider))
@@ -134,7 +138,8 @@ class FineTuningService:
             created = await self._call(
                 lambda c: c.with_options(max_retries=0).files.create(
                     file=(path.name, handle, "application/jsonl"), purpose="fine-tune"
-                )
+                ),
+                retries=0,
             )
         return str(created.id)
 
@@ -153,12 +158,8 @@ class FineTuningService:
         returns the registry's jobs for this provider, which includes jobs seen before."""
 
         async def fetch(client: Any) -> list[Any]:
-            found: list[Any] = []
-            async for job in client.fine_tuning.jobs.list(limit=LIST_PAGE):
-                found.append(job)
-                if len(found) >= MAX_LISTED:
-                    break
-            return found
+            first = await client.fine_tuning.jobs.list(limit=LIST_PAGE)
+            return await read_pages(first, max_items=MAX_LISTED)
 
         for job in await self._call(fetch):
             self._save(job)
@@ -176,35 +177,34 @@ class FineTuningService:
     async def resume(self, job_id: str) -> JobRecord:
         return self._save(await self._call(lambda c: c.fine_tuning.jobs.resume(job_id)))
 
-    async def events(self, job_id: str, after: str = "") -> list[JobEvent]:
-        """Events newer than `after` (all when empty), oldest first."""
+    async def events(self, job_id: str, after: str = "") -> Listed[JobEvent]:
+        """Events newer than `after` (all when empty), oldest first; at most MAX_PAGES pages
+        (`cut` says the list stopped there)."""
 
-        async def fetch(client: Any) -> list[Any]:
-            found: list[Any] = []
-            page = await client.fine_tuning.jobs.list_events(job_id, limit=EVENTS_PAGE)
-            while True:  # newest first: page back until `after` is reached
-                for event in page.data:
-                    if event.id == after:
-                        return found
-                    found.append(event)
-                if not page.has_next_page():
-                    return found
-                page = await page.get_next_page()
+        async def fetch(client: Any) -> Listed[Any]:
+            first = await client.fine_tuning.jobs.list_events(job_id, limit=EVENTS_PAGE)
+            # Newest first: page back until `after` is reached.
+            return await read_pages(first, until=lambda event: event.id == after)
 
         raw = await self._call(fetch)
-        return [
+        events: Listed[JobEvent] = Listed(
             event_from_data(
                 e.id, float(e.created_at), e.message, e.level or "info", getattr(e, "data", None)
             )
             for e in reversed(raw)
-        ]
+        )
+        events.cut = raw.cut
+        return events
 
-    async def checkpoints(self, job_id: str) -> list[Checkpoint]:
-        async def fetch(client: Any) -> list[Any]:
-            return [c async for c in client.fine_tuning.jobs.checkpoints.list(job_id)]
+    async def checkpoints(self, job_id: str) -> Listed[Checkpoint]:
+        """The job's checkpoints, newest first; at most MAX_PAGES pages (`cut` says so)."""
+
+        async def fetch(client: Any) -> Listed[Any]:
+            first = await client.fine_tuning.jobs.checkpoints.list(job_id, limit=CHECKPOINTS_PAGE)
+            return await read_pages(first)
 
         found = await self._call(fetch)
-        return [
+        checkpoints: Listed[Checkpoint] = Listed(
             Checkpoint(
                 c.id,
                 int(c.step_number),
@@ -213,7 +213,9 @@ class FineTuningService:
                 {k: v for k, v in c.metrics.model_dump().items() if v is not None},
             )
             for c in found
-        ]
+        )
+        checkpoints.cut = found.cut
+        return checkpoints
 
     async def watch(self, job_id: str, after: str = "") -> AsyncIterator[JobUpdate]:
         """Poll a job until it finishes, yielding what changed. A job already finished is

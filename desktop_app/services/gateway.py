@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,13 @@ from desktop_app.services.chat_events import (
     ToolNote,
     Usage,
 )
-from desktop_app.services.gateway_errors import ErrorKind, GatewayError, map_error
+from desktop_app.services.gateway_errors import (
+    ErrorKind,
+    GatewayError,
+    map_error,
+    timeout_message,
+)
+from desktop_app.services.paging import read_pages
 from desktop_app.services.redaction import redact
 from desktop_app.services.responses_events import ResponsesReader
 
@@ -76,6 +83,9 @@ class ProviderConfig:
     def is_openai(self) -> bool:
         """OpenAI's or Azure's own servers (not a compatible one somewhere else)."""
         return is_openai_host(self.provider, self.base_url)
+
+
+MAX_MODELS = 5000  # a server that pages its models (most send one page) is read this far
 
 
 class EndpointMissing(GatewayError):
@@ -191,8 +201,25 @@ class Gateway:
                 self._client = openai.AsyncOpenAI(base_url=self.config.base_url or None, **common)
         return self._client
 
-    def _error(self, exc: BaseException, mid_stream: bool = False) -> GatewayError:
-        error = map_error(exc, self.config.base_url, self.config.timeout, mid_stream)
+    def _error(
+        self,
+        exc: BaseException,
+        mid_stream: bool = False,
+        since: float | None = None,
+        retries: int | None = None,
+        reading: bool = False,
+    ) -> GatewayError:
+        """The error for the user. `since`: `time.monotonic()` when the call began (a timeout
+        then says how long the tries took); `retries`: the SDK's retries for this call (the
+        client's `max_retries` unless the call changed it); `reading`: it came while an open
+        stream was read (the SDK retries nothing then)."""
+        retries = self.config.max_retries if retries is None else retries
+        elapsed = None if since is None else time.monotonic() - since
+        error = map_error(
+            exc, self.config.base_url, self.config.timeout, mid_stream, 1 + retries, elapsed
+        )
+        if reading and error.kind is ErrorKind.TIMEOUT:  # the stream was open, then stalled
+            error.message = timeout_message(self.config.timeout, mid_stream=True)
         # A server (or proxy) may echo the key in its error text: out before it is shown or
         # stored with the reply.
         error.message = redact(error.message, [self.config.api_key])
@@ -206,8 +233,9 @@ class Gateway:
 
     async def list_models(self) -> list[ModelInfo]:
         client = await self.client()
+        since = time.monotonic()
         try:
-            page = await client.models.list()
+            listed = await read_pages(await client.models.list(), max_items=MAX_MODELS)
             models = [
                 ModelInfo(
                     m.id,
@@ -216,10 +244,10 @@ class Gateway:
                     _extra_fields(m),
                     str(getattr(m, "shutdown_date", None) or ""),
                 )
-                async for m in page
+                for m in listed
             ]
         except Exception as exc:
-            raise self._error(exc) from exc
+            raise self._error(exc, since=since) from exc
         return sorted(models, key=lambda m: m.id)
 
     async def container_file(self, container_id: str, file_id: str) -> bytes:
@@ -249,6 +277,7 @@ class Gateway:
         # The history goes in as the JSON it already is: the SDK's pure-Python transform of
         # typed params costs ~0.5 ms a message, a quarter second a turn in a long dialogue.
         extra["messages"] = list(messages)
+        since = time.monotonic()
         try:
             stream = await client.chat.completions.create(
                 model=model,
@@ -259,7 +288,7 @@ class Gateway:
                 **params,
             )
         except Exception as exc:
-            raise self._error(exc) from exc
+            raise self._error(exc, since=since) from exc
         reader = ChatChunkReader()
         try:
             _check_is_stream(stream)
@@ -271,7 +300,7 @@ class Gateway:
         except (GeneratorExit, asyncio.CancelledError, GatewayError):
             raise
         except Exception as exc:
-            raise self._error(exc, mid_stream=reader.started) from exc
+            raise self._error(exc, mid_stream=reader.started, retries=0, reading=True) from exc
         finally:
             await stream.close()
 
@@ -287,6 +316,7 @@ class Gateway:
         trimmed = without_summary(request)
         if trimmed is not None and not self.summaries:
             request = trimmed
+        since = time.monotonic()
         try:
             try:
                 stream = await client.responses.create(**request, stream=True)
@@ -296,7 +326,7 @@ class Gateway:
                 self.summaries = False
                 stream = await client.responses.create(**trimmed, stream=True)
         except Exception as exc:
-            error = self._error(exc)
+            error = self._error(exc, since=since)
             if is_route_missing(exc):
                 raise EndpointMissing(ErrorKind.NOT_SUPPORTED, error.message, 404) from exc
             raise error from exc
@@ -311,6 +341,6 @@ class Gateway:
         except (GeneratorExit, asyncio.CancelledError, GatewayError):
             raise
         except Exception as exc:
-            raise self._error(exc, mid_stream=started) from exc
+            raise self._error(exc, mid_stream=started, retries=0, reading=True) from exc
         finally:
             await stream.close()

@@ -61,10 +61,53 @@ def _codes(exc: Any) -> str:
     return " ".join(v for v in (_code(exc), kind if isinstance(kind, str) else "") if v)
 
 
+def timeout_message(
+    timeout: float, attempts: int = 1, elapsed: float | None = None, mid_stream: bool = False
+) -> str:
+    """What a timeout cost the user: the SDK retries a request that timed out by itself
+    (`max_retries`), so a 5 s timeout can take 17 s; say so, and how long it took."""
+    if mid_stream:
+        return (
+            f"The server stopped sending for more than {timeout:g} seconds, so the reply was "
+            "cut off; whatever had arrived is kept. Press Regenerate to try again."
+        )
+    took = f"{elapsed:.1f}" if elapsed is not None else f"about {attempts * timeout:g}"
+    if attempts > 1:
+        retries = attempts - 1
+        tried = (
+            f" Parley tried {attempts} times ({retries} automatic "
+            f"{'retry' if retries == 1 else 'retries'}), {took} seconds in all."
+        )
+    else:
+        tried = f" Parley waited {took} seconds and did not retry."
+    return (
+        f"The server did not answer within {timeout:g} seconds.{tried} Try again later, or "
+        "raise the request timeout in Settings."
+    )
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """The SDK's timeout, or its transport's raised while a stream was being read (httpx's
+    ReadTimeout is not wrapped there)."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError | TimeoutError):
+        return True
+    return any(cls.__name__ in ("TimeoutException", "ReadTimeout") for cls in type(exc).__mro__)
+
+
 def map_error(
-    exc: BaseException, base_url: str, timeout: float, mid_stream: bool = False
+    exc: BaseException,
+    base_url: str,
+    timeout: float,
+    mid_stream: bool = False,
+    attempts: int = 1,
+    elapsed: float | None = None,
 ) -> GatewayError:
-    """Translate an exception raised by the openai SDK (or its transport) for the user."""
+    """Translate an exception raised by the openai SDK (or its transport) for the user.
+
+    `attempts`: how many times the request went out (1 + the client's max_retries when the
+    SDK retried it); `elapsed`: seconds from the first attempt to the failure, if measured."""
     import openai
 
     where = base_url or "api.openai.com"
@@ -72,11 +115,9 @@ def map_error(
     detail = f" The server said: {said}" if said else ""
     if isinstance(exc, GatewayError):
         return exc
-    if isinstance(exc, openai.APITimeoutError):
+    if is_timeout(exc):
         return GatewayError(
-            ErrorKind.TIMEOUT,
-            f"The server did not answer within {timeout:g} seconds. Try again, or raise the "
-            "request timeout in Settings.",
+            ErrorKind.TIMEOUT, timeout_message(timeout, attempts, elapsed, mid_stream)
         )
     if isinstance(exc, openai.APIConnectionError):
         if mid_stream:

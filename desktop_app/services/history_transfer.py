@@ -8,7 +8,6 @@ target and moved into place only when complete.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from desktop_app.core.importers import (
 )
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.services.history_store import HistoryStore
+from desktop_app.services.private_files import atomic_private
 from desktop_app.services.store import StoreError
 
 
@@ -76,15 +76,6 @@ def export_file(
         if progress is not None:
             progress("Exporting", done, len(ids))
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as out:
-            dialogues = store.dialogues(ids, all_branches and fmt == "json")
-            report = write_export(
-                fmt, dialogues, len(ids), out, step, all_branches, include_reasoning
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return report
+    with atomic_private(path, "w", encoding="utf-8", newline="\n") as out:
+        dialogues = store.dialogues(ids, all_branches and fmt == "json")
+        return write_export(fmt, dialogues, len(ids), out, step, all_branches, include_reasoning)

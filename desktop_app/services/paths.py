@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app import APP_NAME
+from desktop_app.services.private_files import private_dir
 
 HOME_VARIABLE = "PARLEY_HOME"
 
@@ -52,6 +53,11 @@ class AppPaths:
         return self.config_dir / "settings.json"
 
     def ensure(self) -> None:
-        """Create the folders; called by the composition root, never at import."""
-        for folder in (self.data_dir, self.config_dir, self.cache_dir, self.log_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Create the folders, private to the user (0700 on POSIX); called by the composition
+        root, never at import."""
+        for folder in self.folders:
+            private_dir(folder)
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        return (self.data_dir, self.config_dir, self.cache_dir, self.log_dir)

@@ -21,6 +21,7 @@ from desktop_app.core.price_table import (
 )
 from desktop_app.core.pricing import PriceTable
 from desktop_app.services.atomic_file import write_text_atomically
+from desktop_app.services.private_files import private_dir
 from desktop_app.services.resources import resource_path
 
 SHIPPED = "prices.json"
@@ -76,7 +77,7 @@ class PriceBook:
     def save_rows(self, rows: Sequence[PriceRow]) -> PriceTable:
         """Keep the user's table (as edits to the shipped one); raises OSError."""
         edits = edits_from_rows(self.shipped, rows)
-        self.edits_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.edits_path.parent)
         if edits["models"]:
             write_text_atomically(self.edits_path, json.dumps(edits, indent=2) + "\n")
         else:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from desktop_app.services.private_files import atomic_private, private_dir
 
 SERVICE = "Parley"
 ENV_VARIABLE = "OPENAI_API_KEY"
@@ -146,10 +147,7 @@ class SecretStore:
         )
 
     def _write_file(self, data: dict[str, str]) -> None:
-        self._config_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.plain_file.with_suffix(".tmp")
+        private_dir(self._config_dir)
         # Created readable by the owner only, before any secret is written into it.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with atomic_private(self.plain_file, "w", encoding="utf-8") as handle:
             json.dump(data, handle)
-        os.replace(tmp, self.plain_file)

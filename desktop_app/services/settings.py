@@ -14,6 +14,7 @@ from typing import Any
 
 from desktop_app.core.providers import PRESETS
 from desktop_app.core.wire_apis import AUTO, WIRE_APIS
+from desktop_app.services.private_files import private_dir
 from desktop_app.services.temp_files import temp_path
 
 # 2: show_sentiment; 3: backups_kept. Older files load: a setting they lack takes its default.
@@ -124,9 +125,9 @@ def load_settings(path: Path) -> tuple[Settings, str]:
 def save_settings(settings: Settings, path: Path) -> None:
     """Write to a temporary file and rename, so a crash never leaves half a file."""
     settings.validated()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = temp_path(path)  # a kill's leftover goes at the next start
-    try:  # private to the user, as mkstemp made it
+    try:  # private to the user
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(asdict(settings), handle, indent=2)

@@ -13,6 +13,7 @@ from pathlib import Path
 from desktop_app.services import migrations
 from desktop_app.services.backups import BackupError, backups_folder, list_backups, write_backup
 from desktop_app.services.migrations import MigrationError, migrate
+from desktop_app.services.private_files import private_dir, touch_private
 from desktop_app.services.store_errors import (
     DAMAGED,
     NEWER,
@@ -54,7 +55,8 @@ def connect_read_write(
     """Open, set the pragmas, and bring the schema up to date, backing the file up first."""
     conn: sqlite3.Connection | None = None
     try:
-        database.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(database.parent)
+        touch_private(database)  # SQLite gives its -wal and -shm files the same mode
         conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout = 5000")

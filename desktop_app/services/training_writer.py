@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.training_formats import split, write_jsonl, write_sharegpt
-from desktop_app.services.temp_files import remove_stale_temps, temp_path
+from desktop_app.services.private_files import atomic_private
 
 SPLIT_SEED = 7
 
@@ -19,13 +18,8 @@ def validation_path(path: Path) -> Path:
 
 
 def _write(examples: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
-    tmp = temp_path(path)
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as out:
-            (write_jsonl if fmt == "jsonl" else write_sharegpt)(examples, out)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_private(path, "w", encoding="utf-8", newline="\n") as out:
+        (write_jsonl if fmt == "jsonl" else write_sharegpt)(examples, out)
 
 
 def save_dataset(
@@ -33,8 +27,8 @@ def save_dataset(
 ) -> list[Path]:
     """Write the examples (a share held out for validation); returns the files written."""
     train, valid = split(examples, fraction, SPLIT_SEED)
-    # A save killed half-way left its temporary file here, in the user's folder: gone now.
-    remove_stale_temps(path.parent, [path.name, validation_path(path).name])
+    # A save killed half-way left its temporary file here, in the user's folder: each write
+    # removes its own (`atomic_private`).
     _write(train, path, fmt)
     if not valid:
         return [path]

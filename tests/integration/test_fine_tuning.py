@@ -170,3 +170,38 @@ def test_probe_says_why_fine_tuning_is_missing(
         NO,
         "the server has no such endpoint",
     )
+
+
+@pytest.mark.parametrize("mode", ["repeat", "fresh"])
+def test_lists_end_against_a_server_that_always_has_more(
+    qloop, service: FineTuningService, openai_server: OpenAIServer, tmp_path: Path, mode: str
+) -> None:
+    """`has_more: true` for ever, with a cursor that never moves ("repeat") or one that moves
+    for ever ("fresh"): events, checkpoints and the job list end, after a bounded number of
+    requests, and say they were cut."""
+    job_id = _start(qloop, service, tmp_path)
+    openai_server.advance(10)  # done: events and checkpoints to list
+    openai_server.endless_pages = mode
+    requests_before = len(openai_server.requests)
+    events = run(qloop, service.events(job_id))
+    checkpoints = run(qloop, service.checkpoints(job_id))
+    jobs = run(qloop, service.list_jobs())
+    made = len(openai_server.requests) - requests_before
+    assert events and checkpoints and jobs
+    assert events.cut and checkpoints.cut
+    assert len({e.id for e in events}) == len(events)  # a repeated page is not listed twice
+    if mode == "repeat":
+        assert made == 2 * 3  # the second page showed the cursor had not moved
+        assert len(checkpoints) == 3
+    else:
+        assert made <= 10 + 10 + 10  # the page cap of each list
+        assert len(checkpoints) == 3 * 10
+
+
+def test_an_honest_servers_lists_are_whole(
+    qloop, service: FineTuningService, openai_server: OpenAIServer, tmp_path: Path
+) -> None:
+    job_id = _start(qloop, service, tmp_path)
+    openai_server.advance(10)
+    assert not run(qloop, service.events(job_id)).cut  # an honest server: the whole list
+    assert not run(qloop, service.checkpoints(job_id)).cut

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import time
 
 import pytest
 
@@ -172,3 +174,53 @@ def test_capability_probe_sees_a_server_without_responses(qloop, openai_server) 
     capabilities = run(qloop, probe(gateway))
     run(qloop, gateway.aclose())
     assert (capabilities.responses, capabilities.files) == (NO, NO)
+
+
+def test_a_timeout_says_parley_already_retried_and_how_long_it_took(
+    qloop, openai_server: OpenAIServer
+) -> None:
+    """A 0.3 s timeout with the SDK's 2 automatic retries takes three tries and the backoff
+    between them: the message says so, with the time it really took."""
+    openai_server.add_fault(Fault(delay=3.0, times=None))
+    gateway = gateway_for(openai_server, timeout=0.3, max_retries=2)
+    began = time.monotonic()
+    with pytest.raises(GatewayError) as caught:
+        run(qloop, collect(gateway))
+    took = time.monotonic() - began
+    error = caught.value
+    assert error.kind is ErrorKind.TIMEOUT
+    assert "within 0.3 seconds" in error.message
+    assert "Parley tried 3 times (2 automatic retries)" in error.message
+    said = float(re.search(r"retries\), ([\d.]+) seconds in all", error.message).group(1))  # type: ignore[union-attr]
+    assert 0.9 <= said <= took + 0.05  # three timeouts at least, and no more than it took
+    chats = [r for r in openai_server.requests if r.path == "/v1/chat/completions"]
+    assert len(chats) == 3
+
+
+def test_a_timeout_without_retries_says_it_did_not_retry(qloop, openai_server) -> None:  # type: ignore[no-untyped-def]
+    openai_server.add_fault(Fault(delay=3.0, times=None))
+    gateway = gateway_for(openai_server, timeout=0.3, max_retries=0)
+    with pytest.raises(GatewayError, match=r"within 0\.3 seconds\. Parley waited 0\.\d seconds"):
+        run(qloop, collect(gateway))
+    assert len([r for r in openai_server.requests if r.path == "/v1/chat/completions"]) == 1
+
+
+def test_the_model_list_ends_when_the_server_always_has_more(qloop, openai_server) -> None:  # type: ignore[no-untyped-def]
+    openai_server.endless_pages = "fresh"
+    gateway = gateway_for(openai_server)
+    models = run(qloop, gateway.list_models())
+    run(qloop, gateway.aclose())
+    assert models
+    assert len([r for r in openai_server.requests if r.path == "/v1/models"]) <= 10
+
+
+def test_a_stream_that_stalls_says_it_stopped_and_is_not_retried(qloop, openai_server) -> None:  # type: ignore[no-untyped-def]
+    openai_server.add_fault(Fault(chunk_delay=1.0))  # the stream opens, then each chunk waits
+    gateway = gateway_for(openai_server, timeout=0.3, max_retries=2)
+    with pytest.raises(GatewayError) as caught:
+        run(qloop, collect(gateway))
+    assert caught.value.kind is ErrorKind.TIMEOUT
+    assert caught.value.message.startswith(
+        "The server stopped sending for more than 0.3 seconds, so the reply was cut off"
+    )
+    assert len([r for r in openai_server.requests if r.path == "/v1/chat/completions"]) == 1

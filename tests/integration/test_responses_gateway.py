@@ -216,6 +216,21 @@ def test_server_assistants_are_listed_across_pages_and_copied(qloop, openai_serv
     assert profile.source_id == listed[1].id
 
 
+@pytest.mark.parametrize(("mode", "requests", "count"), [("repeat", 2, 3), ("fresh", 5, 15)])
+def test_server_assistants_end_when_the_server_always_has_more(  # type: ignore[no-untyped-def]
+    qloop, openai_server, mode: str, requests: int, count: int
+) -> None:
+    for number in range(1, 4):
+        openai_server.add_assistant(f"Old {number}", model="gpt-4o")
+    openai_server.endless_pages = mode
+    remote = AssistantRemote(gateway_for(openai_server))
+    listed = run(qloop, remote.list_server_assistants(page_size=100))
+    run(qloop, remote.gateway.aclose())
+    assert listed.cut and len(listed) == count and len({a.id for a in listed}) == count
+    made = [r for r in openai_server.requests if r.path == "/v1/assistants"]
+    assert len(made) == requests  # the cursor did not move; else the cap (500 / 100 a page)
+
+
 def test_no_assistants_api_is_a_quiet_answer(qloop, openai_server) -> None:
     openai_server.unsupported.add("assistants")
     remote = AssistantRemote(gateway_for(openai_server))

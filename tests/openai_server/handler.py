@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .endings import HTML_PAGE
+from .endless import endless, forget_cursor
 from .errors import error_response, mask_key
 from .faults import Fault
 from .routing import (
@@ -111,7 +112,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if streaming and fault is not None:
             request.ending = fault.ending
-        self._send(early or self._route(request), fault if streaming else None)
+        mode = getattr(app, "endless_pages", "")
+        forget_cursor(request, mode)
+        response = early or endless(self._route(request), request, mode)
+        self._send(response, fault if streaming else None)
 
     def _route(self, request: Request) -> Response:
         found = self.server.app.router.match(request.method, request.path)

@@ -52,6 +52,8 @@ class OpenAIServer:
         self.disconnects = 0
         self.models: list[dict[str, Any]] = models.default_models()
         self.api_key: str | None = None
+        self.echo_key = False  # a 401 shows the whole key it was given (as some proxies do)
+        self.endless_pages = ""  # "repeat" | "fresh": every list says has_more (endless.py)
         self.chunk_delay = 0.0
         self.image_max_side = IMAGE_MAX_SIDE
         self.image_max_bytes = IMAGE_MAX_BYTES
@@ -188,6 +190,8 @@ class OpenAIServer:
             self.disconnects = 0
             self.models = models.default_models()
             self.api_key = None
+            self.echo_key = False
+            self.endless_pages = ""
             self.chunk_delay = 0.0
             self.image_max_side = IMAGE_MAX_SIDE
             self.image_max_bytes = IMAGE_MAX_BYTES

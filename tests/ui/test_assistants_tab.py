@@ -162,6 +162,20 @@ def test_server_assistants_are_listed_across_two_pages_and_copied(qloop, qtbot, 
     assert "now a local assistant" in tab.banner.text
 
 
+def test_a_server_that_always_has_more_assistants_is_read_to_a_cap_and_says_so(
+    qloop, qtbot, parley
+) -> None:
+    for number in range(1, 21):
+        parley.test_server.add_assistant(f"Legacy {number:02d}")
+    parley.test_server.endless_pages = "fresh"  # new ids on every page, has_more for ever
+    panel = parley.assistants_tab.server_panel
+    click(qtbot, panel.load_button)
+    run_until(qloop, lambda: panel.load_button.isEnabled() and panel.model.rowCount() > 0)
+    assert panel.model.rowCount() == 500
+    assert len([r for r in parley.test_server.requests if r.path == "/v1/assistants"]) == 25
+    assert panel.status.text().startswith("Showing the first 500 assistants the server keeps")
+
+
 def test_a_server_without_the_assistants_api_gets_one_quiet_line(qloop, qtbot, parley) -> None:
     parley.test_server.unsupported.add("assistants")
     tab = parley.assistants_tab

@@ -241,3 +241,46 @@ def test_a_big_csv_reads_off_the_ui_thread_and_cancel_stops_it(
     run_until(qloop, task.done)
     assert "Stopped" in tab.banner.text and not tab.job_bar.running
     assert task.result() < 1_500_000  # far from the whole file
+
+
+def test_the_jobs_view_says_when_a_server_that_always_has_more_was_cut_short(
+    qloop, qtbot, parley: Parley, tmp_path: Path
+) -> None:
+    server: OpenAIServer = parley.test_server  # type: ignore[attr-defined]
+    tab = training(qloop, parley)
+    path = write_jsonl(tmp_path / "chat.jsonl", [chat_example(i) for i in range(10)])
+    tab.validation.set_file(path)
+    tab.start.set_files(path)
+    assert run(qloop, tab.validation.validate()).passed
+    assert run(qloop, tab.start.upload())
+    assert run(qloop, tab.start.start_job()) is not None
+    server.advance(10)
+    run_until(qloop, lambda: job_status(tab) == "succeeded" and not tab.jobs.tasks.running)
+    job_id = tab.jobs.selected().id  # type: ignore[union-attr]
+    run(qloop, tab.jobs.load_details(job_id))
+    honest = tab.jobs.log.toPlainText().splitlines()
+    assert len(honest) > 5 and "Showing the latest" not in honest[0]  # the whole list
+    server.endless_pages = "fresh"  # every page has new items and says there are more
+    tab.jobs.events.clear()
+    before = len(server.requests)
+    run(qloop, tab.jobs.load_details(job_id))
+    listed = [
+        r.path
+        for r in server.requests[before:]
+        if r.path.startswith(f"/v1/fine_tuning/jobs/{job_id}/")
+    ]
+    assert sorted(set(listed)) == [
+        f"/v1/fine_tuning/jobs/{job_id}/{n}" for n in ("checkpoints", "events")
+    ]
+    assert len(listed) == 2 * 10  # events and checkpoints: the page cap of each
+    lines = tab.jobs.log.toPlainText().splitlines()
+    assert len(lines) - 1 == 10 * len(honest)  # ten pages, then the cap
+    assert lines[0] == (
+        f"Showing the latest {len(lines) - 1} events; the server kept saying it had more, "
+        "older ones are not shown."
+    )
+    last = tab.jobs.checkpoints.item(tab.jobs.checkpoints.count() - 1).text()
+    assert last == (
+        "Showing the latest 30 checkpoints; the server kept saying it had more, earlier ones "
+        "are not shown."
+    )

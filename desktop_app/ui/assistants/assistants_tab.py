@@ -35,6 +35,7 @@ from desktop_app.core.assistant_json import AssistantImportError, export_json, i
 from desktop_app.core.assistants import AssistantProfile, duplicate, unique_name, validate
 from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
 from desktop_app.services.gateway_errors import GatewayError
+from desktop_app.services.private_files import write_private
 from desktop_app.services.store import StoreError
 from desktop_app.ui.assistants.assistant_editor import AssistantEditor, FieldError
 from desktop_app.ui.assistants.assistants_model import AssistantsModel
@@ -342,7 +343,7 @@ class AssistantsTab(QWidget):
     async def export_file(self, path: str | Path) -> None:
         profiles = self.records.list_assistants()
         try:
-            await asyncio.to_thread(Path(path).write_text, export_json(profiles), encoding="utf-8")
+            await asyncio.to_thread(write_private, Path(path), export_json(profiles))
         except OSError as exc:
             self.show_notice(f"Could not write {path}: {exc}")
             return

@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtWidgets import QHBoxLayout, QListView, QVBoxLayout, QWidget
 
 from desktop_app.services.assistant_remote import ServerAssistant
+from desktop_app.services.paging import Listed
 from desktop_app.ui.theme import set_tone
 from desktop_app.ui.widgets.icon_buttons import labelled_button
 from desktop_app.ui.widgets.wrap_label import WrapLabel
@@ -96,6 +97,12 @@ class ServerAssistantsPanel(QWidget):
         self.view.setVisible(bool(items))
         self.copy_button.setEnabled(False)
         count = len(items)
+        if isinstance(items, Listed) and items.cut:
+            self.status.setText(
+                f"Showing the first {count:,} assistants the server keeps (it has more); copy "
+                "one to use it here."
+            )
+            return
         self.status.setText(
             f"The server keeps {count} assistant{'s' if count != 1 else ''}; copy one to use it "
             "here."

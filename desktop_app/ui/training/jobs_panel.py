@@ -37,6 +37,8 @@ from desktop_app.core.fine_tuning_jobs import (
 )
 from desktop_app.services.fine_tuning import JobUpdate
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.services.paging import Listed, cut_note
+from desktop_app.services.private_files import write_private
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.charts import LossChart
@@ -55,6 +57,7 @@ class JobsPanel(QWidget):
         self.tasks = TaskKeeper(on_error=lambda e: context.notice(f"Something went wrong: {e}"))
         self.model = JobsModel(self)
         self.events: dict[str, list[JobEvent]] = {}
+        self.cut_events: set[str] = set()  # jobs whose event list the page cap cut short
         self.watchers: dict[str, asyncio.Task[None]] = {}
         self.available: bool | None = None
         self.can_pause = True
@@ -179,7 +182,10 @@ class JobsPanel(QWidget):
             text += f"\nThe server said: {job.error}"
         self.status_label.setText(text)
         events = self.events.get(job.id, [])
-        self.log.setPlainText("\n".join(e.line() for e in events))
+        lines = [e.line() for e in events]
+        if job.id in self.cut_events:
+            lines.insert(0, cut_note(len(events), "event", "older ones are not shown"))
+        self.log.setPlainText("\n".join(lines))
         self.chart.set_points(loss_points(events))
 
     # --- the server ------------------------------------------------------------------------
@@ -231,6 +237,8 @@ class JobsPanel(QWidget):
     def _apply(self, update: JobUpdate) -> None:
         job = update.job
         self.events.setdefault(job.id, []).extend(update.events)
+        if isinstance(update.events, Listed) and update.events.cut:
+            self.cut_events.add(job.id)
         self.model.update(job)
         selected = self.selected()
         if selected is not None and selected.id == job.id:
@@ -249,6 +257,8 @@ class JobsPanel(QWidget):
         except GatewayError:
             return  # offline: the registry still shows the job
         self.events[job_id] = events
+        if events.cut:
+            self.cut_events.add(job_id)
         selected = self.selected()
         if selected is not None and selected.id == job_id:
             self._show_details(selected)
@@ -267,6 +277,10 @@ class JobsPanel(QWidget):
             loss = c.metrics.get("train_loss")
             self.checkpoints.addItem(
                 f"step {c.step}: {c.model}" + (f" (loss {loss:.3f})" if loss is not None else "")
+            )
+        if found.cut:
+            self.checkpoints.addItem(
+                cut_note(len(found), "checkpoint", "earlier ones are not shown")
             )
 
     async def act(self, action: str, job_id: str = "") -> JobRecord | None:
@@ -303,7 +317,7 @@ class JobsPanel(QWidget):
     async def export_registry(self, path: Path) -> bool:
         jobs = self.context.store.jobs()
         try:
-            await in_worker(path.write_text, registry_json(jobs), "utf-8")
+            await in_worker(write_private, path, registry_json(jobs))
         except OSError as exc:
             self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
             return False

@@ -27,6 +27,7 @@ from desktop_app.core.training_estimate import FINE_TUNABLE
 from desktop_app.core.training_report import Cancelled, ValidationReport, write_report_csv
 from desktop_app.services.dataset_files import Progress
 from desktop_app.services.dataset_validation import validate_file
+from desktop_app.services.private_files import open_private
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.charts import HistogramChart
@@ -182,7 +183,7 @@ class ValidatePanel(QWidget):
             return False
 
         def write() -> None:
-            with path.open("w", encoding="utf-8", newline="") as out:
+            with open_private(path, "w", encoding="utf-8", newline="") as out:
                 write_report_csv(report, out)
 
         try:
