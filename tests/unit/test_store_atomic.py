@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.dialogue import Message
+from desktop_app.services import attachment_store
 from desktop_app.services.store import Store, StoreError, StoreFull
 
 
@@ -53,10 +54,11 @@ def test_an_attachment_on_a_full_disk_is_a_store_full_error(
     dialogue = store.create_dialogue("Picture")
     message = store.add_message(dialogue, Message("user", "look"))
 
-    def no_space(self: Path, data: bytes) -> int:
+    def no_space(path: Path, data: bytes) -> None:
+        path.write_bytes(data[:1])  # a start, then the disk is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Path, "write_bytes", no_space)
+    monkeypatch.setattr(attachment_store, "write_private", no_space)
     with pytest.raises(StoreFull, match="no space left"):
         store.add_attachment(message, b"\x89PNG", "png", "image/png", "red.png")
     assert not list(store.attachments_dir.glob("*"))  # no temp file left behind
