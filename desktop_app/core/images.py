@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.image_formats import OPEN_FORMATS, describe_non_image
+
 MB = 1024 * 1024
 # Pillow's default MAX_IMAGE_PIXELS (about 9459×9459): beyond it Pillow warns of a possible
 # decompression bomb, beyond twice it refuses. We refuse from the first threshold, with a reason.
@@ -94,23 +96,6 @@ def fit_size(width: int, height: int, limits: ImageLimits) -> tuple[int, int]:
 # --- opening -------------------------------------------------------------------------------
 
 
-def _describe_non_image(head: bytes) -> str:
-    """A guess at what a file that is not an image is, from its first bytes."""
-    if head.startswith(b"%PDF"):
-        return "it is a PDF document"
-    if head.startswith(b"PK\x03\x04"):
-        return "it is a ZIP archive (or an Office document)"
-    if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
-        return "it is a web page (HTML)"
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "its contents are not in any image format Parley can read"
-    if text and sum(ch.isprintable() or ch.isspace() for ch in text) >= 0.95 * len(text):
-        return "it contains text"
-    return "its contents are not in any image format Parley can read"
-
-
 def _read_head(source: Source, size: int = 512) -> bytes:
     if isinstance(source, bytes):
         return source[:size]
@@ -157,11 +142,12 @@ def _open(source: Source) -> Any:
 
     _check_size(source)
     try:
-        image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        # Only the formats Parley accepts: never EPS/PS/PDF (Ghostscript) or any other plugin.
+        image = Image.open(
+            io.BytesIO(source) if isinstance(source, bytes) else source, formats=OPEN_FORMATS
+        )
     except UnidentifiedImageError:
-        raise ImageError(
-            f"This is not an image: {_describe_non_image(_read_head(source))}."
-        ) from None
+        raise ImageError(describe_non_image(_read_head(source))) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # The warning is raised rather than printed when warnings are errors (as in tests).
         raise ImageError(_bomb_message()) from None
@@ -400,10 +386,3 @@ def inspect_image(source: Source, thumbnail_side: int = 128) -> ImageFacts:
         return ImageFacts(width, height, fmt, buffer.getvalue(), image.size)
     finally:
         opened.close()
-
-
-def image_extensions() -> frozenset[str]:
-    """File extensions (".png", ...) Pillow can open, for picking images out of a folder."""
-    from PIL import Image
-
-    return frozenset(ext.lower() for ext in Image.registered_extensions())
