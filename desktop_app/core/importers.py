@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 from desktop_app.core.dialogue import Dialogue, LogFormatError, Message, from_log, make_title
 from desktop_app.core.json_stream import JsonEntries, JsonStreamError
 from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.core.text_guard import replaced_note
 
 CHUNK_BYTES = 1 << 20
 # One entry of the top-level list: a message of a seed log, or one whole conversation.
@@ -57,6 +58,7 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)
     skipped_count: int = 0
     left_out: Counter[str] = field(default_factory=Counter)
+    replaced: int = 0  # lone surrogates replaced by U+FFFD
 
     @property
     def message_count(self) -> int:
@@ -80,6 +82,8 @@ class ImportReport:
         if self.left_out:
             kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.left_out.items()))
             parts.append(f"Left out what Parley cannot show: {kinds}.")
+        if self.replaced:
+            parts.append(replaced_note(self.replaced))
         return " ".join(parts)
 
 
@@ -299,9 +303,13 @@ def read_dialogues(
     try:
         for kind, value in entries:
             index = 1 if kind == "document" else entries.entries
+            if kind == "unreadable":
+                report.skip(f"entry {index} cannot be read: {value}")
+                continue
             _read_one(value, index, report, seed_entries, kinds)
     except JsonStreamError as exc:
         raise ImportFailed(str(exc)) from exc
+    report.replaced = entries.replaced
     if seed_entries:
         try:
             report.dialogues.insert(0, ImportedDialogue(_seed_dialogue(seed_entries)))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.json_guard import JsonTooDeep, parse_json
 from desktop_app.core.training_build import SFT, Built, ColumnMapping, RowBuilder
 from desktop_app.core.training_checks import ERROR, WARNING, example_kind
 from desktop_app.services.dataset_files import (
@@ -79,16 +80,24 @@ def preview(path: Path) -> Preview:
 
 
 def _json_items(
-    fmt: FileFormat, progress: Progress | None, cancelled: Callable[[], bool] | None
+    fmt: FileFormat,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+    built: Built | None = None,
 ) -> Iterator[tuple[int, Any, str]]:
     """(row, value, error) for each entry: JSONL line by line (a broken line is an error with
-    its number, not the end), a JSON array as a whole."""
+    its number, not the end), a JSON array as a whole. Lone surrogates are replaced, and
+    counted in `built`."""
     size = max(fmt.path.stat().st_size, 1)
     if not fmt.jsonl:
         try:
-            data = json.loads(fmt.path.read_text(fmt.encoding))
+            data, replaced = parse_json(fmt.path.read_text(fmt.encoding))
+        except JsonTooDeep as exc:
+            raise DatasetError(f"{fmt.name} cannot be read: {exc.msg}.") from None
         except ValueError as exc:
             raise DatasetError(f"{fmt.name} is not valid JSON: {exc}") from exc
+        if built is not None:
+            built.replaced += replaced
         if not isinstance(data, list):
             raise DatasetError(f"{fmt.name} is not a list of objects.")
         for index, item in enumerate(data, start=1):
@@ -106,10 +115,17 @@ def _json_items(
             if not line.strip():
                 continue
             try:
-                yield row, json.loads(line), ""
+                value, replaced = parse_json(line)
+            except JsonTooDeep as exc:
+                yield row, None, f"Line {row} cannot be read ({exc.msg}); it is left out."
+                continue
             except ValueError as exc:
                 reason = getattr(exc, "msg", str(exc))
                 yield row, None, f"Line {row} is not valid JSON ({reason}); it is left out."
+                continue
+            if built is not None:
+                built.replaced += replaced
+            yield row, value, ""
 
 
 def table_chunks(
@@ -175,7 +191,7 @@ def _add_file(
         built.problem(fmt.name, 0, WARNING, "file_format", note)
     if fmt.shape == "examples":
         wanted = "chat" if built.kind == SFT else "dpo"
-        for row, value, error in _json_items(fmt, progress, cancelled):
+        for row, value, error in _json_items(fmt, progress, cancelled, built):
             built.rows_read += 1
             if error or example_kind(value) != wanted:
                 built.left_out += 1
@@ -191,7 +207,7 @@ def _add_file(
     builder = RowBuilder(built, mapping, fmt.name)
     if fmt.shape == "records":
         rows: Rows = []
-        for row, value, error in _json_items(fmt, progress, cancelled):
+        for row, value, error in _json_items(fmt, progress, cancelled, built):
             if error or not isinstance(value, dict):
                 built.left_out += 1
                 built.problem(

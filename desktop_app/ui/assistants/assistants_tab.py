@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.assistant_json import AssistantImportError, export_json, import_json
 from desktop_app.core.assistants import AssistantProfile, duplicate, unique_name, validate
+from desktop_app.core.text_guard import replaced_note
 from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
 from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.store import StoreError
@@ -333,6 +334,8 @@ class AssistantsTab(QWidget):
         self.refresh(added[-1].id)
         count = len(result.profiles)
         text = f"Imported {count} assistant{'s' if count != 1 else ''}."
+        if result.replaced:
+            text += " " + replaced_note(result.replaced)
         if result.skipped:
             self.show_notice(f"{text} Skipped: {' '.join(result.skipped)}", "warning")
         else:
