@@ -539,7 +539,9 @@ class Parley:
         try:
             save_settings(settings, self.paths.settings_file)
         except OSError as exc:
-            return f"Could not save the settings: {exc}"
+            from desktop_app.services.failure_text import failure_message
+
+            return failure_message("Saving the settings", exc)
         from desktop_app.ui.theme import apply_theme
 
         self.settings = settings

@@ -228,8 +228,10 @@ def import_json(text: str, default_model: str) -> ImportResult:
         document, replaced = parse_json(text)
     except JsonTooDeep as exc:
         raise AssistantImportError(f"The file cannot be read: {exc.msg}.") from None
-    except ValueError as exc:
-        raise AssistantImportError(f"This is not valid JSON ({exc}).") from exc
+    except json.JSONDecodeError as exc:
+        raise AssistantImportError(
+            f"This is not valid JSON ({exc.msg} on line {exc.lineno}, column {exc.colno})."
+        ) from exc
     entries = _entries(document)
     if not entries:
         raise AssistantImportError("The file holds no assistants.")

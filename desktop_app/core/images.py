@@ -31,6 +31,7 @@ _PHOTO_FORMATS = {"JPEG", "MPO", "WEBP", "HEIF", "AVIF", "JPEG2000"}
 _MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 _EXT = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 _ORIENTATION_TAG = 0x0112
+_DAMAGED = "The image data is damaged: its pixels cannot be decoded."
 _SWAPPING_ORIENTATIONS = (5, 6, 7, 8)
 
 
@@ -112,7 +113,9 @@ def _check_size(source: Source) -> None:
         except FileNotFoundError:
             raise ImageError("The file no longer exists.") from None
         except OSError as exc:
-            raise ImageError(f"The file could not be read: {exc.strerror or exc}.") from None
+            raise ImageError(
+                f"The file could not be read ({exc.strerror or 'system error'})."
+            ) from None
         if source.is_dir():
             raise ImageError("This is a folder, not an image.")
     if size == 0:
@@ -151,8 +154,11 @@ def _open(source: Source) -> Any:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # The warning is raised rather than printed when warnings are errors (as in tests).
         raise ImageError(_bomb_message()) from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"The image could not be opened: {exc}.") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ImageError(
+            "The image could not be opened: its header is damaged or in a variant Parley "
+            "cannot read."
+        ) from None
     width, height = image.size
     if width * height > MAX_SOURCE_PIXELS:
         image.close()
@@ -176,9 +182,9 @@ def _load(image: Any) -> None:
                 "The image file is damaged or incomplete (truncated); it may not have finished "
                 "downloading or copying."
             ) from None
-        raise ImageError(f"The image data is damaged: {text}.") from None
-    except Exception as exc:  # decoders raise SyntaxError, ValueError, struct.error, EOFError…
-        raise ImageError(f"The image data is damaged: {exc}.") from None
+        raise ImageError(_DAMAGED) from None
+    except Exception:  # decoders raise SyntaxError, ValueError, struct.error, EOFError…
+        raise ImageError(_DAMAGED) from None
 
 
 def _orientation(image: Any) -> int:

@@ -30,6 +30,7 @@ CHUNK_BYTES = 1 << 20
 # One entry of the top-level list: a message of a seed log, or one whole conversation.
 MAX_ENTRY_CHARS = 32_000_000
 MAX_REASONS = 50
+UNEXPECTED_SHAPE = "a field in it holds something other than what ChatGPT writes there"
 
 # (phase, done, total): "Reading" counts bytes, "Rating tone" and "Saving" count messages.
 Progress = Callable[[str, int, int], None]
@@ -338,8 +339,10 @@ def _read_one(
         kinds["a ChatGPT export"] += 1
         try:
             report.dialogues.append(_chatgpt_dialogue(item, report.left_out))
-        except (LogFormatError, TypeError, ValueError, AttributeError) as exc:
+        except LogFormatError as exc:
             report.skip(f"{_name(item, index, 'conversation')}: {exc}")
+        except (TypeError, ValueError, AttributeError):  # a field of an unexpected type
+            report.skip(f"{_name(item, index, 'conversation')}: {UNEXPECTED_SHAPE}")
     elif isinstance(item, dict) and isinstance(item.get("messages"), list):
         kinds["a dialogue log"] += 1
         try:

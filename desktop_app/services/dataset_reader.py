@@ -9,6 +9,7 @@ Row numbers are spreadsheet rows (the header is row 1) for tables, line numbers 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from desktop_app.services.dataset_files import (
     sniff,
 )
 
+log = logging.getLogger(__name__)
 CHUNK_ROWS = 20_000
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+)")
 _BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
@@ -49,6 +51,21 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def _where(exc: ValueError) -> str:
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    return f" (line {line}, column {column})" if line and column else ""
+
+
+def _not_a_table(name: str, exc: BaseException) -> str:
+    log.info("%s is no table", name, exc_info=exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{name} is not UTF-8 text; save it as UTF-8 (Save As → Encoding) and add it again."
+    return (
+        f"{name} could not be read as a table: check its delimiter and that its quotes are "
+        "closed (the details are in Parley's log)."
+    )
+
+
 def preview(path: Path) -> Preview:
     """The columns and first rows of a file (or of the first file of a folder)."""
     first = dataset_files(path)[0]
@@ -62,7 +79,7 @@ def preview(path: Path) -> Preview:
                 dtype=str, nrows=PREVIEW_ROWS, on_bad_lines="skip",
             )  # fmt: skip
         except (ValueError, pd.errors.ParserError) as exc:
-            raise DatasetError(f"{first.name} could not be read as a table: {exc}") from exc
+            raise DatasetError(_not_a_table(first.name, exc)) from exc
         columns = [str(c) for c in frame.columns]
         rows = [[_text(v) for v in row] for row in frame.itertuples(index=False)]
         return Preview(fmt, columns, rows)
@@ -95,7 +112,7 @@ def _json_items(
         except JsonTooDeep as exc:
             raise DatasetError(f"{fmt.name} cannot be read: {exc.msg}.") from None
         except ValueError as exc:
-            raise DatasetError(f"{fmt.name} is not valid JSON: {exc}") from exc
+            raise DatasetError(f"{fmt.name} is not valid JSON{_where(exc)}.") from exc
         if built is not None:
             built.replaced += replaced
         if not isinstance(data, list):
@@ -166,7 +183,7 @@ def table_chunks(
         except pd.errors.EmptyDataError as exc:
             raise DatasetError(f"{fmt.name} has no rows.") from exc
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise DatasetError(f"{fmt.name} could not be read as a table: {exc}") from exc
+            raise DatasetError(_not_a_table(fmt.name, exc)) from exc
 
 
 def _check_columns(fmt: FileFormat, columns: list[str], mapping: ColumnMapping) -> None:

@@ -6,6 +6,8 @@ import json
 from enum import StrEnum
 from typing import Any
 
+from desktop_app.services.failure_text import report_failure
+
 
 class ErrorKind(StrEnum):
     AUTH = "auth"
@@ -112,4 +114,4 @@ def map_error(
         )
     if isinstance(exc, openai.APIError):
         return GatewayError(ErrorKind.SERVER, f"The server reported an error: {exc}")
-    return GatewayError(ErrorKind.SERVER, f"Unexpected error talking to the server: {exc}")
+    return GatewayError(ErrorKind.SERVER, report_failure("Talking to the server", exc))

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from desktop_app.core.image_formats import image_extensions
+from desktop_app.services.failure_text import failure_message
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 15.0
@@ -100,7 +101,7 @@ def download_image(
             raise DownloadError(f"The download took longer than {timeout:g} seconds.") from None
         raise DownloadError(f"The image could not be downloaded: {reason}.") from None
     except (OSError, ValueError) as exc:
-        raise DownloadError(f"The image could not be downloaded: {exc}.") from None
+        raise DownloadError(failure_message("Downloading the image", exc)) from None
     if len(data) > max_bytes:
         raise DownloadError(_too_big(None, max_bytes))
     return data, name_from_url(url)

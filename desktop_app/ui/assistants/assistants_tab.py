@@ -35,6 +35,7 @@ from desktop_app.core.assistant_json import AssistantImportError, export_json, i
 from desktop_app.core.assistants import AssistantProfile, duplicate, unique_name, validate
 from desktop_app.core.text_guard import replaced_note
 from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
+from desktop_app.services.failure_text import failure_message, report_failure
 from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.store import StoreError
 from desktop_app.ui.assistants.assistant_editor import AssistantEditor, FieldError
@@ -82,7 +83,9 @@ class AssistantsTab(QWidget):
         self.model_tips = model_tips or dict
         self.default_model = default_model
         self.tasks = TaskKeeper(
-            on_error=lambda exc: self.show_notice(f"Something went wrong: {exc}")
+            on_error=lambda exc: self.show_notice(
+                failure_message("That action in the Assistants tab", exc)
+            )
         )
         self.model = AssistantsModel(self, retirement, today)
         self.file_dialog: QFileDialog | None = None
@@ -253,7 +256,7 @@ class AssistantsTab(QWidget):
         try:
             saved = self.records.save_assistant(profile)
         except StoreError as exc:
-            self.show_notice(f"The assistant could not be saved: {exc}")
+            self.show_notice(report_failure("Saving the assistant", exc))
             return None
         self.editor.clear_problems()
         self.banner.clear()
@@ -325,7 +328,7 @@ class AssistantsTab(QWidget):
             text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
             result = import_json(text, self.default_model)
         except (OSError, UnicodeDecodeError) as exc:
-            self.show_notice(f"Could not read {Path(path).name}: {exc}")
+            self.show_notice(failure_message(f"Reading {Path(path).name}", exc))
             return 0
         except AssistantImportError as exc:
             self.show_notice(f"{Path(path).name} is not an assistants file. {exc}")
@@ -347,7 +350,7 @@ class AssistantsTab(QWidget):
         try:
             await asyncio.to_thread(Path(path).write_text, export_json(profiles), encoding="utf-8")
         except OSError as exc:
-            self.show_notice(f"Could not write {path}: {exc}")
+            self.show_notice(failure_message(f"Writing {Path(path).name}", exc))
             return
         count = len(profiles)
         self.show_notice(

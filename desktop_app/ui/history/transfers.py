@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from desktop_app.core.exporters import EXTENSIONS, FORMATS
 from desktop_app.core.importers import Cancelled, ImportFailed, Progress
 from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.history_transfer import export_file, import_file
 from desktop_app.ui.history.job_bar import JobBar
@@ -161,7 +162,7 @@ class TransfersMixin:
             self.show_notice("Export cancelled; no file was written.")
             return False
         except OSError as exc:
-            self.show_notice(f"Could not write {path}: {exc.strerror or exc}", "error")
+            self.show_notice(failure_message(f"Writing {path.name}", exc), "error")
             return False
         if report is None:
             return False

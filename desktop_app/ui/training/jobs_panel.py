@@ -35,6 +35,7 @@ from desktop_app.core.fine_tuning_jobs import (
     loss_points,
     registry_json,
 )
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.fine_tuning import JobUpdate
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.icons import set_icon
@@ -52,7 +53,7 @@ class JobsPanel(QWidget):
     def __init__(self, context: TrainingContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.tasks = TaskKeeper(on_error=lambda e: context.notice(f"Something went wrong: {e}"))
+        self.tasks = TaskKeeper(on_error=context.task_failed)
         self.model = JobsModel(self)
         self.events: dict[str, list[JobEvent]] = {}
         self.watchers: dict[str, asyncio.Task[None]] = {}
@@ -305,7 +306,7 @@ class JobsPanel(QWidget):
         try:
             await in_worker(path.write_text, registry_json(jobs), "utf-8")
         except OSError as exc:
-            self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
+            self.context.notice(failure_message(f"Writing {path.name}", exc), "error")
             return False
         self.context.notice(f"Saved {len(jobs)} job{'s' if len(jobs) != 1 else ''} to {path.name}.")
         return True
