@@ -30,6 +30,7 @@ CHUNK_BYTES = 1 << 20
 # One entry of the top-level list: a message of a seed log, or one whole conversation.
 MAX_ENTRY_CHARS = 32_000_000
 MAX_REASONS = 50
+RATE_CHECK_EVERY = 64  # messages rated between two looks at Cancel (well under a second)
 UNEXPECTED_SHAPE = "a field in it holds something other than what ChatGPT writes there"
 
 # (phase, done, total): "Reading" counts bytes, "Rating tone" and "Saving" count messages.
@@ -303,6 +304,8 @@ def read_dialogues(
     entries = JsonEntries(decode_chunks(stream, on_bytes), max_entry_chars)
     try:
         for kind, value in entries:
+            if cancelled is not None and cancelled():
+                raise Cancelled
             index = 1 if kind == "document" else entries.entries
             if kind == "unreadable":
                 report.skip(f"entry {index} cannot be read: {value}")
@@ -370,12 +373,12 @@ def _rate(
     """Give every message without a sentiment one, as Parley does for its own."""
     total, done = report.message_count, 0
     for imported in report.dialogues:
-        if cancelled is not None and cancelled():
-            raise Cancelled
         if progress is not None:
             progress("Rating tone", done, total)
-        done += len(imported.dialogue.messages)
         for message in imported.dialogue.messages:
+            done += 1
+            if cancelled is not None and done % RATE_CHECK_EVERY == 1 and cancelled():
+                raise Cancelled  # checked within a dialogue too: one may hold 100,000 messages
             if not message.sentiment_label:
                 mood = sentiment.analyze(message.content)
                 message.sentiment_label, message.sentiment_score = mood.label, mood.compound

@@ -84,6 +84,8 @@ def export_file(
             report = write_export(
                 fmt, dialogues, len(ids), out, step, all_branches, include_reasoning
             )
+        if cancelled is not None and cancelled():  # cancelled after the last step: no file
+            raise Cancelled
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
