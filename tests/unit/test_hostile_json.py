@@ -18,8 +18,9 @@ from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.importers import ImportFailed, read_dialogues
 from desktop_app.core.json_guard import MAX_DEPTH, JsonTooDeep, parse_json
 from desktop_app.core.text_guard import clean_text
+from desktop_app.core.token_count import TokenCounter
 from desktop_app.core.training_build import SFT, Built, ColumnMapping
-from desktop_app.core.training_report import parse_jsonl
+from desktop_app.core.training_report import parse_jsonl, validate
 from desktop_app.services.dataset_reader import build_from_files
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.history_transfer import import_file
@@ -148,3 +149,15 @@ def test_assistants_with_lone_surrogates_import_and_save(tmp_path: Path) -> None
         store.close()
     assert again is not None
     assert (again.name, again.instructions) == ("Pasted \ufffd", "a \ufffd b")
+
+
+def test_tool_call_arguments_nested_deep_are_invalid_not_a_crash() -> None:
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": DEEP}}
+    example = {
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+        ]
+    }
+    report = validate(parse_jsonl([json.dumps(example)]), "gpt-4o-mini", TokenCounter())
+    assert "invalid_tool_call" in {p.code for p in report.problems if p.row == 1}
