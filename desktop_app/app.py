@@ -14,7 +14,6 @@ import logging
 import logging.handlers
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
@@ -656,24 +655,6 @@ def run_in_qt_loop(qt_app: Any, make_coro: Callable[[], Coroutine[Any, Any, int]
         return runner.run(make_coro())
 
 
-def leave(code: int) -> int:
-    """`code`, once the loop has ended; or, if a worker thread is still busy (a long step in
-    an import, a stuck read), end the process at once: Python would wait for that thread at
-    exit, long after the user closed the window. Daemon threads never hold the exit."""
-    busy = [
-        t.name
-        for t in threading.enumerate()
-        if t is not threading.main_thread() and t.is_alive() and not t.daemon
-    ]
-    if not busy:
-        return code
-    log.warning("exiting while worker threads are still busy: %s", ", ".join(busy))
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     problem = display_problem()
@@ -698,5 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parley = Parley(qt_app, paths)
         reporter.add_secret_source(parley.secrets_in_use)
         return await parley.run(args.exit_after_first_frame)
+
+    from desktop_app.ui.event_loop import leave
 
     return leave(run_in_qt_loop(qt_app, run))

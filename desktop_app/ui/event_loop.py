@@ -22,7 +22,10 @@ then ends the process if one is still busy (see `leave`).
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -78,3 +81,22 @@ def make_event_loop(qt_app: Any, already_running: bool = False) -> Any:
     loop = ParleyEventLoop(qt_app, already_running=already_running)
     loop.set_default_executor(WorkerPool(WORKERS, thread_name_prefix="parley-worker"))
     return loop
+
+
+def leave(code: int) -> int:
+    """`code`, once the loop has ended; or, if a worker thread is still busy (a long step in
+    an import, a stuck read), end the process at once: Python would wait for that thread at
+    exit, long after the user closed the window. Daemon threads never hold the exit."""
+    busy = [
+        t.name
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and t.is_alive() and not t.daemon
+    ]
+    if not busy:
+        return code
+    log = logging.getLogger(__name__)
+    log.warning("exiting while worker threads are still busy: %s", ", ".join(busy))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

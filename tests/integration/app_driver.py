@@ -15,8 +15,9 @@ import os
 import sys
 import time
 
-from desktop_app.app import Parley, leave, make_qt_app, run_in_qt_loop
+from desktop_app.app import Parley, make_qt_app, run_in_qt_loop
 from desktop_app.services.paths import AppPaths
+from desktop_app.ui.event_loop import leave
 
 
 async def drive(parley: Parley, mode: str, text: str) -> None:
