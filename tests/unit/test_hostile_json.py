@@ -24,6 +24,7 @@ from desktop_app.core.training_report import parse_jsonl, validate
 from desktop_app.services.dataset_reader import build_from_files
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.history_transfer import import_file
+from desktop_app.services.settings import Settings, load_settings
 from desktop_app.services.store import Store
 from desktop_app.services.training_writer import save_dataset
 from tests.support.training_data import chat_example
@@ -161,3 +162,17 @@ def test_tool_call_arguments_nested_deep_are_invalid_not_a_crash() -> None:
     }
     report = validate(parse_jsonl([json.dumps(example)]), "gpt-4o-mini", TokenCounter())
     assert "invalid_tool_call" in {p.code for p in report.problems if p.row == 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("{", "not valid JSON: line 1, column 2"), (DEEP, "a value in it has the wrong form")],
+)
+def test_a_broken_settings_file_says_where_not_what_json_said(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(text, "utf-8")
+    settings, problem = load_settings(path)
+    assert settings == Settings() and says in problem
+    assert "Expecting" not in problem and "recursion" not in problem
