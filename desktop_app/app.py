@@ -631,7 +631,9 @@ class Parley:
         try:
             save_settings(settings, self.paths.settings_file)
         except OSError as exc:
-            return f"Could not save the settings: {exc}"
+            from desktop_app.services.failure_text import failure_message
+
+            return failure_message("Saving the settings", exc)
         from desktop_app.ui.theme import apply_theme
 
         self.settings = settings
@@ -798,10 +800,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         guard.raise_requested.connect(parley.bring_to_front)
         return await parley.run(args.exit_after_first_frame)
 
+    from desktop_app.ui.event_loop import leave
+
     try:
-        return run_in_qt_loop(qt_app, run)
+        code = run_in_qt_loop(qt_app, run)
     finally:
         guard.release()
+    return leave(code)  # a worker still busy does not keep the process alive
 
 
 def hand_over_to_running(guard: Any) -> int:

@@ -22,6 +22,7 @@ from desktop_app.core.assistants import (
     parse_tags,
     validate,
 )
+from desktop_app.core.json_guard import JsonTooDeep, parse_json
 
 FORMAT = "parley-assistants"
 VERSION = 1
@@ -35,6 +36,7 @@ class AssistantImportError(ValueError):
 class ImportResult:
     profiles: list[AssistantProfile] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # one sentence per entry left out
+    replaced: int = 0  # lone surrogates replaced by U+FFFD
 
 
 def profile_to_dict(profile: AssistantProfile) -> dict[str, Any]:
@@ -223,13 +225,17 @@ def import_json(text: str, default_model: str) -> ImportResult:
     """Profiles from a file's text. Entries that cannot be used are skipped and listed; a file
     with nothing usable (or that is not JSON at all) raises AssistantImportError."""
     try:
-        document = json.loads(text)
-    except ValueError as exc:
-        raise AssistantImportError(f"This is not valid JSON ({exc}).") from exc
+        document, replaced = parse_json(text)
+    except JsonTooDeep as exc:
+        raise AssistantImportError(f"The file cannot be read: {exc.msg}.") from None
+    except json.JSONDecodeError as exc:
+        raise AssistantImportError(
+            f"This is not valid JSON ({exc.msg} on line {exc.lineno}, column {exc.colno})."
+        ) from exc
     entries = _entries(document)
     if not entries:
         raise AssistantImportError("The file holds no assistants.")
-    result = ImportResult()
+    result = ImportResult(replaced=replaced)
     for number, (key, entry) in enumerate(entries, start=1):
         label = f"“{key}”" if key else f"entry {number}"
         try:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.image_formats import OPEN_FORMATS, describe_non_image
+
 MB = 1024 * 1024
 # Pillow's default MAX_IMAGE_PIXELS (about 9459×9459): beyond it Pillow warns of a possible
 # decompression bomb, beyond twice it refuses. We refuse from the first threshold, with a reason.
@@ -29,6 +31,7 @@ _PHOTO_FORMATS = {"JPEG", "MPO", "WEBP", "HEIF", "AVIF", "JPEG2000"}
 _MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 _EXT = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 _ORIENTATION_TAG = 0x0112
+_DAMAGED = "The image data is damaged: its pixels cannot be decoded."
 _SWAPPING_ORIENTATIONS = (5, 6, 7, 8)
 
 
@@ -94,23 +97,6 @@ def fit_size(width: int, height: int, limits: ImageLimits) -> tuple[int, int]:
 # --- opening -------------------------------------------------------------------------------
 
 
-def _describe_non_image(head: bytes) -> str:
-    """A guess at what a file that is not an image is, from its first bytes."""
-    if head.startswith(b"%PDF"):
-        return "it is a PDF document"
-    if head.startswith(b"PK\x03\x04"):
-        return "it is a ZIP archive (or an Office document)"
-    if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
-        return "it is a web page (HTML)"
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "its contents are not in any image format Parley can read"
-    if text and sum(ch.isprintable() or ch.isspace() for ch in text) >= 0.95 * len(text):
-        return "it contains text"
-    return "its contents are not in any image format Parley can read"
-
-
 def _read_head(source: Source, size: int = 512) -> bytes:
     if isinstance(source, bytes):
         return source[:size]
@@ -127,7 +113,9 @@ def _check_size(source: Source) -> None:
         except FileNotFoundError:
             raise ImageError("The file no longer exists.") from None
         except OSError as exc:
-            raise ImageError(f"The file could not be read: {exc.strerror or exc}.") from None
+            raise ImageError(
+                f"The file could not be read ({exc.strerror or 'system error'})."
+            ) from None
         if source.is_dir():
             raise ImageError("This is a folder, not an image.")
     if size == 0:
@@ -157,16 +145,20 @@ def _open(source: Source) -> Any:
 
     _check_size(source)
     try:
-        image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        # Only the formats Parley accepts: never EPS/PS/PDF (Ghostscript) or any other plugin.
+        image = Image.open(
+            io.BytesIO(source) if isinstance(source, bytes) else source, formats=OPEN_FORMATS
+        )
     except UnidentifiedImageError:
-        raise ImageError(
-            f"This is not an image: {_describe_non_image(_read_head(source))}."
-        ) from None
+        raise ImageError(describe_non_image(_read_head(source))) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # The warning is raised rather than printed when warnings are errors (as in tests).
         raise ImageError(_bomb_message()) from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"The image could not be opened: {exc}.") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ImageError(
+            "The image could not be opened: its header is damaged or in a variant Parley "
+            "cannot read."
+        ) from None
     width, height = image.size
     if width * height > MAX_SOURCE_PIXELS:
         image.close()
@@ -190,9 +182,9 @@ def _load(image: Any) -> None:
                 "The image file is damaged or incomplete (truncated); it may not have finished "
                 "downloading or copying."
             ) from None
-        raise ImageError(f"The image data is damaged: {text}.") from None
-    except Exception as exc:  # decoders raise SyntaxError, ValueError, struct.error, EOFError…
-        raise ImageError(f"The image data is damaged: {exc}.") from None
+        raise ImageError(_DAMAGED) from None
+    except Exception:  # decoders raise SyntaxError, ValueError, struct.error, EOFError…
+        raise ImageError(_DAMAGED) from None
 
 
 def _orientation(image: Any) -> int:
@@ -400,10 +392,3 @@ def inspect_image(source: Source, thumbnail_side: int = 128) -> ImageFacts:
         return ImageFacts(width, height, fmt, buffer.getvalue(), image.size)
     finally:
         opened.close()
-
-
-def image_extensions() -> frozenset[str]:
-    """File extensions (".png", ...) Pillow can open, for picking images out of a folder."""
-    from PIL import Image
-
-    return frozenset(ext.lower() for ext in Image.registered_extensions())

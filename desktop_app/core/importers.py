@@ -24,11 +24,14 @@ from typing import Any, BinaryIO
 from desktop_app.core.dialogue import Dialogue, LogFormatError, Message, from_log, make_title
 from desktop_app.core.json_stream import JsonEntries, JsonStreamError
 from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.core.text_guard import replaced_note
 
 CHUNK_BYTES = 1 << 20
 # One entry of the top-level list: a message of a seed log, or one whole conversation.
 MAX_ENTRY_CHARS = 32_000_000
 MAX_REASONS = 50
+RATE_CHECK_EVERY = 64  # messages rated between two looks at Cancel (well under a second)
+UNEXPECTED_SHAPE = "a field in it holds something other than what ChatGPT writes there"
 
 # (phase, done, total): "Reading" counts bytes, "Rating tone" and "Saving" count messages.
 Progress = Callable[[str, int, int], None]
@@ -57,6 +60,7 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)
     skipped_count: int = 0
     left_out: Counter[str] = field(default_factory=Counter)
+    replaced: int = 0  # lone surrogates replaced by U+FFFD
 
     @property
     def message_count(self) -> int:
@@ -80,6 +84,8 @@ class ImportReport:
         if self.left_out:
             kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.left_out.items()))
             parts.append(f"Left out what Parley cannot show: {kinds}.")
+        if self.replaced:
+            parts.append(replaced_note(self.replaced))
         return " ".join(parts)
 
 
@@ -298,10 +304,16 @@ def read_dialogues(
     entries = JsonEntries(decode_chunks(stream, on_bytes), max_entry_chars)
     try:
         for kind, value in entries:
+            if cancelled is not None and cancelled():
+                raise Cancelled
             index = 1 if kind == "document" else entries.entries
+            if kind == "unreadable":
+                report.skip(f"entry {index} cannot be read: {value}")
+                continue
             _read_one(value, index, report, seed_entries, kinds)
     except JsonStreamError as exc:
         raise ImportFailed(str(exc)) from exc
+    report.replaced = entries.replaced
     if seed_entries:
         try:
             report.dialogues.insert(0, ImportedDialogue(_seed_dialogue(seed_entries)))
@@ -330,8 +342,10 @@ def _read_one(
         kinds["a ChatGPT export"] += 1
         try:
             report.dialogues.append(_chatgpt_dialogue(item, report.left_out))
-        except (LogFormatError, TypeError, ValueError, AttributeError) as exc:
+        except LogFormatError as exc:
             report.skip(f"{_name(item, index, 'conversation')}: {exc}")
+        except (TypeError, ValueError, AttributeError):  # a field of an unexpected type
+            report.skip(f"{_name(item, index, 'conversation')}: {UNEXPECTED_SHAPE}")
     elif isinstance(item, dict) and isinstance(item.get("messages"), list):
         kinds["a dialogue log"] += 1
         try:
@@ -359,12 +373,12 @@ def _rate(
     """Give every message without a sentiment one, as Parley does for its own."""
     total, done = report.message_count, 0
     for imported in report.dialogues:
-        if cancelled is not None and cancelled():
-            raise Cancelled
         if progress is not None:
             progress("Rating tone", done, total)
-        done += len(imported.dialogue.messages)
         for message in imported.dialogue.messages:
+            done += 1
+            if cancelled is not None and done % RATE_CHECK_EVERY == 1 and cancelled():
+                raise Cancelled  # checked within a dialogue too: one may hold 100,000 messages
             if not message.sentiment_label:
                 mood = sentiment.analyze(message.content)
                 message.sentiment_label, message.sentiment_score = mood.label, mood.compound

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from desktop_app.core.json_guard import JsonTooDeep, parse_json
+
 _OUTSIDE_STRING = re.compile(r'["\[\]{},]')
 _INSIDE_STRING = re.compile(r'["\\]')
 _WHITESPACE = " \t\r\n\ufeff"
@@ -33,9 +35,11 @@ class EntryTooLarge(JsonStreamError):
 
 class JsonEntries:
     """Iterate `(kind, value)`: ("entry", item) for each item of a top-level list, or one
-    ("document", value) when the top level is an object.
+    ("document", value) when the top level is an object. An entry that is well-formed but
+    nested too deep to read is ("unreadable", reason): the reading goes on after it.
 
     `chunks` yields text; `max_entry_chars` bounds a single entry (or the whole document).
+    `replaced` counts the lone surrogates replaced by U+FFFD in what was yielded.
     """
 
     def __init__(self, chunks: Iterable[str], max_entry_chars: int) -> None:
@@ -45,6 +49,7 @@ class JsonEntries:
         self._lines_before = 0  # newlines in the text already dropped from the buffer
         self._eof = False
         self.entries = 0
+        self.replaced = 0
 
     # --- buffer ----------------------------------------------------------------------------
 
@@ -71,7 +76,11 @@ class JsonEntries:
         first = self._buf[pos]
         if first == "{":
             start, end, _ = self._scan(pos, pos + 1, 1, top_level_list=False)
-            yield "document", self._decode(start, end + 1, "the file")
+            try:
+                document = self._decode(start, end + 1, "the file")
+            except JsonTooDeep as exc:
+                raise JsonStreamError(f"The file cannot be read: {exc.msg}.") from None
+            yield "document", document
             self._expect_end(end + 1)
         elif first == "[":
             yield from self._entries(pos + 1)
@@ -109,7 +118,10 @@ class JsonEntries:
                 return
             start, end, closer = self._scan(pos, pos, 0, top_level_list=True)
             self.entries += 1
-            yield "entry", self._decode(start, end, f"entry {self.entries}")
+            try:
+                yield "entry", self._decode(start, end, f"entry {self.entries}")
+            except JsonTooDeep as exc:
+                yield "unreadable", exc.msg
             if closer == "]":
                 self._expect_end(end + 1)
                 return
@@ -168,7 +180,9 @@ class JsonEntries:
     def _decode(self, start: int, end: int, what: str) -> Any:
         text = self._buf[start:end]
         try:
-            return json.loads(text)
+            value, replaced = parse_json(text)
         except json.JSONDecodeError as exc:
             line = self._line(start) + exc.lineno - 1
             raise JsonStreamError(f"Line {line}: {what} is not valid JSON ({exc.msg}).") from exc
+        self.replaced += replaced
+        return value

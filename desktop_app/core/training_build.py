@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop_app.core.text_guard import replaced_note
 from desktop_app.core.training_checks import ERROR, NOTE, WARNING, Problem
 
 SFT, DPO = "supervised", "dpo"
@@ -121,6 +122,7 @@ class Built:
     rows_read: int = 0
     left_out: int = 0
     sources: list[str] = field(default_factory=list)
+    replaced: int = 0  # lone surrogates replaced by U+FFFD while reading
 
     def problem(self, source: str, row: int, severity: str, code: str, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -133,7 +135,7 @@ class Built:
             text += " of " + ", ".join(self.sources[:3]) + ("…" if len(self.sources) > 3 else "")
         if self.left_out:
             text += f"; {self.left_out:,} rows left out"
-        return text + "."
+        return text + "." + (f" {replaced_note(self.replaced)}" if self.replaced else "")
 
 
 class RowBuilder:

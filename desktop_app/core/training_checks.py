@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_app.core.json_guard import loads
+
 ERROR, WARNING, NOTE = "error", "warning", "note"
 SEVERITIES = (ERROR, WARNING, NOTE)
 ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -279,7 +281,7 @@ def _check_tool_calls(message: dict[str, Any], role: str, at: str, found: _Findi
         valid = isinstance(arguments, str)
         if isinstance(arguments, str):
             try:
-                json.loads(arguments)
+                loads(arguments)  # bounded: arguments nested 100,000 deep are just invalid
             except ValueError:
                 valid = False
         if not valid:

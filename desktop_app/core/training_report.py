@@ -8,11 +8,11 @@ with its line number and a sentence a person can act on, and exports as CSV.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from desktop_app.core.json_guard import JsonTooDeep, loads
 from desktop_app.core.token_count import TokenCounter, count_examples
 from desktop_app.core.training_checks import (
     ERROR,
@@ -53,7 +53,9 @@ def parse_jsonl(lines: Iterable[str], first_row: int = 1) -> Iterator[ParsedLine
         if not line.strip():
             continue
         try:
-            yield ParsedLine(row, json.loads(line))
+            yield ParsedLine(row, loads(line))
+        except JsonTooDeep as exc:
+            yield ParsedLine(row, error=f"The line cannot be read: {exc.msg}.")
         except ValueError as exc:
             reason = getattr(exc, "msg", str(exc))
             column = getattr(exc, "colno", None)

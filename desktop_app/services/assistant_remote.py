@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from desktop_app.core.assistant_json import profile_from_dict
 from desktop_app.core.assistants import AssistantProfile, KnowledgeFile
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.gateway import Gateway, is_route_missing
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.paging import Listed, read_pages
@@ -137,7 +138,9 @@ class AssistantRemote:
                 )
                 store_id = store.id
         except OSError as exc:
-            raise GatewayError(ErrorKind.BAD_REQUEST, f"Could not read the file: {exc}") from exc
+            raise GatewayError(
+                ErrorKind.BAD_REQUEST, failure_message("Reading the file", exc)
+            ) from exc
         except Exception as exc:
             if is_route_missing(exc):
                 raise GatewayError(ErrorKind.NOT_SUPPORTED, NO_VECTOR_STORES, 404) from exc

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.assistant_json import profile_from_dict, profile_to_dict
 from desktop_app.core.assistants import AssistantProfile, unique_name
+from desktop_app.core.json_guard import MAX_DEPTH
+from desktop_app.core.text_guard import clean_value, storable
 
 STARTERS_FLAG = "assistant_starters_seeded"
 
@@ -25,6 +27,13 @@ STARTERS_FLAG = "assistant_starters_seeded"
 def _profile(row: sqlite3.Row) -> AssistantProfile:
     data = json.loads(row["profile"])
     return replace(profile_from_dict(data, row["model"], row["name"]), id=row["id"])
+
+
+def _document(profile: AssistantProfile) -> str:
+    """The stored JSON, with any lone surrogate (pasted or imported) replaced: SQLite takes
+    only text that encodes as UTF-8."""
+    data, _replaced = clean_value(profile_to_dict(profile), MAX_DEPTH)
+    return json.dumps(data, ensure_ascii=False)
 
 
 class AssistantRecords:
@@ -53,7 +62,8 @@ class AssistantRecords:
     def save_assistant(self, profile: AssistantProfile) -> AssistantProfile:
         """Insert (no id yet) or update; returns the profile with its id."""
         now = time.time()
-        document = json.dumps(profile_to_dict(profile), ensure_ascii=False)
+        document = _document(profile)
+        profile = replace(profile, name=storable(profile.name), model=storable(profile.model))
         with self._transaction() as conn:
             if profile.id is None:
                 cur = conn.execute(
@@ -104,7 +114,7 @@ class AssistantRecords:
                     (
                         profile.name,
                         profile.model,
-                        json.dumps(profile_to_dict(profile), ensure_ascii=False),
+                        _document(profile),
                         now,
                         now,
                     ),

@@ -45,6 +45,7 @@ from desktop_app.core.think_tags import Piece
 from desktop_app.core.tool_notes import NoteList, ToolNote
 from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
 from desktop_app.services.branch_store import CURRENT, Parent
+from desktop_app.services.failure_text import report_failure
 from desktop_app.services.gateway import (
     ChatEvent,
     EndpointMissing,
@@ -386,7 +387,7 @@ class ChatSession:
             saver.cancel()
             parts.close()  # not shown: the consumer may be what failed
             status = Status.INTERRUPTED if parts.arrived else Status.ERROR
-            text = f"Unexpected error: {exc}"
+            text = report_failure("Writing the reply", exc)
             outcome = Outcome(status, Ending.NONE, text)
             await self._finish(turn, parts, outcome, usage, notes.notes, told)
             raise

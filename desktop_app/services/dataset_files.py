@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.json_guard import loads
 from desktop_app.core.training_checks import example_kind
 from desktop_app.core.training_report import Cancelled
 
@@ -117,13 +118,15 @@ def _head_text(path: Path, encoding: str) -> str:
 
 
 def _first_json(text: str, jsonl: bool) -> Any:
+    """The first entry that can be read: in JSONL a broken line is passed over here (the
+    reader leaves it out and counts it), so one bad first line does not refuse the file."""
     if jsonl:
         for line in text.splitlines():
             if line.strip():
                 try:
-                    return json.loads(line)
+                    return loads(line)
                 except ValueError:
-                    return None
+                    continue
         return None
     stripped = text.lstrip()
     if not stripped.startswith("["):
@@ -131,9 +134,20 @@ def _first_json(text: str, jsonl: bool) -> Any:
     decoder = json.JSONDecoder()
     try:
         first, _ = decoder.raw_decode(stripped[1:].lstrip())
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return first
+
+
+def _first_readable_line(path: Path, encoding: str, lines: int = 1000) -> Any:
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        for _number, line in zip(range(lines), handle, strict=False):
+            if line.strip():
+                try:
+                    return loads(line)
+                except ValueError:
+                    continue
+    return None
 
 
 def sniff(path: Path, encoding: str = "") -> FileFormat:
@@ -152,6 +166,8 @@ def sniff(path: Path, encoding: str = "") -> FileFormat:
     if suffix in JSON_SUFFIXES:
         jsonl = suffix != ".json" or not text.lstrip().startswith("[")
         first = _first_json(text, jsonl)
+        if first is None and jsonl:  # the head held no whole readable line: look further
+            first = _first_readable_line(path, encoding)
         if not isinstance(first, dict):
             raise DatasetError(
                 f"{path.name}: the first entry is not a JSON object. JSON datasets are a list "

@@ -9,6 +9,7 @@ Row numbers are spreadsheet rows (the header is row 1) for tables, line numbers 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.json_guard import JsonTooDeep, parse_json
 from desktop_app.core.training_build import SFT, Built, ColumnMapping, RowBuilder
 from desktop_app.core.training_checks import ERROR, WARNING, example_kind
 from desktop_app.services.dataset_files import (
@@ -28,6 +30,7 @@ from desktop_app.services.dataset_files import (
     sniff,
 )
 
+log = logging.getLogger(__name__)
 CHUNK_ROWS = 20_000
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+)")
 _BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
@@ -48,6 +51,21 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def _where(exc: ValueError) -> str:
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    return f" (line {line}, column {column})" if line and column else ""
+
+
+def _not_a_table(name: str, exc: BaseException) -> str:
+    log.info("%s is no table", name, exc_info=exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{name} is not UTF-8 text; save it as UTF-8 (Save As → Encoding) and add it again."
+    return (
+        f"{name} could not be read as a table: check its delimiter and that its quotes are "
+        "closed (the details are in Parley's log)."
+    )
+
+
 def preview(path: Path) -> Preview:
     """The columns and first rows of a file (or of the first file of a folder)."""
     first = dataset_files(path)[0]
@@ -61,7 +79,7 @@ def preview(path: Path) -> Preview:
                 dtype=str, nrows=PREVIEW_ROWS, on_bad_lines="skip",
             )  # fmt: skip
         except (ValueError, pd.errors.ParserError) as exc:
-            raise DatasetError(f"{first.name} could not be read as a table: {exc}") from exc
+            raise DatasetError(_not_a_table(first.name, exc)) from exc
         columns = [str(c) for c in frame.columns]
         rows = [[_text(v) for v in row] for row in frame.itertuples(index=False)]
         return Preview(fmt, columns, rows)
@@ -79,16 +97,24 @@ def preview(path: Path) -> Preview:
 
 
 def _json_items(
-    fmt: FileFormat, progress: Progress | None, cancelled: Callable[[], bool] | None
+    fmt: FileFormat,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+    built: Built | None = None,
 ) -> Iterator[tuple[int, Any, str]]:
     """(row, value, error) for each entry: JSONL line by line (a broken line is an error with
-    its number, not the end), a JSON array as a whole."""
+    its number, not the end), a JSON array as a whole. Lone surrogates are replaced, and
+    counted in `built`."""
     size = max(fmt.path.stat().st_size, 1)
     if not fmt.jsonl:
         try:
-            data = json.loads(fmt.path.read_text(fmt.encoding))
+            data, replaced = parse_json(fmt.path.read_text(fmt.encoding))
+        except JsonTooDeep as exc:
+            raise DatasetError(f"{fmt.name} cannot be read: {exc.msg}.") from None
         except ValueError as exc:
-            raise DatasetError(f"{fmt.name} is not valid JSON: {exc}") from exc
+            raise DatasetError(f"{fmt.name} is not valid JSON{_where(exc)}.") from exc
+        if built is not None:
+            built.replaced += replaced
         if not isinstance(data, list):
             raise DatasetError(f"{fmt.name} is not a list of objects.")
         for index, item in enumerate(data, start=1):
@@ -106,10 +132,17 @@ def _json_items(
             if not line.strip():
                 continue
             try:
-                yield row, json.loads(line), ""
+                value, replaced = parse_json(line)
+            except JsonTooDeep as exc:
+                yield row, None, f"Line {row} cannot be read ({exc.msg}); it is left out."
+                continue
             except ValueError as exc:
                 reason = getattr(exc, "msg", str(exc))
                 yield row, None, f"Line {row} is not valid JSON ({reason}); it is left out."
+                continue
+            if built is not None:
+                built.replaced += replaced
+            yield row, value, ""
 
 
 def table_chunks(
@@ -150,7 +183,7 @@ def table_chunks(
         except pd.errors.EmptyDataError as exc:
             raise DatasetError(f"{fmt.name} has no rows.") from exc
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise DatasetError(f"{fmt.name} could not be read as a table: {exc}") from exc
+            raise DatasetError(_not_a_table(fmt.name, exc)) from exc
 
 
 def _check_columns(fmt: FileFormat, columns: list[str], mapping: ColumnMapping) -> None:
@@ -175,7 +208,7 @@ def _add_file(
         built.problem(fmt.name, 0, WARNING, "file_format", note)
     if fmt.shape == "examples":
         wanted = "chat" if built.kind == SFT else "dpo"
-        for row, value, error in _json_items(fmt, progress, cancelled):
+        for row, value, error in _json_items(fmt, progress, cancelled, built):
             built.rows_read += 1
             if error or example_kind(value) != wanted:
                 built.left_out += 1
@@ -191,7 +224,7 @@ def _add_file(
     builder = RowBuilder(built, mapping, fmt.name)
     if fmt.shape == "records":
         rows: Rows = []
-        for row, value, error in _json_items(fmt, progress, cancelled):
+        for row, value, error in _json_items(fmt, progress, cancelled, built):
             if error or not isinstance(value, dict):
                 built.left_out += 1
                 built.problem(

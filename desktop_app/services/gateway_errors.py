@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from desktop_app.core.server_text import reason
+from desktop_app.services.failure_text import report_failure
 
 
 class ErrorKind(StrEnum):
@@ -176,4 +177,4 @@ def map_error(
             ErrorKind.SERVER,
             f"The server reported an error while writing the reply: {said}",
         )
-    return GatewayError(ErrorKind.SERVER, f"Unexpected error talking to the server: {exc}")
+    return GatewayError(ErrorKind.SERVER, report_failure("Talking to the server", exc))

@@ -410,4 +410,6 @@ class HistoryStore(DialogueFinderMixin, Store):
                 ids.append(dialogue_id)
                 written += len(dialogue.messages)
             link_in_order(conn, ids)
+            if cancelled is not None and cancelled():  # the last look before COMMIT
+                raise Cancelled
         return ids

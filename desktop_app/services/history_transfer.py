@@ -21,6 +21,7 @@ from desktop_app.core.importers import (
     read_dialogues,
 )
 from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.failure_text import failure_message, report_failure
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.private_files import atomic_private
 from desktop_app.services.store import StoreError
@@ -38,20 +39,20 @@ def import_file(
         size = path.stat().st_size
         stream = path.open("rb")
     except OSError as exc:
-        raise ImportFailed(f"Could not open {path.name}: {exc.strerror or exc}.") from exc
+        raise ImportFailed(failure_message(f"Opening {path.name}", exc)) from exc
     with stream:
         try:
             report = read_dialogues(stream, size, progress, cancelled, sentiment)
         except OSError as exc:
-            raise ImportFailed(f"Could not read {path.name}: {exc.strerror or exc}.") from exc
+            raise ImportFailed(failure_message(f"Reading {path.name}", exc)) from exc
     try:
         writer = HistoryStore.open(store.database, store.attachments_dir)
     except StoreError as exc:
-        raise ImportFailed(str(exc)) from exc
+        raise ImportFailed(report_failure("Opening the database", exc)) from exc
     try:
         ids = writer.insert_dialogues(report.dialogues, progress, cancelled)
     except (sqlite3.Error, StoreError) as exc:
-        raise ImportFailed(f"Could not save the dialogues ({exc}); nothing was imported.") from exc
+        raise ImportFailed(report_failure("Saving the dialogues", exc)) from exc
     finally:
         writer.close()
     return report, ids
@@ -78,4 +79,7 @@ def export_file(
 
     with atomic_private(path, "w", encoding="utf-8", newline="\n") as out:
         dialogues = store.dialogues(ids, all_branches and fmt == "json")
-        return write_export(fmt, dialogues, len(ids), out, step, all_branches, include_reasoning)
+        report = write_export(fmt, dialogues, len(ids), out, step, all_branches, include_reasoning)
+        if cancelled is not None and cancelled():  # cancelled after the last step: no file
+            raise Cancelled
+    return report

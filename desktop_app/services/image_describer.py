@@ -31,6 +31,7 @@ from desktop_app.core.images import (
 )
 from desktop_app.services.atomic_file import write_text_atomically
 from desktop_app.services.chat_session import ChatSession, PendingTurn
+from desktop_app.services.failure_text import report_failure
 from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.store import Store, StoreError
 
@@ -143,10 +144,9 @@ class ImageDescriber:
         except (ImageError, GatewayError) as exc:
             self._fail(item, str(exc), listener)
         except (StoreError, OSError) as exc:
-            self._fail(item, f"The description could not be saved: {exc}", listener)
+            self._fail(item, report_failure("Saving the description", exc), listener)
         except Exception as exc:  # a bug must not stop the rest of a batch
-            log.exception("describing %s failed", item.name)
-            self._fail(item, f"Unexpected error: {exc}", listener)
+            self._fail(item, report_failure(f"Describing {item.name}", exc), listener)
         else:
             item.state, item.described_at = ItemState.DONE, time.time()
             listener.item_changed(item)

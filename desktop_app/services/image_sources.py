@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from desktop_app.core.images import image_extensions
+from desktop_app.core.image_formats import image_extensions
+from desktop_app.services.failure_text import failure_message
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 15.0
@@ -32,17 +33,19 @@ class DownloadError(RuntimeError):
 class Expanded:
     files: list[Path]
     skipped: int  # images left out because there were more than the limit
+    unsupported: int = 0  # files inside folders that are no image Parley opens (.eps, .pdf…)
 
 
 def expand_paths(paths: list[Path], limit: int = MAX_FOLDER_FILES) -> Expanded:
     """Files as given; folders replaced by the images inside them (recursively, sorted).
 
     A file given by name is kept whatever its extension (preparation will say if it is no
-    image); inside folders only names with an image extension are picked up.
+    image); inside folders only names with the extension of a format Parley opens are picked
+    up, and the others are counted.
     """
     extensions = image_extensions()
     files: list[Path] = []
-    skipped = 0
+    skipped = unsupported = 0
     for path in paths:
         if not path.is_dir():
             found = [path]
@@ -50,15 +53,14 @@ def expand_paths(paths: list[Path], limit: int = MAX_FOLDER_FILES) -> Expanded:
             found = []
             for folder, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(
-                    Path(folder, name)
-                    for name in sorted(names)
-                    if not name.startswith(".") and Path(name).suffix.lower() in extensions
-                )
+                visible = [name for name in sorted(names) if not name.startswith(".")]
+                kept = [n for n in visible if Path(n).suffix.lower() in extensions]
+                unsupported += len(visible) - len(kept)
+                found.extend(Path(folder, name) for name in kept)
         room = max(0, limit - len(files))
         files.extend(found[:room])
         skipped += max(0, len(found) - room)
-    return Expanded(files, skipped)
+    return Expanded(files, skipped, unsupported)
 
 
 def name_from_url(url: str) -> str:
@@ -99,7 +101,7 @@ def download_image(
             raise DownloadError(f"The download took longer than {timeout:g} seconds.") from None
         raise DownloadError(f"The image could not be downloaded: {reason}.") from None
     except (OSError, ValueError) as exc:
-        raise DownloadError(f"The image could not be downloaded: {exc}.") from None
+        raise DownloadError(failure_message("Downloading the image", exc)) from None
     if len(data) > max_bytes:
         raise DownloadError(_too_big(None, max_bytes))
     return data, name_from_url(url)

@@ -67,8 +67,14 @@ class PriceBook:
         if text:
             try:
                 table = apply_edits(shipped, json.loads(text))
-            except (ValueError, PriceTableError) as exc:
-                self.problem = f"Your price edits ({self.edits_path}) are not usable: {exc}; "
+            except json.JSONDecodeError as exc:
+                self.problem = (
+                    f"Your price edits ({self.edits_path}) are not usable: not valid JSON "
+                    f"(line {exc.lineno}, column {exc.colno}); "
+                )
+            except (ValueError, PriceTableError, RecursionError) as exc:
+                reason = str(exc) if isinstance(exc, PriceTableError) else "a value is malformed"
+                self.problem = f"Your price edits ({self.edits_path}) are not usable: {reason}; "
         if self.problem:
             self.problem += "the prices Parley ships with are used."
         self._table = table

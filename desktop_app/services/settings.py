@@ -116,10 +116,15 @@ def load_settings(path: Path) -> tuple[Settings, str]:
     try:
         data = json.loads(raw)
         if not isinstance(data, dict):
-            raise ValueError("not an object")
+            return Settings(), "Settings file was not usable (not a JSON object); using defaults."
         return _from_dict(data).validated(), ""
-    except (ValueError, SettingsError) as exc:
-        return Settings(), f"Settings file was not usable ({exc}); using defaults."
+    except json.JSONDecodeError as exc:
+        reason = f"not valid JSON: line {exc.lineno}, column {exc.colno}"
+    except SettingsError as exc:
+        reason = str(exc)
+    except (ValueError, RecursionError):  # a value of the wrong type; nesting too deep
+        reason = "a value in it has the wrong form"
+    return Settings(), f"Settings file was not usable ({reason}); using defaults."
 
 
 def save_settings(settings: Settings, path: Path) -> None:

@@ -13,16 +13,37 @@ returned, when no loop is "running": a callback still pending then (typically th
 stream reader finalised as the last reply ended) runs where `asyncio.current_task()` fails,
 and httpx2 leaves its connection open. This subclass keeps the loop marked as running for
 that last pass.
+
+Closing the loop waits for the worker threads, with no limit in qasync (and asyncio); one stuck
+in a long step kept the closed app running. Ours waits a moment only, and `desktop_app.app`
+then ends the process if one is still busy (see `leave`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 WORKERS = 4
+EXECUTOR_GRACE_S = 2.0  # how long a closing app waits for busy worker threads
+
+
+class WorkerPool(ThreadPoolExecutor):
+    """The loop's worker threads; shutting down waits at most EXECUTOR_GRACE_S for them."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=cancel_futures)
+        if not wait:
+            return
+        deadline = time.monotonic() + EXECUTOR_GRACE_S
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def make_event_loop(qt_app: Any, already_running: bool = False) -> Any:
@@ -58,5 +79,24 @@ def make_event_loop(qt_app: Any, already_running: bool = False) -> Any:
                 asyncio.events._set_running_loop(self)
 
     loop = ParleyEventLoop(qt_app, already_running=already_running)
-    loop.set_default_executor(ThreadPoolExecutor(WORKERS, thread_name_prefix="parley-worker"))
+    loop.set_default_executor(WorkerPool(WORKERS, thread_name_prefix="parley-worker"))
     return loop
+
+
+def leave(code: int) -> int:
+    """`code`, once the loop has ended; or, if a worker thread is still busy (a long step in
+    an import, a stuck read), end the process at once: Python would wait for that thread at
+    exit, long after the user closed the window. Daemon threads never hold the exit."""
+    busy = [
+        t.name
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and t.is_alive() and not t.daemon
+    ]
+    if not busy:
+        return code
+    log = logging.getLogger(__name__)
+    log.warning("exiting while worker threads are still busy: %s", ", ".join(busy))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -2,6 +2,7 @@
 
     python -m tests.integration.app_driver send "message"   # type it, press Enter, keep going
     python -m tests.integration.app_driver inspect          # start, print what the app shows
+    python -m tests.integration.app_driver close-busy FILE  # close while workers are stuck
 
 Settings and data come from PARLEY_HOME, as for the app itself.
 """
@@ -12,9 +13,11 @@ import asyncio
 import json
 import os
 import sys
+import time
 
 from desktop_app.app import Parley, make_qt_app, run_in_qt_loop
 from desktop_app.services.paths import AppPaths
+from desktop_app.ui.event_loop import leave
 
 
 async def drive(parley: Parley, mode: str, text: str) -> None:
@@ -23,6 +26,9 @@ async def drive(parley: Parley, mode: str, text: str) -> None:
 
     await parley.ready.wait()
     tab = parley.chat_tab
+    if mode == "close-busy":
+        await close_while_busy(parley, text)
+        return
     if mode == "send":
         QTest.keyClicks(tab.input, text)
         QTest.keyClick(tab.input, Qt.Key.Key_Return)
@@ -44,6 +50,37 @@ async def drive(parley: Parley, mode: str, text: str) -> None:
     parley.window.close()
 
 
+def _stuck(*_args: object, **_kwargs: object) -> object:
+    """A step that never ends and never looks at Cancel (a hostile file, a hung disk)."""
+    while True:
+        time.sleep(0.01)
+
+
+async def close_while_busy(parley: Parley, path: str) -> None:
+    """Start a History import and an image's first look, both stuck in a worker thread (one
+    of the job's own, one of the loop's executor), then close the window as a user would."""
+    from pathlib import Path
+
+    import desktop_app.services.history_transfer as history_transfer
+    import desktop_app.services.image_describer as image_describer
+
+    history_transfer.read_dialogues = _stuck  # type: ignore[assignment]
+    image_describer.inspect_image = _stuck  # type: ignore[assignment]
+    history = parley.history_tab
+    history.tasks.spawn(history.import_file(Path(path)))
+    await parley.images_tab.intake.add_paths([Path(path)])
+    while not history.job_running or not _worker_busy():
+        await asyncio.sleep(0.02)
+    print("BUSY", flush=True)
+    parley.window.close()
+
+
+def _worker_busy() -> bool:
+    import threading
+
+    return any(t.name.startswith("parley-worker") for t in threading.enumerate())
+
+
 def main() -> int:
     mode = sys.argv[1]
     text = sys.argv[2] if len(sys.argv) > 2 else ""
@@ -59,7 +96,7 @@ def main() -> int:
         await driver
         return code
 
-    return run_in_qt_loop(qt_app, run)
+    return leave(run_in_qt_loop(qt_app, run))
 
 
 if __name__ == "__main__":

@@ -77,3 +77,20 @@ def test_sigkill_mid_stream_loses_neither_message_nor_partial_reply(
     assert len(reply["content"]) >= len(on_disk) >= 30 and full.startswith(reply["content"])
     assert report["recovered"] == 1 and "cut off" in report["banner"]
     assert "Please stream slowly" in report["transcript"] and "interrupted" in report["transcript"]
+
+
+@pytest.mark.slow
+def test_closing_the_window_ends_the_process_while_workers_are_busy(paths, tmp_path: Path) -> None:
+    """An import and an image's first look both stuck in worker threads: closing the window
+    still ends the process (it used to wait for the threads for ever)."""
+    hostile = tmp_path / "conversations.json"
+    hostile.write_text("[]", encoding="utf-8")
+    app = driver("close-busy", str(hostile), home=paths.data_dir.parent)
+    try:
+        out, err = app.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        out, err = app.communicate()
+        pytest.fail(f"the process outlived its window: {out} {err[-2000:]}")
+    assert "BUSY" in out, err[-2000:]
+    assert app.returncode == 0, err[-2000:]

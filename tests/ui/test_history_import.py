@@ -147,6 +147,38 @@ def test_cancel_stops_a_big_import_and_keeps_nothing(
     assert_nothing_imported(tab)
 
 
+def test_cancel_ends_an_import_within_a_second_even_inside_a_long_step(
+    qtbot, qloop, tab: HistoryTab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One dialogue of 2,000 messages whose tone takes 5 ms each to rate: the import used to
+    look at Cancel only between dialogues, so Cancel did nothing for ten seconds."""
+    from desktop_app.core.sentiment import SentimentAnalyzer
+
+    rated: list[str] = []
+    real = SentimentAnalyzer.analyze
+
+    def slow(self, text: str):  # type: ignore[no-untyped-def]
+        rated.append(text)
+        time.sleep(0.005)
+        return real(self, text)
+
+    monkeypatch.setattr(SentimentAnalyzer, "analyze", slow)
+    messages = [{"role": ("user", "assistant")[i % 2], "content": f"m{i}"} for i in range(2000)]
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps({"messages": messages}), encoding="utf-8")
+    task = tab.tasks.spawn(tab.import_file(path))
+    run_until(qloop, lambda: len(rated) >= 10)
+    with qtbot.waitSignal(tab.busy_changed, timeout=1000, check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(tab.job_bar.cancel_button, Qt.MouseButton.LeftButton)
+    assert run(qloop, asyncio.wait_for(task, 1)) == []
+    assert tab.banner.text == "Import cancelled; nothing from long.json was kept."
+    job = tab.last_job
+    assert job is not None and job.cancelled
+    run_until(qloop, lambda: not job.thread.is_alive(), timeout=5)  # it stops at its next look
+    assert len(rated) < 2000
+    assert_nothing_imported(tab)
+
+
 def test_a_big_export_imports_whole_with_progress(qloop, tab: HistoryTab, tmp_path: Path) -> None:
     path = tmp_path / "conversations.json"
     big_export(path, 400)

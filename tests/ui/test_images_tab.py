@@ -32,6 +32,7 @@ from desktop_app.ui.images.images_model import DESCRIPTION, IMAGE, STATE
 from desktop_app.ui.images.images_tab import ImagesTab
 from tests.openai_server import Fault, OpenAIServer
 from tests.support import loop as loop_support
+from tests.support.hostile import postscript, spy_on_eps
 from tests.support.images import COLOURS, FileServer, Served, image_bytes, write_image
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,6 +216,24 @@ def test_each_bad_input_says_why_and_is_never_sent(
     assert [i.error for i in tab.model.items][:2] == errors[:2]
     assert openai_server.requests == []
     assert "3 failed" in tab.banner.text
+
+
+def test_dropped_postscript_never_runs(
+    qloop, tab: ImagesTab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eps_used = spy_on_eps(monkeypatch)
+    ran = tmp_path / "ran.txt"
+    write_image(tmp_path / "album" / "one.png")
+    (tmp_path / "album" / "figure.eps").write_bytes(postscript(ran))
+    (tmp_path / "loose.eps").write_bytes(postscript(ran))
+    assert drag_and_drop(qloop, tab, file_urls(tmp_path / "album"))
+    run_until(qloop, lambda: ready(tab, 1) and tab.banner.isVisible())
+    assert "1 file(s) in the folder were left out: not a supported image" in tab.banner.text
+    assert drag_and_drop(qloop, tab, file_urls(tmp_path / "loose.eps"))
+    run_until(qloop, lambda: ready(tab, 2))
+    assert tab.model.items[1].state is ItemState.FAILED
+    assert "not a supported image: it is PostScript" in (tab.model.items[1].error or "")
+    assert eps_used == [] and not ran.exists()
 
 
 def test_big_images_never_freeze_the_window(

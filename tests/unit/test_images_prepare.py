@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from desktop_app.core.image_formats import image_extensions
 from desktop_app.core.images import (
     LIMITS,
     MB,
     ImageError,
     ImageLimits,
     fit_size,
-    image_extensions,
     inspect_image,
     prepare_image,
 )

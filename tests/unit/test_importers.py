@@ -353,5 +353,5 @@ def test_a_cancelled_export_leaves_no_file(store: HistoryStore, tmp_path: Path) 
 
 
 def test_a_missing_file_is_a_clear_error(store: HistoryStore, tmp_path: Path) -> None:
-    with pytest.raises(ImportFailed, match=r"Could not open nothing\.json"):
+    with pytest.raises(ImportFailed, match=r"Opening nothing\.json failed: the file or"):
         import_file(store, tmp_path / "nothing.json")

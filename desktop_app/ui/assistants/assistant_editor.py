@@ -38,6 +38,7 @@ from desktop_app.core.assistants import (
     model_has_reasoning,
     parse_tags,
 )
+from desktop_app.core.json_guard import JsonTooDeep, loads
 from desktop_app.ui.theme import set_tone, theme_colors
 from desktop_app.ui.widgets.icon_buttons import labelled_button
 from desktop_app.ui.widgets.retirement_marks import (
@@ -294,10 +295,16 @@ class AssistantEditor(QWidget):
         schema = None
         if schema_text:
             try:
-                schema = json.loads(schema_text)
-            except ValueError as exc:
-                problem = Problem("json_schema", f"This is not valid JSON ({exc}).")
-                raise FieldError(problem) from None
+                schema = loads(schema_text)
+            except json.JSONDecodeError as exc:
+                where = f"{exc.msg} on line {exc.lineno}, column {exc.colno}"
+                raise FieldError(
+                    Problem("json_schema", f"This is not valid JSON ({where}).")
+                ) from None
+            except JsonTooDeep as exc:
+                raise FieldError(
+                    Problem("json_schema", f"This schema cannot be used: {exc.msg}.")
+                ) from None
             if not isinstance(schema, dict):
                 raise FieldError(Problem("json_schema", "The schema must be a JSON object."))
         return AssistantProfile(

@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.assistant_json import AssistantImportError, export_json, import_json
 from desktop_app.core.assistants import AssistantProfile, duplicate, unique_name, validate
+from desktop_app.core.text_guard import replaced_note
 from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
+from desktop_app.services.failure_text import failure_message, report_failure
 from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.private_files import write_private
 from desktop_app.services.store import StoreError
@@ -82,7 +84,9 @@ class AssistantsTab(QWidget):
         self.model_tips = model_tips or dict
         self.default_model = default_model
         self.tasks = TaskKeeper(
-            on_error=lambda exc: self.show_notice(f"Something went wrong: {exc}")
+            on_error=lambda exc: self.show_notice(
+                failure_message("That action in the Assistants tab", exc)
+            )
         )
         self.model = AssistantsModel(self, retirement, today)
         self.file_dialog: QFileDialog | None = None
@@ -253,7 +257,7 @@ class AssistantsTab(QWidget):
         try:
             saved = self.records.save_assistant(profile)
         except StoreError as exc:
-            self.show_notice(f"The assistant could not be saved: {exc}")
+            self.show_notice(report_failure("Saving the assistant", exc))
             return None
         self.editor.clear_problems()
         self.banner.clear()
@@ -325,7 +329,7 @@ class AssistantsTab(QWidget):
             text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
             result = import_json(text, self.default_model)
         except (OSError, UnicodeDecodeError) as exc:
-            self.show_notice(f"Could not read {Path(path).name}: {exc}")
+            self.show_notice(failure_message(f"Reading {Path(path).name}", exc))
             return 0
         except AssistantImportError as exc:
             self.show_notice(f"{Path(path).name} is not an assistants file. {exc}")
@@ -334,6 +338,8 @@ class AssistantsTab(QWidget):
         self.refresh(added[-1].id)
         count = len(result.profiles)
         text = f"Imported {count} assistant{'s' if count != 1 else ''}."
+        if result.replaced:
+            text += " " + replaced_note(result.replaced)
         if result.skipped:
             self.show_notice(f"{text} Skipped: {' '.join(result.skipped)}", "warning")
         else:
@@ -345,7 +351,7 @@ class AssistantsTab(QWidget):
         try:
             await asyncio.to_thread(write_private, Path(path), export_json(profiles))
         except OSError as exc:
-            self.show_notice(f"Could not write {path}: {exc}")
+            self.show_notice(failure_message(f"Writing {Path(path).name}", exc))
             return
         count = len(profiles)
         self.show_notice(

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.services.chat_session import ChatSession, PendingTurn
+from desktop_app.services.failure_text import failure_message, report_failure
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.services.store import StoreError, StoreFull
@@ -132,14 +133,9 @@ class ChatTab(ChatControls, QWidget):
             self.busy_changed.emit(busy)
 
     def _on_task_error(self, exc: BaseException) -> None:
-        import logging
-
-        logging.getLogger(__name__).error("chat task failed", exc_info=exc)
-        self.show_notice(
-            "Something went wrong in the Chat tab; what you wrote is kept. The details are in "
-            "the log.",
-            "error",
-        )
+        # The task keeper has logged it, with its traceback.
+        text = failure_message("That action in the Chat tab", exc)
+        self.show_notice(f"{text} What you wrote is kept.", "error")
         self._update_busy()
 
     def shown_view(self, dialogue_id: int) -> ReplyView | None:
@@ -281,7 +277,8 @@ class ChatTab(ChatControls, QWidget):
             return
         except StoreError as exc:
             self.show_notice(
-                f"Your message was not saved and not sent; it is still in the box. {exc}"
+                report_failure("Saving your message", exc)
+                + " It was not sent; it is still in the box."
             )
             return
         if not written:
@@ -323,8 +320,11 @@ class ChatTab(ChatControls, QWidget):
         except StoreFull:
             self.show_notice("The disk is full, so no new reply was asked for. Free some space.")
             return
-        except (ValueError, StoreError) as exc:
+        except ValueError as exc:
             self.show_notice(str(exc), "warning")
+            return
+        except StoreError as exc:
+            self.show_notice(report_failure("Preparing another version", exc), "warning")
             return
         branch = self.chat.store.messages(self.dialogue_id)
         self.show_branch([m for m in branch if m.id != turn.reply.id])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from desktop_app.services.branch_store import DeletedMessages
+from desktop_app.services.failure_text import report_failure
 from desktop_app.services.store import StoreError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class MessageCommands:
         try:
             tab.chat.store.rate_message(message_id, rating)
         except StoreError as exc:
-            tab.show_notice(f"The rating could not be saved: {exc}")
+            tab.show_notice(report_failure("Saving the rating", exc))
             return
         message = tab.transcript.message(message_id)
         if message is not None:
@@ -73,7 +74,7 @@ class MessageCommands:
         try:
             branch = tab.chat.store.switch_version(message_id, step)
         except StoreError as exc:
-            tab.show_notice(f"The other version could not be shown: {exc}")
+            tab.show_notice(report_failure("Showing the other version", exc))
             return
         if not branch:
             return
@@ -89,7 +90,7 @@ class MessageCommands:
         try:
             deleted = tab.chat.store.delete_message(message_id)
         except StoreError as exc:
-            tab.show_notice(f"The message could not be deleted: {exc}")
+            tab.show_notice(report_failure("Deleting the message", exc))
             return
         if deleted is None:
             return
@@ -107,7 +108,7 @@ class MessageCommands:
         try:
             tab.chat.store.undo_delete(deleted)
         except StoreError as exc:
-            tab.show_notice(f"The message could not be brought back: {exc}")
+            tab.show_notice(report_failure("Bringing the message back", exc))
             return
         if tab.dialogue_id == deleted.dialogue_id:
             tab.show_branch(tab.chat.store.messages(deleted.dialogue_id), focus=deleted.ids[0])

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.dialogue import Attachment
 from desktop_app.core.history import search_words
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.history_store import HistoryStore, SearchInterrupted
 from desktop_app.ui.chat.thumbnails import ThumbnailCache
 from desktop_app.ui.history.dialogues_model import DialoguesModel
@@ -211,7 +212,7 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
         self.banner.show_message(text, level, action, on_action)
 
     def _on_task_error(self, exc: BaseException) -> None:
-        self.show_notice(f"Something went wrong: {exc}", "error")
+        self.show_notice(failure_message("That action in the History tab", exc), "error")
 
     def set_connection(self, state: str) -> None:
         """The app's connection state; offline, History says it still works."""

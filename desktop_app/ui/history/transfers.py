@@ -8,7 +8,7 @@ which then spawn the coroutine; tests call the coroutines with a path. The work 
 from __future__ import annotations
 
 import asyncio
-import threading
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,8 +19,10 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from desktop_app.core.exporters import EXTENSIONS, FORMATS
 from desktop_app.core.importers import Cancelled, ImportFailed, Progress
 from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.history_transfer import export_file, import_file
+from desktop_app.ui.daemon_job import DaemonJob
 from desktop_app.ui.history.job_bar import JobBar
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
@@ -41,7 +43,8 @@ class TransfersMixin:
     refresh: Callable[..., Any]
     open_dialogue: Callable[..., Any]
     selected_ids: Callable[[], list[int]]
-    _cancel: threading.Event | None = None
+    _job: DaemonJob[Any] | None = None
+    last_job: DaemonJob[Any] | None = None  # the latest, for tests: its thread, whether cancelled
     _file_dialog: QFileDialog | None = None  # kept so it lives while it is open
 
     # --- plain slots: pick a file, then spawn ------------------------------------------------
@@ -84,38 +87,46 @@ class TransfersMixin:
 
     @property
     def job_running(self) -> bool:
-        return self._cancel is not None
+        return self._job is not None
 
     def cancel_job(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
+        """Cancel ends the job now: the wait raises Cancelled, the thread is told to stop and
+        whatever it still returns is dropped (nothing was stored: writes check the flag)."""
+        if self._job is not None:
+            self._job.cancel(Cancelled())
 
-    def _thread_progress(self) -> Progress:
+    def _thread_progress(self, cancelled: Callable[[], bool]) -> Progress:
         """A progress callback for a worker thread: hands at most 20 updates a second to the
-        event loop, which shows them."""
+        event loop, which shows them (none after a cancel: the job bar has moved on)."""
         loop = asyncio.get_running_loop()
         report = self.job_bar.report
         last = [0.0]
 
         def progress(phase: str, done: int, total: int) -> None:
             now = time.monotonic()
-            if now - last[0] >= PROGRESS_INTERVAL or done >= total:
+            if (now - last[0] >= PROGRESS_INTERVAL or done >= total) and not cancelled():
                 last[0] = now
-                loop.call_soon_threadsafe(report, phase, done, total)
+                with contextlib.suppress(RuntimeError):  # the loop closed (the app quit)
+                    loop.call_soon_threadsafe(report, phase, done, total)
 
         return progress
 
     async def _run_job(self, text: str, work: Callable[[Progress, Callable[[], bool]], Any]) -> Any:
-        if self._cancel is not None:
+        if self._job is not None:
             self.show_notice("Another import or export is running.", "info")
             return None
-        cancel = self._cancel = threading.Event()
+
+        def run(cancelled: Callable[[], bool]) -> Any:
+            return work(progress, cancelled)
+
+        job = self._job = self.last_job = DaemonJob(run, "parley-history-job")
+        progress = self._thread_progress(lambda: job.cancelled)
         self.job_bar.start(text)
         self.busy_changed.emit(True)
         try:
-            return await asyncio.to_thread(work, self._thread_progress(), cancel.is_set)
+            return await job.start()
         finally:
-            self._cancel = None
+            self._job = None
             self.job_bar.finish()
             self.busy_changed.emit(False)
 
@@ -161,7 +172,7 @@ class TransfersMixin:
             self.show_notice("Export cancelled; no file was written.")
             return False
         except OSError as exc:
-            self.show_notice(f"Could not write {path}: {exc.strerror or exc}", "error")
+            self.show_notice(failure_message(f"Writing {path.name}", exc), "error")
             return False
         if report is None:
             return False

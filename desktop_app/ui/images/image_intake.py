@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Signal
 from PySide6.QtGui import QImage
 
+from desktop_app.core.image_formats import FORMAT_NAMES
 from desktop_app.services.image_describer import ImageDescriber, ImageItem, ItemState
 from desktop_app.services.image_sources import (
     MAX_FOLDER_FILES,
@@ -80,6 +81,11 @@ class ImageIntake(QObject):
             notes.append(
                 f"{found.skipped} more image(s) were left out "
                 f"(at most {MAX_FOLDER_FILES} are taken at once)."
+            )
+        if found.unsupported:
+            notes.append(
+                f"{found.unsupported} file(s) in the folder were left out: not a supported "
+                f"image (Parley opens {FORMAT_NAMES})."
             )
         if len(new) < len(found.files):
             notes.append(f"{len(found.files) - len(new)} image(s) were already in the list.")

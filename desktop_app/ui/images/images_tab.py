@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.image_request import DEFAULT_PROMPT, DETAILS, takes_images
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.image_describer import FINISHED, ImageDescriber, ImageItem, ItemState
 from desktop_app.services.model_catalog import ModelCatalog
@@ -221,7 +222,7 @@ class ImagesTab(QWidget):
         self.banner.show_message(text, level)
 
     def _on_task_error(self, exc: BaseException) -> None:
-        self.show_notice(f"Something went wrong: {exc}")
+        self.show_notice(failure_message("That action in the Images tab", exc))
         self._set_busy(False)
 
     @property
@@ -377,7 +378,7 @@ class ImagesTab(QWidget):
         try:
             count = await self.describer.save_descriptions(path, self.model.items)
         except OSError as exc:
-            self.show_notice(f"Could not save to {path}: {exc.strerror or exc}")
+            self.show_notice(failure_message(f"Saving to {path.name}", exc))
             return
         self.show_notice(f"Saved {count} description(s) to {path}.", "info")
 

@@ -28,12 +28,18 @@ from PySide6.QtWidgets import (
 from desktop_app.core.training_build import DPO, SFT, Built, ColumnMapping, guess_mapping
 from desktop_app.services.dataset_files import Cancelled, DatasetError, Progress
 from desktop_app.services.dataset_reader import Preview, build_from_files, preview
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.training_sources import build_from_dialogues
 from desktop_app.services.training_writer import save_dataset
 from desktop_app.ui.history.filter_bar import FilterBar
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.training.context import BUSY_TEXT, Busy, TrainingContext, in_worker
+from desktop_app.ui.training.context import (
+    BUSY_TEXT,
+    Busy,
+    TrainingContext,
+    in_worker,
+)
 from desktop_app.ui.training.table_models import PreviewModel, ProblemsModel, table_view
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
@@ -53,7 +59,7 @@ class BuildPanel(QWidget):
     def __init__(self, context: TrainingContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.tasks = TaskKeeper(on_error=lambda e: context.notice(f"Something went wrong: {e}"))
+        self.tasks = TaskKeeper(on_error=context.task_failed)
         self.built = Built(SFT)
         self.source: Path | None = None
         self.dialog: QFileDialog | None = None
@@ -232,8 +238,11 @@ class BuildPanel(QWidget):
         """Show a file's (or a folder's first file's) columns and rows; guess the mapping."""
         try:
             shown = await in_worker(preview, path)
-        except (DatasetError, OSError) as exc:
+        except DatasetError as exc:
             self.context.notice(str(exc), "error")
+            return None
+        except OSError as exc:
+            self.context.notice(failure_message(f"Reading {path.name}", exc), "error")
             return None
         self.source = path
         self.source_label.setText(shown.format.describe())
@@ -271,8 +280,10 @@ class BuildPanel(QWidget):
             self.context.notice(BUSY_TEXT)
         except Cancelled:
             self.context.notice("Stopped; the examples read so far are kept.")
-        except (DatasetError, OSError) as exc:
+        except DatasetError as exc:
             self.context.notice(f"Nothing was added from {path.name}. {exc}", "error")
+        except OSError as exc:
+            self.context.notice(failure_message(f"Reading {path.name}", exc), "error")
         added = len(built.examples) - before
         self._show_dataset()
         return added
@@ -294,7 +305,7 @@ class BuildPanel(QWidget):
         try:
             written = await in_worker(save_dataset, examples, path, fmt, fraction)
         except OSError as exc:
-            self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
+            self.context.notice(failure_message(f"Writing {path.name}", exc), "error")
             return []
         names = " and ".join(p.name for p in written)
         self.context.notice(f"Saved {len(examples):,} examples to {names}.")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from desktop_app.services.dataset_files import Cancelled, Progress
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.fine_tuning import FineTuningService
 from desktop_app.services.store import Store
 from desktop_app.ui.history.job_bar import JobBar
@@ -62,6 +63,10 @@ class TrainingContext:
 
     def notice(self, text: str, level: str = "info") -> None:
         self.banner.show_message(text, level)
+
+    def task_failed(self, exc: BaseException) -> None:
+        """A panel's task raised what nobody expected (the task keeper logged it)."""
+        self.notice(failure_message("That action in the Training tab", exc), "error")
 
     @property
     def busy(self) -> bool:

@@ -35,6 +35,7 @@ from desktop_app.core.fine_tuning_jobs import (
     loss_points,
     registry_json,
 )
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.fine_tuning import JobUpdate
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.paging import Listed, cut_note
@@ -54,7 +55,7 @@ class JobsPanel(QWidget):
     def __init__(self, context: TrainingContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.tasks = TaskKeeper(on_error=lambda e: context.notice(f"Something went wrong: {e}"))
+        self.tasks = TaskKeeper(on_error=context.task_failed)
         self.model = JobsModel(self)
         self.events: dict[str, list[JobEvent]] = {}
         self.cut_events: set[str] = set()  # jobs whose event list the page cap cut short
@@ -319,7 +320,7 @@ class JobsPanel(QWidget):
         try:
             await in_worker(write_private, path, registry_json(jobs))
         except OSError as exc:
-            self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
+            self.context.notice(failure_message(f"Writing {path.name}", exc), "error")
             return False
         self.context.notice(f"Saved {len(jobs)} job{'s' if len(jobs) != 1 else ''} to {path.name}.")
         return True

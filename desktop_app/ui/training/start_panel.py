@@ -53,7 +53,7 @@ class StartPanel(QWidget):
     def __init__(self, context: TrainingContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.tasks = TaskKeeper(on_error=lambda e: context.notice(f"Something went wrong: {e}"))
+        self.tasks = TaskKeeper(on_error=context.task_failed)
         self.path: Path | None = None
         self.validation_path: Path | None = None
         self.report: ValidationReport | None = None

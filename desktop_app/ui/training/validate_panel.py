@@ -27,11 +27,17 @@ from desktop_app.core.training_estimate import FINE_TUNABLE
 from desktop_app.core.training_report import Cancelled, ValidationReport, write_report_csv
 from desktop_app.services.dataset_files import Progress
 from desktop_app.services.dataset_validation import validate_file
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.private_files import open_private
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.training.charts import HistogramChart
-from desktop_app.ui.training.context import BUSY_TEXT, Busy, TrainingContext, in_worker
+from desktop_app.ui.training.context import (
+    BUSY_TEXT,
+    Busy,
+    TrainingContext,
+    in_worker,
+)
 from desktop_app.ui.training.table_models import ProblemsModel, table_view
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
@@ -42,7 +48,7 @@ class ValidatePanel(QWidget):
     def __init__(self, context: TrainingContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.tasks = TaskKeeper(on_error=lambda e: context.notice(f"Something went wrong: {e}"))
+        self.tasks = TaskKeeper(on_error=context.task_failed)
         self.path: Path | None = None
         self.validation_path: Path | None = None
         self.report: ValidationReport | None = None
@@ -150,7 +156,7 @@ class ValidatePanel(QWidget):
             self.context.notice("Validation cancelled.")
             return None
         except OSError as exc:
-            self.context.notice(f"Could not read {path}: {exc.strerror or exc}", "error")
+            self.context.notice(failure_message(f"Reading {path.name}", exc), "error")
             return None
         self.show_report(report)
         self.validated.emit(report)
@@ -189,7 +195,7 @@ class ValidatePanel(QWidget):
         try:
             await in_worker(write)
         except OSError as exc:
-            self.context.notice(f"Could not write {path}: {exc.strerror or exc}", "error")
+            self.context.notice(failure_message(f"Writing {path.name}", exc), "error")
             return False
         self.context.notice(f"Saved the report ({len(report.problems):,} rows) to {path.name}.")
         return True

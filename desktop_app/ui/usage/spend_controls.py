@@ -14,6 +14,7 @@ from typing import Protocol
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from desktop_app.core.price_table import PriceRow
+from desktop_app.services.failure_text import failure_message
 from desktop_app.services.price_book import PriceBook
 from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.ui.prices_dialog import PricesDialog
@@ -80,7 +81,7 @@ class SpendControls:
         try:
             self.prices.save_rows(rows)
         except OSError as exc:
-            return f"Could not save the prices: {exc.strerror or exc}"
+            return failure_message("Saving the prices", exc)
         return None
 
     async def shutdown(self) -> None:

@@ -41,6 +41,7 @@ from desktop_app.core.spend import (
     this_month,
 )
 from desktop_app.services.atomic_file import write_text_atomically
+from desktop_app.services.failure_text import failure_message
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.theme import theme_colors
@@ -78,7 +79,7 @@ class UsageTab(QWidget):
         self.currency = currency
         self.today = today  # the clock: tests give a fixed day
         self.tasks = TaskKeeper(
-            on_error=lambda exc: self.show_notice(f"Something went wrong: {exc}")
+            on_error=lambda e: self.show_notice(failure_message("That action in the Usage tab", e))
         )
         self.summary: Summary | None = None
         self.file_dialog: QFileDialog | None = None
@@ -245,7 +246,7 @@ class UsageTab(QWidget):
         try:
             await asyncio.to_thread(write_text_atomically, Path(path), text)
         except OSError as exc:
-            self.show_notice(f"Could not write {path}: {exc.strerror or exc}")
+            self.show_notice(failure_message(f"Writing {Path(path).name}", exc))
             return False
         self.show_notice(f"Saved {len(summary.groups)} rows and the total to {path}.", "info")
         return True
