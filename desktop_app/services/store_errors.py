@@ -36,13 +36,27 @@ class StoreFull(StoreError):
 
 
 def refused(exc: sqlite3.Error) -> StoreError:
-    """SQLite's error as the store's: a full disk gets its own type (the caller says what to
-    do about it); anything else keeps SQLite's words after a sentence of ours. SQLite's own
-    words always go to the log."""
+    """SQLite's error as the store's, in a sentence of ours: a full disk gets its own type (the
+    caller says what to do about it); busy, read-only and damaged files say so. SQLite's own
+    words go to the log, never to the window."""
     log.warning("the database refused a change: %s", exc)
-    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == sqlite3.SQLITE_FULL:
         return StoreFull()
-    return StoreError(f"The database refused a change: {exc}")
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StoreError(
+            "The database is busy (another program is using it); try again in a moment."
+        )
+    if primary == sqlite3.SQLITE_READONLY:
+        return StoreError("Parley's data is read-only here, so nothing can be saved.", READ_ONLY)
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return StoreError(
+            "Parley's database is damaged; File → Restore from backup… brings back the last "
+            "good copy.",
+            DAMAGED,
+        )
+    return StoreError("The database refused a change; the details are in Parley's log.")
 
 
 def is_no_space(exc: OSError) -> bool:
