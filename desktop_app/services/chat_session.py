@@ -27,11 +27,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from desktop_app.core.assistant_json import snapshot_json
-from desktop_app.core.assistant_request import chat_params, responses_request
 from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.chat_request import build_chat_messages
 from desktop_app.core.dialogue import Attachment, Message, Status, make_title
@@ -43,12 +42,10 @@ from desktop_app.core.reply_parts import Clock, ReplyParts
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.core.think_tags import Piece
 from desktop_app.core.tool_notes import NoteList, ToolNote
-from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
+from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS
 from desktop_app.services.branch_store import CURRENT, Parent
 from desktop_app.services.failure_text import report_failure
 from desktop_app.services.gateway import (
-    ChatEvent,
-    EndpointMissing,
     Gateway,
     ReasoningDelta,
     StreamEnd,
@@ -59,7 +56,7 @@ from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.save_problems import NOT_CHECKPOINTED, NOT_SAVED_YET, SaveProblems
 from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.services.store import Store, StoreError, StoreFull
-from desktop_app.services.wire_api import choose_wire_api, remember_responses_missing
+from desktop_app.services.turn_events import turn_events
 
 CHECKPOINT_INTERVAL = 0.25
 SAVE_ATTEMPTS = 60  # one a second: a minute of a busy database before giving up
@@ -261,42 +258,6 @@ class ChatSession:
             return None
         return self.store.get_assistant(dialogue.assistant_id)
 
-    async def _events(self, turn: PendingTurn) -> AsyncGenerator[ChatEvent, None]:
-        """The reply's events from the chosen wire API; in "auto", a server without the
-        Responses API is remembered and the turn goes out again as chat completions."""
-        config = self.gateway.config
-        turn.local = config.is_local
-        profile = turn.assistant
-        if profile is None and self.wire_api == RESPONSES:
-            profile = AssistantProfile("", turn.model, turn.system)
-        wire = choose_wire_api(self.store, self.wire_api, config)
-        if profile is not None and wire == RESPONSES:
-            turn.wire_api = RESPONSES
-            stream = self.gateway.stream_responses(responses_request(profile, turn.request))
-            try:
-                async with contextlib.aclosing(stream):
-                    async for event in stream:
-                        yield event
-                return
-            except EndpointMissing as exc:
-                if self.wire_api != AUTO:
-                    raise GatewayError(
-                        ErrorKind.NOT_SUPPORTED,
-                        "This server has no Responses API. In Settings, set the wire API to "
-                        "Automatic or Chat completions.",
-                        exc.status,
-                    ) from exc
-                remember_responses_missing(self.store, config.cache_key)
-        turn.wire_api = CHAT_COMPLETIONS
-        params = {}
-        if turn.assistant is not None:
-            tokens = "max_completion_tokens" if config.is_openai else "max_tokens"
-            params = chat_params(turn.assistant, tokens)
-        stream = self.gateway.stream_chat(turn.model, turn.request, **params)
-        async with contextlib.aclosing(stream):
-            async for event in stream:
-                yield event
-
     async def stream_reply(
         self,
         turn: PendingTurn,
@@ -304,10 +265,12 @@ class ChatSession:
         on_note: Callable[[ToolNote], None] | None = None,
         on_reasoning: Callable[[str], None] | None = None,
         on_save_problem: Callable[[str], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
     ) -> Message:
         """Stream the reply into the store and `on_delta` (tool notes into `on_note`, what the
         model thought into `on_reasoning`); return it finished. A full disk is said through
-        `on_save_problem` (a sentence; "" once saving works again), never only in the log.
+        `on_save_problem` (a sentence; "" once saving works again), never only in the log;
+        a change of wire API the user should know about through `on_notice`.
 
         Raises GatewayError after saving what arrived; re-raises CancelledError (Stop) after
         marking the reply interrupted; raises StoreFull if the finished reply could not be
@@ -353,7 +316,7 @@ class ChatSession:
         parts = ReplyParts(self.clock)  # the request goes out now
         saver = asyncio.create_task(checkpoints())
         try:
-            stream = self._events(turn)
+            stream = turn_events(self, turn, on_notice)
             async with contextlib.aclosing(stream):
                 async for event in stream:
                     if isinstance(event, TextDelta):

@@ -43,6 +43,7 @@ __all__ = [
     "ModelInfo",
     "ProviderConfig",
     "ReasoningDelta",
+    "ResponsesUnavailable",
     "StreamEnd",
     "TextDelta",
     "ToolNote",
@@ -88,9 +89,26 @@ class ProviderConfig:
 MAX_MODELS = 5000  # a server that pages its models (most send one page) is read this far
 
 
-class EndpointMissing(GatewayError):
+class ResponsesUnavailable(GatewayError):
+    """The Responses API failed before any of the reply arrived, in a way chat completions
+    may not: a 5xx, or an answer that says it is not implemented (`responses_broken`). The
+    "auto" wire API falls back on it; `said` is the server's reason."""
+
+
+class EndpointMissing(ResponsesUnavailable):
     """The server has no such route at all (404 on the URL, 405, 501) — not a missing model
     or object. The "auto" wire API falls back to chat completions on it."""
+
+
+_NOT_IMPLEMENTED = ("not implemented", "not yet implemented", "notimplementederror")
+
+
+def responses_broken(status: int | None, said: str) -> bool:
+    """A Responses failure worth trying chat completions for: the server failed (5xx) or
+    said it does not do this ("not implemented", whatever the status)."""
+    return (status is not None and status >= 500) or any(
+        words in said.lower() for words in _NOT_IMPLEMENTED
+    )
 
 
 def is_route_missing(exc: BaseException) -> bool:
@@ -222,7 +240,11 @@ class Gateway:
             error.message = timeout_message(self.config.timeout, mid_stream=True)
         # A server (or proxy) may echo the key in its error text: out before it is shown or
         # stored with the reply.
+        return self._redacted(error)
+
+    def _redacted(self, error: GatewayError) -> GatewayError:
         error.message = redact(error.message, [self.config.api_key])
+        error.said = redact(error.said, [self.config.api_key])
         error.args = (error.message,)
         return error
 
@@ -309,7 +331,8 @@ class Gateway:
         tool the server ran (again when a citation is added to it), then the usage.
 
         Raises `EndpointMissing` (before yielding anything) when the server has no Responses
-        API, so the caller can fall back; other failures map as for chat completions. A server
+        API, `ResponsesUnavailable` when it failed before any of the reply came, so the caller
+        can fall back; other failures map as for chat completions. A server
         that refuses reasoning summaries is asked again without, and not asked for them again.
         """
         client = await self.client()
@@ -329,16 +352,30 @@ class Gateway:
             error = self._error(exc, since=since)
             if is_route_missing(exc):
                 raise EndpointMissing(ErrorKind.NOT_SUPPORTED, error.message, 404) from exc
+            if error.kind is not ErrorKind.AUTH and responses_broken(error.status, error.said):
+                raise ResponsesUnavailable(
+                    error.kind, error.message, error.status, error.said
+                ) from exc
             raise error from exc
         reader = ResponsesReader()
-        started = False
+        started = yielded = False
         try:
             _check_is_stream(stream)
             async for event in stream:
                 for out in reader.feed(event):
                     started = started or isinstance(out, TextDelta | ReasoningDelta)
+                    yielded = True
                     yield out
-        except (GeneratorExit, asyncio.CancelledError, GatewayError):
+        except GatewayError as error:
+            # The stream opened, then failed before a word of the reply (a `response.failed`
+            # from a gateway that bridges Responses to something without it).
+            if not yielded and error.kind is ErrorKind.SERVER:
+                self._redacted(error)
+                raise ResponsesUnavailable(
+                    error.kind, error.message, error.status, error.said
+                ) from error
+            raise
+        except (GeneratorExit, asyncio.CancelledError):
             raise
         except Exception as exc:
             raise self._error(exc, mid_stream=started, retries=0, reading=True) from exc

@@ -24,11 +24,14 @@ class ErrorKind(StrEnum):
 class GatewayError(Exception):
     """What went wrong talking to the server. `message` is written for the user."""
 
-    def __init__(self, kind: ErrorKind, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, kind: ErrorKind, message: str, status: int | None = None, said: str = ""
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.status = status
+        self.said = said  # the server's own reason, cleaned (`server_text.reason`), if any
 
 
 def server_reason(exc: Any) -> str:
@@ -39,6 +42,15 @@ def server_reason(exc: Any) -> str:
 def _code(exc: Any) -> str:
     code = getattr(exc, "code", None)
     return code if isinstance(code, str) else ""
+
+
+# 5xx answers that say the server is busy or a hop is down: worth another try. A 500 that
+# gives a reason (an exception, "not implemented", a missing credential) says the same again.
+PASSING_STATUSES = (502, 503, 504, 529)
+
+
+def retry_may_help(status: int, said: str) -> bool:
+    return status in PASSING_STATUSES or (status == 500 and not said)
 
 
 QUOTA_TEXT = "The account has run out of credit (quota exceeded)."
@@ -140,7 +152,7 @@ def map_error(
                 if status == 401
                 else "This API key is not allowed to do that."
             )
-            return GatewayError(ErrorKind.AUTH, text + detail, status)
+            return GatewayError(ErrorKind.AUTH, text + detail, status, said)
         if status == 429:
             limited = limit_error(_codes(exc), detail, status)
             assert limited is not None
@@ -150,17 +162,21 @@ def map_error(
                 ErrorKind.NOT_SUPPORTED,
                 (said or "The server does not offer this.") + " (404)",
                 status,
+                said,
             )
         if status >= 500:
+            later = " Try again in a moment." if retry_may_help(status, said) else ""
             return GatewayError(
                 ErrorKind.SERVER,
-                f"The server had a problem ({status}). Try again in a moment.{detail}",
+                f"The server had a problem ({status}).{later}{detail}",
                 status,
+                said,
             )
         return GatewayError(
             ErrorKind.BAD_REQUEST,
             f"The server rejected the request ({status}).{detail}",
             status,
+            said,
         )
     if isinstance(exc, json.JSONDecodeError | ValueError):
         return GatewayError(
@@ -172,9 +188,10 @@ def map_error(
         limited = limit_error(_codes(exc), detail, None)
         if limited is not None:
             return limited
-        said = said or exc.message
+        said = said or reason(exc.message)
         return GatewayError(
             ErrorKind.SERVER,
             f"The server reported an error while writing the reply: {said}",
+            said=said,
         )
     return GatewayError(ErrorKind.SERVER, report_failure("Talking to the server", exc))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop_app.core.server_text import reason
 from desktop_app.core.tool_notes import Citation, ToolNote
 from desktop_app.services.chat_events import (
     ChatEvent,
@@ -77,7 +78,7 @@ def _error_kind(code: str) -> ErrorKind:
 
 
 def _failure(code: Any, message: Any) -> GatewayError:
-    said = message if isinstance(message, str) and message else ""
+    said = reason(message)  # a crashed server's traceback becomes its last line
     code = code if isinstance(code, str) else ""
     limited = limit_error(code, f" The server said: {said}" if said else "", None)
     if limited is not None:  # the same words as the 429 before streaming
@@ -85,6 +86,7 @@ def _failure(code: Any, message: Any) -> GatewayError:
     return GatewayError(
         _error_kind(code),
         f"The server reported an error while writing the reply: {said or 'no details'}",
+        said=said,
     )
 
 

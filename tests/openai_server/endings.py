@@ -14,18 +14,31 @@ A fault's ``ending`` names one; ``chat.py`` and ``responses.py`` shape their str
 - ``quota``: after ``QUOTA_AFTER`` pieces an error object inside the stream,
   ``insufficient_quota`` (Responses: an ``error`` event).
 - ``choices``: two choices (``n = 2``), their deltas interleaved chunk by chunk.
+- ``failed``: Responses only; ``response.failed`` before any text, its message a Python
+  traceback (``TRACEBACK``), as a gateway that bridges Responses to a backend without it sends.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-ENDINGS = ("no_finish", "html", "length", "refusal", "tool_calls", "empty", "quota", "choices")
+ENDINGS = (
+    "no_finish", "html", "length", "refusal", "tool_calls", "empty", "quota", "choices", "failed"
+)  # fmt: skip
 LIMIT_PIECES = 6
 QUOTA_AFTER = 3
 REFUSAL = "I'm sorry, but I can't help with that request."
 SECOND_CHOICE = "A second, different answer that must never mix with the first one."
 QUOTA_MESSAGE = "You exceeded your current quota, please check your plan and billing details."
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/proxy/server.py", line 4120, in responses_api\n'
+    "    response = await llm_router.aresponses(**data)\n"
+    '  File "/srv/proxy/router.py", line 88, in aresponses\n'
+    "    raise NotImplementedError(msg)\n"
+    "NotImplementedError: Responses API is not implemented for this model. Use "
+    "/chat/completions instead.\n"
+)
 HTML_PAGE = (
     "<!DOCTYPE html>\n<html><head><title>Sign in to the network</title></head>\n"
     "<body><h1>Welcome</h1><p>Please sign in to continue.</p></body></html>\n"

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .containers import run_code
-from .endings import LIMIT_PIECES, QUOTA_AFTER, REFUSAL, quota_error, token_cap
+from .endings import LIMIT_PIECES, QUOTA_AFTER, REFUSAL, TRACEBACK, quota_error, token_cap
 from .errors import error_response
 from .features import not_offered
 from .models import model_not_found
@@ -161,6 +161,10 @@ def _stream(
 
     yield event("response.created", response=base)
     yield event("response.in_progress", response=base)
+    if ending == "failed":
+        error = {"code": "server_error", "message": TRACEBACK}
+        yield event("response.failed", response={**base, "status": "failed", "error": error})
+        return
     first = 0
     if plan.mode in ("summary", "raw"):
         yield from _reasoning_events(event, plan)

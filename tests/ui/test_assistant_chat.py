@@ -122,6 +122,28 @@ def test_auto_falls_back_to_chat_completions_and_remembers(
     assert not editor.tool_boxes["web_search"].isEnabled()  # tools now say why they are off
 
 
+def test_a_failing_responses_api_is_said_once_in_the_chat_tab(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    """Issue 14, item 4: a Responses stream that answers 500 with a traceback. The reply comes
+    through chat completions; the banner says so once, in a sentence, without the traceback."""
+    from tests.openai_server import Fault
+    from tests.openai_server.endings import TRACEBACK
+
+    parley = start(start_parley, openai_server, qloop)
+    openai_server.add_fault(Fault(path="/v1/responses", status=500, body=TRACEBACK, times=None))
+    activate(qloop, qtbot, parley, "Translator")
+    first = send_and_wait(qloop, qtbot, parley, "Bonjour")
+    banner = parley.chat_tab.banner
+    assert first.status is Status.COMPLETE and banner.isVisible()
+    assert banner.text.startswith("This server's Responses API failed (500: NotImplementedError")
+    assert "Traceback" not in banner.text and "Try again" not in banner.text
+    assert "will for gpt-4o-mini." in banner.text
+    second = send_and_wait(qloop, qtbot, parley, "Merci")
+    assert second.status is Status.COMPLETE and not banner.isVisible()  # said once
+    assert last_post(openai_server).path == "/v1/chat/completions"
+
+
 def test_a_streamed_web_search_shows_a_note_that_opens_to_its_citation(
     qloop, qtbot, start_parley, openai_server
 ) -> None:

@@ -351,8 +351,14 @@ class ChatTab(ChatControls, QWidget):
             else:
                 self.show_notice("There is space again: the reply is being saved.", "info")
 
+        def on_notice(notice: str) -> None:
+            if shown(turn.dialogue_id) is not None:
+                self.show_notice(notice, "info")
+
         job.task = asyncio.ensure_future(
-            self.chat.stream_reply(turn, sink.text, sink.note, sink.reasoning, on_save_problem)
+            self.chat.stream_reply(
+                turn, sink.text, sink.note, sink.reasoning, on_save_problem, on_notice
+            )
         )
         try:
             await job.task
