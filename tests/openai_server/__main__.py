@@ -12,6 +12,7 @@ import sys
 import threading
 
 from .features import FEATURES
+from .personalities import PERSONALITIES
 from .server import OpenAIServer
 
 
@@ -32,14 +33,21 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated features that answer 404 (reasoning_summaries: 400): "
         f"{', '.join(FEATURES)}",
     )
+    parser.add_argument(
+        "--personality",
+        default="openai",
+        choices=sorted(PERSONALITIES),
+        help="behave like another server (personalities.py)",
+    )
     args = parser.parse_args(argv)
     without = {f.strip() for f in args.without.split(",") if f.strip()}
     if not without <= set(FEATURES):
         parser.error(f"--without takes {', '.join(FEATURES)}")
-    server = OpenAIServer(args.host, args.port)
+    server = OpenAIServer(args.host, args.port, args.personality)
     server.chunk_delay = args.chunk_delay
-    server.api_key = args.api_key
-    server.unsupported = without
+    if args.api_key is not None:
+        server.api_key = args.api_key
+    server.unsupported |= without
     server.fine_tuning.realtime = True  # jobs run with the wall clock (tests move it by hand)
     server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl+C

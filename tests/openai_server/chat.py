@@ -19,6 +19,7 @@ from .endings import (
 from .errors import error_response
 from .images import ImageRejected, check_part, image_parts
 from .models import model_not_found
+from .personalities import Personality
 from .reasoning import Plan, chat_plan, is_reasoning_model, think_pieces, unsupported_reasoning
 from .replies import expected_reply, last_user, split_into_chunks
 from .routing import Event, EventStream, JSONResponse, Request, Response, Router
@@ -35,6 +36,9 @@ def _validate(body: Any, request: Request) -> Response | None:
     if not isinstance(model, str) or not model:
         return error_response(400, "you must provide a model parameter", param="model")
     messages = body.get("messages")
+    persona = request.server.persona
+    if isinstance(messages, list) and not messages and persona.generates_on_empty:
+        return None  # llama.cpp writes a whole reply to nothing at all
     if not isinstance(messages, list) or not messages:
         return error_response(
             400, "'messages' must be a non-empty array of messages.", param="messages"
@@ -46,7 +50,7 @@ def _validate(body: Any, request: Request) -> Response | None:
                 f"Invalid value for 'messages[{index}]': a role is required.",
                 param=f"messages[{index}]",
             )
-    if request.server.find_model(model) is None:
+    if request.server.find_model(model) is None and not persona.any_model:
         return model_not_found(model)
     if "reasoning_effort" in body and not is_reasoning_model(model):
         return error_response(
@@ -79,6 +83,7 @@ def _stream(
     base: dict[str, Any],
     pieces: list[str],
     plan: Plan,
+    persona: Personality,
     ending: str | None = None,
 ) -> Iterator[Event]:
     yield Event(_chunk(base, {"role": "assistant", "content": "", "refusal": None}))
@@ -98,7 +103,7 @@ def _stream(
         pieces, finish = [], "tool_calls"
     elif ending == "empty":
         pieces = []
-    cap = token_cap(body, "max_completion_tokens", "max_tokens")
+    cap = token_cap(body, *persona.token_caps)
     if ending == "length" or (cap is not None and cap < len(pieces)):
         pieces, finish = pieces[: cap or LIMIT_PIECES], "length"
     others = split_into_chunks(SECOND_CHOICE) if ending == "choices" else []
@@ -118,7 +123,7 @@ def _stream(
         yield Event(_chunk(base, {}, "stop", index=1))
     yield Event(_chunk(base, {}, finish))
     options = body.get("stream_options")
-    if isinstance(options, dict) and options.get("include_usage") is True:
+    if isinstance(options, dict) and options.get("include_usage") is True and persona.stream_usage:
         yield Event({**base, "choices": [], "usage": _usage(body, pieces, plan)})
 
 
@@ -146,7 +151,8 @@ def create_completion(request: Request) -> Response:
         chunk = {**base, "object": "chat.completion.chunk"}
         ending = request.ending
         done = ending not in ("no_finish", "quota")
-        return EventStream(_stream(body, chunk, pieces, plan, ending), done=done)
+        stream = _stream(body, chunk, pieces, plan, request.server.persona, ending)
+        return EventStream(stream, done=done)
     message: dict[str, Any] = {"role": "assistant", "content": reply, "refusal": None}
     if plan.mode == "field":
         message[plan.field_name] = plan.text

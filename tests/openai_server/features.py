@@ -9,6 +9,7 @@ or the (shut down) Assistants API.
 from __future__ import annotations
 
 from .errors import error_response
+from .personalities import missing_feature
 from .routing import JSONResponse, Request, Router
 
 # "reasoning_summaries" is the exception: asking for them is a 400, as OpenAI answers an
@@ -19,12 +20,13 @@ FEATURES = (
 
 
 def not_offered(request: Request, feature: str) -> JSONResponse | None:
-    """The unknown-route 404 when ``feature`` is switched off, else None."""
+    """The unknown-route 404 when ``feature`` is switched off (or what the personality
+    answers instead), else None."""
     with request.server.lock:
         off = feature in request.server.unsupported
     if not off:
         return None
-    return error_response(404, f"Invalid URL ({request.method} {request.path})")
+    return missing_feature(request)
 
 
 def set_unsupported(request: Request) -> JSONResponse:

@@ -24,6 +24,7 @@ from .endings import HTML_PAGE
 from .endless import endless, forget_cursor
 from .errors import error_response, mask_key
 from .faults import Fault
+from .personalities import keyless_answer, reshape_error
 from .routing import (
     BytesResponse,
     EventStream,
@@ -104,7 +105,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.delay > 0 and not self._pause(fault.delay):
             self._abandoned(count=streaming)
             return
-        early = (fault.error_response() if fault else None) or self._denied(headers, app)
+        early = (fault.error_response() if fault else None) or self._denied(headers, app, url.path)
         if early is None and raw and body is None and "json" in headers.get("content-type", ""):
             early = error_response(400, "We could not parse the JSON body of your request.")
         if early is None and fault is not None and fault.ending == "html":
@@ -115,6 +116,8 @@ class Handler(BaseHTTPRequestHandler):
         mode = getattr(app, "endless_pages", "")
         forget_cursor(request, mode)
         response = early or endless(self._route(request), request, mode)
+        if isinstance(response, JSONResponse):
+            response = reshape_error(app.persona, response)
         self._send(response, fault if streaming else None)
 
     def _route(self, request: Request) -> Response:
@@ -128,12 +131,15 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             return error_response(500, f"Test server error: {exc!r}", "server_error")
 
-    def _denied(self, headers: dict[str, str], app: OpenAIServer) -> JSONResponse | None:
+    def _denied(self, headers: dict[str, str], app: OpenAIServer, path: str) -> JSONResponse | None:
         with app.lock:
-            key = app.api_key
+            key, persona = app.api_key, app.persona
         auth = headers.get("authorization", "")
-        if key is None or auth == f"Bearer {key}":
+        if key is None or auth == f"Bearer {key}" or path in persona.public:
             return None
+        odd = keyless_answer(persona)
+        if odd is not None:
+            return odd
         given = auth.removeprefix("Bearer").strip()
         hint = "You can find your API key at https://platform.openai.com/account/api-keys."
         if given:

@@ -3,9 +3,10 @@
 All state is public and guarded by ``lock`` so a test can read what the app sent
 (``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``, the
 image limits ``image_max_side`` and ``image_max_bytes``, ``assistants``, and ``unsupported`` —
-features that answer 404) and break it on purpose (``add_fault``). Uploaded ``files`` and
-``vector_stores`` are kept here too, and ``fine_tuning`` (jobs on a clock moved by
-``advance(seconds)``). The HTTP side lives in ``httpd.py`` and ``handler.py``;
+features that answer 404), which server it behaves like (``personality``: llama.cpp, LiteLLM,
+Ollama, vLLM, LM Studio; see ``personalities.py``) and break it on purpose (``add_fault``).
+Uploaded ``files`` and ``vector_stores`` are kept here too, and ``fine_tuning`` (jobs on a
+clock moved by ``advance(seconds)``). The HTTP side lives in ``httpd.py`` and ``handler.py``;
 the API itself in one module per resource, each registering its routes here.
 """
 
@@ -25,6 +26,7 @@ from . import (
     files,
     fine_tuning,
     models,
+    personalities,
     responses,
     vector_stores,
 )
@@ -34,7 +36,7 @@ from .routing import RecordedRequest, Router
 
 RESOURCES = (
     models, chat, responses, files, vector_stores, assistants, fine_tuning, features, containers,
-    control,
+    control, personalities,
 )  # fmt: skip
 IMAGE_MAX_SIDE = 2048  # what the API itself scales a "high" detail image to fit
 IMAGE_MAX_BYTES = 20 * 1024 * 1024
@@ -43,7 +45,7 @@ IMAGE_MAX_BYTES = 20 * 1024 * 1024
 class OpenAIServer:
     """An OpenAI-compatible HTTP server on 127.0.0.1, run in a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, personality: str = "openai") -> None:
         self.host = host
         self._requested_port = port
         self.lock = threading.RLock()
@@ -65,6 +67,8 @@ class OpenAIServer:
         self.container_files: dict[tuple[str, str], tuple[str, bytes]] = {}
         self.assistants: list[dict[str, Any]] = []
         self.fine_tuning = self._new_fine_tuning()
+        self.persona = personalities.PERSONALITIES["openai"]
+        self.personality = personality
         self.router = Router()
         for resource in RESOURCES:
             resource.register(self.router)
@@ -121,6 +125,30 @@ class OpenAIServer:
         """The ``base_url`` to give the SDK, e.g. ``http://127.0.0.1:51234/v1``."""
         host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
         return f"http://{host}:{self.port}/v1"
+
+    # personality ----------------------------------------------------------------------------
+    @property
+    def personality(self) -> str:
+        """Which server this one behaves like (``personalities.PERSONALITIES``)."""
+        return self.persona.name
+
+    @personality.setter
+    def personality(self, name: str) -> None:
+        """Behave like another server from now on: its models, the features it lacks, the
+        key it requires, its error shapes and its own endpoints."""
+        persona = personalities.lookup(name)
+        with self.lock:
+            self.persona = persona
+            self._apply_persona()
+
+    def _apply_persona(self) -> None:
+        persona = self.persona
+        if persona.model_ids:
+            self.models = [models.make_model(m, persona.owned_by) for m in persona.model_ids]
+        else:
+            self.models = models.default_models()
+        self.unsupported = set(persona.unsupported)
+        self.api_key = persona.master_key
 
     # state ----------------------------------------------------------------------------------
     def add_fault(self, fault: Fault) -> Fault:
@@ -201,6 +229,7 @@ class OpenAIServer:
             self.container_files = {}
             self.assistants = []
             self.fine_tuning = self._new_fine_tuning()
+            self._apply_persona()  # the personality stays, with its models and key
 
     # fine-tuning ----------------------------------------------------------------------------
     def _new_fine_tuning(self) -> fine_tuning.FineTuningState:
