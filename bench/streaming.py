@@ -165,7 +165,7 @@ async def start_parley(url: str, home: Path) -> Any:
         paths.settings_file,
     )
     parley = Parley(
-        QApplication.instance(), paths, secret_backend=FakeKeyring(), discovery_candidates={}
+        QApplication.instance(), paths, secret_backend=FakeKeyring(), discovery_candidates=[]
     )
     parley.window.resize(1200, 800)
     parley.window.show()

@@ -125,7 +125,7 @@ class Parley:
         paths: AppPaths,
         *,
         secret_backend: KeyringLike | None = None,
-        discovery_candidates: dict[str, str] | None = None,
+        discovery_candidates: Sequence[str] | None = None,
         today: Callable[[], date] = date.today,
         now: Callable[[], datetime] = datetime.now,
     ) -> None:
@@ -587,7 +587,9 @@ class Parley:
         )
 
     def use_local_server(self, server: FoundServer) -> None:
-        model = server.models[0] if server.models else self.settings.default_model
+        # No list (a server without /v1/models): no model either, rather than the last
+        # provider's, which this one would refuse or, ignoring names, be priced as.
+        model = server.models[0] if server.models else ""
         settings = replace(
             self.settings,
             provider=server.provider,

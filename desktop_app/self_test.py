@@ -231,7 +231,7 @@ async def run_self_test(qt_app: Any, paths: AppPaths, base_url: str) -> int:
         save_settings(
             replace(Settings(), provider="custom", base_url=base_url), paths.settings_file
         )
-    parley = Parley(qt_app, paths, discovery_candidates={})
+    parley = Parley(qt_app, paths, discovery_candidates=[])
     parley.window.show()
     await test.check("main window and tabs", lambda: _tabs(parley))
     if base_url:

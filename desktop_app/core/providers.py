@@ -28,6 +28,10 @@ PRESETS: dict[str, ProviderPreset] = {
         ProviderPreset("ollama", "Ollama", "http://127.0.0.1:11434/v1", False, local=True),
         ProviderPreset("lmstudio", "LM Studio", "http://127.0.0.1:1234/v1", False, local=True),
         ProviderPreset("llamacpp", "llama.cpp server", "http://127.0.0.1:8080/v1", False, True),
+        ProviderPreset("vllm", "vLLM", "http://127.0.0.1:8000/v1", False, local=True),
+        # A gateway, mostly to paid models (OpenAI, Anthropic, …): not local, so its replies
+        # are priced; a proxy with a master key needs it (set in Settings), one without none.
+        ProviderPreset("litellm", "LiteLLM proxy", "http://127.0.0.1:4000/v1", False),
         ProviderPreset("custom", "Custom (OpenAI-compatible)", "", False),
     )
 }
@@ -35,8 +39,12 @@ PRESETS: dict[str, ProviderPreset] = {
 # Local servers ignore the key but the SDK insists on one; this is what they expect to see.
 PLACEHOLDER_KEY = "not-needed"
 
-# Where first-run discovery looks, in this order.
-LOCAL_CANDIDATES = ("ollama", "lmstudio", "llamacpp")
+# Where first-run discovery looks, in this order: the usual ports of Ollama, LM Studio,
+# llama.cpp, vLLM and LiteLLM. Whatever answers on one is told apart by what it says
+# (core/server_kinds.py), not by the port.
+DISCOVERY_URLS = tuple(
+    PRESETS[key].base_url for key in ("ollama", "lmstudio", "llamacpp", "vllm", "litellm")
+)
 
 
 def is_openai_host(provider: str, base_url: str) -> bool:
@@ -52,12 +60,17 @@ def is_openai_host(provider: str, base_url: str) -> bool:
 _MODEL_FILE = re.compile(r"\.(gguf|ggml|bin|safetensors|llamafile)$", re.IGNORECASE)
 
 
+def is_model_file(model_id: str) -> bool:
+    """A model id that is a file path or a model file's name (llama.cpp names its model so)."""
+    is_path = model_id.startswith(("/", "~", "./")) or "\\" in model_id
+    return bool(is_path or _MODEL_FILE.search(model_id))
+
+
 def model_label(model_id: str) -> str:
     """How a model is shown. llama.cpp names its model by the file it loaded
     (`/models/tiny.gguf`, `C:\\models\\tiny.gguf`): shown by the file's name. Hub-style ids
     (`meta-llama/Llama-3.2-1B`) and everything else are shown as they are."""
-    is_path = model_id.startswith(("/", "~", "./")) or "\\" in model_id
-    if not (is_path or _MODEL_FILE.search(model_id)):
+    if not is_model_file(model_id):
         return model_id
     name = re.split(r"[\\/]", model_id.rstrip("/\\"))[-1]
     return name or model_id

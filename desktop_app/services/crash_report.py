@@ -31,6 +31,7 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 __all__ = ["REDACTED", "CrashReporter", "redact", "report_text", "secret_environment_values"]
 
+
 def report_text(
     exc_info: ExcInfo,
     versions: Mapping[str, str],

@@ -21,6 +21,7 @@ _KEY_SHAPES = (
 )
 _MIN_SECRET_LENGTH = 4  # shorter "secrets" (e.g. "1") would shred the report
 
+
 def secret_environment_values(environ: Mapping[str, str]) -> list[str]:
     return [value for name, value in environ.items() if _SECRET_NAME.search(name) and value]
 

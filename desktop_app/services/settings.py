@@ -70,9 +70,7 @@ class Settings:
         if not 0 <= self.monthly_budget <= MAX_BUDGET:
             raise SettingsError("monthly_budget", f"must be between 0 and {MAX_BUDGET:,.0f}")
         if not MIN_BACKUPS <= self.backups_kept <= MAX_BACKUPS:
-            raise SettingsError(
-                "backups_kept", f"must be between {MIN_BACKUPS} and {MAX_BACKUPS}"
-            )
+            raise SettingsError("backups_kept", f"must be between {MIN_BACKUPS} and {MAX_BACKUPS}")
         url = self.effective_base_url
         if url and not url.startswith(("http://", "https://")):
             raise SettingsError("base_url", "must start with http:// or https://")

@@ -88,7 +88,7 @@ def main() -> int:
     qt_app = make_qt_app()
     paths = AppPaths.from_environment()
     paths.ensure()
-    parley = Parley(qt_app, paths, discovery_candidates={})
+    parley = Parley(qt_app, paths, discovery_candidates=[])
 
     async def run() -> int:
         driver = asyncio.ensure_future(drive(parley, mode, text))

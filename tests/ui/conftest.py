@@ -25,7 +25,7 @@ def start_parley(qloop, qtbot, paths: AppPaths, fake_keyring) -> Iterator[Callab
         if settings is not None:
             save_settings(settings, paths.settings_file)
         kwargs.setdefault("secret_backend", fake_keyring)
-        kwargs.setdefault("discovery_candidates", {})
+        kwargs.setdefault("discovery_candidates", [])
         parley = Parley(QApplication.instance(), paths, **kwargs)
         parley.window.show()
         run(qloop, parley.start())

@@ -446,7 +446,7 @@ def test_the_app_builds_the_tab_and_continues_in_chat(
 
     settings = replace(Settings(), provider="custom", base_url=openai_server.url)
     save_settings(settings, paths.settings_file)
-    parley = Parley(qapp, paths, secret_backend=fake_keyring, discovery_candidates={})
+    parley = Parley(qapp, paths, secret_backend=fake_keyring, discovery_candidates=[])
     qtbot.addWidget(parley.window)
     run(qloop, parley.start())
     try:

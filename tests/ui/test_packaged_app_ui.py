@@ -66,7 +66,7 @@ def test_the_keys_in_the_keyring_and_environment_never_reach_a_crash_report(
     save_settings(
         replace(Settings(), provider="custom", base_url=openai_server.url), paths.settings_file
     )
-    parley = Parley(qapp, paths, secret_backend=keyring, discovery_candidates={})
+    parley = Parley(qapp, paths, secret_backend=keyring, discovery_candidates=[])
     qtbot.addWidget(parley.window)
     reporter = install_crash_reporting(qapp, paths.log_dir)
     try:

@@ -14,7 +14,7 @@ from desktop_app.services.settings import Settings
 from tests.openai_server import Fault
 from tests.openai_server.models import make_model
 from tests.support.chat import send_and_wait
-from tests.support.loop import run_until
+from tests.support.loop import run, run_until
 
 
 def ok_button(dialog):  # type: ignore[no-untyped-def]
@@ -103,7 +103,8 @@ def test_invalid_settings_are_refused_at_the_field(qloop, qtbot, start_parley) -
 def test_first_run_offers_a_local_server_and_uses_it(
     qloop, qtbot, start_parley, openai_server
 ) -> None:
-    parley = start_parley(discovery_candidates={"ollama": openai_server.url})
+    openai_server.personality = "ollama"
+    parley = start_parley(discovery_candidates=[openai_server.url])
     tab = parley.chat_tab
     run_until(qloop, lambda: "Ollama is running on this computer" in tab.banner.text)
     qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)
@@ -118,8 +119,8 @@ def test_the_first_message_after_the_local_server_offer_goes_to_that_servers_mod
 ) -> None:
     """The picker used to keep the OpenAI preset's model: a server that checks names refused
     the first message, one that ignores them had its free reply priced at OpenAI's rate."""
-    openai_server.models = [make_model("llama3.2:1b"), make_model("qwen2.5:0.5b")]
-    parley = start_parley(discovery_candidates={"ollama": openai_server.url})
+    openai_server.personality = "ollama"  # llama3.2:1b and qwen2.5:0.5b
+    parley = start_parley(discovery_candidates=[openai_server.url])
     tab = parley.chat_tab
     run_until(qloop, lambda: "Ollama is running on this computer" in tab.banner.text)
     qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)
@@ -221,3 +222,49 @@ def test_a_model_named_by_its_file_path_is_shown_by_its_file_name(
     assert [b["model"] for b in sent if b.get("messages")] == [path]
     card = make_card(tab.transcript.messages[-1])  # what the reply's header says
     assert "tiny-llama.Q4_K_M.gguf" in card.details and "/home/me" not in str(card.details)
+
+
+def test_first_run_finds_llama_cpp_without_a_model_list_and_uses_the_model_it_loaded(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    """Discovery by what answers: a llama.cpp server whose `/v1/models` is gone is found by
+    its own `/props`, named for what it is, and its first message goes to its model, free."""
+    openai_server.personality = "llamacpp"
+    openai_server.add_fault(Fault(path="/v1/models", status=404, times=None))
+    parley = start_parley(discovery_candidates=[openai_server.url])
+    tab = parley.chat_tab
+    run_until(qloop, lambda: "llama.cpp server is running on this computer" in tab.banner.text)
+    assert ", 1 model)" in tab.banner.text
+    qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)
+    assert parley.settings.provider == "llamacpp"
+    run_until(qloop, lambda: parley.tasks.running == 0)
+    assert tab.model == "/models/tiny.gguf" and tab.model_picker.currentText() == "tiny.gguf"
+    send_and_wait(qloop, qtbot, tab, "Hello, llama")
+    reply = parley.store.messages(tab.dialogue_id)[-1]
+    assert reply.status == "complete" and reply.model == "/models/tiny.gguf"
+    (entry,) = parley.store.usage_entries(0, 2**40)
+    assert entry.cost == 0
+
+
+def test_a_server_found_by_its_health_check_keeps_the_model_the_user_types(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    """No list of models anywhere: the picker starts empty (not the OpenAI preset's model),
+    and a refresh that finds no list leaves what the user typed."""
+    openai_server.personality = "llamacpp"
+    for path in ("/v1/models", "/props"):
+        openai_server.add_fault(Fault(path=path, status=404, times=None))
+    parley = start_parley(discovery_candidates=[openai_server.url])
+    tab = parley.chat_tab
+    run_until(qloop, lambda: "an OpenAI-compatible server is running" in tab.banner.text)
+    qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)
+    assert (parley.settings.provider, parley.settings.default_model) == ("custom", "")
+    run_until(qloop, lambda: parley.tasks.running == 0)
+    assert tab.model == ""
+    tab.model_picker.lineEdit().setFocus()
+    qtbot.keyClicks(tab.model_picker.lineEdit(), "my-model")
+    run(qloop, tab.refresh_models())  # the list is still not there
+    assert tab.model == "my-model"
+    send_and_wait(qloop, qtbot, tab, "Hello")
+    sent = [r.body for r in openai_server.requests if r.path.endswith("/chat/completions")]
+    assert [b["model"] for b in sent if b.get("messages")] == ["my-model"]

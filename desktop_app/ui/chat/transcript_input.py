@@ -327,4 +327,3 @@ class TranscriptInput(QAbstractScrollArea):
     def focusOutEvent(self, event) -> None:
         super().focusOutEvent(event)
         self.viewport().update()
-
