@@ -578,9 +578,10 @@ class Parley:
             return
         server = found[0]
         count = len(server.models)
+        listed = f"{count} model{'s' if count != 1 else ''}" if count else "no model list"
         self.chat_tab.show_notice(
             f"No API key is set, but {server.label} is running on this computer "
-            f"({server.base_url}, {count} model{'s' if count != 1 else ''}). Use it?",
+            f"({server.base_url}, {listed}). Use it?",
             "info",
             f"Use {server.label}",
             lambda: self.use_local_server(server),

@@ -69,7 +69,7 @@ def forget_wire_api(store: Store, cache_key: str) -> None:
 
 def fallback_notice(error: ResponsesUnavailable, model: str) -> str:
     """What the user is told, once, when Responses failed and chat completions answered."""
-    said = first_sentence(error.said) if error.said else ""
+    said = first_sentence(error.said).rstrip(".") if error.said else ""
     status = str(error.status) if error.status is not None else ""
     why = ": ".join(part for part in (status, said) if part)
     because = f" ({why})" if why else ""

@@ -22,7 +22,7 @@ from tests.support.loop import run
 
 HELPER = AssistantProfile("Helper", "gpt-4o", "Answer briefly.", id=None)
 EXCEPTION_LINE = TRACEBACK.strip().splitlines()[-1]
-FIRST_SENTENCE = "NotImplementedError: Responses API is not implemented for this model."
+FIRST_SENTENCE = "NotImplementedError: Responses API is not implemented for this model"
 
 
 @pytest.fixture

@@ -257,6 +257,7 @@ def test_a_server_found_by_its_health_check_keeps_the_model_the_user_types(
     parley = start_parley(discovery_candidates=[openai_server.url])
     tab = parley.chat_tab
     run_until(qloop, lambda: "an OpenAI-compatible server is running" in tab.banner.text)
+    assert ", no model list). Use it?" in tab.banner.text
     qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)
     assert (parley.settings.provider, parley.settings.default_model) == ("custom", "")
     run_until(qloop, lambda: parley.tasks.running == 0)
