@@ -28,7 +28,7 @@ class Fault:
     - ``ending``: streams only; end the reply the wrong way (``endings.ENDINGS``): a body
       that stops without its finish (``no_finish``), an HTML page (``html``), the token limit
       (``length``), a refusal, only tool calls, no text, a quota error mid-stream, two
-      interleaved choices.
+      interleaved choices, a Responses stream that fails before any text (``failed``).
     - ``times``: how many matching requests it applies to; ``None`` means all of them.
     - ``body``: with ``status``, answer with this JSON document instead of the OpenAI-shaped
       error: the shapes other servers use (``{"detail": …}``, ``{"error": "text"}``, …).
