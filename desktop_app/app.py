@@ -29,6 +29,7 @@ from desktop_app.services.settings import Settings, load_settings, save_settings
 if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.core.assistants import AssistantProfile
     from desktop_app.services.chat_session import ChatSession
+    from desktop_app.services.connection_check import ConnectionReport
     from desktop_app.services.discovery import FoundServer
     from desktop_app.services.price_book import PriceBook
     from desktop_app.services.spend_ledger import SpendLedger
@@ -612,9 +613,43 @@ class Parley:
             self.apply_settings,
             self.window,
             edit_prices=self._open_prices if self.spend is not None else None,
+            test_connection=self.check_connection,
+            refresh_models=self.refresh_models,
         )
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running
+
+    def _form_config(self, settings: Settings, new_key: str | None) -> ProviderConfig:
+        """The provider the Settings form describes, with the key typed in it or else the one
+        kept for that provider."""
+        if new_key is None:
+            new_key = self.secrets.get_key(settings.provider, settings.plaintext_key_consent).key
+        return provider_config(settings, new_key)
+
+    async def check_connection(self, settings: Settings, new_key: str | None) -> ConnectionReport:
+        """Settings' Test connection: the form's server asked for its models, nothing saved."""
+        from desktop_app.services.connection_check import check_connection
+
+        config = await asyncio.to_thread(self._form_config, settings, new_key)
+        return await check_connection(config)
+
+    async def refresh_models(self, settings: Settings, new_key: str | None) -> ConnectionReport:
+        """Settings' Refresh models: the form's server's list read into the cache and its
+        capabilities forgotten; when it is the server in use, the pickers and the probes
+        follow at once."""
+        from desktop_app.services.connection_check import ConnectionReport, refresh_models
+
+        if self.store is None:
+            return ConnectionReport(
+                False, "Parley's data is not open, so a model list cannot be kept right now."
+            )
+        config = await asyncio.to_thread(self._form_config, settings, new_key)
+        report = await refresh_models(self.store, config)
+        in_use = self.chat is not None and self.chat.gateway.config.cache_key == config.cache_key
+        if report.ok and in_use and self.chat_tab is not None:
+            self.chat_tab.show_cached_models()
+            self.tasks.spawn(self.connect())
+        return report
 
     def _open_prices(self) -> None:
         assert self.spend is not None

@@ -2,7 +2,9 @@
 
 The dialog does no I/O itself: it is given the current settings, where the key comes from and
 whether a keyring works, and an `apply` callback that saves and answers with an error sentence
-(or None); "Prices…" calls `edit_prices` (the app opens the price editor). Opened with
+(or None); "Prices…" calls `edit_prices` (the app opens the price editor); *Test connection*
+and *Refresh models* call `test_connection` and `refresh_models` with the form's values (see
+connection_row.py). Opened with
 `open()`, never `exec()`, so the asyncio loop keeps running.
 
 Signals:
@@ -46,6 +48,7 @@ from desktop_app.services.settings import (
     Settings,
     SettingsError,
 )
+from desktop_app.ui.connection_row import AskServer, ConnectionRow
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.theme import theme_colors
 from desktop_app.ui.widgets.icon_buttons import use_parley_icons
@@ -74,6 +77,8 @@ class SettingsDialog(QDialog):
         apply: ApplySettings,
         parent: QWidget | None = None,
         edit_prices: Callable[[], None] | None = None,
+        test_connection: AskServer | None = None,
+        refresh_models: AskServer | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -179,6 +184,12 @@ class SettingsDialog(QDialog):
         form.addRow("API key:", key_row)
         form.addRow("", self.key_status)
         form.addRow("", self.plaintext_consent)
+        self.connection: ConnectionRow | None = None
+        if test_connection is not None and refresh_models is not None:
+            self.connection = ConnectionRow(
+                self._form_values, test_connection, refresh_models, self._mark_invalid
+            )
+            form.addRow("", self.connection)
         form.addRow("Wire API:", self.wire_api)
         form.addRow("Default model:", self.default_model)
         form.addRow("Request timeout:", self.timeout)
@@ -234,20 +245,37 @@ class SettingsDialog(QDialog):
             plaintext_key_consent=self.plaintext_consent.isChecked(),
         )
 
-    def _on_ok(self) -> None:
+    def _form_values(self) -> tuple[Settings, str | None]:
+        """The settings as the form has them (SettingsError for one that cannot be used), and
+        the key typed in it, if any."""
+        self._clear_marks()
+        return self.chosen().validated(), self.api_key.text().strip() or None
+
+    def _clear_marks(self) -> None:
         for widget in self._fields.values():
             widget.setStyleSheet("")
+        self.error.hide()
+
+    def _mark_invalid(self, exc: SettingsError) -> None:
+        field = self._fields.get(exc.field)
+        if field is not None:
+            field.setStyleSheet(f"border: 1px solid {theme_colors().error.name()}")
+            field.setFocus()
+        text = str(exc).replace("base url", "Base URL")
+        self._show_error(text[:1].upper() + text[1:])
+
+    def done(self, result: int) -> None:
+        """Closed (OK, Cancel, Esc): a connection test still out is dropped."""
+        if self.connection is not None:
+            self.connection.cancel()
+        super().done(result)
+
+    def _on_ok(self) -> None:
         try:
-            settings = self.chosen().validated()
+            settings, new_key = self._form_values()
         except SettingsError as exc:
-            field = self._fields.get(exc.field)
-            if field is not None:
-                field.setStyleSheet(f"border: 1px solid {theme_colors().error.name()}")
-                field.setFocus()
-            text = str(exc).replace("base url", "Base URL")
-            self._show_error(text[:1].upper() + text[1:])
+            self._mark_invalid(exc)
             return
-        new_key = self.api_key.text().strip() or None
         problem = self._apply(settings, new_key)
         if problem:
             self._show_error(problem)
