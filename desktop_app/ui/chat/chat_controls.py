@@ -27,6 +27,7 @@ from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.composer import Composer
 from desktop_app.ui.icons import set_icon
+from desktop_app.ui.widgets.model_filter import filter_as_you_type
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 from desktop_app.ui.widgets.retirement_marks import mark_models, retirement_label, show_retirement
 
@@ -63,8 +64,12 @@ class ChatControls:
         self.model_picker.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.model_picker.setToolTip("Model for the next message (type any name the server knows)")
+        self.model_picker.setToolTip(
+            "Model for the next message: type part of a name to find it, or any name the "
+            "server knows"
+        )
         self.model_picker.setAccessibleName("Model")
+        filter_as_you_type(self.model_picker)
         self.model_picker.currentTextChanged.connect(self._on_model_picker_text_changed)
         self.retirement = retirement_label()
         self.spend_label = QLabel()
