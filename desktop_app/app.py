@@ -23,11 +23,13 @@ from desktop_app import APP_NAME
 from desktop_app.services.gateway import ProviderConfig
 from desktop_app.services.paths import HOME_VARIABLE, AppPaths
 from desktop_app.services.private_files import private_umask, tighten
+from desktop_app.services.provider_pool import config_for
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.core.assistants import AssistantProfile
+    from desktop_app.core.providers import ProviderEntry
     from desktop_app.services.chat_session import ChatSession
     from desktop_app.services.connection_check import ConnectionReport
     from desktop_app.services.discovery import FoundServer
@@ -92,13 +94,8 @@ def setup_logging(paths: AppPaths, secrets: Callable[[], Iterable[str]] = list) 
 
 
 def provider_config(settings: Settings, api_key: str) -> ProviderConfig:
-    return ProviderConfig(
-        provider=settings.provider,
-        base_url=settings.effective_base_url,
-        api_key=api_key,
-        timeout=settings.request_timeout,
-        azure_api_version=settings.azure_api_version,
-    )
+    """The main provider's configuration."""
+    return config_for(settings.main_provider, api_key, settings.request_timeout)
 
 
 def idle_rss_kb() -> int:
@@ -619,21 +616,21 @@ class Parley:
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running
 
-    def _form_config(self, settings: Settings, new_key: str | None) -> ProviderConfig:
-        """The provider the Settings form describes, with the key typed in it or else the one
+    def _form_config(self, entry: ProviderEntry, new_key: str | None) -> ProviderConfig:
+        """The provider a Settings form describes, with the key typed in it or else the one
         kept for that provider."""
         if new_key is None:
-            new_key = self.secrets.get_key(settings.provider, settings.plaintext_key_consent).key
-        return provider_config(settings, new_key)
+            new_key = self.secrets.get_key(entry.id, self.settings.plaintext_key_consent).key
+        return config_for(entry, new_key, self.settings.request_timeout)
 
-    async def check_connection(self, settings: Settings, new_key: str | None) -> ConnectionReport:
+    async def check_connection(self, entry: ProviderEntry, new_key: str | None) -> ConnectionReport:
         """Settings' Test connection: the form's server asked for its models, nothing saved."""
         from desktop_app.services.connection_check import check_connection
 
-        config = await asyncio.to_thread(self._form_config, settings, new_key)
+        config = await asyncio.to_thread(self._form_config, entry, new_key)
         return await check_connection(config)
 
-    async def refresh_models(self, settings: Settings, new_key: str | None) -> ConnectionReport:
+    async def refresh_models(self, entry: ProviderEntry, new_key: str | None) -> ConnectionReport:
         """Settings' Refresh models: the form's server's list read into the cache and its
         capabilities forgotten; when it is the server in use, the pickers and the probes
         follow at once."""
@@ -643,7 +640,7 @@ class Parley:
             return ConnectionReport(
                 False, "Parley's data is not open, so a model list cannot be kept right now."
             )
-        config = await asyncio.to_thread(self._form_config, settings, new_key)
+        config = await asyncio.to_thread(self._form_config, entry, new_key)
         report = await refresh_models(self.store, config)
         in_use = self.chat is not None and self.chat.gateway.config.cache_key == config.cache_key
         if report.ok and in_use and self.chat_tab is not None:

@@ -1,8 +1,9 @@
 """Settings' *Test connection* and *Refresh models* buttons, and what the server answered.
 
-The row does no I/O: it is given `form` (the dialog's values, validated — it raises
-SettingsError for a value that cannot be tried) and two coroutine functions the app provides,
-which ask the server and answer with a `ConnectionReport`. Each press runs in a task the row
+The row does no I/O: it is given `form` (the provider the dialog describes, validated — it
+raises SettingsError for a value that cannot be tried — and the key typed for it, if any) and
+two coroutine functions the app provides, which ask the server and answer with a
+`ConnectionReport`. Each press runs in a task the row
 keeps (the row shows itself busy at the press, before the task runs); the dialog's closing
 cancels it, and the window never waits on the server.
 
@@ -18,16 +19,17 @@ from collections.abc import Awaitable, Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from desktop_app.core.providers import ProviderEntry
 from desktop_app.services.connection_check import ConnectionReport
-from desktop_app.services.settings import Settings, SettingsError
+from desktop_app.services.settings import SettingsError
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.theme import set_tone
 from desktop_app.ui.widgets.wrap_label import WrapLabel
 
-# ask(settings, new_key_or_None) → what the server answered.
-AskServer = Callable[[Settings, str | None], Awaitable[ConnectionReport]]
-FormValues = Callable[[], tuple[Settings, str | None]]
+# ask(provider, new_key_or_None) → what the server answered.
+AskServer = Callable[[ProviderEntry, str | None], Awaitable[ConnectionReport]]
+FormValues = Callable[[], tuple[ProviderEntry, str | None]]
 
 ASKING_TEXT = "Asking the server…"
 
@@ -89,12 +91,12 @@ class ConnectionRow(QWidget):
         """Validate the form and show the row busy now (not when the task first runs); None
         when the form has a value that cannot be tried (it is marked instead)."""
         try:
-            settings, key = self._form()
+            provider, key = self._form()
         except SettingsError as exc:
             self._on_invalid(exc)
             return None
         self._set_busy(True)
-        return self.tasks.spawn(self._answer(ask(settings, key)))
+        return self.tasks.spawn(self._answer(ask(provider, key)))
 
     async def _answer(self, asking: Awaitable[ConnectionReport]) -> None:
         try:

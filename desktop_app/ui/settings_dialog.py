@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.providers import PRESETS
+from desktop_app.core.providers import PRESETS, ProviderEntry
 from desktop_app.core.wire_apis import WIRE_API_LABELS
 from desktop_app.services.secrets import BackendStatus, KeyLookup
 from desktop_app.services.settings import (
@@ -187,7 +187,7 @@ class SettingsDialog(QDialog):
         self.connection: ConnectionRow | None = None
         if test_connection is not None and refresh_models is not None:
             self.connection = ConnectionRow(
-                self._form_values, test_connection, refresh_models, self._mark_invalid
+                self._main_provider, test_connection, refresh_models, self._mark_invalid
             )
             form.addRow("", self.connection)
         form.addRow("Wire API:", self.wire_api)
@@ -250,6 +250,10 @@ class SettingsDialog(QDialog):
         the key typed in it, if any."""
         self._clear_marks()
         return self.chosen().validated(), self.api_key.text().strip() or None
+
+    def _main_provider(self) -> tuple[ProviderEntry, str | None]:
+        settings, key = self._form_values()
+        return settings.main_provider, key
 
     def _clear_marks(self) -> None:
         for widget in self._fields.values():
