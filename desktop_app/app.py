@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -602,7 +602,13 @@ class Parley:
     def open_settings(self) -> None:
         from desktop_app.ui.settings_dialog import SettingsDialog
 
-        lookup = self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent)
+        consent = self.settings.plaintext_key_consent
+        lookup = self.secrets.get_key(self.settings.provider, consent)
+        with_keys = {
+            entry.id
+            for entry in self.settings.other_providers
+            if self.secrets.get_key(entry.id, consent).found
+        }
         dialog = SettingsDialog(
             self.settings,
             lookup,
@@ -612,6 +618,7 @@ class Parley:
             edit_prices=self._open_prices if self.spend is not None else None,
             test_connection=self.check_connection,
             refresh_models=self.refresh_models,
+            other_keys=with_keys,
         )
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running
@@ -652,13 +659,26 @@ class Parley:
         assert self.spend is not None
         self.spend.open_prices(self.settings_dialog)
 
-    def apply_settings(self, settings: Settings, new_key: str | None) -> str | None:
-        """Save settings (and the key, to the keyring); rebuild the gateway. Error or None."""
+    def apply_settings(
+        self,
+        settings: Settings,
+        new_key: str | None,
+        other_keys: Mapping[str, str] | None = None,
+    ) -> str | None:
+        """Save settings (and the keys, to the keyring: `new_key` the main provider's,
+        `other_keys` the others' by id, "" deleting one); rebuild the gateways whose
+        configuration changed. An error sentence, or None."""
+        consent = settings.plaintext_key_consent
+        keys = dict(other_keys or {})
         if new_key is not None:
-            try:
-                self.secrets.set_key(settings.provider, new_key, settings.plaintext_key_consent)
-            except SecretError as exc:
-                return str(exc)
+            keys[settings.provider] = new_key
+        try:
+            for provider_id, key in keys.items():
+                kept = self.secrets.get_key(provider_id, consent).source in ("keyring", "file")
+                if key or kept:  # deleting a key that was never kept is nothing to do
+                    self.secrets.set_key(provider_id, key, consent)
+        except SecretError as exc:
+            return str(exc)
         settings = replace(settings, first_run_done=True)
         try:
             save_settings(settings, self.paths.settings_file)

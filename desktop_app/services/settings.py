@@ -83,7 +83,7 @@ class Settings:
             raise SettingsError("base_url", "this provider needs the address of its server")
         seen = {self.provider}
         for entry in self.other_providers:
-            _check_entry(entry, seen)
+            check_provider(entry, seen)
             seen.add(entry.id)
         return self
 
@@ -109,7 +109,9 @@ class Settings:
         return PRESETS[self.provider].label
 
 
-def _check_entry(entry: ProviderEntry, taken: set[str]) -> None:
+def check_provider(entry: ProviderEntry, taken: set[str]) -> None:
+    """Raise SettingsError (field "other_providers") for a provider that cannot be used, or
+    whose id is in `taken`."""
     where = f"provider {entry.label!r}" if entry.kind in PRESETS else f"provider {entry.id!r}"
     if entry.kind not in PRESETS:
         raise SettingsError("other_providers", f"{where} is of an unknown kind {entry.kind!r}")
@@ -171,7 +173,7 @@ def _usable(settings: Settings) -> tuple[ProviderEntry, ...]:
     taken = {settings.provider}
     for entry in settings.other_providers:
         try:
-            _check_entry(entry, taken)
+            check_provider(entry, taken)
         except SettingsError:
             continue
         kept.append(entry)

@@ -13,7 +13,7 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
@@ -50,6 +50,7 @@ from desktop_app.services.settings import (
 )
 from desktop_app.ui.connection_row import AskServer, ConnectionRow
 from desktop_app.ui.icons import set_icon
+from desktop_app.ui.provider_list import ProviderList
 from desktop_app.ui.theme import theme_colors
 from desktop_app.ui.widgets.icon_buttons import use_parley_icons
 
@@ -62,8 +63,9 @@ SOURCE_TEXT = {
     "none": "No key is set.",
 }
 
-# apply(settings, new_key_or_None) → an error sentence, or None when saved.
-ApplySettings = Callable[[Settings, str | None], str | None]
+# apply(settings, new_key_or_None, other_keys) → an error sentence, or None when saved.
+# other_keys: the keys typed for other providers, by id ("" for a removed one: delete it).
+ApplySettings = Callable[[Settings, str | None, Mapping[str, str]], str | None]
 
 
 class SettingsDialog(QDialog):
@@ -79,7 +81,9 @@ class SettingsDialog(QDialog):
         edit_prices: Callable[[], None] | None = None,
         test_connection: AskServer | None = None,
         refresh_models: AskServer | None = None,
+        other_keys: set[str] | None = None,
     ) -> None:
+        """`other_keys`: the ids of the other providers that have a key kept."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
@@ -185,11 +189,24 @@ class SettingsDialog(QDialog):
         form.addRow("", self.key_status)
         form.addRow("", self.plaintext_consent)
         self.connection: ConnectionRow | None = None
+        self.providers: ProviderList | None = None
         if test_connection is not None and refresh_models is not None:
             self.connection = ConnectionRow(
                 self._main_provider, test_connection, refresh_models, self._mark_invalid
             )
             form.addRow("", self.connection)
+            self.providers = ProviderList(
+                settings.other_providers,
+                lambda: str(self.provider.currentData()),
+                other_keys or set(),
+                test_connection,
+                refresh_models,
+            )
+            self.providers.setToolTip(
+                "Providers beside the one above; their models are offered in the Chat tab's "
+                "picker under their names, and each keeps its own key."
+            )
+            form.addRow("Other providers:", self.providers)
         form.addRow("Wire API:", self.wire_api)
         form.addRow("Default model:", self.default_model)
         form.addRow("Request timeout:", self.timeout)
@@ -207,6 +224,8 @@ class SettingsDialog(QDialog):
             "monthly_budget": self.budget,
             "backups_kept": self.backups_kept,
         }
+        if self.providers is not None:
+            self._fields["other_providers"] = self.providers.list
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -243,6 +262,11 @@ class SettingsDialog(QDialog):
             monthly_budget=float(self.budget.value()),
             backups_kept=int(self.backups_kept.value()),
             plaintext_key_consent=self.plaintext_consent.isChecked(),
+            other_providers=(
+                self.providers.entries
+                if self.providers is not None
+                else self._settings.other_providers
+            ),
         )
 
     def _form_values(self) -> tuple[Settings, str | None]:
@@ -280,7 +304,8 @@ class SettingsDialog(QDialog):
         except SettingsError as exc:
             self._mark_invalid(exc)
             return
-        problem = self._apply(settings, new_key)
+        other_keys = self.providers.new_keys if self.providers is not None else {}
+        problem = self._apply(settings, new_key, other_keys)
         if problem:
             self._show_error(problem)
             return
