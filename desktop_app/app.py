@@ -23,7 +23,7 @@ from desktop_app import APP_NAME
 from desktop_app.services.gateway import ProviderConfig
 from desktop_app.services.paths import HOME_VARIABLE, AppPaths
 from desktop_app.services.private_files import private_umask, tighten
-from desktop_app.services.provider_pool import config_for
+from desktop_app.services.provider_pool import ProviderPool, config_for
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.services.connection_check import ConnectionReport
     from desktop_app.services.discovery import FoundServer
     from desktop_app.services.price_book import PriceBook
+    from desktop_app.services.provider_sessions import ProviderSessions
     from desktop_app.services.spend_ledger import SpendLedger
     from desktop_app.services.store import Store
     from desktop_app.ui.data_care import DataCare
@@ -140,6 +141,8 @@ class Parley:
         self.settings, settings_problem = load_settings(paths.settings_file)
         apply_theme(qt_app, self.settings.theme)
         self.secrets = SecretStore(paths.config_dir, secret_backend)
+        self.pool = ProviderPool(self._key_for)  # the other providers' gateways
+        self.others: ProviderSessions | None = None
         self._discovery_candidates = discovery_candidates
         self.tasks = TaskKeeper()
         # Closing replaced clients: awaited at shutdown, never cancelled (a cancelled close
@@ -248,16 +251,14 @@ class Parley:
             self.window.statusBar().showMessage(prices.problem, 15_000)
         self.ledger = SpendLedger(self.store, prices)
         gateway = Gateway(provider_config(self.settings, key))
+        sentiment = SentimentAnalyzer()
         self.chat = ChatSession(
-            self.store,
-            gateway,
-            SentimentAnalyzer(),
-            wire_api=self.settings.wire_api,
-            ledger=self.ledger,
+            self.store, gateway, sentiment, wire_api=self.settings.wire_api, ledger=self.ledger
         )
         self.catalog = ModelCatalog(self.store, gateway, lambda: prices.table, self.today)
         self.remote = AssistantRemote(gateway)
-        tab = ChatTab(self.chat, self.catalog, self.settings.default_model)
+        self.others = self._other_providers(sentiment)
+        tab = ChatTab(self.chat, self.catalog, self.settings.default_model, others=self.others)
         tab.show_sentiment(self.settings.show_sentiment)
         tab.settings_requested.connect(self.open_settings)
         tab.connection_changed.connect(self.window.set_connection)
@@ -272,6 +273,7 @@ class Parley:
         self._build_usage_tab()
         self._build_training_tab()
         self._after_gateway_change()
+        self.tasks.spawn(self.refresh_other_models())
         await self.start_history()  # reopens the last conversation: notices come after it
         if self.store.recovered_replies:
             count = self.store.recovered_replies
@@ -451,8 +453,43 @@ class Parley:
             self.assistants_tab.set_tools_available(True)
 
     def secrets_in_use(self) -> list[str]:
-        """The API key the app holds right now (crash reports redact it)."""
-        return [self.chat.gateway.config.api_key] if self.chat is not None else []
+        """The API keys the app holds right now (crash reports redact them)."""
+        if self.chat is None:
+            return []
+        return [self.chat.gateway.config.api_key, *(g.config.api_key for g in self.pool.gateways)]
+
+    def _other_providers(self, sentiment: Any) -> ProviderSessions:
+        """The providers beside the main one: a gateway and a chat session each, made when
+        a message first goes to one of them."""
+        from desktop_app.services.chat_session import ChatSession
+        from desktop_app.services.provider_sessions import ProviderSessions
+
+        assert self.store is not None
+        self.pool.configure(self.settings.other_providers, self.settings.request_timeout)
+
+        def make_session(gateway: Any, provider_id: str) -> ChatSession:
+            assert self.store is not None
+            return ChatSession(
+                self.store,
+                gateway,
+                sentiment,
+                wire_api=self.settings.wire_api,
+                ledger=self.ledger,
+                provider_id=provider_id,
+            )
+
+        return ProviderSessions(self.store, self.pool, make_session)
+
+    def _key_for(self, provider_id: str) -> str:
+        return self.secrets.get_key(provider_id, self.settings.plaintext_key_consent).key
+
+    async def refresh_other_models(self) -> None:
+        """Every other provider's model list, read in the background into the picker."""
+        if self.others is None or not self.settings.other_providers:
+            return
+        await self.others.refresh()
+        if self.chat_tab is not None:
+            self.chat_tab.show_cached_models()
 
     def _build_images_tab(self) -> None:
         from desktop_app.services.image_describer import ImageDescriber
@@ -701,15 +738,23 @@ class Parley:
             from desktop_app.services.wire_api import forget_wire_api
 
             self.chat.wire_api = settings.wire_api
+            for session in self.others.sessions if self.others is not None else []:
+                session.wire_api = settings.wire_api
+            rekeyed = set(keys) - {settings.provider}
+            for released in self.pool.configure(
+                settings.other_providers, settings.request_timeout, rekeyed
+            ):
+                self._close_later(released)
+            if self.chat_tab is not None:
+                self.chat_tab.show_cached_models()
+            self.tasks.spawn(self.refresh_other_models())
             old = self.chat.gateway
             config = provider_config(settings, self._lookup_key())
             if config != old.config:  # else the connection (and any reply on it) goes on
                 gateway = Gateway(config)
                 self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
                 self.fine_tuning.gateway = gateway
-                closing = asyncio.ensure_future(self._close_when_idle(old))
-                self._closing.add(closing)
-                closing.add_done_callback(self._closing.discard)
+                self._close_later(old)
             if config.cache_key != old.config.cache_key and self.chat_tab is not None:
                 self.chat_tab.switch_provider(settings.default_model)
             if self.store is not None:  # the server may have changed: ask it again
@@ -722,6 +767,11 @@ class Parley:
             (self.chat_tab is not None and self.chat_tab.busy)
             or getattr(self.images_tab, "busy", False)
         )
+
+    def _close_later(self, old: Any) -> None:
+        closing = asyncio.ensure_future(self._close_when_idle(old))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     async def _close_when_idle(self, old: Any) -> None:
         """Close a replaced client once nothing streams through it: a reply or a batch that
@@ -780,6 +830,11 @@ class Parley:
         if self.chat is not None:
             await self.chat.flush()  # replies still being saved (a busy database) get saved
             await self.chat.gateway.aclose()
+        for session in self.others.sessions if self.others is not None else []:
+            await session.flush()
+        for gateway in self.pool.release_all():
+            await gateway.aclose()
+        self.others = None
         if self.history_store is not None:
             self.history_store.close()
         if self.sidebar_store is not None:

@@ -41,13 +41,18 @@ class ProviderPool:
         self._timeout = 60.0
         self._gateways: dict[str, Gateway] = {}
 
-    def configure(self, entries: Iterable[ProviderEntry], timeout: float) -> list[Gateway]:
-        """Use these providers from now on; returns the gateways let go of, to close."""
+    def configure(
+        self, entries: Iterable[ProviderEntry], timeout: float, new_keys: Iterable[str] = ()
+    ) -> list[Gateway]:
+        """Use these providers from now on (`new_keys`: the ids whose key changed); returns
+        the gateways let go of, to close."""
         new = {entry.id: entry for entry in entries}
+        rekeyed = set(new_keys)
         released = []
         for pid in list(self._gateways):
             entry = new.get(pid)
-            if entry is None or entry != self._entries.get(pid) or timeout != self._timeout:
+            changed = entry is None or entry != self._entries.get(pid) or pid in rekeyed
+            if changed or timeout != self._timeout:
                 released.append(self._gateways.pop(pid))
         self._entries, self._timeout = new, timeout
         return released
@@ -58,6 +63,11 @@ class ProviderPool:
     @property
     def entries(self) -> list[ProviderEntry]:
         return list(self._entries.values())
+
+    @property
+    def gateways(self) -> list[Gateway]:
+        """The gateways made so far."""
+        return list(self._gateways.values())
 
     def built(self, provider_id: str) -> Gateway | None:
         """The provider's gateway if it has been made (nothing is made here)."""
