@@ -687,9 +687,10 @@ class Parley:
         config = await asyncio.to_thread(self._form_config, entry, new_key)
         report = await refresh_models(self.store, config)
         in_use = self.chat is not None and self.chat.gateway.config.cache_key == config.cache_key
-        if report.ok and in_use and self.chat_tab is not None:
-            self.chat_tab.show_cached_models()
-            self.tasks.spawn(self.connect())
+        if report.ok and self.chat_tab is not None:
+            self.chat_tab.show_cached_models()  # another provider's models are listed there too
+            if in_use:
+                self.tasks.spawn(self.connect())
         return report
 
     def _open_prices(self) -> None:

@@ -114,3 +114,16 @@ def test_another_provider_without_its_key_says_so_and_sends_nothing(
         run_until(qloop, lambda: "No API key is set for OpenRouter" in tab.banner.text)
         assert tab.input.toPlainText() == "Hello?" and tab.dialogue_id is None
         assert chat_requests(router) == []
+
+
+def test_a_dialogue_whose_provider_was_removed_says_where_the_next_message_goes(
+    qloop, start_parley, openai_server
+) -> None:
+    parley = start_parley(Settings(provider="custom", base_url=openai_server.url))
+    run_until(qloop, lambda: parley.tasks.running == 0)
+    held = parley.store.create_dialogue("On a removed box", "big-model", provider="vllm")
+    tab = parley.chat_tab
+    tab.open_dialogue(held)
+    assert "no longer in Settings" in tab.banner.text
+    assert "goes to Custom (OpenAI-compatible)" in tab.banner.text
+    assert tab.model == "big-model" and tab.provider_id == ""

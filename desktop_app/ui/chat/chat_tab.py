@@ -75,6 +75,7 @@ class ChatTab(ChatControls, QWidget):
         self.sidebar: Any = None
         self.commands = MessageCommands(self)
         self._busy = False
+        self._opening_provider = False  # another provider's session is being made for a send
         self.thumbnails = ThumbnailCache(self.chat.store.attachment_path)
         self.transcript = TranscriptView(thumbnails=self.thumbnails)
         self.transcript.ratable = True
@@ -188,7 +189,7 @@ class ChatTab(ChatControls, QWidget):
         self.set_assistant(self.chat.assistant_for_dialogue(dialogue_id))
         self.system_edit.setPlainText(dialogue.system)
         if dialogue.model:
-            self.show_model(dialogue.model, dialogue.provider)
+            self.show_model(dialogue.model, self._still_configured(dialogue.provider))
         job = self.jobs.get(dialogue_id)
         running = job.turn.reply.id if job is not None else None
         self.transcript.show_messages([m for m in dialogue.messages if m.id != running])
@@ -243,7 +244,7 @@ class ChatTab(ChatControls, QWidget):
             self.cancel_edit()
 
     def _can_send(self, composed: bool = True) -> bool:
-        if (composed and self.composer.empty) or self._busy:
+        if (composed and self.composer.empty) or self._busy or self._opening_provider:
             return False
         if not self.provider_id and not self.chat.gateway.config.has_key:
             self.show_setup_hint()  # the text stays in the box
@@ -347,12 +348,26 @@ class ChatTab(ChatControls, QWidget):
     def _system(self) -> str:
         return self.system_edit.toPlainText().strip()
 
+    def _still_configured(self, provider_id: str) -> str:
+        """The dialogue's provider if Settings still lists it; else '' (the main one), said
+        in a notice, so the next message does not go somewhere the user did not expect."""
+        if not provider_id or (self.others is not None and self.others.pool.entry(provider_id)):
+            return provider_id
+        self.show_notice(
+            "The provider this dialogue was held with is no longer in Settings; the next "
+            f"message goes to {self.chat.gateway.config.label} unless you pick another model "
+            "above.",
+            "info",
+        )
+        return ""
+
     async def _session(self) -> ChatSession | None:
         """The session for the provider of the chosen model (the main one's, or another's
         made on first use); None, with a notice, when it cannot send."""
         provider_id = self.provider_id
         if not provider_id or self.others is None:
             return self.chat
+        self._opening_provider = True  # a second Enter meanwhile sends nothing twice
         try:
             session = await self.others.session(provider_id)
         except UnknownProvider:
@@ -361,6 +376,8 @@ class ChatTab(ChatControls, QWidget):
                 "warning",
             )
             return None
+        finally:
+            self._opening_provider = False
         if not session.gateway.config.has_key:
             self.show_notice(
                 f"No API key is set for {session.gateway.config.label}. Add one in Settings "
