@@ -93,11 +93,13 @@ class ProviderDialog(QDialog):
         is_azure = preset.key == "azure"
         self._form.setRowVisible(self.azure_version, is_azure)
         self.name.setPlaceholderText(preset.label)
-        self.base_url.setPlaceholderText(
-            "https://YOUR-RESOURCE.openai.azure.com"
-            if is_azure
-            else preset.base_url or "https://your-server.example/v1"
-        )
+        if is_azure:
+            where = "https://YOUR-RESOURCE.openai.azure.com"
+        elif preset.key == "openai":
+            where = "https://api.openai.com/v1"
+        else:
+            where = preset.base_url or "https://your-server.example/v1"
+        self.base_url.setPlaceholderText(where)
 
     def chosen(self) -> ProviderEntry:
         kind = self.kind.currentData()
