@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.core.providers import ProviderEntry
+from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.services.chat_session import ChatSession
 from desktop_app.services.provider_pool import ProviderPool, UnknownProvider
 from tests.openai_server import OpenAIServer
+from tests.openai_server.models import make_model
 from tests.support.loop import run
 
 
@@ -49,3 +52,47 @@ def test_each_provider_gets_its_gateway_on_first_use_with_its_own_key(qloop) -> 
             run(qloop, pool.gateway("vllm"))
         for gateway in (work_gateway, *released):
             run(qloop, gateway.aclose())
+
+
+def test_other_providers_models_come_from_the_cache_and_a_failed_refresh_keeps_them(
+    qloop, paths, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.services.provider_sessions import ModelGroup, ProviderSessions
+    from desktop_app.services.store import Store
+
+    store = Store.open(paths.database, paths.attachments_dir)
+    try:
+        with OpenAIServer() as box:
+            box.models = [make_model("big-model"), make_model("text-embedding-3-small")]
+            pool = ProviderPool(lambda _pid: "")
+            pool.configure(
+                [
+                    ProviderEntry("vllm", "vllm", box.url, name="Box"),
+                    ProviderEntry("gone", "custom", "http://127.0.0.1:9/v1"),
+                ],
+                5.0,
+            )
+            store.cache_models("custom:http://127.0.0.1:9/v1", [("old-model", "", None)])
+            made: list[str] = []
+
+            def make_session(gateway, provider_id):  # type: ignore[no-untyped-def]
+                made.append(provider_id)
+                return ChatSession(store, gateway, SentimentAnalyzer(), provider_id=provider_id)
+
+            others = ProviderSessions(store, pool, make_session)
+            assert others.groups() == [
+                ModelGroup("vllm", "Box", ()),
+                ModelGroup("gone", "Custom (OpenAI-compatible)", ("old-model",)),
+            ]
+            with caplog.at_level("INFO"):
+                run(qloop, others.refresh())  # the unreachable one does not stop the other
+            assert others.groups()[0] == ModelGroup("vllm", "Box", ("big-model",))  # no embeddings
+            assert others.groups()[1].models == ("old-model",)
+            assert "models of gone not refreshed: Could not reach" in caplog.text
+            session = run(qloop, others.session("vllm"))
+            assert session.provider_id == "vllm" and run(qloop, others.session("vllm")) is session
+            assert made == ["vllm"]
+            for gateway in pool.release_all():
+                run(qloop, gateway.aclose())
+    finally:
+        store.close()
