@@ -118,7 +118,11 @@ def check_provider(entry: ProviderEntry, taken: set[str]) -> None:
     if not is_provider_id(entry.id):
         raise SettingsError("other_providers", f"{where} has an unusable id {entry.id!r}")
     if entry.id in taken:
-        raise SettingsError("other_providers", f"{where} has the id of another one")
+        raise SettingsError(
+            "other_providers",
+            f"{where} is configured twice (as the main provider or as another one); remove "
+            "one of them",
+        )
     url = entry.effective_base_url
     if url and not url.startswith(("http://", "https://")):
         raise SettingsError("other_providers", f"{where}: the address must start with http://")

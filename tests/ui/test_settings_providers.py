@@ -120,3 +120,18 @@ def test_cancel_leaves_the_providers_and_keys_as_they_were(
     dialog.reject()
     assert parley.settings.other_providers == others
     assert fake_keyring.passwords == {}
+
+
+def test_a_main_provider_that_is_also_among_the_others_is_refused_at_the_list(
+    qloop, qtbot, start_parley
+) -> None:
+    others = (ProviderEntry("vllm", "vllm"),)
+    parley = start_parley(Settings(provider="ollama", other_providers=others))
+    parley.window.settings_requested.emit()
+    dialog = parley.settings_dialog
+    dialog.provider.setCurrentIndex(dialog.provider.findData("vllm"))
+    click(qtbot, ok(dialog))
+    assert dialog.isVisible()
+    assert "configured twice" in dialog.error.text() and dialog.error.isVisible()
+    assert "border" in dialog.providers.list.styleSheet()
+    assert parley.settings.provider == "ollama"

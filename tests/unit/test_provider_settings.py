@@ -95,8 +95,8 @@ def test_a_hand_edited_entry_that_cannot_be_used_is_left_out_not_the_whole_file(
 @pytest.mark.parametrize(
     ("others", "words"),
     [
-        ((ProviderEntry("openai", "ollama"),), "the id of another one"),
-        ((ProviderEntry("a", "vllm"), ProviderEntry("a", "vllm")), "the id of another one"),
+        ((ProviderEntry("openai", "ollama"),), "configured twice"),
+        ((ProviderEntry("a", "vllm"), ProviderEntry("a", "vllm")), "configured twice"),
         ((ProviderEntry("c", "custom"),), "needs the address"),
         ((ProviderEntry("v", "vllm", "ftp://x"),), "must start with http"),
         ((ProviderEntry("v", "nope"),), "unknown kind"),
