@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,14 +23,18 @@ from desktop_app import APP_NAME
 from desktop_app.services.gateway import ProviderConfig
 from desktop_app.services.paths import HOME_VARIABLE, AppPaths
 from desktop_app.services.private_files import private_umask, tighten
+from desktop_app.services.provider_pool import ProviderPool, config_for
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.core.assistants import AssistantProfile
+    from desktop_app.core.providers import ProviderEntry
     from desktop_app.services.chat_session import ChatSession
+    from desktop_app.services.connection_check import ConnectionReport
     from desktop_app.services.discovery import FoundServer
     from desktop_app.services.price_book import PriceBook
+    from desktop_app.services.provider_sessions import ProviderSessions
     from desktop_app.services.spend_ledger import SpendLedger
     from desktop_app.services.store import Store
     from desktop_app.ui.data_care import DataCare
@@ -91,13 +95,8 @@ def setup_logging(paths: AppPaths, secrets: Callable[[], Iterable[str]] = list) 
 
 
 def provider_config(settings: Settings, api_key: str) -> ProviderConfig:
-    return ProviderConfig(
-        provider=settings.provider,
-        base_url=settings.effective_base_url,
-        api_key=api_key,
-        timeout=settings.request_timeout,
-        azure_api_version=settings.azure_api_version,
-    )
+    """The main provider's configuration."""
+    return config_for(settings.main_provider, api_key, settings.request_timeout)
 
 
 def idle_rss_kb() -> int:
@@ -142,6 +141,8 @@ class Parley:
         self.settings, settings_problem = load_settings(paths.settings_file)
         apply_theme(qt_app, self.settings.theme)
         self.secrets = SecretStore(paths.config_dir, secret_backend)
+        self.pool = ProviderPool(self._key_for)  # the other providers' gateways
+        self.others: ProviderSessions | None = None
         self._discovery_candidates = discovery_candidates
         self.tasks = TaskKeeper()
         # Closing replaced clients: awaited at shutdown, never cancelled (a cancelled close
@@ -250,16 +251,14 @@ class Parley:
             self.window.statusBar().showMessage(prices.problem, 15_000)
         self.ledger = SpendLedger(self.store, prices)
         gateway = Gateway(provider_config(self.settings, key))
+        sentiment = SentimentAnalyzer()
         self.chat = ChatSession(
-            self.store,
-            gateway,
-            SentimentAnalyzer(),
-            wire_api=self.settings.wire_api,
-            ledger=self.ledger,
+            self.store, gateway, sentiment, wire_api=self.settings.wire_api, ledger=self.ledger
         )
         self.catalog = ModelCatalog(self.store, gateway, lambda: prices.table, self.today)
         self.remote = AssistantRemote(gateway)
-        tab = ChatTab(self.chat, self.catalog, self.settings.default_model)
+        self.others = self._other_providers(sentiment)
+        tab = ChatTab(self.chat, self.catalog, self.settings.default_model, others=self.others)
         tab.show_sentiment(self.settings.show_sentiment)
         tab.settings_requested.connect(self.open_settings)
         tab.connection_changed.connect(self.window.set_connection)
@@ -274,6 +273,7 @@ class Parley:
         self._build_usage_tab()
         self._build_training_tab()
         self._after_gateway_change()
+        self.tasks.spawn(self.refresh_other_models())
         await self.start_history()  # reopens the last conversation: notices come after it
         if self.store.recovered_replies:
             count = self.store.recovered_replies
@@ -453,8 +453,43 @@ class Parley:
             self.assistants_tab.set_tools_available(True)
 
     def secrets_in_use(self) -> list[str]:
-        """The API key the app holds right now (crash reports redact it)."""
-        return [self.chat.gateway.config.api_key] if self.chat is not None else []
+        """The API keys the app holds right now (crash reports redact them)."""
+        if self.chat is None:
+            return []
+        return [self.chat.gateway.config.api_key, *(g.config.api_key for g in self.pool.gateways)]
+
+    def _other_providers(self, sentiment: Any) -> ProviderSessions:
+        """The providers beside the main one: a gateway and a chat session each, made when
+        a message first goes to one of them."""
+        from desktop_app.services.chat_session import ChatSession
+        from desktop_app.services.provider_sessions import ProviderSessions
+
+        assert self.store is not None
+        self.pool.configure(self.settings.other_providers, self.settings.request_timeout)
+
+        def make_session(gateway: Any, provider_id: str) -> ChatSession:
+            assert self.store is not None
+            return ChatSession(
+                self.store,
+                gateway,
+                sentiment,
+                wire_api=self.settings.wire_api,
+                ledger=self.ledger,
+                provider_id=provider_id,
+            )
+
+        return ProviderSessions(self.store, self.pool, make_session)
+
+    def _key_for(self, provider_id: str) -> str:
+        return self.secrets.get_key(provider_id, self.settings.plaintext_key_consent).key
+
+    async def refresh_other_models(self) -> None:
+        """Every other provider's model list, read in the background into the picker."""
+        if self.others is None or not self.settings.other_providers:
+            return
+        await self.others.refresh()
+        if self.chat_tab is not None:
+            self.chat_tab.show_cached_models()
 
     def _build_images_tab(self) -> None:
         from desktop_app.services.image_describer import ImageDescriber
@@ -607,7 +642,13 @@ class Parley:
     def open_settings(self) -> None:
         from desktop_app.ui.settings_dialog import SettingsDialog
 
-        lookup = self.secrets.get_key(self.settings.provider, self.settings.plaintext_key_consent)
+        consent = self.settings.plaintext_key_consent
+        lookup = self.secrets.get_key(self.settings.provider, consent)
+        with_keys = {
+            entry.id
+            for entry in self.settings.other_providers
+            if self.secrets.get_key(entry.id, consent).found
+        }
         dialog = SettingsDialog(
             self.settings,
             lookup,
@@ -615,21 +656,70 @@ class Parley:
             self.apply_settings,
             self.window,
             edit_prices=self._open_prices if self.spend is not None else None,
+            test_connection=self.check_connection,
+            refresh_models=self.refresh_models,
+            other_keys=with_keys,
         )
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running
+
+    def _form_config(self, entry: ProviderEntry, new_key: str | None) -> ProviderConfig:
+        """The provider a Settings form describes, with the key typed in it or else the one
+        kept for that provider."""
+        if new_key is None:
+            new_key = self.secrets.get_key(entry.id, self.settings.plaintext_key_consent).key
+        return config_for(entry, new_key, self.settings.request_timeout)
+
+    async def check_connection(self, entry: ProviderEntry, new_key: str | None) -> ConnectionReport:
+        """Settings' Test connection: the form's server asked for its models, nothing saved."""
+        from desktop_app.services.connection_check import check_connection
+
+        config = await asyncio.to_thread(self._form_config, entry, new_key)
+        return await check_connection(config)
+
+    async def refresh_models(self, entry: ProviderEntry, new_key: str | None) -> ConnectionReport:
+        """Settings' Refresh models: the form's server's list read into the cache and its
+        capabilities forgotten; when it is the server in use, the pickers and the probes
+        follow at once."""
+        from desktop_app.services.connection_check import ConnectionReport, refresh_models
+
+        if self.store is None:
+            return ConnectionReport(
+                False, "Parley's data is not open, so a model list cannot be kept right now."
+            )
+        config = await asyncio.to_thread(self._form_config, entry, new_key)
+        report = await refresh_models(self.store, config)
+        in_use = self.chat is not None and self.chat.gateway.config.cache_key == config.cache_key
+        if report.ok and self.chat_tab is not None:
+            self.chat_tab.show_cached_models()  # another provider's models are listed there too
+            if in_use:
+                self.tasks.spawn(self.connect())
+        return report
 
     def _open_prices(self) -> None:
         assert self.spend is not None
         self.spend.open_prices(self.settings_dialog)
 
-    def apply_settings(self, settings: Settings, new_key: str | None) -> str | None:
-        """Save settings (and the key, to the keyring); rebuild the gateway. Error or None."""
+    def apply_settings(
+        self,
+        settings: Settings,
+        new_key: str | None,
+        other_keys: Mapping[str, str] | None = None,
+    ) -> str | None:
+        """Save settings (and the keys, to the keyring: `new_key` the main provider's,
+        `other_keys` the others' by id, "" deleting one); rebuild the gateways whose
+        configuration changed. An error sentence, or None."""
+        consent = settings.plaintext_key_consent
+        keys = dict(other_keys or {})
         if new_key is not None:
-            try:
-                self.secrets.set_key(settings.provider, new_key, settings.plaintext_key_consent)
-            except SecretError as exc:
-                return str(exc)
+            keys[settings.provider] = new_key
+        try:
+            for provider_id, key in keys.items():
+                kept = self.secrets.get_key(provider_id, consent).source in ("keyring", "file")
+                if key or kept:  # deleting a key that was never kept is nothing to do
+                    self.secrets.set_key(provider_id, key, consent)
+        except SecretError as exc:
+            return str(exc)
         settings = replace(settings, first_run_done=True)
         try:
             save_settings(settings, self.paths.settings_file)
@@ -652,15 +742,23 @@ class Parley:
             from desktop_app.services.wire_api import forget_wire_api
 
             self.chat.wire_api = settings.wire_api
+            for session in self.others.sessions if self.others is not None else []:
+                session.wire_api = settings.wire_api
+            rekeyed = set(keys) - {settings.provider}
+            for released in self.pool.configure(
+                settings.other_providers, settings.request_timeout, rekeyed
+            ):
+                self._close_later(released)
+            if self.chat_tab is not None:
+                self.chat_tab.show_cached_models()
+            self.tasks.spawn(self.refresh_other_models())
             old = self.chat.gateway
             config = provider_config(settings, self._lookup_key())
             if config != old.config:  # else the connection (and any reply on it) goes on
                 gateway = Gateway(config)
                 self.chat.gateway = self.catalog.gateway = self.remote.gateway = gateway
                 self.fine_tuning.gateway = gateway
-                closing = asyncio.ensure_future(self._close_when_idle(old))
-                self._closing.add(closing)
-                closing.add_done_callback(self._closing.discard)
+                self._close_later(old)
             if config.cache_key != old.config.cache_key and self.chat_tab is not None:
                 self.chat_tab.switch_provider(settings.default_model)
             if self.store is not None:  # the server may have changed: ask it again
@@ -673,6 +771,11 @@ class Parley:
             (self.chat_tab is not None and self.chat_tab.busy)
             or getattr(self.images_tab, "busy", False)
         )
+
+    def _close_later(self, old: Any) -> None:
+        closing = asyncio.ensure_future(self._close_when_idle(old))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     async def _close_when_idle(self, old: Any) -> None:
         """Close a replaced client once nothing streams through it: a reply or a batch that
@@ -731,6 +834,11 @@ class Parley:
         if self.chat is not None:
             await self.chat.flush()  # replies still being saved (a busy database) get saved
             await self.chat.gateway.aclose()
+        for session in self.others.sessions if self.others is not None else []:
+            await session.flush()
+        for gateway in self.pool.release_all():
+            await gateway.aclose()
+        self.others = None
         if self.history_store is not None:
             self.history_store.close()
         if self.sidebar_store is not None:

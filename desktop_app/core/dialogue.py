@@ -119,6 +119,8 @@ class Dialogue:
     # Every live message of every branch in the order written, each with its parent; filled
     # only when asked for (an export of all branches).
     tree: list[Message] = field(default_factory=list)
+    # The id in Settings of the provider it is held with; '' for the main one.
+    provider: str = ""
 
 
 def make_title(first_message: str) -> str:

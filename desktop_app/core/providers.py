@@ -32,9 +32,51 @@ PRESETS: dict[str, ProviderPreset] = {
         # A gateway, mostly to paid models (OpenAI, Anthropic, …): not local, so its replies
         # are priced; a proxy with a master key needs it (set in Settings), one without none.
         ProviderPreset("litellm", "LiteLLM proxy", "http://127.0.0.1:4000/v1", False),
+        ProviderPreset("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", True),
         ProviderPreset("custom", "Custom (OpenAI-compatible)", "", False),
     )
 }
+
+
+@dataclass(frozen=True)
+class ProviderEntry:
+    """One configured provider. `id` names it for good: its key in the keyring and the
+    dialogues held with it refer to it, so two custom servers are two ids (`custom`,
+    `custom-2`); `kind` is the preset that says how to talk to it."""
+
+    id: str
+    kind: str  # a key of PRESETS
+    base_url: str = ""
+    azure_api_version: str = "2024-10-21"
+    name: str = ""  # what Settings and the model picker call it; default: the preset's label
+
+    @property
+    def label(self) -> str:
+        return self.name.strip() or PRESETS[self.kind].label
+
+    @property
+    def effective_base_url(self) -> str:
+        return self.base_url.strip() or PRESETS[self.kind].base_url
+
+
+_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
+def is_provider_id(text: str) -> bool:
+    """Lower-case letters, digits and dashes, starting with a letter: safe as a keyring
+    account name and in a cache key."""
+    return bool(_ID.match(text))
+
+
+def new_provider_id(kind: str, taken: set[str] | frozenset[str]) -> str:
+    """The id a newly added provider of `kind` gets: the kind itself, else `kind-2`, …"""
+    if kind not in taken:
+        return kind
+    number = 2
+    while f"{kind}-{number}" in taken:
+        number += 1
+    return f"{kind}-{number}"
+
 
 # Local servers ignore the key but the SDK insists on one; this is what they expect to see.
 PLACEHOLDER_KEY = "not-needed"

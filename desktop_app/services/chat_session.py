@@ -94,8 +94,12 @@ class ChatSession:
         wire_api: str = AUTO,
         ledger: SpendLedger | None = None,
         clock: Clock = time.monotonic,
+        provider_id: str = "",
     ) -> None:
         self.store = store
+        # The id in Settings of the provider this session sends through ('' the main one):
+        # each dialogue it writes to records it, so the dialogue goes on with that provider.
+        self.provider_id = provider_id
         self.clock = clock  # monotonic: the reply's timing figures, never a date
         self.ledger = ledger  # prices each finished reply; None records no spend
         self.gateway = gateway  # replaced by the app when the provider settings change
@@ -122,11 +126,15 @@ class ChatSession:
         with self.store.atomic():
             if dialogue_id is None:
                 dialogue_id = self.store.create_dialogue(
-                    make_title(text), model, system, _assistant_id(assistant)
+                    make_title(text), model, system, _assistant_id(assistant), self.provider_id
                 )
             else:
                 self.store.update_dialogue(
-                    dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
+                    dialogue_id,
+                    model=model,
+                    system=system,
+                    assistant_id=_assistant_id(assistant),
+                    provider=self.provider_id,
                 )
             user = Message(
                 "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
@@ -163,7 +171,11 @@ class ChatSession:
         mood = self.sentiment.analyze(text)
         with self.store.atomic():  # the new version and its reply's placeholder, or neither
             self.store.update_dialogue(
-                dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
+                dialogue_id,
+                model=model,
+                system=system,
+                assistant_id=_assistant_id(assistant),
+                provider=self.provider_id,
             )
             user = Message(
                 "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
@@ -202,7 +214,11 @@ class ChatSession:
                 raise ValueError("There is no message to answer yet.")
         with self.store.atomic():
             self.store.update_dialogue(
-                dialogue_id, model=model, system=system, assistant_id=_assistant_id(assistant)
+                dialogue_id,
+                model=model,
+                system=system,
+                assistant_id=_assistant_id(assistant),
+                provider=self.provider_id,
             )
             return self._pending(dialogue_id, model, system, None, assistant, history, parent)
 

@@ -267,6 +267,12 @@ _ENDINGS = """
 ALTER TABLE messages ADD COLUMN ending TEXT NOT NULL DEFAULT '';
 """
 
+# Providers (issue 14): the configured provider a dialogue was held with (its id in Settings),
+# so it goes on with it; '' for dialogues from before there were several: the main provider.
+_PROVIDERS = """
+ALTER TABLE dialogues ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _ASSISTANTS,
@@ -276,6 +282,7 @@ MIGRATIONS: tuple[str, ...] = (
     _TREES,
     _REASONING,
     _ENDINGS,
+    _PROVIDERS,
 )
 LATEST = len(MIGRATIONS)
 

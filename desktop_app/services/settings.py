@@ -12,13 +12,15 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.providers import PRESETS
+from desktop_app.core.providers import PRESETS, ProviderEntry, is_provider_id
 from desktop_app.core.wire_apis import AUTO, WIRE_APIS
 from desktop_app.services.private_files import private_dir
 from desktop_app.services.temp_files import temp_path
 
-# 2: show_sentiment; 3: backups_kept. Older files load: a setting they lack takes its default.
-SCHEMA_VERSION = 3
+# 2: show_sentiment; 3: backups_kept; 4: other_providers (providers configured beside the main
+# one). Older files load: a setting they lack takes its default, so a file from before 4 is one
+# provider, the main one, as it was.
+SCHEMA_VERSION = 4
 THEMES = ("system", "light", "dark")
 MIN_TIMEOUT, MAX_TIMEOUT = 5.0, 600.0
 MAX_BUDGET = 1_000_000.0
@@ -55,6 +57,9 @@ class Settings:
     show_sentiment: bool = True
     # How many backups of the database (daily, and before each upgrade) are kept.
     backups_kept: int = 7
+    # Providers beside the main one above (whose id is its preset's key, as before there were
+    # several); each keeps its key in the keyring under its own id.
+    other_providers: tuple[ProviderEntry, ...] = ()
 
     def validated(self) -> Settings:
         if self.provider not in PRESETS:
@@ -76,7 +81,24 @@ class Settings:
             raise SettingsError("base_url", "must start with http:// or https://")
         if self.provider in ("azure", "custom") and not url:
             raise SettingsError("base_url", "this provider needs the address of its server")
+        seen = {self.provider}
+        for entry in self.other_providers:
+            check_provider(entry, seen)
+            seen.add(entry.id)
         return self
+
+    @property
+    def main_provider(self) -> ProviderEntry:
+        return ProviderEntry(self.provider, self.provider, self.base_url, self.azure_api_version)
+
+    @property
+    def providers(self) -> tuple[ProviderEntry, ...]:
+        """Every configured provider, the main one first."""
+        return (self.main_provider, *self.other_providers)
+
+    def entry(self, provider_id: str) -> ProviderEntry | None:
+        """The configured provider with this id; None for one no longer configured."""
+        return next((p for p in self.providers if p.id == provider_id), None)
 
     @property
     def effective_base_url(self) -> str:
@@ -87,6 +109,47 @@ class Settings:
         return PRESETS[self.provider].label
 
 
+def check_provider(entry: ProviderEntry, taken: set[str]) -> None:
+    """Raise SettingsError (field "other_providers") for a provider that cannot be used, or
+    whose id is in `taken`."""
+    where = f"provider {entry.label!r}" if entry.kind in PRESETS else f"provider {entry.id!r}"
+    if entry.kind not in PRESETS:
+        raise SettingsError("other_providers", f"{where} is of an unknown kind {entry.kind!r}")
+    if not is_provider_id(entry.id):
+        raise SettingsError("other_providers", f"{where} has an unusable id {entry.id!r}")
+    if entry.id in taken:
+        raise SettingsError(
+            "other_providers",
+            f"{where} is configured twice (as the main provider or as another one); remove "
+            "one of them",
+        )
+    url = entry.effective_base_url
+    if url and not url.startswith(("http://", "https://")):
+        raise SettingsError("other_providers", f"{where}: the address must start with http://")
+    if entry.kind in ("azure", "custom") and not url:
+        raise SettingsError("other_providers", f"{where} needs the address of its server")
+
+
+_ENTRY_FIELDS = {f.name for f in fields(ProviderEntry)}
+
+
+def _entries(value: Any) -> tuple[ProviderEntry, ...]:
+    """The providers a file lists; an entry in a form this version cannot use is left out
+    (it is a provider fewer, not a settings file lost)."""
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        known = {k: v for k, v in item.items() if k in _ENTRY_FIELDS}
+        if not all(isinstance(v, str) for v in known.values()):
+            continue
+        if "id" in known and "kind" in known and known["kind"] in PRESETS:
+            found.append(ProviderEntry(**known))
+    return tuple(found)
+
+
 def _from_dict(data: dict[str, Any]) -> Settings:
     known = {f.name: f for f in fields(Settings)}
     values: dict[str, Any] = {}
@@ -94,13 +157,32 @@ def _from_dict(data: dict[str, Any]) -> Settings:
     for name, value in data.items():
         if name not in known:
             continue  # a setting from a newer or older version: ignored, not fatal
+        if name == "other_providers":
+            values[name] = _entries(value)
+            continue
         expected = type(getattr(defaults, name))
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if isinstance(value, expected):
             values[name] = value
     values["schema_version"] = SCHEMA_VERSION
-    return replace(defaults, **values)
+    settings = replace(defaults, **values)
+    return replace(settings, other_providers=_usable(settings))
+
+
+def _usable(settings: Settings) -> tuple[ProviderEntry, ...]:
+    """The other providers that can be used: one hand-edited into a clash (a second id, an
+    address without a scheme) is dropped, not the whole file."""
+    kept: list[ProviderEntry] = []
+    taken = {settings.provider}
+    for entry in settings.other_providers:
+        try:
+            check_provider(entry, taken)
+        except SettingsError:
+            continue
+        kept.append(entry)
+        taken.add(entry.id)
+    return tuple(kept)
 
 
 def load_settings(path: Path) -> tuple[Settings, str]:

@@ -200,14 +200,20 @@ class Store(
     # --- dialogues -------------------------------------------------------------------------
 
     def create_dialogue(
-        self, title: str, model: str = "", system: str = "", assistant_id: int | None = None
+        self,
+        title: str,
+        model: str = "",
+        system: str = "",
+        assistant_id: int | None = None,
+        provider: str = "",
     ) -> int:
+        """`provider`: the id in Settings of the provider it is held with ('' the main one)."""
         now = time.time()
         with self._transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO dialogues (title, model, system, assistant_id, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (title, model, system, assistant_id, now, now),
+                "INSERT INTO dialogues (title, model, system, assistant_id, provider, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (title, model, system, assistant_id, provider, now, now),
             )
             return int(cur.lastrowid or 0)
 
@@ -219,7 +225,7 @@ class Store(
         return bool(rows)
 
     def update_dialogue(self, dialogue_id: int, **changes: Any) -> None:
-        allowed = {"title", "model", "system", "pinned", "assistant_id"}
+        allowed = {"title", "model", "system", "pinned", "assistant_id", "provider"}
         if not changes.keys() <= allowed:
             raise ValueError(f"cannot change {sorted(changes.keys() - allowed)}")
         assignments = ", ".join(f"{name} = ?" for name in changes)
@@ -248,6 +254,7 @@ class Store(
             updated_at=row["updated_at"],
             messages=branch,
             assistant_id=row["assistant_id"],
+            provider=row["provider"],
         )
 
     def list_dialogues(self, limit: int = 100, offset: int = 0) -> list[DialogueSummary]:

@@ -2,7 +2,9 @@
 
 The dialog does no I/O itself: it is given the current settings, where the key comes from and
 whether a keyring works, and an `apply` callback that saves and answers with an error sentence
-(or None); "Prices…" calls `edit_prices` (the app opens the price editor). Opened with
+(or None); "Prices…" calls `edit_prices` (the app opens the price editor); *Test connection*
+and *Refresh models* call `test_connection` and `refresh_models` with the form's values (see
+connection_row.py). Opened with
 `open()`, never `exec()`, so the asyncio loop keeps running.
 
 Signals:
@@ -11,7 +13,7 @@ Signals:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.providers import PRESETS
+from desktop_app.core.providers import PRESETS, ProviderEntry
 from desktop_app.core.wire_apis import WIRE_API_LABELS
 from desktop_app.services.secrets import BackendStatus, KeyLookup
 from desktop_app.services.settings import (
@@ -46,7 +48,9 @@ from desktop_app.services.settings import (
     Settings,
     SettingsError,
 )
+from desktop_app.ui.connection_row import AskServer, ConnectionRow
 from desktop_app.ui.icons import set_icon
+from desktop_app.ui.provider_list import ProviderList
 from desktop_app.ui.theme import theme_colors
 from desktop_app.ui.widgets.icon_buttons import use_parley_icons
 
@@ -59,8 +63,9 @@ SOURCE_TEXT = {
     "none": "No key is set.",
 }
 
-# apply(settings, new_key_or_None) → an error sentence, or None when saved.
-ApplySettings = Callable[[Settings, str | None], str | None]
+# apply(settings, new_key_or_None, other_keys) → an error sentence, or None when saved.
+# other_keys: the keys typed for other providers, by id ("" for a removed one: delete it).
+ApplySettings = Callable[[Settings, str | None, Mapping[str, str]], str | None]
 
 
 class SettingsDialog(QDialog):
@@ -74,7 +79,11 @@ class SettingsDialog(QDialog):
         apply: ApplySettings,
         parent: QWidget | None = None,
         edit_prices: Callable[[], None] | None = None,
+        test_connection: AskServer | None = None,
+        refresh_models: AskServer | None = None,
+        other_keys: set[str] | None = None,
     ) -> None:
+        """`other_keys`: the ids of the other providers that have a key kept."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
@@ -179,6 +188,25 @@ class SettingsDialog(QDialog):
         form.addRow("API key:", key_row)
         form.addRow("", self.key_status)
         form.addRow("", self.plaintext_consent)
+        self.connection: ConnectionRow | None = None
+        self.providers: ProviderList | None = None
+        if test_connection is not None and refresh_models is not None:
+            self.connection = ConnectionRow(
+                self._main_provider, test_connection, refresh_models, self._mark_invalid
+            )
+            form.addRow("", self.connection)
+            self.providers = ProviderList(
+                settings.other_providers,
+                lambda: str(self.provider.currentData()),
+                other_keys or set(),
+                test_connection,
+                refresh_models,
+            )
+            self.providers.setToolTip(
+                "Providers beside the one above; their models are offered in the Chat tab's "
+                "picker under their names, and each keeps its own key."
+            )
+            form.addRow("Other providers:", self.providers)
         form.addRow("Wire API:", self.wire_api)
         form.addRow("Default model:", self.default_model)
         form.addRow("Request timeout:", self.timeout)
@@ -196,6 +224,8 @@ class SettingsDialog(QDialog):
             "monthly_budget": self.budget,
             "backups_kept": self.backups_kept,
         }
+        if self.providers is not None:
+            self._fields["other_providers"] = self.providers.list
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -232,23 +262,50 @@ class SettingsDialog(QDialog):
             monthly_budget=float(self.budget.value()),
             backups_kept=int(self.backups_kept.value()),
             plaintext_key_consent=self.plaintext_consent.isChecked(),
+            other_providers=(
+                self.providers.entries
+                if self.providers is not None
+                else self._settings.other_providers
+            ),
         )
 
-    def _on_ok(self) -> None:
+    def _form_values(self) -> tuple[Settings, str | None]:
+        """The settings as the form has them (SettingsError for one that cannot be used), and
+        the key typed in it, if any."""
+        self._clear_marks()
+        return self.chosen().validated(), self.api_key.text().strip() or None
+
+    def _main_provider(self) -> tuple[ProviderEntry, str | None]:
+        settings, key = self._form_values()
+        return settings.main_provider, key
+
+    def _clear_marks(self) -> None:
         for widget in self._fields.values():
             widget.setStyleSheet("")
+        self.error.hide()
+
+    def _mark_invalid(self, exc: SettingsError) -> None:
+        field = self._fields.get(exc.field)
+        if field is not None:
+            field.setStyleSheet(f"border: 1px solid {theme_colors().error.name()}")
+            field.setFocus()
+        text = str(exc).replace("base url", "Base URL")
+        self._show_error(text[:1].upper() + text[1:])
+
+    def done(self, result: int) -> None:
+        """Closed (OK, Cancel, Esc): a connection test still out is dropped."""
+        if self.connection is not None:
+            self.connection.cancel()
+        super().done(result)
+
+    def _on_ok(self) -> None:
         try:
-            settings = self.chosen().validated()
+            settings, new_key = self._form_values()
         except SettingsError as exc:
-            field = self._fields.get(exc.field)
-            if field is not None:
-                field.setStyleSheet(f"border: 1px solid {theme_colors().error.name()}")
-                field.setFocus()
-            text = str(exc).replace("base url", "Base URL")
-            self._show_error(text[:1].upper() + text[1:])
+            self._mark_invalid(exc)
             return
-        new_key = self.api_key.text().strip() or None
-        problem = self._apply(settings, new_key)
+        other_keys = self.providers.new_keys if self.providers is not None else {}
+        problem = self._apply(settings, new_key, other_keys)
         if problem:
             self._show_error(problem)
             return

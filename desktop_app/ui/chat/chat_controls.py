@@ -27,21 +27,28 @@ from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.composer import Composer
 from desktop_app.ui.icons import set_icon
+from desktop_app.ui.widgets.model_filter import filter_as_you_type
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 from desktop_app.ui.widgets.retirement_marks import mark_models, retirement_label, show_retirement
 
 if TYPE_CHECKING:
     from desktop_app.services.chat_session import ChatSession
     from desktop_app.services.model_catalog import ModelCatalog
+    from desktop_app.services.provider_sessions import ProviderSessions
     from desktop_app.ui.task_keeper import TaskKeeper
 
 OFFLINE_KINDS = (ErrorKind.OFFLINE, ErrorKind.TIMEOUT)
+# The picker's items: the text shown, the model id (UserRole) and, for another provider's
+# model, that provider's id (PROVIDER_ROLE; none for the main provider's).
+PROVIDER_ROLE = Qt.ItemDataRole.UserRole + 1
+GROUP_MARK = " › "
 
 
 class ChatControls:
     if TYPE_CHECKING:  # provided by ChatTab
         chat: ChatSession
         catalog: ModelCatalog
+        others: ProviderSessions | None
         tasks: TaskKeeper
         editing: Message | None
         transcript: Any
@@ -63,8 +70,12 @@ class ChatControls:
         self.model_picker.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.model_picker.setToolTip("Model for the next message (type any name the server knows)")
+        self.model_picker.setToolTip(
+            "Model for the next message: type part of a name to find it, or any name the "
+            "server knows"
+        )
         self.model_picker.setAccessibleName("Model")
+        filter_as_you_type(self.model_picker)
         self.model_picker.currentTextChanged.connect(self._on_model_picker_text_changed)
         self.retirement = retirement_label()
         self.spend_label = QLabel()
@@ -199,13 +210,24 @@ class ChatControls:
         data = self.model_picker.itemData(index) if index >= 0 else None
         return data if isinstance(data, str) and data else text
 
-    def show_model(self, model_id: str) -> None:
-        """Put `model_id` in the picker: its item if listed, else the id as typed text."""
-        index = self.model_picker.findData(model_id)
-        if index >= 0:
-            self.model_picker.setCurrentIndex(index)
-        else:
-            self.model_picker.setCurrentText(model_id)
+    @property
+    def provider_id(self) -> str:
+        """The provider the chosen model is another provider's ('' the main one's, and a
+        name typed that is not listed goes to the main provider)."""
+        index = self.model_picker.findText(self.model_picker.currentText().strip())
+        data = self.model_picker.itemData(index, PROVIDER_ROLE) if index >= 0 else None
+        return data if isinstance(data, str) else ""
+
+    def show_model(self, model_id: str, provider_id: str = "") -> None:
+        """Put `model_id` (of `provider_id`, '' the main provider) in the picker: its item if
+        listed, else the id as typed text."""
+        picker = self.model_picker
+        for index in range(picker.count()):
+            owner = picker.itemData(index, PROVIDER_ROLE) or ""
+            if picker.itemData(index) == model_id and owner == provider_id:
+                picker.setCurrentIndex(index)
+                return
+        picker.setCurrentText(model_id)
 
     def switch_provider(self, default_model: str) -> None:
         """Another server from now on: its models replace the last one's, and the picker
@@ -218,13 +240,21 @@ class ChatControls:
         self._fill_models(self.catalog.cached(), default_model, keep_current=False)
 
     def _fill_models(self, models: list[str], preferred: str, keep_current: bool = True) -> None:
+        """The main provider's models, then each other provider's under its name."""
+        owner = self.provider_id if keep_current else ""
         current = (self.model if keep_current else "") or preferred
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
-        names = list(dict.fromkeys([*models, current] if current else models))
-        for name in sorted(names, key=lambda n: (model_label(n).casefold(), n)):
+        main = [*models, current] if current and not owner else models
+        for name in sorted(dict.fromkeys(main), key=lambda n: (model_label(n).casefold(), n)):
             self.model_picker.addItem(model_label(name), name)
-        self.show_model(current)
+        for group in self.others.groups() if self.others is not None else []:
+            for name in sorted(group.models, key=lambda n: (model_label(n).casefold(), n)):
+                self.model_picker.addItem(f"{group.label}{GROUP_MARK}{model_label(name)}", name)
+                self.model_picker.setItemData(
+                    self.model_picker.count() - 1, group.provider_id, PROVIDER_ROLE
+                )
+        self.show_model(current, owner)
         self.model_picker.blockSignals(False)
         mark_models(
             self.model_picker,

@@ -17,7 +17,7 @@ Signals:
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
@@ -29,6 +29,7 @@ from desktop_app.services.chat_session import ChatSession, PendingTurn
 from desktop_app.services.failure_text import failure_message, report_failure
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.services.model_catalog import ModelCatalog
+from desktop_app.services.provider_pool import UnknownProvider
 from desktop_app.services.store import StoreError, StoreFull
 from desktop_app.ui.chat.chat_controls import ChatControls
 from desktop_app.ui.chat.made_files import MadeFiles
@@ -37,6 +38,9 @@ from desktop_app.ui.chat.reply_jobs import ReplyJob, ReplySink, ReplyView, repla
 from desktop_app.ui.chat.thumbnails import ThumbnailCache
 from desktop_app.ui.chat.transcript_view import TranscriptView
 from desktop_app.ui.task_keeper import TaskKeeper
+
+if TYPE_CHECKING:
+    from desktop_app.services.provider_sessions import ProviderSessions
 
 OFFLINE_KINDS = (ErrorKind.OFFLINE, ErrorKind.TIMEOUT)
 
@@ -55,10 +59,14 @@ class ChatTab(ChatControls, QWidget):
         catalog: ModelCatalog,
         default_model: str,
         parent: QWidget | None = None,
+        others: ProviderSessions | None = None,
     ) -> None:
+        """`others`: the providers beside the main one (their models join the picker under
+        their names, and a message to one of them goes through it)."""
         super().__init__(parent)
         self.chat = chat
         self.catalog = catalog
+        self.others = others
         self.dialogue_id: int | None = None
         self.assistant: AssistantProfile | None = None
         self.editing: Message | None = None  # the user's message being edited and resent
@@ -67,6 +75,7 @@ class ChatTab(ChatControls, QWidget):
         self.sidebar: Any = None
         self.commands = MessageCommands(self)
         self._busy = False
+        self._opening_provider = False  # another provider's session is being made for a send
         self.thumbnails = ThumbnailCache(self.chat.store.attachment_path)
         self.transcript = TranscriptView(thumbnails=self.thumbnails)
         self.transcript.ratable = True
@@ -180,7 +189,7 @@ class ChatTab(ChatControls, QWidget):
         self.set_assistant(self.chat.assistant_for_dialogue(dialogue_id))
         self.system_edit.setPlainText(dialogue.system)
         if dialogue.model:
-            self.show_model(dialogue.model)
+            self.show_model(dialogue.model, self._still_configured(dialogue.provider))
         job = self.jobs.get(dialogue_id)
         running = job.turn.reply.id if job is not None else None
         self.transcript.show_messages([m for m in dialogue.messages if m.id != running])
@@ -235,9 +244,9 @@ class ChatTab(ChatControls, QWidget):
             self.cancel_edit()
 
     def _can_send(self, composed: bool = True) -> bool:
-        if (composed and self.composer.empty) or self._busy:
+        if (composed and self.composer.empty) or self._busy or self._opening_provider:
             return False
-        if not self.chat.gateway.config.has_key:
+        if not self.provider_id and not self.chat.gateway.config.has_key:
             self.show_setup_hint()  # the text stays in the box
             return False
         if not self.model:
@@ -251,6 +260,9 @@ class ChatTab(ChatControls, QWidget):
         (Continue), which leaves the composer and an edit in progress as they are."""
         if not self._can_send(composed=not written):
             return
+        session = await self._session()
+        if session is None:
+            return
         text = written or self.composer.message_text()
         images = [] if written else self.composer.prepared_images()
         moved = self.dialogue_id is not None and not self.chat.store.is_live(self.dialogue_id)
@@ -259,11 +271,11 @@ class ChatTab(ChatControls, QWidget):
         editing = None if written else self.editing
         try:
             if editing is not None and editing.id is not None and self.dialogue_id is not None:
-                turn = self.chat.prepare_edit(
+                turn = session.prepare_edit(
                     self.dialogue_id, editing.id, text, self.model, self._system(), self.assistant
                 )
             else:
-                turn = self.chat.prepare(
+                turn = session.prepare(
                     self.dialogue_id, text, self.model, self._system(), self.assistant, images
                 )
         except ValueError as exc:  # an edit that empties the message
@@ -295,7 +307,7 @@ class ChatTab(ChatControls, QWidget):
         if created:
             self.dialogue_opened.emit(turn.dialogue_id)
         self._sidebar_changed()
-        await self._stream(turn)
+        await self._stream(turn, session)
         if moved and not self.banner.isVisible():  # an error from the reply says more
             self.show_notice(
                 "The dialogue shown here was deleted in History, so this message started a "
@@ -313,8 +325,11 @@ class ChatTab(ChatControls, QWidget):
         if not self.chat.store.is_live(self.dialogue_id):
             self.show_notice("This dialogue was deleted in History; there is nothing to redo.")
             return
+        session = await self._session()
+        if session is None:
+            return
         try:
-            turn = self.chat.prepare_regenerate(
+            turn = session.prepare_regenerate(
                 self.dialogue_id, self.model, self._system(), self.assistant, reply_id
             )
         except StoreFull:
@@ -328,12 +343,52 @@ class ChatTab(ChatControls, QWidget):
             return
         branch = self.chat.store.messages(self.dialogue_id)
         self.show_branch([m for m in branch if m.id != turn.reply.id])
-        await self._stream(turn)
+        await self._stream(turn, session)
 
     def _system(self) -> str:
         return self.system_edit.toPlainText().strip()
 
-    async def _stream(self, turn: PendingTurn) -> None:
+    def _still_configured(self, provider_id: str) -> str:
+        """The dialogue's provider if Settings still lists it; else '' (the main one), said
+        in a notice, so the next message does not go somewhere the user did not expect."""
+        if not provider_id or (self.others is not None and self.others.pool.entry(provider_id)):
+            return provider_id
+        self.show_notice(
+            "The provider this dialogue was held with is no longer in Settings; the next "
+            f"message goes to {self.chat.gateway.config.label} unless you pick another model "
+            "above.",
+            "info",
+        )
+        return ""
+
+    async def _session(self) -> ChatSession | None:
+        """The session for the provider of the chosen model (the main one's, or another's
+        made on first use); None, with a notice, when it cannot send."""
+        provider_id = self.provider_id
+        if not provider_id or self.others is None:
+            return self.chat
+        self._opening_provider = True  # a second Enter meanwhile sends nothing twice
+        try:
+            session = await self.others.session(provider_id)
+        except UnknownProvider:
+            self.show_notice(
+                "The provider of this model is no longer in Settings. Pick another model above.",
+                "warning",
+            )
+            return None
+        finally:
+            self._opening_provider = False
+        if not session.gateway.config.has_key:
+            self.show_notice(
+                f"No API key is set for {session.gateway.config.label}. Add one in Settings "
+                "(Other providers → Change…).",
+                "warning",
+                "Open Settings…",
+            )
+            return None
+        return session
+
+    async def _stream(self, turn: PendingTurn, session: ChatSession) -> None:
         self.banner.clear()
         job = self.jobs[turn.dialogue_id] = ReplyJob(turn)
         sink = ReplySink(job, self.shown_view)
@@ -356,7 +411,7 @@ class ChatTab(ChatControls, QWidget):
                 self.show_notice(notice, "info")
 
         job.task = asyncio.ensure_future(
-            self.chat.stream_reply(
+            session.stream_reply(
                 turn, sink.text, sink.note, sink.reasoning, on_save_problem, on_notice
             )
         )
@@ -384,7 +439,7 @@ class ChatTab(ChatControls, QWidget):
                 f"your history. {error}"
             )
         finally:
-            await self.chat.abandon(turn)
+            await session.abandon(turn)
             del self.jobs[turn.dialogue_id]
             if shown(turn.dialogue_id) is not None:
                 self.transcript.finish_reply(turn.reply)

@@ -50,6 +50,7 @@ from desktop_app.ui.images.images_model import (
 )
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
+from desktop_app.ui.widgets.model_filter import filter_as_you_type
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 
 OPEN_FILTER = (
@@ -148,7 +149,10 @@ class ImagesTab(QWidget):
         self.model_picker = QComboBox()
         self.model_picker.setEditable(True)
         self.model_picker.setMinimumContentsLength(16)
-        self.model_picker.setToolTip("Models that take images (type any other name to try it)")
+        self.model_picker.setToolTip(
+            "Models that take images: type part of a name to find it, or any other name to try"
+        )
+        filter_as_you_type(self.model_picker)
         self.describe_button = self._button(
             "image",
             "Describe selected",
