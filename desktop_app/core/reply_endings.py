@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from desktop_app.core.dialogue import Ending, Status
 
-__all__ = ["Ending", "Notice", "Outcome", "card_note", "ending_notice", "settle"]
+__all__ = ["Ending", "Notice", "Outcome", "card_note", "ending_notice", "note_tone", "settle"]
 
 
 # What the server says on the wire → how Parley reads it. Chat completions' finish reasons,
@@ -100,6 +100,16 @@ def card_note(ending: str) -> str:
         return CARD_NOTES.get(Ending(ending), "")
     except ValueError:  # a value from a newer Parley: the status says enough
         return ""
+
+
+def note_tone(status: Status, ending: str, has_text: bool) -> str:
+    """The tone of a card's note, as its banner has it: a warning for a reply whose text is
+    kept but stopped early (cut off with text, the token limit, the content filter), an
+    error for one that failed."""
+    stopped_early = ending in (Ending.CUT, Ending.LENGTH, Ending.FILTERED)
+    if status is Status.INTERRUPTED and stopped_early and has_text:
+        return "warning"
+    return "error"
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ def test_a_cut_stream_is_kept_marked_and_told(qloop, qtbot, parley, ending, told
     reply = last_reply(parley)
     assert (reply.status, reply.ending) == (Status.INTERRUPTED, Ending.CUT)
     assert header(tab).endswith("cut off")
+    # The card's note has the banner's tone: a warning while text arrived, else an error.
+    assert tab.transcript.items[-1].card.error_tone == tab.banner.level
     if ending == "no_finish":
         assert "heard 5 word(s)" in tab.transcript.toPlainText()  # the text that arrived
 
@@ -77,6 +79,7 @@ def test_the_token_limit_offers_continue_which_asks_for_the_rest(qloop, qtbot, p
     assert (cut.status, cut.ending) == (Status.INTERRUPTED, Ending.LENGTH)
     assert tab.banner.text.startswith(LENGTH_TEXT) and "Continue" in tab.banner.text
     assert header(tab).endswith("cut at the token limit")
+    assert tab.transcript.items[-1].card.error_tone == "warning"
     button = tab.banner.action_button
     assert button.isVisible() and button.text() == "Continue"
     qtbot.keyClicks(tab.input, "a draft I am writing")  # the composer is left alone
@@ -110,6 +113,7 @@ def test_a_reply_with_no_text_is_told(qloop, qtbot, parley) -> None:  # type: ig
     run_until(qloop, lambda: tab.banner.isVisible())
     assert tab.banner.text == EMPTY_TEXT
     assert header(tab).endswith("no text")
+    assert tab.transcript.items[-1].card.error_tone == "error"
     assert last_reply(parley).status is Status.ERROR
 
 

@@ -129,7 +129,9 @@ class MessageItem:
         card = self.card
         muted = style.muted.name()
         who = html.escape(card.who)
-        details = " · ".join(html.escape(d) for d in card.details)
+        # A narrow column wraps the header between its details, never inside one ("cut at
+        # the token" / "limit").
+        details = " · ".join(html.escape(d).replace(" ", "&nbsp;") for d in card.details)
         text = f"<b>{who}</b>" + (
             f'<span style="color:{muted}"> · {details}</span>' if details else ""
         )
@@ -261,7 +263,8 @@ class MessageItem:
         return bottom
 
     def _error(self, y: float, width: float, style: TranscriptStyle) -> float:
-        text = f'<i style="color:{style.error.name()}">{html.escape(self.card.error)}</i>'
+        colour = style.warning if self.card.error_tone == "warning" else style.error
+        text = f'<i style="color:{colour.name()}">{html.escape(self.card.error)}</i>'
         document = render_html(text, style, width)
         self._list().append(
             Part("error", QRectF(0, y + 4, width, document.size().height()), document)
