@@ -109,6 +109,12 @@ async def startup_page(scene: Scene) -> Any:
     return scene.parley.window
 
 
+async def read_only_chat(scene: Scene) -> Any:
+    window = await startup_page(scene)
+    window.tabs.setCurrentIndex(0)
+    return window
+
+
 async def restore_dialog(scene: Scene) -> Any:
     parley = scene.parley
     for prompts in (["Plan a weekend in Lisbon"], ["Explain SQLite's WAL mode"]):
@@ -174,6 +180,7 @@ STATES = [
     State("damaged", startup_page, prepare=damaged(with_backup=True)),
     State("damaged-no-backup", startup_page, prepare=damaged(with_backup=False)),
     State("read-only", startup_page, prepare=some_history, read_only="folder"),
+    State("read-only-chat", read_only_chat, prepare=some_history, read_only="folder"),
 ]
 
 

@@ -129,6 +129,7 @@ def test_a_damaged_file_offers_a_backup(qloop, qtbot, start_parley, paths) -> No
     assert page.title.text() == "Parley's data file is damaged"
     assert "file is not a database" not in page.message.text()  # no raw SQLite text
     assert page.restore_button.isVisible() and page.fresh_button.isVisible()
+    assert parley.window.connection_label.text() == "Data not opened"  # not "Starting…"
     qtbot.mouseClick(page.restore_button, Qt.MouseButton.LeftButton)
     choose_and_confirm(qloop, qtbot, parley)
     assert history_titles(parley) == ["Kept by the backup"]
