@@ -136,6 +136,8 @@ def test_a_file_code_interpreter_made_is_listed_and_saved(
     reply = last_reply(parley)
     assert reply.status is Status.COMPLETE
     assert f"Files: {MADE_FILE}" in tab.transcript.toPlainText()
+    assert "used code interpreter" in tab.transcript.toPlainText()
+    assert "(1 file)" in tab.transcript.toPlainText()  # a file it made is not a "source"
     # The header gains the reply's cost once it is priced, which moves the row: click after.
     run_until(qloop, lambda: tab.transcript.items[1].card.message.usage is not None)
     settle(qloop, tab.transcript, "parley-file:0")
