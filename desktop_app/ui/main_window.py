@@ -53,6 +53,7 @@ CONNECTION_TEXT = {
     "checking": "Connecting…",
     "online": "Connected",
     "offline": "Offline",
+    "no answer": "Not answering",
     "no key": "No API key",
     "key refused": "Key refused",
     "server error": "Server problem",
@@ -63,6 +64,7 @@ CONNECTION_TEXT = {
 CONNECTION_MARKS = {
     "online": ("check", "success"),
     "offline": ("warning", "warning"),
+    "no answer": ("warning", "warning"),
     "no key": ("warning", "warning"),
     "key refused": ("error", "error"),
     "server error": ("warning", "warning"),

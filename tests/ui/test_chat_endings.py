@@ -20,6 +20,7 @@ from desktop_app.core.reply_endings import (
     Ending,
 )
 from desktop_app.services.gateway_errors import QUOTA_TEXT
+from desktop_app.services.settings import MIN_TIMEOUT, Settings
 from desktop_app.ui.chat.made_files import GONE_TEXT
 from tests.openai_server import Fault
 from tests.openai_server.containers import MADE_FILE, made_bytes
@@ -162,3 +163,25 @@ def test_a_file_code_interpreter_made_is_listed_and_saved(
     run_until(qloop, lambda: "no longer on the server" in tab.banner.text)
     assert tab.banner.text == GONE_TEXT.format(name=MADE_FILE)
     assert not (tmp_path / "again.csv").exists()
+
+
+def test_a_server_that_stops_answering_is_not_called_offline(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    """It answered the model list, then kept a reply waiting past the timeout: the status bar
+    says it is not answering (the network may be fine), the banner that Parley waited."""
+    settings = Settings(
+        provider="custom",
+        base_url=openai_server.url,
+        default_model="gpt-4o-mini",
+        request_timeout=MIN_TIMEOUT,
+    )
+    parley = start_parley(settings)
+    run_until(qloop, lambda: parley.window.connection_state == "online")
+    openai_server.add_fault(Fault(chunk_delay=MIN_TIMEOUT + 2))  # the stream opens, then waits
+    tab = parley.chat_tab
+    type_and_send(qtbot, tab, "Are you there?")
+    run_until(qloop, lambda: tab.banner.isVisible() and not tab.busy, timeout=MIN_TIMEOUT + 10)
+    assert "stopped sending" in tab.banner.text
+    assert parley.window.connection_state == "no answer"
+    assert parley.window.connection_label.text() == "Not answering"

@@ -35,7 +35,9 @@ if TYPE_CHECKING:
     from desktop_app.services.model_catalog import ModelCatalog
     from desktop_app.ui.task_keeper import TaskKeeper
 
-OFFLINE_KINDS = (ErrorKind.OFFLINE, ErrorKind.TIMEOUT)
+# The connection state an error shows: a server that answered before and now only keeps the
+# user waiting is "not answering", not "offline" (the network may be fine).
+CONNECTION_AFTER = {ErrorKind.OFFLINE: "offline", ErrorKind.TIMEOUT: "no answer"}
 
 
 class ChatControls:
@@ -249,8 +251,8 @@ class ChatControls:
         try:
             models = await self.catalog.refresh()
         except GatewayError as error:
-            if error.kind in OFFLINE_KINDS:
-                self.connection_changed.emit("offline")
+            if error.kind in CONNECTION_AFTER:
+                self.connection_changed.emit(CONNECTION_AFTER[error.kind])
             elif error.kind is ErrorKind.AUTH:
                 self.connection_changed.emit("key refused")
                 self.show_error(error)  # say so now, not after the user has typed a message
@@ -324,5 +326,5 @@ class ChatControls:
             message += " If this server needs an API key, set it in Settings."
             action = "Open Settings…"
         self.show_notice(message, "error", action)
-        if error.kind in OFFLINE_KINDS:
-            self.connection_changed.emit("offline")
+        if error.kind in CONNECTION_AFTER:
+            self.connection_changed.emit(CONNECTION_AFTER[error.kind])

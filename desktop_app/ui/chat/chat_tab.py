@@ -27,7 +27,7 @@ from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.services.chat_session import ChatSession, PendingTurn
 from desktop_app.services.failure_text import failure_message, report_failure
-from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.services.store import StoreError, StoreFull
 from desktop_app.ui.chat.chat_controls import ChatControls
@@ -37,8 +37,6 @@ from desktop_app.ui.chat.reply_jobs import ReplyJob, ReplySink, ReplyView, repla
 from desktop_app.ui.chat.thumbnails import ThumbnailCache
 from desktop_app.ui.chat.transcript_view import TranscriptView
 from desktop_app.ui.task_keeper import TaskKeeper
-
-OFFLINE_KINDS = (ErrorKind.OFFLINE, ErrorKind.TIMEOUT)
 
 
 class ChatTab(ChatControls, QWidget):
