@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 # The connection state an error shows: a server that answered before and now only keeps the
 # user waiting is "not answering", not "offline" (the network may be fine).
+MODELS_FAILED = "Parley could not get the list of models from this server."
 CONNECTION_AFTER = {ErrorKind.OFFLINE: "offline", ErrorKind.TIMEOUT: "no answer"}
 
 
@@ -260,7 +261,7 @@ class ChatControls:
                 # It answers, but not with models: a gateway with no key may say "No connected
                 # db." to everything. Not "Connected": say what it said, now.
                 self.connection_changed.emit("server error")
-                self.show_error(error)
+                self.show_error(error, MODELS_FAILED)
             else:
                 self.connection_changed.emit("online")
             return
@@ -317,8 +318,11 @@ class ChatControls:
         else:
             self.show_notice(notice.text, notice.level)
 
-    def show_error(self, error: GatewayError) -> None:
-        message, action = error.message, ""
+    def show_error(self, error: GatewayError, context: str = "") -> None:
+        """The error's sentence, after `context` (what Parley was doing) when there is one;
+        an error at start-up is about the set-up, so Settings is offered."""
+        message = f"{context} {error.message}" if context else error.message
+        action = "Open Settings…" if context else ""
         if error.kind is ErrorKind.AUTH:
             action = "Open Settings…"
         elif error.status in (400, 403) and not self.chat.gateway.config.api_key:
