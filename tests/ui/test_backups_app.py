@@ -186,6 +186,10 @@ def test_a_read_only_folder_opens_history_read_only(qloop, start_parley, paths) 
         assert history_titles(parley) == ["Readable still"]
         history = parley.window.tab("History")
         assert "read-only" in history.banner.text
+        # Reading and exporting are offered; nothing that would have to write is.
+        assert not history.export_button.isHidden()
+        assert history.import_button.isHidden() and history.trash_button.isHidden()
+        assert all(b.isHidden() for b in history.reader.buttons)
         assert parley.window.connection_label.text() == "Read-only"
         run(qloop, parley.shutdown())
 
