@@ -40,8 +40,8 @@ CARD_NOTES = {
 }
 
 CUT_TEXT = (
-    "The reply stopped before the server said it was finished, so it may be incomplete; the "
-    "part that arrived is kept. Press Regenerate to try again."
+    "The reply was cut off before the server finished it; the part that arrived is kept. "
+    "Press Regenerate to try again."
 )
 PAGE_TEXT = (
     "The server answered with a web page instead of a reply (a proxy or login page, or a "
@@ -119,6 +119,7 @@ class Notice:
     text: str
     level: str = "warning"
     offers_continue: bool = False
+    offers_regenerate: bool = False  # the banner's own Regenerate button
 
 
 def ending_notice(status: Status, ending: str, error: str) -> Notice | None:
@@ -129,5 +130,5 @@ def ending_notice(status: Status, ending: str, error: str) -> Notice | None:
     if ending == Ending.LENGTH:
         return Notice((error or LENGTH_TEXT) + CONTINUE_HINT, offers_continue=True)
     if ending or status is not Status.COMPLETE:
-        return Notice(error or CUT_TEXT)
+        return Notice(error or CUT_TEXT, offers_regenerate=True)
     return None

@@ -116,6 +116,12 @@ def test_a_reply_with_no_text_is_told(qloop, qtbot, parley) -> None:  # type: ig
     assert header(tab).endswith("no text")
     assert tab.transcript.items[-1].card.error_tone == "error"
     assert last_reply(parley).status is Status.ERROR
+    button = tab.banner.action_button  # the banner's own way to try again
+    assert button.isVisible() and button.text() == "Regenerate"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: last_reply(parley).status is Status.COMPLETE and not tab.busy)
+    again = last_reply(parley)
+    assert again.content and again.versions == 2 and not tab.banner.isVisible()
 
 
 def test_a_quota_error_mid_stream_shows_the_quota_message(qloop, qtbot, parley) -> None:  # type: ignore[no-untyped-def]

@@ -315,6 +315,13 @@ class ChatControls:
                 self.tasks.spawn(self.send(CONTINUE_TEXT))
 
             self.show_notice(notice.text, notice.level, "Continue", ask_for_the_rest)
+        elif notice.offers_regenerate and reply.id is not None:
+            reply_id = reply.id
+
+            def try_again() -> None:
+                self.tasks.spawn(self.regenerate(reply_id))
+
+            self.show_notice(notice.text, notice.level, "Regenerate", try_again)
         else:
             self.show_notice(notice.text, notice.level)
 
