@@ -27,6 +27,7 @@ from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.composer import Composer
 from desktop_app.ui.icons import set_icon
+from desktop_app.ui.widgets.fitting_label import FittingLabel
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 from desktop_app.ui.widgets.retirement_marks import mark_models, retirement_label, show_retirement
 
@@ -70,7 +71,7 @@ class ChatControls:
         self.model_picker.setAccessibleName("Model")
         self.model_picker.currentTextChanged.connect(self._on_model_picker_text_changed)
         self.retirement = retirement_label()
-        self.spend_label = QLabel()
+        self.spend_label = FittingLabel()  # narrow: "103 tokens · $0.00003", never "103 toke"
         self.spend_label.setEnabled(False)  # drawn in the palette's muted text colour
         self.spend_label.setToolTip("What this dialogue has cost so far (every version counts)")
         cached = self.catalog.cached()

@@ -143,7 +143,7 @@ class ChatTab(ChatControls, QWidget):
         self.cancel_edit()
         self.dialogue_id = None
         self.transcript.clear_dialogue()
-        self.spend_label.clear()
+        self.spend_label.set_texts("")
         self.banner.clear()
         self._update_busy()
         self.dialogue_opened.emit(None)
@@ -188,7 +188,7 @@ class ChatTab(ChatControls, QWidget):
         self.dialogue_opened.emit(dialogue_id)
         if self.sidebar is not None:
             self.sidebar.select_dialogue(dialogue_id)
-        self.spend_label.clear()
+        self.spend_label.set_texts("")
         self.tasks.spawn(self.refresh_spend())
         retiring = self.catalog.retirement(dialogue.model) if dialogue.model else None
         if retiring is not None:
@@ -214,7 +214,8 @@ class ChatTab(ChatControls, QWidget):
             return
         spent = await asyncio.to_thread(self.chat.store.dialogue_spend, dialogue_id)
         if dialogue_id == self.dialogue_id:
-            self.spend_label.setText(f"This dialogue: {spent.label}" if spent else "")
+            label = spent.label if spent else ""
+            self.spend_label.set_texts(f"This dialogue: {label}" if label else "", label)
 
     def _on_transcript_image_opened(self, attachment: Attachment) -> None:
         """A thumbnail was clicked: the image at full size, in a window of its own."""
