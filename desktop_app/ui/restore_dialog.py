@@ -39,11 +39,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def entry_text(info: BackupInfo, counts: BackupCounts | None) -> str:
-    held = (
-        f"{_plural(counts.dialogues, 'dialogue')}, {_plural(counts.messages, 'message')}"
-        if counts is not None
-        else "cannot be read"
-    )
+    if counts is None:
+        held = "cannot be read"
+    elif not counts.dialogues:
+        held = "empty: no dialogues"  # the backup of a first start, say
+    else:
+        held = f"{_plural(counts.dialogues, 'dialogue')}, {_plural(counts.messages, 'message')}"
     return f"{when_text(info)} ({info.reason_text})\n{held}"
 
 

@@ -229,6 +229,15 @@ def test_the_dialog_lists_backups_and_leaves_out_unreadable_ones(qtbot, paths) -
     assert chosen == [] and dialog.isVisible()
 
 
+def test_an_empty_backup_says_it_is_empty(qtbot, paths) -> None:  # type: ignore[no-untyped-def]
+    make_backup(paths, [], START)
+    from desktop_app.services.backups import describe_backups
+
+    dialog = RestoreDialog(describe_backups(backups_folder(paths.database)))
+    qtbot.addWidget(dialog)
+    assert dialog.backups.item(0).text().endswith("\nempty: no dialogues")
+
+
 def test_the_dialog_says_when_there_is_no_backup(qtbot) -> None:  # type: ignore[no-untyped-def]
     dialog = RestoreDialog([])
     qtbot.addWidget(dialog)
