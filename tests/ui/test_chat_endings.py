@@ -191,3 +191,30 @@ def test_a_server_that_stops_answering_is_not_called_offline(
     assert "stopped sending" in tab.banner.text
     assert parley.window.connection_state == "no answer"
     assert parley.window.connection_label.text() == "Not answering"
+
+
+def test_a_timeout_that_names_settings_offers_them(
+    qloop, qtbot, start_parley, openai_server
+) -> None:  # type: ignore[no-untyped-def]
+    """No answer at all within the timeout, three times (the SDK's two retries): the banner
+    says so and to raise the timeout in Settings, and its button opens them. (About 16 s.)"""
+    settings = Settings(
+        provider="custom",
+        base_url=openai_server.url,
+        default_model="gpt-4o-mini",
+        request_timeout=MIN_TIMEOUT,
+    )
+    parley = start_parley(settings)
+    run_until(qloop, lambda: parley.window.connection_state == "online")
+    openai_server.add_fault(Fault(delay=MIN_TIMEOUT + 1, times=None))
+    tab = parley.chat_tab
+    type_and_send(qtbot, tab, "Are you there?")
+    run_until(qloop, lambda: tab.banner.isVisible() and not tab.busy, timeout=4 * MIN_TIMEOUT + 10)
+    assert "raise the request timeout in Settings" in tab.banner.text
+    button = tab.banner.action_button
+    assert button.isVisible() and button.text() == "Open Settings…"
+    openai_server.clear_faults()
+    opened: list[bool] = []
+    tab.settings_requested.connect(lambda: opened.append(True))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert opened == [True]

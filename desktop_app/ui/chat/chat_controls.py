@@ -331,8 +331,8 @@ class ChatControls:
         an error at start-up is about the set-up, so Settings is offered."""
         message = f"{context} {error.message}" if context else error.message
         action = "Open Settings…" if context else ""
-        if error.kind is ErrorKind.AUTH:
-            action = "Open Settings…"
+        if error.kind is ErrorKind.AUTH or "in Settings" in message:
+            action = "Open Settings…"  # a sentence that sends the user there offers the way
         elif error.status in (400, 403) and not self.chat.gateway.config.api_key:
             # Gateways without their key refuse with reasons that do not mention it.
             message += " If this server needs an API key, set it in Settings."
