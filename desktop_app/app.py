@@ -325,6 +325,7 @@ class Parley:
         self.data_care.show_read_only(text)
         tab = HistoryTab(self.history_store)
         tab.show_sentiment(self.settings.show_sentiment)
+        tab.set_read_only()
         self.window.set_tab("History", tab)
         self.window.tabs.setCurrentWidget(tab)
         self.history_tab = tab

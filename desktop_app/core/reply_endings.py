@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from desktop_app.core.dialogue import Ending, Status
 
-__all__ = ["Ending", "Notice", "Outcome", "card_note", "ending_notice", "settle"]
+__all__ = ["Ending", "Notice", "Outcome", "card_note", "ending_notice", "note_tone", "settle"]
 
 
 # What the server says on the wire → how Parley reads it. Chat completions' finish reasons,
@@ -40,8 +40,8 @@ CARD_NOTES = {
 }
 
 CUT_TEXT = (
-    "The reply stopped before the server said it was finished, so it may be incomplete; the "
-    "part that arrived is kept. Press Regenerate to try again."
+    "The reply was cut off before the server finished it; the part that arrived is kept. "
+    "Press Regenerate to try again."
 )
 PAGE_TEXT = (
     "The server answered with a web page instead of a reply (a proxy or login page, or a "
@@ -102,6 +102,16 @@ def card_note(ending: str) -> str:
         return ""
 
 
+def note_tone(status: Status, ending: str, has_text: bool) -> str:
+    """The tone of a card's note, as its banner has it: a warning for a reply whose text is
+    kept but stopped early (cut off with text, the token limit, the content filter), an
+    error for one that failed."""
+    stopped_early = ending in (Ending.CUT, Ending.LENGTH, Ending.FILTERED)
+    if status is Status.INTERRUPTED and stopped_early and has_text:
+        return "warning"
+    return "error"
+
+
 @dataclass(frozen=True)
 class Notice:
     """What the Chat tab says when a reply ended the way it did (`level` as the banner's)."""
@@ -109,6 +119,7 @@ class Notice:
     text: str
     level: str = "warning"
     offers_continue: bool = False
+    offers_regenerate: bool = False  # the banner's own Regenerate button
 
 
 def ending_notice(status: Status, ending: str, error: str) -> Notice | None:
@@ -119,5 +130,5 @@ def ending_notice(status: Status, ending: str, error: str) -> Notice | None:
     if ending == Ending.LENGTH:
         return Notice((error or LENGTH_TEXT) + CONTINUE_HINT, offers_continue=True)
     if ending or status is not Status.COMPLETE:
-        return Notice(error or CUT_TEXT)
+        return Notice(error or CUT_TEXT, offers_regenerate=True)
     return None

@@ -51,6 +51,14 @@ class ToolNote:
         what = KIND_LABELS.get(self.kind, self.kind.replace("_", " "))
         return f"used {what}: {self.summary}" if self.summary else f"used {what}"
 
+    @property
+    def tally(self) -> str:
+        """What it cites, counted: "2 sources", "1 file" (a file code interpreter made is
+        not a source), or "" for nothing."""
+        made = sum(1 for c in self.citations if c.made)
+        counts = ((len(self.citations) - made, "source"), (made, "file"))
+        return ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts if n)
+
     def with_citation(self, citation: Citation) -> ToolNote:
         if citation in self.citations:
             return self

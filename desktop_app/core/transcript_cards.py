@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.core.providers import model_label
 from desktop_app.core.reply_blocks import Piece, split_markdown
-from desktop_app.core.reply_endings import card_note
+from desktop_app.core.reply_endings import card_note, note_tone
 from desktop_app.core.tool_notes import Citation, ToolNote, made_files
 
 ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System", "tool": "Tool"}
@@ -47,6 +47,7 @@ class Card:
     reasoning: str = ""
     reasoning_label: str = ""
     error: str = ""
+    error_tone: str = "error"  # or "warning": the text arrived, the reply stopped early
     actions: tuple[str, ...] = ()
 
     @property
@@ -188,6 +189,7 @@ def make_card(
         reasoning=message.reasoning,
         reasoning_label=reasoning_label,
         error=error,
+        error_tone=note_tone(message.status, message.ending, bool(message.content.strip())),
         actions=_actions(message, ratable, editable),
     )
 

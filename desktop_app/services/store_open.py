@@ -44,7 +44,7 @@ def check_not_emptied(database: Path) -> None:
     wal = database.with_name(database.name + "-wal")
     if list_backups(backups_folder(database)) or wal.exists():
         raise StoreError(
-            f"Parley's data file {database} is empty (0 bytes), though it held data before.",
+            f"The file {database} is empty (0 bytes), though it held data before.",
             DAMAGED,
         )
 
@@ -152,8 +152,8 @@ def open_error(database: Path, exc: BaseException) -> StoreError:
     code = getattr(exc, "sqlite_errorname", "") or ""
     if any(code.startswith(c) for c in _DAMAGE_CODES):
         return StoreError(
-            f"Parley's data file {database} is damaged: Parley cannot read it (it is not a "
-            "database, or part of it was overwritten).",
+            f"The file {database} is damaged: it is not a database any more, or part of it "
+            "was overwritten.",
             DAMAGED,
         )
     if (
@@ -162,8 +162,7 @@ def open_error(database: Path, exc: BaseException) -> StoreError:
         or not _writable(database)
     ):
         return StoreError(
-            f"Parley's data folder {database.parent} is read-only: Parley cannot save "
-            "anything there.",
+            f"The folder {database.parent} is read-only, so Parley cannot save anything there.",
             READ_ONLY,
         )
     detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

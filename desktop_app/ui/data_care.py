@@ -132,13 +132,14 @@ class DataCare:
         page.start_fresh_requested.connect(lambda: self.tasks.spawn(self.start_fresh()))
         self.window.set_tab("Chat", page)
         self.window.tabs.setCurrentWidget(page)
+        self.window.set_connection("no data")  # not "Starting…" for ever: nothing will start
         self.problem_page = page
         return page
 
     def show_read_only(self, text: str) -> None:
         """Read-only data: History reads it; every other tab says nothing can be saved."""
         for name in ("Chat", "Images", "Assistants", "Training", "Usage"):
-            self.window.set_tab(name, StoreProblemPage(TITLES[READ_ONLY], text))
+            self.window.set_tab(name, StoreProblemPage(TITLES[READ_ONLY], text, tone="warning"))
 
     async def start_fresh(self) -> None:
         if self.busy:

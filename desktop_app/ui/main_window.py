@@ -53,19 +53,23 @@ CONNECTION_TEXT = {
     "checking": "Connecting…",
     "online": "Connected",
     "offline": "Offline",
+    "no answer": "Not answering",
     "no key": "No API key",
     "key refused": "Key refused",
     "server error": "Server problem",
     "read-only": "Read-only",
+    "no data": "Data not opened",
 }
 # The mark beside the connection state: its icon and the theme colour it is drawn in.
 CONNECTION_MARKS = {
     "online": ("check", "success"),
     "offline": ("warning", "warning"),
+    "no answer": ("warning", "warning"),
     "no key": ("warning", "warning"),
     "key refused": ("error", "error"),
     "server error": ("warning", "warning"),
     "read-only": ("warning", "warning"),
+    "no data": ("error", "error"),
 }
 # What the window may be made as small as; every tab's minimum fits inside it, and it fits an
 # 800×600 screen with the window's frame and a panel.

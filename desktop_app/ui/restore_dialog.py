@@ -39,11 +39,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def entry_text(info: BackupInfo, counts: BackupCounts | None) -> str:
-    held = (
-        f"{_plural(counts.dialogues, 'dialogue')}, {_plural(counts.messages, 'message')}"
-        if counts is not None
-        else "cannot be read"
-    )
+    if counts is None:
+        held = "cannot be read"
+    elif not counts.dialogues:
+        held = "empty: no dialogues"  # the backup of a first start, say
+    else:
+        held = f"{_plural(counts.dialogues, 'dialogue')}, {_plural(counts.messages, 'message')}"
     return f"{when_text(info)} ({info.reason_text})\n{held}"
 
 
@@ -113,11 +114,14 @@ class RestoreDialog(QDialog):
         box.setText(f"Restore the backup of {item.text().split(' (')[0]}?")
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText(
-            "Your current data is first kept aside in the data folder, renamed with today's "
-            "date and time; then the backup takes its place and every tab shows it."
+            "What is there now is kept in the data folder first (nothing is deleted); then "
+            "every tab shows the backup."
         )
         self.confirm_button = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
+        set_icon(self.confirm_button, "undo")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        if cancel is not None:  # Parley's icon, not the platform's red cross
+            set_icon(cancel, "close")
         box.accepted.connect(lambda: self._on_confirmed(path))
         self.confirmation = box
         box.open()

@@ -3,7 +3,7 @@ sentence, and the ways forward there are (restore a backup, set the damaged file
 
 Signals:
     restore_requested(): "Restore from a backup…".
-    start_fresh_requested(): "Set the damaged file aside and start fresh".
+    start_fresh_requested(): "Set it aside and start fresh" (the damaged file is kept).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class StoreProblemPage(QWidget):
         *,
         can_restore: bool = False,
         can_start_fresh: bool = False,
+        tone: str = "error",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -34,7 +35,7 @@ class StoreProblemPage(QWidget):
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.title.setFont(font)
-        set_tone(self.title, "error")
+        set_tone(self.title, tone)  # "warning" where nothing is lost (read-only)
         self.message = WrapLabel(text)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -46,8 +47,12 @@ class StoreProblemPage(QWidget):
         set_icon(self.restore_button, "undo")
         self.restore_button.setVisible(can_restore)
         self.restore_button.clicked.connect(self.restore_requested)
-        self.fresh_button = QPushButton("Set the damaged file aside and start fresh")
+        self.fresh_button = QPushButton("Set it aside and start fresh")
         set_icon(self.fresh_button, "new-chat")
+        self.fresh_button.setToolTip(
+            "The damaged file is renamed and kept in the data folder; Parley starts with no "
+            "history."
+        )
         self.fresh_button.setVisible(can_start_fresh)
         self.fresh_button.clicked.connect(self.start_fresh_requested)
         buttons = QHBoxLayout()

@@ -129,6 +129,7 @@ def test_a_damaged_file_offers_a_backup(qloop, qtbot, start_parley, paths) -> No
     assert page.title.text() == "Parley's data file is damaged"
     assert "file is not a database" not in page.message.text()  # no raw SQLite text
     assert page.restore_button.isVisible() and page.fresh_button.isVisible()
+    assert parley.window.connection_label.text() == "Data not opened"  # not "Starting…"
     qtbot.mouseClick(page.restore_button, Qt.MouseButton.LeftButton)
     choose_and_confirm(qloop, qtbot, parley)
     assert history_titles(parley) == ["Kept by the backup"]
@@ -185,6 +186,10 @@ def test_a_read_only_folder_opens_history_read_only(qloop, start_parley, paths) 
         assert history_titles(parley) == ["Readable still"]
         history = parley.window.tab("History")
         assert "read-only" in history.banner.text
+        # Reading and exporting are offered; nothing that would have to write is.
+        assert not history.export_button.isHidden()
+        assert history.import_button.isHidden() and history.trash_button.isHidden()
+        assert all(b.isHidden() for b in history.reader.buttons)
         assert parley.window.connection_label.text() == "Read-only"
         run(qloop, parley.shutdown())
 
@@ -222,6 +227,15 @@ def test_the_dialog_lists_backups_and_leaves_out_unreadable_ones(qtbot, paths) -
     assert dialog.confirmation is not None
     dialog.confirmation.reject()  # Cancel: nothing is restored
     assert chosen == [] and dialog.isVisible()
+
+
+def test_an_empty_backup_says_it_is_empty(qtbot, paths) -> None:  # type: ignore[no-untyped-def]
+    make_backup(paths, [], START)
+    from desktop_app.services.backups import describe_backups
+
+    dialog = RestoreDialog(describe_backups(backups_folder(paths.database)))
+    qtbot.addWidget(dialog)
+    assert dialog.backups.item(0).text().endswith("\nempty: no dialogues")
 
 
 def test_the_dialog_says_when_there_is_no_backup(qtbot) -> None:  # type: ignore[no-untyped-def]

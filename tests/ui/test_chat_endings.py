@@ -20,6 +20,7 @@ from desktop_app.core.reply_endings import (
     Ending,
 )
 from desktop_app.services.gateway_errors import QUOTA_TEXT
+from desktop_app.services.settings import MIN_TIMEOUT, Settings
 from desktop_app.ui.chat.made_files import GONE_TEXT
 from tests.openai_server import Fault
 from tests.openai_server.containers import MADE_FILE, made_bytes
@@ -64,6 +65,8 @@ def test_a_cut_stream_is_kept_marked_and_told(qloop, qtbot, parley, ending, told
     reply = last_reply(parley)
     assert (reply.status, reply.ending) == (Status.INTERRUPTED, Ending.CUT)
     assert header(tab).endswith("cut off")
+    # The card's note has the banner's tone: a warning while text arrived, else an error.
+    assert tab.transcript.items[-1].card.error_tone == tab.banner.level
     if ending == "no_finish":
         assert "heard 5 word(s)" in tab.transcript.toPlainText()  # the text that arrived
 
@@ -77,6 +80,7 @@ def test_the_token_limit_offers_continue_which_asks_for_the_rest(qloop, qtbot, p
     assert (cut.status, cut.ending) == (Status.INTERRUPTED, Ending.LENGTH)
     assert tab.banner.text.startswith(LENGTH_TEXT) and "Continue" in tab.banner.text
     assert header(tab).endswith("cut at the token limit")
+    assert tab.transcript.items[-1].card.error_tone == "warning"
     button = tab.banner.action_button
     assert button.isVisible() and button.text() == "Continue"
     qtbot.keyClicks(tab.input, "a draft I am writing")  # the composer is left alone
@@ -110,7 +114,14 @@ def test_a_reply_with_no_text_is_told(qloop, qtbot, parley) -> None:  # type: ig
     run_until(qloop, lambda: tab.banner.isVisible())
     assert tab.banner.text == EMPTY_TEXT
     assert header(tab).endswith("no text")
+    assert tab.transcript.items[-1].card.error_tone == "error"
     assert last_reply(parley).status is Status.ERROR
+    button = tab.banner.action_button  # the banner's own way to try again
+    assert button.isVisible() and button.text() == "Regenerate"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    run_until(qloop, lambda: last_reply(parley).status is Status.COMPLETE and not tab.busy)
+    again = last_reply(parley)
+    assert again.content and again.versions == 2 and not tab.banner.isVisible()
 
 
 def test_a_quota_error_mid_stream_shows_the_quota_message(qloop, qtbot, parley) -> None:  # type: ignore[no-untyped-def]
@@ -132,6 +143,8 @@ def test_a_file_code_interpreter_made_is_listed_and_saved(
     reply = last_reply(parley)
     assert reply.status is Status.COMPLETE
     assert f"Files: {MADE_FILE}" in tab.transcript.toPlainText()
+    assert "used code interpreter" in tab.transcript.toPlainText()
+    assert "(1 file)" in tab.transcript.toPlainText()  # a file it made is not a "source"
     # The header gains the reply's cost once it is priced, which moves the row: click after.
     run_until(qloop, lambda: tab.transcript.items[1].card.message.usage is not None)
     settle(qloop, tab.transcript, "parley-file:0")
@@ -156,3 +169,52 @@ def test_a_file_code_interpreter_made_is_listed_and_saved(
     run_until(qloop, lambda: "no longer on the server" in tab.banner.text)
     assert tab.banner.text == GONE_TEXT.format(name=MADE_FILE)
     assert not (tmp_path / "again.csv").exists()
+
+
+def test_a_server_that_stops_answering_is_not_called_offline(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    """It answered the model list, then kept a reply waiting past the timeout: the status bar
+    says it is not answering (the network may be fine), the banner that Parley waited."""
+    settings = Settings(
+        provider="custom",
+        base_url=openai_server.url,
+        default_model="gpt-4o-mini",
+        request_timeout=MIN_TIMEOUT,
+    )
+    parley = start_parley(settings)
+    run_until(qloop, lambda: parley.window.connection_state == "online")
+    openai_server.add_fault(Fault(chunk_delay=MIN_TIMEOUT + 2))  # the stream opens, then waits
+    tab = parley.chat_tab
+    type_and_send(qtbot, tab, "Are you there?")
+    run_until(qloop, lambda: tab.banner.isVisible() and not tab.busy, timeout=MIN_TIMEOUT + 10)
+    assert "stopped sending" in tab.banner.text
+    assert parley.window.connection_state == "no answer"
+    assert parley.window.connection_label.text() == "Not answering"
+
+
+def test_a_timeout_that_names_settings_offers_them(
+    qloop, qtbot, start_parley, openai_server
+) -> None:  # type: ignore[no-untyped-def]
+    """No answer at all within the timeout, three times (the SDK's two retries): the banner
+    says so and to raise the timeout in Settings, and its button opens them. (About 16 s.)"""
+    settings = Settings(
+        provider="custom",
+        base_url=openai_server.url,
+        default_model="gpt-4o-mini",
+        request_timeout=MIN_TIMEOUT,
+    )
+    parley = start_parley(settings)
+    run_until(qloop, lambda: parley.window.connection_state == "online")
+    openai_server.add_fault(Fault(delay=MIN_TIMEOUT + 1, times=None))
+    tab = parley.chat_tab
+    type_and_send(qtbot, tab, "Are you there?")
+    run_until(qloop, lambda: tab.banner.isVisible() and not tab.busy, timeout=4 * MIN_TIMEOUT + 10)
+    assert "raise the request timeout in Settings" in tab.banner.text
+    button = tab.banner.action_button
+    assert button.isVisible() and button.text() == "Open Settings…"
+    openai_server.clear_faults()
+    opened: list[bool] = []
+    tab.settings_requested.connect(lambda: opened.append(True))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert opened == [True]

@@ -200,6 +200,8 @@ def test_a_gateway_refusing_everything_without_its_key_is_not_shown_as_connected
     assert parley.window.connection_state == "server error"
     banner = parley.chat_tab.banner.text
     assert "No connected db." in banner and "API key" in banner
+    assert banner.startswith("Parley could not get the list of models")  # what it was doing
+    assert parley.chat_tab.banner.action_button.text() == "Open Settings…"
     assert "✓" not in parley.window.connection_label.toolTip()
     assert "No connected db." in parley.training_tab.start.unavailable_label.text()
 

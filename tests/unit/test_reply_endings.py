@@ -115,6 +115,21 @@ def test_a_made_file_survives_the_notes_json() -> None:
     [back] = notes_from_json(notes_to_json([note]))
     assert back == note and back.citations[0].made and not back.citations[1].made
     assert make_card(Message("assistant", "x", tool_notes=[back])).made_files == [made]
+    assert back.tally == "1 source, 1 file"  # a file it made is not a source
+    assert ToolNote("web_search", "q").tally == ""
+
+
+def test_the_cards_note_is_a_warning_only_when_text_was_kept() -> None:
+    def tone(content: str, status: Status, ending: str) -> str:
+        return make_card(
+            Message("assistant", content, status=status, ending=ending, error="x")
+        ).error_tone
+
+    assert tone("half a reply", Status.INTERRUPTED, "length") == "warning"
+    assert tone("half a reply", Status.INTERRUPTED, "cut") == "warning"
+    assert tone("", Status.INTERRUPTED, "cut") == "error"  # a web page: nothing arrived
+    assert tone("", Status.ERROR, "empty") == "error"
+    assert tone("half a reply", Status.INTERRUPTED, "") == "error"  # a quota error mid-stream
 
 
 @pytest.mark.parametrize("version", range(1, ENDINGS_VERSION))

@@ -27,6 +27,7 @@ from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.composer import Composer
 from desktop_app.ui.icons import set_icon
+from desktop_app.ui.widgets.fitting_label import FittingLabel
 from desktop_app.ui.widgets.model_filter import filter_as_you_type
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 from desktop_app.ui.widgets.retirement_marks import mark_models, retirement_label, show_retirement
@@ -37,11 +38,14 @@ if TYPE_CHECKING:
     from desktop_app.services.provider_sessions import ProviderSessions
     from desktop_app.ui.task_keeper import TaskKeeper
 
-OFFLINE_KINDS = (ErrorKind.OFFLINE, ErrorKind.TIMEOUT)
 # The picker's items: the text shown, the model id (UserRole) and, for another provider's
 # model, that provider's id (PROVIDER_ROLE; none for the main provider's).
 PROVIDER_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_MARK = " › "
+# The connection state an error shows: a server that answered before and now only keeps the
+# user waiting is "not answering", not "offline" (the network may be fine).
+MODELS_FAILED = "Parley could not get the list of models from this server."
+CONNECTION_AFTER = {ErrorKind.OFFLINE: "offline", ErrorKind.TIMEOUT: "no answer"}
 
 
 class ChatControls:
@@ -78,7 +82,7 @@ class ChatControls:
         filter_as_you_type(self.model_picker)
         self.model_picker.currentTextChanged.connect(self._on_model_picker_text_changed)
         self.retirement = retirement_label()
-        self.spend_label = QLabel()
+        self.spend_label = FittingLabel()  # narrow: "103 tokens · $0.00003", never "103 toke"
         self.spend_label.setEnabled(False)  # drawn in the palette's muted text colour
         self.spend_label.setToolTip("What this dialogue has cost so far (every version counts)")
         cached = self.catalog.cached()
@@ -279,8 +283,8 @@ class ChatControls:
         try:
             models = await self.catalog.refresh()
         except GatewayError as error:
-            if error.kind in OFFLINE_KINDS:
-                self.connection_changed.emit("offline")
+            if error.kind in CONNECTION_AFTER:
+                self.connection_changed.emit(CONNECTION_AFTER[error.kind])
             elif error.kind is ErrorKind.AUTH:
                 self.connection_changed.emit("key refused")
                 self.show_error(error)  # say so now, not after the user has typed a message
@@ -288,7 +292,7 @@ class ChatControls:
                 # It answers, but not with models: a gateway with no key may say "No connected
                 # db." to everything. Not "Connected": say what it said, now.
                 self.connection_changed.emit("server error")
-                self.show_error(error)
+                self.show_error(error, MODELS_FAILED)
             else:
                 self.connection_changed.emit("online")
             return
@@ -342,17 +346,27 @@ class ChatControls:
                 self.tasks.spawn(self.send(CONTINUE_TEXT))
 
             self.show_notice(notice.text, notice.level, "Continue", ask_for_the_rest)
+        elif notice.offers_regenerate and reply.id is not None:
+            reply_id = reply.id
+
+            def try_again() -> None:
+                self.tasks.spawn(self.regenerate(reply_id))
+
+            self.show_notice(notice.text, notice.level, "Regenerate", try_again)
         else:
             self.show_notice(notice.text, notice.level)
 
-    def show_error(self, error: GatewayError) -> None:
-        message, action = error.message, ""
-        if error.kind is ErrorKind.AUTH:
-            action = "Open Settings…"
+    def show_error(self, error: GatewayError, context: str = "") -> None:
+        """The error's sentence, after `context` (what Parley was doing) when there is one;
+        an error at start-up is about the set-up, so Settings is offered."""
+        message = f"{context} {error.message}" if context else error.message
+        action = "Open Settings…" if context else ""
+        if error.kind is ErrorKind.AUTH or "in Settings" in message:
+            action = "Open Settings…"  # a sentence that sends the user there offers the way
         elif error.status in (400, 403) and not self.chat.gateway.config.api_key:
             # Gateways without their key refuse with reasons that do not mention it.
             message += " If this server needs an API key, set it in Settings."
             action = "Open Settings…"
         self.show_notice(message, "error", action)
-        if error.kind in OFFLINE_KINDS:
-            self.connection_changed.emit("offline")
+        if error.kind in CONNECTION_AFTER:
+            self.connection_changed.emit(CONNECTION_AFTER[error.kind])

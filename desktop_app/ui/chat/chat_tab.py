@@ -27,7 +27,7 @@ from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.services.chat_session import ChatSession, PendingTurn
 from desktop_app.services.failure_text import failure_message, report_failure
-from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.services.provider_pool import UnknownProvider
 from desktop_app.services.store import StoreError, StoreFull
@@ -41,8 +41,6 @@ from desktop_app.ui.task_keeper import TaskKeeper
 
 if TYPE_CHECKING:
     from desktop_app.services.provider_sessions import ProviderSessions
-
-OFFLINE_KINDS = (ErrorKind.OFFLINE, ErrorKind.TIMEOUT)
 
 
 class ChatTab(ChatControls, QWidget):
@@ -154,7 +152,7 @@ class ChatTab(ChatControls, QWidget):
         self.cancel_edit()
         self.dialogue_id = None
         self.transcript.clear_dialogue()
-        self.spend_label.clear()
+        self.spend_label.set_texts("")
         self.banner.clear()
         self._update_busy()
         self.dialogue_opened.emit(None)
@@ -199,7 +197,7 @@ class ChatTab(ChatControls, QWidget):
         self.dialogue_opened.emit(dialogue_id)
         if self.sidebar is not None:
             self.sidebar.select_dialogue(dialogue_id)
-        self.spend_label.clear()
+        self.spend_label.set_texts("")
         self.tasks.spawn(self.refresh_spend())
         retiring = self.catalog.retirement(dialogue.model) if dialogue.model else None
         if retiring is not None:
@@ -225,7 +223,8 @@ class ChatTab(ChatControls, QWidget):
             return
         spent = await asyncio.to_thread(self.chat.store.dialogue_spend, dialogue_id)
         if dialogue_id == self.dialogue_id:
-            self.spend_label.setText(f"This dialogue: {spent.label}" if spent else "")
+            label = spent.label if spent else ""
+            self.spend_label.set_texts(f"This dialogue: {label}" if label else "", label)
 
     def _on_transcript_image_opened(self, attachment: Attachment) -> None:
         """A thumbnail was clicked: the image at full size, in a window of its own."""

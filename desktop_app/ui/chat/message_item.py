@@ -20,7 +20,6 @@ from PySide6.QtGui import QColor, QFontMetricsF, QImage, QTextDocument
 
 from desktop_app.core.dialogue import Attachment
 from desktop_app.core.reply_blocks import Piece, StreamSplitter
-from desktop_app.core.tool_notes import ToolNote
 from desktop_app.core.transcript_cards import Card, plain_text
 from desktop_app.ui.chat.block_renderer import render_html, render_piece
 from desktop_app.ui.chat.paragraph_cut import code_cut_offset, cut_offset
@@ -129,7 +128,9 @@ class MessageItem:
         card = self.card
         muted = style.muted.name()
         who = html.escape(card.who)
-        details = " · ".join(html.escape(d) for d in card.details)
+        # A narrow column wraps the header between its details, never inside one ("cut at
+        # the token" / "limit").
+        details = " · ".join(html.escape(d).replace(" ", "&nbsp;") for d in card.details)
         text = f"<b>{who}</b>" + (
             f'<span style="color:{muted}"> · {details}</span>' if details else ""
         )
@@ -261,7 +262,8 @@ class MessageItem:
         return bottom
 
     def _error(self, y: float, width: float, style: TranscriptStyle) -> float:
-        text = f'<i style="color:{style.error.name()}">{html.escape(self.card.error)}</i>'
+        colour = style.warning if self.card.error_tone == "warning" else style.error
+        text = f'<i style="color:{colour.name()}">{html.escape(self.card.error)}</i>'
         document = render_html(text, style, width)
         self._list().append(
             Part("error", QRectF(0, y + 4, width, document.size().height()), document)
@@ -357,11 +359,6 @@ class MessageItem:
         self.measured = False
 
 
-def _sources(note: ToolNote) -> str:
-    count = len(note.citations)
-    return f"{count} source{'s' if count != 1 else ''}"
-
-
 def item_text(item: MessageItem) -> str:
     """A message as the transcript shows it, in words: header, notes, text, error."""
     card = item.card
@@ -369,7 +366,7 @@ def item_text(item: MessageItem) -> str:
     lines.append(card.reasoning_label if card.reasoning else "")
     for index, note in enumerate(card.notes):
         arrow = "▾" if f"note:{index}" in item.expanded else "▸"
-        lines.append(f"{arrow} {note.label}" + (f" ({_sources(note)})" if note.citations else ""))
+        lines.append(f"{arrow} {note.label}" + (f" ({note.tally})" if note.tally else ""))
     if card.made_files:
         lines.append("Files: " + " · ".join(f.text for f in card.made_files))
     if item.stream is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPalette
 
-from desktop_app.ui.theme import mix
+from desktop_app.ui.theme import mix, theme_colors
 
 COLUMN_CHARS = 80  # a readable line: about 80 characters of the body font
 SIDE_MARGIN = 16
@@ -30,6 +30,7 @@ class TranscriptStyle:
     accent: QColor
     link: QColor
     error: QColor
+    warning: QColor
     positive: QColor
     negative: QColor
     neutral: QColor
@@ -51,6 +52,7 @@ class TranscriptStyle:
         small = QFont(font)
         small.setPointSizeF(max(font.pointSizeF() - 1.5, 7.0))
         red, green = QColor(220, 60, 60), QColor(40, 160, 90)
+        status = theme_colors(palette)  # the theme's error and warning, as banners use
         return cls(
             text=text,
             muted=mix(text, base, 0.45),
@@ -60,7 +62,8 @@ class TranscriptStyle:
             border=mix(base, text, 0.18),
             accent=accent,
             link=palette.color(QPalette.ColorRole.Link),
-            error=mix(red, text, 0.15),
+            error=status.error,
+            warning=status.warning,
             positive=green,
             negative=red,
             neutral=mix(text, base, 0.55),

@@ -100,6 +100,7 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(parent)
+        self._read_only = False
         self.store = store
         self.tasks = TaskKeeper(on_error=self._on_task_error)
         self.model = DialoguesModel(store, parent=self, clock=clock)
@@ -195,6 +196,7 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.job_bar)
 
+        self._edit_shortcuts: list[QShortcut] = []  # off where the data is read-only
         for keys, slot in (
             (QKeySequence.StandardKey.Delete, lambda: self.tasks.spawn(self.delete_selected())),
             (QKeySequence.StandardKey.Undo, lambda: self.tasks.spawn(self.undo_delete())),
@@ -202,6 +204,8 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(slot)
+            if keys is not QKeySequence.StandardKey.Find:
+                self._edit_shortcuts.append(shortcut)
         self._update_trash_buttons()
 
     # --- notices and state ---------------------------------------------------------------
@@ -221,9 +225,20 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
         else:
             self.offline_banner.clear()
 
+    def set_read_only(self) -> None:
+        """Data that cannot be written: read, search and export; nothing that would change
+        it (import, trash, rename, pin, delete) is offered."""
+        for button in (self.import_button, self.trash_button, self.empty_trash_button):
+            button.hide()
+        self.reader.set_read_only(True)
+        self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for shortcut in self._edit_shortcuts:
+            shortcut.setEnabled(False)
+        self._read_only = True
+
     def _update_trash_buttons(self) -> None:
         self.reader.set_trash(self.model.trash)
-        self.empty_trash_button.setVisible(self.model.trash)
+        self.empty_trash_button.setVisible(self.model.trash and not self._read_only)
         self.filter_bar.setEnabled(not self.model.trash)
 
     # --- the list ------------------------------------------------------------------------

@@ -51,6 +51,8 @@ class ReaderPane(QWidget):
         layout.addWidget(self.title_label)
         layout.addLayout(actions)
         layout.addWidget(self.view, 1)
+        self.read_only = False  # data that cannot be written: reading only, no edit buttons
+        self.trash = False
         self.show_row(None)
         self.set_trash(False)
 
@@ -75,8 +77,15 @@ class ReaderPane(QWidget):
         self.pin_button.setAccessibleName(text)
 
     def set_trash(self, trash: bool) -> None:
-        for button in (self.continue_button, self.rename_button, self.pin_button):
-            button.setVisible(not trash)
-        self.delete_button.setVisible(not trash)
-        self.restore_button.setVisible(trash)
-        self.purge_button.setVisible(trash)
+        self.trash = trash
+        editing = not self.read_only
+        for button in (self.rename_button, self.pin_button, self.delete_button):
+            button.setVisible(editing and not trash)
+        self.continue_button.setVisible(editing and not trash)
+        self.restore_button.setVisible(editing and trash)
+        self.purge_button.setVisible(editing and trash)
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Buttons that would change the data are not offered where it cannot be saved."""
+        self.read_only = read_only
+        self.set_trash(self.trash)

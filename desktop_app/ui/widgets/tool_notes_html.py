@@ -40,8 +40,7 @@ def _citation_html(note: ToolNote) -> str:
 
 def note_html(note: ToolNote, message_index: int, note_index: int, expanded: bool) -> str:
     arrow = "▾" if expanded else "▸"
-    count = len(note.citations)
-    suffix = f" ({count} source{'s' if count != 1 else ''})" if count else ""
+    suffix = f" ({note.tally})" if note.tally else ""
     line = (
         f'<p style="margin:2px 0"><a class="muted" style="{_NOTE_STYLE}" '
         f'href="{note_link(message_index, note_index)}">{arrow} '

@@ -1,0 +1,294 @@
+"""Screenshots of the states a user meets when something goes wrong, in both themes.
+
+    xvfb-run -a .venv/bin/python resources/screenshots_states.py [--size 1100x720] [--out DIR]
+        [--only STATE ...]
+
+Each state gets a Parley of its own (a fresh temporary PARLEY_HOME, as resources/screenshots.py
+sets one up) against the project's test server, brought there the way it happens for real: the
+server's faults end a reply wrong (cut off, a web page, the token limit, a refusal, no text, a
+quota error mid-stream, a timeout), refuse every route (a gateway with no database), or a code
+interpreter reply lists its files; the data file is damaged, read-only or the disk full. Writes
+`<state>-<theme>.png` into resources/screenshots/states/ (or DIR). Nothing here touches the
+user's own data, settings or keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from screenshots import DEFAULT_SIZE, ROOT, THEMES, chat, settle, wait_until
+
+DEFAULT_OUT = ROOT / "resources" / "screenshots" / "states"
+NO_DB = {"error": {"message": "No connected db.", "type": "no_db_connection", "code": "400"}}
+EARLIER = datetime(2026, 11, 30, 9, 15)
+
+
+@dataclass
+class Scene:
+    """One Parley and what it runs against."""
+
+    parley: Any
+    server: Any
+    home: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Prepare = Callable[[Path, Any], None]  # before start: (home, paths)
+Drive = Callable[[Scene], Awaitable[Any]]  # after start: returns the widget to grab
+
+
+@dataclass
+class State:
+    name: str
+    drive: Drive
+    prepare: Prepare | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    read_only: str | None = None  # "folder" or "file": the data made read-only before start
+
+
+# --- the states --------------------------------------------------------------------------------
+
+
+def fault_then_send(prompt: str, **fault: Any) -> Drive:
+    async def drive(scene: Scene) -> Any:
+        from tests.openai_server import Fault
+
+        await wait_until(lambda: scene.parley.chat_tab.model_picker.count() > 1)
+        await chat(scene.parley, ["What is a good name for a sailing boat?"])
+        scene.server.add_fault(Fault(**fault))
+        await chat(scene.parley, [prompt])
+        await wait_until(lambda: scene.parley.chat_tab.banner.isVisible())
+        return scene.parley.window
+
+    return drive
+
+
+async def made_files(scene: Scene) -> Any:
+    """An assistant with code interpreter: its reply lists the file it made."""
+    parley = scene.parley
+    tab = parley.assistants_tab
+    tab.select_row([p.name for p in tab.model.profiles].index("General helper"))
+    tab.editor.tool_boxes["code_interpreter"].setChecked(True)
+    await tab.save()
+    tab.activate_button.click()
+    await wait_until(lambda: parley.chat_tab.assistant is not None)
+    parley.window.tabs.setCurrentWidget(parley.chat_tab)
+    await chat(parley, ["square these words"])
+    await wait_until(lambda: parley.tasks.running == 0)
+    return parley.window
+
+
+async def server_problem(scene: Scene) -> Any:
+    window = scene.parley.window
+    await wait_until(lambda: window.connection_state not in ("checking", "starting"))
+    return window
+
+
+async def disk_full(scene: Scene) -> Any:
+    parley = scene.parley
+    await wait_until(lambda: parley.chat_tab.model_picker.count() > 1)
+    await chat(parley, ["Hello"])
+    store = parley.store
+    pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk is full"
+    await chat(parley, [" ".join(f"{n}" * 2_000 for n in range(10))])
+    await wait_until(lambda: parley.chat_tab.banner.isVisible())
+    return parley.window
+
+
+async def startup_page(scene: Scene) -> Any:
+    await wait_until(lambda: scene.parley.tasks.running == 0)
+    return scene.parley.window
+
+
+async def read_only_chat(scene: Scene) -> Any:
+    window = await startup_page(scene)
+    window.tabs.setCurrentIndex(0)
+    return window
+
+
+async def restore_dialog(scene: Scene) -> Any:
+    parley = scene.parley
+    for prompts in (["Plan a weekend in Lisbon"], ["Explain SQLite's WAL mode"]):
+        parley.chat_tab.new_dialogue()
+        await chat(parley, prompts)
+    await parley.data_care.timer.back_up()
+    parley.window.restore_action.trigger()
+    await wait_until(lambda: parley.data_care.dialog is not None)
+    dialog = parley.data_care.dialog
+    await wait_until(dialog.isVisible)
+    return dialog
+
+
+async def restore_confirm(scene: Scene) -> Any:
+    dialog = await restore_dialog(scene)
+    dialog.restore_button.click()
+    await wait_until(lambda: dialog.confirmation is not None and dialog.confirmation.isVisible())
+    return dialog.confirmation
+
+
+def earlier_backup(home: Path, paths: Any) -> None:
+    """A backup an earlier day left, with two dialogues in it."""
+    from tests.ui.test_backups_app import make_backup
+
+    make_backup(paths, ["Trip to Lisbon", "Tax return questions"], EARLIER)
+
+
+def damaged(with_backup: bool) -> Prepare:
+    def prepare(home: Path, paths: Any) -> None:
+        if with_backup:
+            earlier_backup(home, paths)
+        paths.database.write_bytes(b"\x00not a database any more" * 500)
+
+    return prepare
+
+
+def some_history(home: Path, paths: Any) -> None:
+    from desktop_app.services.store import Store
+    from tests.ui.test_backups_app import fill
+
+    store = Store.open(paths.database, paths.attachments_dir)
+    fill(store, ["Trip to Lisbon", "Tax return questions"])
+    store.close()
+
+
+STATES = [
+    State("cut-off", fault_then_send("Tell me about the harbour", ending="no_finish")),
+    State("web-page", fault_then_send("Tell me about the harbour", ending="html")),
+    State("token-limit", fault_then_send("Tell me everything", ending="length")),
+    State("refused", fault_then_send("Something I should not ask", ending="refusal")),
+    State("no-text", fault_then_send("Say nothing", ending="empty")),
+    State("quota", fault_then_send("Spend my last cent", ending="quota")),
+    State(
+        "timeout",
+        fault_then_send("Are you there?", delay=7.0, times=None),
+        settings={"request_timeout": 5.0},
+    ),
+    State("disk-full", disk_full),
+    State("files", made_files, settings={"wire_api": "responses"}),
+    State("server-problem", server_problem, settings={"fault": "no_db"}),
+    State("restore", restore_dialog, prepare=earlier_backup),
+    State("restore-confirm", restore_confirm, prepare=earlier_backup),
+    State("damaged", startup_page, prepare=damaged(with_backup=True)),
+    State("damaged-no-backup", startup_page, prepare=damaged(with_backup=False)),
+    State("read-only", startup_page, prepare=some_history, read_only="folder"),
+    State("read-only-chat", read_only_chat, prepare=some_history, read_only="folder"),
+]
+
+
+# --- running them ------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default=DEFAULT_SIZE, help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the PNGs")
+    parser.add_argument("--only", nargs="*", default=None, help="these states only")
+    return parser.parse_args(argv)
+
+
+async def grab(widget: Any, out: Path, name: str) -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    written = []
+    for theme in THEMES:
+        apply_theme(app, theme)
+        await settle()
+        path = out / f"{name}-{theme}.png"
+        if not widget.grab().save(str(path)):
+            raise SystemExit(f"could not write {path}")
+        written.append(path)
+    apply_theme(app, THEMES[0])
+    return written
+
+
+async def shoot_state(state: State, size: tuple[int, int], out: Path) -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.app import Parley
+    from desktop_app.services.paths import AppPaths
+    from desktop_app.services.settings import Settings, save_settings
+    from tests.openai_server import Fault, OpenAIServer
+    from tests.support.fake_keyring import FakeKeyring
+    from tests.support.read_only import read_only
+
+    options = dict(state.settings)
+    fault = options.pop("fault", None)
+    with OpenAIServer() as server, tempfile.TemporaryDirectory(prefix="parley-states-") as temp:
+        home = Path(temp)
+        os.environ["PARLEY_HOME"] = str(home)
+        paths = AppPaths.from_environment()
+        paths.ensure()
+        settings = Settings(
+            provider="custom",
+            base_url=server.url,
+            default_model="gpt-4o-mini",
+            first_run_done=True,
+            **options,
+        )
+        save_settings(settings, paths.settings_file)
+        if state.prepare is not None:
+            state.prepare(home, paths)
+        if fault == "no_db":
+            server.add_fault(Fault(path="*", status=400, body=NO_DB, times=None))
+        keyring = FakeKeyring()
+        keyring.set_password("Parley", "custom", "sk-any-key")
+        guard = read_only(paths.data_dir) if state.read_only == "folder" else None
+        if guard is not None:
+            guard.__enter__()
+        parley = Parley(QApplication.instance(), paths, secret_backend=keyring)
+        parley.window.resize(*size)
+        parley.window.show()
+        try:
+            await parley.start()
+            await wait_until(lambda: parley.tasks.running == 0)
+            widget = await state.drive(Scene(parley, server, home))
+            await settle(0.6)
+            return await grab(widget, out, state.name)
+        finally:
+            await parley.shutdown()
+            parley.window.close()
+            if guard is not None:
+                guard.__exit__(None, None, None)
+
+
+async def run(args: argparse.Namespace) -> int:
+    width, height = (int(part) for part in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    chosen = [s for s in STATES if args.only is None or s.name in args.only]
+    written: list[Path] = []
+    for state in chosen:
+        print(f"{state.name}…", flush=True)
+        written += await shoot_state(state, (width, height), args.out)
+    for path in written:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or not os.environ.get("DISPLAY"):
+        print("Run this on an X display: xvfb-run -a python resources/screenshots_states.py")
+        return 2
+    sys.path.insert(0, str(ROOT))
+    os.environ["PARLEY_STRICT"] = "1"
+    from desktop_app.app import make_qt_app, run_in_qt_loop
+
+    qt_app = make_qt_app()
+    return run_in_qt_loop(qt_app, lambda: run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
