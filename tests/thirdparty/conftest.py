@@ -14,6 +14,7 @@ import pytest
 
 from tests.thirdparty.litellm_install import LiteLLMUnavailable, ensure_litellm
 from tests.thirdparty.litellm_server import LiteLLMProxy
+from tests.ui.conftest import start_parley  # noqa: F401  (Parley started as in tests/ui)
 
 HERE = Path(__file__).resolve().parent
 _install: dict[str, object] = {}
@@ -41,7 +42,9 @@ def litellm_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiteLLMP
         proxy.start()
     except LiteLLMUnavailable as exc:
         pytest.fail(str(exc), pytrace=False)
-    print(f"\nLiteLLM proxy: ready in {proxy.started_in:.1f} s "
-          f"(install check {float(str(_install.get('seconds', 0))):.1f} s)")
+    print(
+        f"\nLiteLLM proxy: ready in {proxy.started_in:.1f} s "
+        f"(install check {float(str(_install.get('seconds', 0))):.1f} s)"
+    )
     yield proxy
     proxy.stop()

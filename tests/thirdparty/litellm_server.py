@@ -42,8 +42,11 @@ def config_text(mocks: dict[str, str]) -> str:
     models = [
         {
             "model_name": name,
-            "litellm_params": {"model": f"openai/{name}", "api_key": "unused",
-                               "mock_response": text},
+            "litellm_params": {
+                "model": f"openai/{name}",
+                "api_key": "unused",
+                "mock_response": text,
+            },
         }
         for name, text in mocks.items()
     ]
@@ -76,12 +79,25 @@ class LiteLLMProxy:
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         # The price map ships in the wheel; without this LiteLLM fetches it from GitHub.
         env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", NO_COLOR="1", PYTHONUNBUFFERED="1")
-        command = [str(self.python), "-m", "litellm.proxy.proxy_cli", "--config", str(config),
-                   "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [
+            str(self.python),
+            "-m",
+            "litellm.proxy.proxy_cli",
+            "--config",
+            str(config),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         began = time.monotonic()
         with self.log_file.open("wb") as log:
             self.process = subprocess.Popen(
-                command, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                command,
+                cwd=self.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
                 stderr=subprocess.STDOUT,
             )
         self._wait_alive(began)
@@ -105,8 +121,8 @@ class LiteLLMProxy:
         if self.process is None:
             return
         self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
+        try:  # uvicorn's graceful stop can take seconds; nothing of a test server is worth them
+            self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=15)
@@ -114,10 +130,15 @@ class LiteLLMProxy:
 
     def stream_usage(self, model: str, messages: list[dict[str, str]]) -> dict[str, int]:
         """The usage the proxy reports for a streamed reply (asked directly, not via Parley)."""
-        body = {"model": model, "messages": messages, "stream": True,
-                "stream_options": {"include_usage": True}}
+        body = {
+            "model": model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
         request = urllib.request.Request(
-            f"{self.url}/chat/completions", json.dumps(body).encode(),
+            f"{self.url}/chat/completions",
+            json.dumps(body).encode(),
             {"Content-Type": "application/json"},
         )
         usage: dict[str, int] = {}

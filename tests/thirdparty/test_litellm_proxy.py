@@ -17,7 +17,6 @@ from tests.thirdparty.litellm_server import (
     LONG_TEXT,
     MOCKS,
 )
-from tests.ui.conftest import start_parley  # noqa: F401  (the fixture, shared with tests/ui)
 
 
 def click(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
@@ -25,7 +24,10 @@ def click(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_first_run_offer_leads_to_a_first_message_on_the_proxys_model(
-    qloop, qtbot, start_parley, litellm_proxy  # noqa: F811
+    qloop,
+    qtbot,
+    start_parley,
+    litellm_proxy,
 ) -> None:
     parley = start_parley(discovery_candidates={"custom": litellm_proxy.url})
     tab = parley.chat_tab
@@ -55,12 +57,16 @@ def test_the_first_run_offer_leads_to_a_first_message_on_the_proxys_model(
     # model would be charged at OpenAI's rate; reported on issue 14).
     assert entry.cost is None
     assert (reply.prompt_tokens, reply.completion_tokens) == (
-        entry.tokens.input, entry.tokens.output
+        entry.tokens.input,
+        entry.tokens.output,
     )
 
 
 def test_stop_mid_reply_keeps_the_partial_text(
-    qloop, qtbot, start_parley, litellm_proxy  # noqa: F811
+    qloop,
+    qtbot,
+    start_parley,
+    litellm_proxy,
 ) -> None:
     settings = Settings(provider="custom", base_url=litellm_proxy.url, default_model=LONG_MODEL)
     parley = start_parley(settings)
@@ -86,7 +92,10 @@ def test_stop_mid_reply_keeps_the_partial_text(
 
 
 def test_an_assistant_on_the_automatic_wire_api(
-    qloop, qtbot, start_parley, litellm_proxy  # noqa: F811
+    qloop,
+    qtbot,
+    start_parley,
+    litellm_proxy,
 ) -> None:
     """LiteLLM 1.80 bridges /v1/responses to the mock, but only without streaming: a streamed
     Responses request answers 500 with its own traceback as an SSE event. The capability
@@ -98,7 +107,9 @@ def test_an_assistant_on_the_automatic_wire_api(
     mode fall back to chat completions on a 5xx; when it lands, the turn below completes with
     ASSISTANT_TEXT and a notice says so once — this test is to change with it."""
     settings = Settings(
-        provider="custom", base_url=litellm_proxy.url, default_model=ASSISTANT_MODEL,
+        provider="custom",
+        base_url=litellm_proxy.url,
+        default_model=ASSISTANT_MODEL,
         wire_api="auto",
     )
     parley = start_parley(settings)

@@ -31,8 +31,11 @@ RuntimeError: the model is not loaded"""
         ("<html><title>502 Bad Gateway</title><body>nginx</body></html>", "502 Bad Gateway"),
         # LiteLLM 1.80 answers a failed Responses stream 500 with the error as an SSE event.
         (
-            "data: " + json.dumps({"error": {"message": f"it failed\n\n{TRACEBACK}\n",
-                                             "type": "None", "code": "500"}}) + "\n\n",
+            "data: "
+            + json.dumps(
+                {"error": {"message": f"it failed\n\n{TRACEBACK}\n", "type": "None", "code": "500"}}
+            )
+            + "\n\n",
             "RuntimeError: the model is not loaded",
         ),
         ('{"detail": "Model not loaded"}', "Model not loaded"),  # JSON sent as text
