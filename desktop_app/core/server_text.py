@@ -2,8 +2,10 @@
 
 Servers put the reason in different places: OpenAI in ``{"error": {"message": …}}``, others in
 ``{"error": "text"}``, FastAPI-based ones (llama-cpp-python, mockllm, …) in ``{"detail": "text"}``
-or ``{"detail": [{"msg": …}, …]}``, some in ``{"message": …}``; a crashed server may answer
-with its traceback as plain text, a proxy with an HTML page. `reason` finds the text in any of
+or ``{"detail": [{"msg": …}, …]}``, some in ``{"message": …}``; a streaming server may answer
+an error status with its body still an SSE event (LiteLLM 1.80: ``data: {"error": …}``, which
+the SDK hands over as text), read as the JSON it carries; a crashed server may answer with its
+traceback as plain text, a proxy with an HTML page. `reason` finds the text in any of
 them and cleans it: a traceback becomes its last line (the exception itself), a page its
 title, and nothing runs past a few lines — a banner shows what went wrong, not twenty lines of
 someone else's stack. `first_sentence` shortens it further where one line is all there is room
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from desktop_app.core.json_guard import loads
 
 LIMIT = 500  # characters: a few lines of a banner
 _TAGS = re.compile(r"<[^>]+>")
@@ -31,7 +35,8 @@ def _find(body: Any, depth: int) -> str:
     if depth > _MAX_DEPTH:
         return ""
     if isinstance(body, str):
-        return body
+        carried = _carried_json(body)
+        return body if carried is None else _find(carried, depth + 1)
     if isinstance(body, list):  # FastAPI's validation errors: [{"loc": …, "msg": …}, …]
         found = (_find(item, depth + 1) for item in body[:5])
         return "; ".join(text for text in found if text)
@@ -42,6 +47,21 @@ def _find(body: Any, depth: int) -> str:
         if text:
             return text
     return ""
+
+
+def _carried_json(text: str) -> Any:
+    """The JSON object in a text that is one (or an SSE event's `data:` line), else None."""
+    text = text.lstrip()
+    if text.startswith("data:"):
+        text = text[len("data:") :].split("\n", 1)[0]
+    text = text.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        value = loads(text)
+    except ValueError:  # JSONDecodeError and JsonTooDeep are ValueErrors
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _trim(text: str) -> str:

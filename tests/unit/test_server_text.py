@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from desktop_app.core.server_text import first_sentence, reason
@@ -27,6 +29,17 @@ RuntimeError: the model is not loaded"""
         ({"error": {"error": {"message": "deep"}}}, "deep"),
         ({"detail": TRACEBACK}, "RuntimeError: the model is not loaded"),
         ("<html><title>502 Bad Gateway</title><body>nginx</body></html>", "502 Bad Gateway"),
+        # LiteLLM 1.80 answers a failed Responses stream 500 with the error as an SSE event.
+        (
+            "data: "
+            + json.dumps(
+                {"error": {"message": f"it failed\n\n{TRACEBACK}\n", "type": "None", "code": "500"}}
+            )
+            + "\n\n",
+            "RuntimeError: the model is not loaded",
+        ),
+        ('{"detail": "Model not loaded"}', "Model not loaded"),  # JSON sent as text
+        ("{not json: but a reason}", "{not json: but a reason}"),
         ({"status": 500}, ""),
         (None, ""),
         ([1, 2], ""),
