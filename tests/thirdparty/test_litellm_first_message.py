@@ -36,7 +36,7 @@ def test_the_first_message_goes_out_while_probes_and_model_lists_run(
     # message then waits for it (0.55 s in the app's loop here), but this harness's run_until
     # (QTest.qWait) starves the worker thread that loads it (4 s), which says nothing of Parley.
     run(qloop, load_openai())
-    parley = start_parley(discovery_candidates={"custom": wire_tap.url})
+    parley = start_parley(discovery_candidates=[wire_tap.url])
     tab = parley.chat_tab
     run_until(qloop, lambda: "is running on this computer" in tab.banner.text, timeout=30)
     qtbot.mouseClick(tab.banner.action_button, Qt.MouseButton.LeftButton)
