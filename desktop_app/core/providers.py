@@ -116,3 +116,26 @@ def model_label(model_id: str) -> str:
         return model_id
     name = re.split(r"[\\/]", model_id.rstrip("/\\"))[-1]
     return name or model_id
+
+
+_PAID_GATEWAYS = ("litellm", "openrouter")  # they forward to paid models, wherever they run
+
+
+def runs_here(provider: str, base_url: str) -> bool:
+    """A server on this computer (or the local network) that is not a gateway to paid
+    models: a local preset, or any address on a loopback or private network. Its replies are
+    free unless the user priced the model."""
+    if provider in _PAID_GATEWAYS or provider in ("openai", "azure"):
+        return False
+    if provider in PRESETS and PRESETS[provider].local:
+        return True
+    import ipaddress
+
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host in ("localhost", "") and base_url:
+        return host == "localhost"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host.endswith((".local", ".localhost"))
+    return address.is_loopback or address.is_private or address.is_link_local

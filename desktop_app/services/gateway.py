@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS, is_openai_host
+from desktop_app.core.providers import PLACEHOLDER_KEY, PRESETS, is_openai_host, runs_here
 from desktop_app.core.reply_endings import PAGE_TEXT
 from desktop_app.services.chat_chunks import ChatChunkReader
 from desktop_app.services.chat_events import (
@@ -79,6 +79,11 @@ class ProviderConfig:
     @property
     def is_local(self) -> bool:
         return PRESETS[self.provider].local
+
+    @property
+    def runs_here(self) -> bool:
+        """On this computer or its network, not a paid gateway: free unless priced."""
+        return runs_here(self.provider, self.base_url)
 
     @property
     def is_openai(self) -> bool:

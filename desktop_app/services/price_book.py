@@ -38,6 +38,7 @@ class PriceBook:
         self._shipped = shipped
         self._table: PriceTable | None = None
         self._lock = threading.Lock()  # loaded from a worker thread or the loop's, once
+        self._user_priced: frozenset[str] = frozenset()
         self.problem = ""
 
     @property
@@ -58,6 +59,7 @@ class PriceBook:
     def load(self) -> PriceTable:
         shipped = self.shipped
         table, self.problem = shipped, ""
+        self._user_priced = frozenset()
         try:
             text = self.edits_path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -66,7 +68,11 @@ class PriceBook:
             self.problem = f"Your price edits could not be read ({exc.strerror}); "
         if text:
             try:
-                table = apply_edits(shipped, json.loads(text))
+                edits = json.loads(text)
+                table = apply_edits(shipped, edits)
+                self._user_priced = frozenset(
+                    str(name).lower() for name, row in edits["models"].items() if row is not None
+                )
             except json.JSONDecodeError as exc:
                 self.problem = (
                     f"Your price edits ({self.edits_path}) are not usable: not valid JSON "
@@ -79,6 +85,12 @@ class PriceBook:
             self.problem += "the prices Parley ships with are used."
         self._table = table
         return table
+
+    def user_priced(self) -> frozenset[str]:
+        """The models the user gave a price (their edits), lower-case."""
+        table = self.table  # loads the edits
+        del table
+        return self._user_priced
 
     def save_rows(self, rows: Sequence[PriceRow]) -> PriceTable:
         """Keep the user's table (as edits to the shipped one); raises OSError."""

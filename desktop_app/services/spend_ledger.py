@@ -44,8 +44,9 @@ class SpendLedger:
         local: bool = False,
     ) -> ReplyUsage | None:
         """Price a finished reply, keep it in the ledger and on `reply.usage`. A reply from a
-        server on this computer (Ollama, LM Studio, llama.cpp) costs nothing, whatever its
-        model is called."""
+        server on this computer (Ollama, LM Studio, llama.cpp, any loopback or private
+        address) costs nothing, whatever its model is called — unless the user priced that
+        model in Settings → Prices."""
         if reply.id is None or not (usage.reported or reply.content or reply.reasoning):
             return None
         if usage.reported:
@@ -54,7 +55,7 @@ class SpendLedger:
             chars, images = measure_request(request)
             tokens = estimate_usage(chars, images, reply.content + reply.reasoning)
         table = self.prices.table
-        if local:
+        if local and reply.model.lower() not in self.prices.user_priced():
             charge = Charge(0.0, table.currency, tokens.estimated, "local")
         else:
             charge = price(tokens, reply.model, table)

@@ -38,7 +38,7 @@ async def turn_events(
 ) -> AsyncGenerator[ChatEvent, None]:
     gateway, store, setting = session.gateway, session.store, session.wire_api
     config = gateway.config
-    turn.local = config.is_local
+    turn.local = config.runs_here
     profile = turn.assistant
     if profile is None and setting == RESPONSES:
         profile = AssistantProfile("", turn.model, turn.system)

@@ -4,6 +4,7 @@ reasoning and image tokens, and replies cut short (priced as estimates)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from desktop_app.core.dialogue import Message, Status
 from desktop_app.core.image_request import data_url
-from desktop_app.core.pricing import TokenUsage
+from desktop_app.core.pricing import TokenUsage, price
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.services.chat_events import Usage, read_usage
 from desktop_app.services.chat_session import ChatSession
@@ -26,6 +27,12 @@ from tests.openai_server.response_replies import item_text
 from tests.openai_server.usage import IMAGE_TOKENS, counts
 from tests.support.images import image_bytes
 from tests.support.loop import run
+
+
+def paid(server):  # type: ignore[no-untyped-def]
+    """The test server standing in for OpenAI: on 127.0.0.1 as "Custom" its replies would be
+    free (a server on this computer), so these tests name the provider OpenAI."""
+    return gateway_for(server, provider="openai")
 
 
 @pytest.fixture
@@ -74,7 +81,7 @@ def test_streamed_replies_record_exact_usage_and_cost(
     qloop, openai_server, store, ledger, wire_api, model
 ) -> None:
     session = ChatSession(
-        store, gateway_for(openai_server), SentimentAnalyzer(), wire_api=wire_api, ledger=ledger
+        store, paid(openai_server), SentimentAnalyzer(), wire_api=wire_api, ledger=ledger
     )
     first, second = converse(qloop, session, model, ["Hello there", "And what next?"])
     run(qloop, session.gateway.aclose())
@@ -152,7 +159,7 @@ def test_a_stream_cut_short_is_priced_as_an_estimate_of_what_arrived(
 ) -> None:
     wire_api = "responses" if path.endswith("responses") else "chat_completions"
     session = ChatSession(
-        store, gateway_for(openai_server), SentimentAnalyzer(), wire_api=wire_api, ledger=ledger
+        store, paid(openai_server), SentimentAnalyzer(), wire_api=wire_api, ledger=ledger
     )
     openai_server.add_fault(Fault(path=path, cut_after=5))
     turn = session.prepare(None, "Tell me about costs", "gpt-4o", "Be brief")
@@ -235,3 +242,35 @@ def test_the_model_list_keeps_shutdown_dates_for_the_pickers(qloop, openai_serve
     found = again.retirement(RETIRING_MODEL)
     assert found is not None and found.shutdown.isoformat() == retiring_date()
     assert again.retirement("gpt-4o") is None
+
+
+@pytest.mark.parametrize(
+    ("provider", "free"),
+    [("custom", True), ("lmstudio", True), ("litellm", False), ("openai", False)],
+)
+def test_a_server_on_this_computer_is_free_unless_the_model_was_priced(
+    qloop, openai_server, store, ledger, provider: str, free: bool
+) -> None:
+    """LM Studio users pick "Custom" at 127.0.0.1: a model named gpt-4o-mini there was
+    charged at OpenAI's rate. A gateway to paid models (LiteLLM) is priced wherever it runs."""
+    session = ChatSession(
+        store,
+        gateway_for(openai_server, provider=provider),
+        SentimentAnalyzer(),
+        wire_api="chat_completions",
+        ledger=ledger,
+    )
+    (reply,) = converse(qloop, session, "gpt-4o-mini", ["Hello there"])
+    assert reply.usage is not None
+    assert (reply.usage.charge.amount == 0) is free and reply.usage.charge.amount is not None
+    # The user prices the model (Settings → Prices): then it costs what they said, here too.
+    ledger.prices.edits_path.parent.mkdir(parents=True, exist_ok=True)
+    ledger.prices.edits_path.write_text(
+        json.dumps({"models": {"gpt-4o-mini": {"input": 1.0, "output": 2.0}}})
+    )
+    ledger.prices.load()
+    (again,) = converse(qloop, session, "gpt-4o-mini", ["And again"])
+    run(qloop, session.gateway.aclose())
+    charge = again.usage.charge
+    assert charge.amount == price(again.usage.tokens, "gpt-4o-mini", ledger.prices.table).amount
+    assert charge.amount > 0 and ledger.prices.table.models["gpt-4o-mini"].input == 1.0

@@ -53,10 +53,9 @@ def test_the_first_run_offer_leads_to_a_first_message_on_the_proxys_model(
     assert entry.model == CHAT_MODEL and not entry.tokens.estimated
     assert entry.tokens.output == said["completion_tokens"] > 0
     assert entry.tokens.input > 0
-    # Custom at a loopback address is not a "local" preset, so the reply goes to the price
-    # table, which has no price for this name: unpriced (a proxy alias named like an OpenAI
-    # model would be charged at OpenAI's rate; reported on issue 14).
-    assert entry.cost is None
+    # Found as a LiteLLM proxy, a gateway to paid models wherever it runs: priced by the model's
+    # name, and the table has no price for this one: unpriced, not free.
+    assert parley.settings.provider == "litellm" and entry.cost is None
     assert (reply.prompt_tokens, reply.completion_tokens) == (
         entry.tokens.input,
         entry.tokens.output,

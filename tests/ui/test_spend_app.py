@@ -80,10 +80,12 @@ def test_the_usage_tab_comes_after_history_and_shows_new_replies(qloop, qtbot, p
 
 
 def test_budget_warnings_fire_once_at_each_threshold(
-    qloop, qtbot, start_parley, openai_server
+    qloop, qtbot, start_parley, openai_server, fake_keyring
 ) -> None:
+    # The test server stands in for OpenAI (as "Custom" on 127.0.0.1 its replies are free).
+    fake_keyring.set_password("Parley", "openai", "sk-test")
     settings = Settings(
-        provider="custom",
+        provider="openai",
         base_url=openai_server.url,
         default_model="gpt-4o-mini",
         monthly_budget=10.0,
