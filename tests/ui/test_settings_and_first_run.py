@@ -13,7 +13,7 @@ from desktop_app.core.transcript_cards import make_card
 from desktop_app.services.settings import Settings
 from tests.openai_server import Fault
 from tests.openai_server.models import make_model
-from tests.support.chat import send_and_wait
+from tests.support.chat import send_and_wait, type_and_send
 from tests.support.loop import run, run_until
 
 
@@ -271,3 +271,20 @@ def test_a_server_found_by_its_health_check_keeps_the_model_the_user_types(
     send_and_wait(qloop, qtbot, tab, "Hello")
     sent = [r.body for r in openai_server.requests if r.path.endswith("/chat/completions")]
     assert [b["model"] for b in sent if b.get("messages")] == ["my-model"]
+
+
+def test_the_servers_reason_is_quoted_by_its_first_sentence_with_the_rest_behind_details(
+    qloop, qtbot, parley, openai_server
+) -> None:
+    said = (
+        "Model not loaded. The weights are still being read from disk, which takes about a "
+        "minute on this machine; requests before then are refused."
+    )
+    openai_server.add_fault(Fault(status=500, body={"detail": said}, times=None))
+    tab = parley.chat_tab
+    type_and_send(qtbot, tab, "Hello?")
+    run_until(qloop, lambda: tab.banner.isVisible() and "Model not loaded." in tab.banner.text)
+    assert "weights" not in tab.banner.text
+    assert tab.banner.details_button.isVisible()
+    qtbot.mouseClick(tab.banner.details_button, Qt.MouseButton.LeftButton)
+    assert said in tab.banner.text and not tab.banner.details_button.isVisible()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.dialogue import Message
 from desktop_app.core.providers import model_label
 from desktop_app.core.reply_endings import CONTINUE_TEXT, ending_notice
+from desktop_app.core.server_text import first_sentence
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.composer import Composer
@@ -320,9 +321,13 @@ class ChatControls:
         level: str = "error",
         action: str = "",
         on_action: Callable[[], None] | None = None,
+        details: str = "",
     ) -> None:
-        """Say something at the top of the tab; `action` labels a button (default: Settings)."""
-        self.banner.show_message(text, level, action, on_action or self.settings_requested.emit)
+        """Say something at the top of the tab; `action` labels a button (default: Settings);
+        `details` wait behind "Details…"."""
+        self.banner.show_message(
+            text, level, action, on_action or self.settings_requested.emit, details
+        )
 
     def show_setup_hint(self) -> None:
         """What is missing to chat, and how to fix it — shown instead of failing on send."""
@@ -367,6 +372,11 @@ class ChatControls:
             # Gateways without their key refuse with reasons that do not mention it.
             message += " If this server needs an API key, set it in Settings."
             action = "Open Settings…"
-        self.show_notice(message, "error", action)
+        # The server's reason is quoted by its first sentence; the rest is behind Details….
+        first = first_sentence(error.said, limit=len(error.said)) if error.said else ""
+        details = error.said if first and first != error.said and error.said in message else ""
+        if details:
+            message = message.replace(error.said, first)
+        self.show_notice(message, "error", action, details=details)
         if error.kind in CONNECTION_AFTER:
             self.connection_changed.emit(CONNECTION_AFTER[error.kind])

@@ -5,7 +5,9 @@ colour, with a border of the same hue), so it reads in light and dark; its text 
 ever raising the window's minimum size (WrapLabel).
 
 The action button runs the callback given with the message (the banner is cleared first),
-so a tab only says what to do, never keeps the callback itself.
+so a tab only says what to do, never keeps the callback itself. A message may come with
+`details` (a server's whole reason, of which the message quotes the first sentence): a
+"Details…" button shows them under it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ class NoticeBanner(QFrame):
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.action_button = QPushButton()
         self.action_button.clicked.connect(self.trigger_action)
+        self.details_button = QPushButton("Details…")
+        self.details_button.setFlat(True)
+        self.details_button.setToolTip("Show everything the server said")
+        self.details_button.clicked.connect(self.show_details)
+        self._message = ""
+        self._details = ""
         self._on_action: Callable[[], None] | None = None
         # icons are imported here, not at the top: this module is imported before the
         # window's first frame, and loading the icon machinery then would delay it
@@ -48,6 +56,7 @@ class NoticeBanner(QFrame):
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self._mark, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self._label, 1)
+        layout.addWidget(self.details_button)
         layout.addWidget(self.action_button)
         layout.addWidget(close)
         self.level = ""
@@ -63,17 +72,30 @@ class NoticeBanner(QFrame):
         level: str = "error",
         action: str = "",
         on_action: Callable[[], None] | None = None,
+        details: str = "",
     ) -> None:
-        """Show `text`; `action` labels a button that runs `on_action`."""
+        """Show `text`; `action` labels a button that runs `on_action`; `details` wait behind
+        a "Details…" button."""
         self._on_action = on_action
         if level not in LEVEL_ICONS:
             raise ValueError(f"unknown notice level {level!r}")
         self.level = level
+        self._message, self._details = text, details
         self._label.setText(text)
+        self.details_button.setVisible(bool(details))
         self.action_button.setText(action)
         self.action_button.setVisible(bool(action))
         self._restyle()
         self.show()
+
+    @property
+    def details(self) -> str:
+        return self._details
+
+    def show_details(self) -> None:
+        """Show the whole of what the server said under the message."""
+        self._label.setText(f"{self._message}\n\n{self._details}")
+        self.details_button.hide()
 
     def trigger_action(self) -> None:
         """What pressing the action button does: clear the banner, then run its action."""
@@ -85,7 +107,9 @@ class NoticeBanner(QFrame):
     def clear(self) -> None:
         self._on_action = None
         self.level = ""
+        self._message = self._details = ""
         self._label.clear()
+        self.details_button.hide()
         self.hide()
 
     def tone(self) -> QColor:
