@@ -172,6 +172,18 @@ STATES = [
         fault_then_send("Are you there?", delay=7.0, times=None),
         settings={"request_timeout": 5.0},
     ),
+    State(
+        "details",
+        fault_then_send(
+            "Hello?",
+            status=500,
+            times=None,
+            body={
+                "detail": "Model not loaded. The weights are still being read from disk, which "
+                "takes about a minute here; requests before then are refused."
+            },
+        ),
+    ),
     State("disk-full", disk_full),
     State("files", made_files, settings={"wire_api": "responses"}),
     State("server-problem", server_problem, settings={"fault": "no_db"}),
