@@ -32,6 +32,7 @@ _NAME = re.compile(r"^parley-(\d{4}-\d{2}-\d{2}_\d{6})(?:-(\d+))?-([a-z0-9-]+)\.
 # Choosing a free name and renaming into it are one step: two backups in the same second
 # (the daily one at start and one before a restore, say) must not pick the same name.
 _NAMING = threading.Lock()
+_WRITING: set[Path] = set()  # partial copies being written now (never pruned), under _NAMING
 _STAMP = "%Y-%m-%d_%H%M%S"
 
 
@@ -84,18 +85,23 @@ def write_backup(
     """Copy the database (`source`: an open connection or the file) into `folder`, check the
     copy, and drop the oldest beyond `keep`. Returns the new backup's path. Blocking: call it
     from a worker thread (`asyncio.to_thread`), or where a pause is acceptable (a migration)."""
+    partial = folder / f".parley-{now.strftime(_STAMP)}-{uuid.uuid4().hex[:8]}.partial"
     try:
         private_dir(folder)
-        partial = folder / f".parley-{now.strftime(_STAMP)}-{uuid.uuid4().hex[:8]}.partial"
+        with _NAMING:
+            _WRITING.add(partial)
         touch_private(partial)  # the copy is as private as the data
         _copy(source, partial, step_pages, pause)
         with _NAMING:
             final = _free_name(folder, now.strftime(_STAMP), reason)
             os.replace(partial, final)
     except (sqlite3.Error, OSError) as exc:
-        with contextlib.suppress(UnboundLocalError, OSError):
+        with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
         raise BackupError(f"Parley could not write a backup of its data: {_reason(exc)}") from exc
+    finally:
+        with _NAMING:
+            _WRITING.discard(partial)
     prune(folder, keep)
     return final
 
@@ -165,8 +171,9 @@ def prune(folder: Path, keep: int) -> None:
             old.path.unlink()
     with contextlib.suppress(OSError):
         for partial in folder.glob(".parley-*.partial"):
-            if time.time() - partial.stat().st_mtime > 86_400:
-                partial.unlink()
+            with _NAMING:  # never one being written (whatever the clocks say of its age)
+                if partial not in _WRITING and time.time() - partial.stat().st_mtime > 86_400:
+                    partial.unlink()
 
 
 def read_counts(backup: Path) -> BackupCounts:
