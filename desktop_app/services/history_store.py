@@ -18,8 +18,9 @@ from desktop_app.core.dialogue import Dialogue
 from desktop_app.core.history import DialogueRow, SearchFilters, SearchHit, fts_query
 from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
 from desktop_app.services.backups import DEFAULT_KEEP
-from desktop_app.services.branch_store import BRANCH_CTE, link_in_order
+from desktop_app.services.branch_store import BRANCH_CTE, link_in_order, marks
 from desktop_app.services.dialogue_finder import DialogueFinderMixin
+from desktop_app.services.history_edits import HistoryEdits
 from desktop_app.services.message_search import fts_snippets, pick_snippet
 from desktop_app.services.store import Store, StoreError
 from desktop_app.services.store_open import connect_read_only, open_error
@@ -44,17 +45,7 @@ _ROW_COLUMNS = (
 )
 
 
-def _marks(values: Sequence[Any]) -> str:
-    return ",".join("?" * len(values))
-
-
-def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
-    """Batches of ids small enough for SQLite's limit on bound parameters."""
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-class HistoryStore(DialogueFinderMixin, Store):
+class HistoryStore(DialogueFinderMixin, Store, HistoryEdits):
     """Signals nothing (services have no Qt); all methods may run in worker threads.
 
     Searches run on a connection of their own, so a slow one never holds up a page of the
@@ -147,7 +138,7 @@ class HistoryStore(DialogueFinderMixin, Store):
         counts: dict[int, tuple[int, int, int, int]] = {}
         if ids:
             for c in self._query(
-                BRANCH_CTE.format(dialogues=_marks(ids))
+                BRANCH_CTE.format(dialogues=marks(ids))
                 + "SELECT dialogue_id, COUNT(*) AS n, SUM(sentiment = 'positive') AS pos, "
                 "SUM(sentiment = 'neutral') AS neu, SUM(sentiment = 'negative') AS neg "
                 "FROM branch GROUP BY dialogue_id",
@@ -282,65 +273,6 @@ class HistoryStore(DialogueFinderMixin, Store):
             (query, RANKED_MATCHES),
         )
         return int(rows[0][0]) if rows else 0
-
-    # --- edits -----------------------------------------------------------------------------
-    # None of them touches updated_at: renaming or pinning a dialogue does not make it new.
-
-    def rename(self, dialogue_id: int, title: str) -> None:
-        with self._transaction() as conn:
-            conn.execute("UPDATE dialogues SET title = ? WHERE id = ?", (title, dialogue_id))
-
-    def set_pinned(self, ids: Sequence[int], pinned: bool) -> None:
-        self._update_each("pinned = ?", (int(pinned),), ids)
-
-    def move_to_trash(self, ids: Sequence[int]) -> None:
-        self._update_each("deleted_at = ?", (time.time(),), ids, "AND deleted_at IS NULL")
-
-    def restore(self, ids: Sequence[int]) -> None:
-        self._update_each("deleted_at = NULL", (), ids)
-
-    def _update_each(
-        self, assignment: str, values: tuple[Any, ...], ids: Sequence[int], extra: str = ""
-    ) -> None:
-        with self._transaction() as conn:
-            for chunk in _chunks(ids):
-                conn.execute(
-                    f"UPDATE dialogues SET {assignment} WHERE id IN ({_marks(chunk)}) {extra}",
-                    (*values, *chunk),
-                )
-
-    def purge(self, ids: Sequence[int] | None = None) -> int:
-        """Delete dialogues in the trash for good (all of them when `ids` is None), and the
-        attachment files no other message uses."""
-        if ids is None:
-            ids = [r[0] for r in self._query("SELECT id FROM dialogues WHERE deleted_at NOT NULL")]
-        count = 0
-        files: set[str] = set()
-        with self._transaction() as conn:
-            for chunk in _chunks(ids):
-                marks = _marks(chunk)
-                files.update(
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT a.sha256 || '.' || a.ext FROM attachments a JOIN messages m "
-                        f"ON m.id = a.message_id WHERE m.dialogue_id IN ({marks})",
-                        chunk,
-                    )
-                )
-                count += conn.execute(
-                    f"DELETE FROM dialogues WHERE deleted_at IS NOT NULL AND id IN ({marks})",
-                    chunk,
-                ).rowcount
-            orphans = [
-                name
-                for name in files
-                if not conn.execute(
-                    "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1", (name.split(".")[0],)
-                ).fetchone()
-            ]
-        for name in orphans:
-            (self.attachments_dir / name).unlink(missing_ok=True)
-        return count
 
     # --- whole dialogues -------------------------------------------------------------------
 

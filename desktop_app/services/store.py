@@ -8,7 +8,6 @@ last checkpoint of a streaming reply.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Attachment, Dialogue, Message, Status
-from desktop_app.core.tool_notes import ToolNote, notes_from_json, notes_to_json
+from desktop_app.core.tool_notes import ToolNote, notes_to_json
 from desktop_app.services.assistant_store import AssistantRecords
 from desktop_app.services.attachment_store import AttachmentRecords
 from desktop_app.services.backups import DEFAULT_KEEP
@@ -31,7 +30,9 @@ from desktop_app.services.branch_store import (
     chunks,
     marks,
 )
+from desktop_app.services.message_rows import MESSAGE_COLUMNS, message_from_row
 from desktop_app.services.message_search import MessageSearch
+from desktop_app.services.provider_cache import ProviderCacheRecords
 from desktop_app.services.store_errors import READ_ONLY, StoreError, StoreFull, refused
 from desktop_app.services.store_open import (
     check_not_emptied,
@@ -54,42 +55,6 @@ class DialogueSummary:
     message_count: int
 
 
-_MESSAGE_COLUMNS = (
-    "id, dialogue_id, role, content, model, sentiment_label, sentiment_score, prompt_tokens, "
-    "completion_tokens, status, error, created_at, updated_at, assistant_id, assistant_snapshot, "
-    "tool_notes, rating, parent_id, reasoning, reasoning_seconds, first_token_seconds, "
-    "tokens_per_second, ending"
-)
-
-
-def _message(row: sqlite3.Row) -> Message:
-    return Message(
-        id=row["id"],
-        dialogue_id=row["dialogue_id"],
-        role=row["role"],
-        content=row["content"],
-        model=row["model"],
-        sentiment_label=row["sentiment_label"],
-        sentiment_score=row["sentiment_score"],
-        prompt_tokens=row["prompt_tokens"],
-        completion_tokens=row["completion_tokens"],
-        status=Status(row["status"]),
-        error=row["error"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        assistant_id=row["assistant_id"],
-        assistant_snapshot=row["assistant_snapshot"],
-        tool_notes=notes_from_json(row["tool_notes"]),
-        rating=row["rating"],
-        parent_id=row["parent_id"],
-        reasoning=row["reasoning"],
-        reasoning_seconds=row["reasoning_seconds"],
-        first_token_seconds=row["first_token_seconds"],
-        tokens_per_second=row["tokens_per_second"],
-        ending=row["ending"],
-    )
-
-
 class Store(
     BranchRecords,
     AttachmentRecords,
@@ -97,6 +62,7 @@ class Store(
     UsageRecords,
     TrainingRecords,
     MessageSearch,
+    ProviderCacheRecords,
 ):
     def __init__(self, conn: sqlite3.Connection, attachments_dir: Path) -> None:
         self._conn = conn
@@ -284,9 +250,9 @@ class Store(
         by_id: dict[int, Message] = {}
         for chunk in chunks(ids):
             for r in self._query(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id IN ({marks(chunk)})", chunk
+                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN ({marks(chunk)})", chunk
             ):
-                by_id[r["id"]] = _message(r)
+                by_id[r["id"]] = message_from_row(r)
         messages = [by_id[i] for i in ids if i in by_id]
         for chunk in chunks(list(by_id)):
             for a in self._query(
@@ -301,8 +267,8 @@ class Store(
         return messages
 
     def get_message(self, message_id: int) -> Message | None:
-        rows = self._query(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,))
-        return _message(rows[0]) if rows else None
+        rows = self._query(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,))
+        return message_from_row(rows[0]) if rows else None
 
     def add_message(self, dialogue_id: int, message: Message, parent_id: Parent = CURRENT) -> int:
         """Insert and commit before returning: the caller may send the request right after.
@@ -405,41 +371,3 @@ class Store(
                     message_id,
                 ),
             )
-
-    # --- provider caches -------------------------------------------------------------------
-
-    def cache_models(self, provider: str, models: Iterable[tuple[str, str, int | None]]) -> None:
-        now = time.time()
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM models WHERE provider = ?", (provider,))
-            conn.executemany(
-                "INSERT OR REPLACE INTO models (provider, id, owned_by, created, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(provider, mid, owner, created, now) for mid, owner, created in models],
-            )
-
-    def cached_models(self, provider: str) -> list[str]:
-        rows = self._query("SELECT id FROM models WHERE provider = ? ORDER BY id", (provider,))
-        return [r["id"] for r in rows]
-
-    def save_capabilities(self, provider: str, capabilities: dict[str, Any]) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO capabilities (provider, json, probed_at) VALUES (?, ?, ?)",
-                (provider, json.dumps(capabilities), time.time()),
-            )
-
-    def load_capabilities(self, provider: str) -> dict[str, Any] | None:
-        found = self.load_capabilities_with_time(provider)
-        return found[0] if found else None
-
-    def load_capabilities_with_time(self, provider: str) -> tuple[dict[str, Any], float] | None:
-        """The cached answer and when it was probed (Unix time)."""
-        rows = self._query(
-            "SELECT json, probed_at FROM capabilities WHERE provider = ?", (provider,)
-        )
-        return (json.loads(rows[0]["json"]), rows[0]["probed_at"]) if rows else None
-
-    def forget_capabilities(self, provider: str) -> None:
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM capabilities WHERE provider = ?", (provider,))
