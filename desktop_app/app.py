@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 from desktop_app import APP_NAME
 from desktop_app.services.gateway import ProviderConfig
 from desktop_app.services.paths import HOME_VARIABLE, AppPaths
-from desktop_app.services.private_files import private_umask, tighten
+from desktop_app.services.private_files import private_umask, tighten_once
 from desktop_app.services.provider_pool import ProviderPool, config_for
 from desktop_app.services.secrets import KeyringLike, SecretError, SecretStore
 from desktop_app.services.settings import Settings, load_settings, save_settings
+from desktop_app.services.temp_files import remove_stale_temps_in
 
 if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
     from desktop_app.core.assistants import AssistantProfile
@@ -205,6 +206,14 @@ class Parley:
         self.first_frame_time = when
         self.first_frame.set()
 
+    def _tidy_folders(self) -> None:
+        """Before the store opens, in a worker thread: an older install (0755 folders, 0644
+        files) is made private once; what a killed Parley was writing when it died goes."""
+        paths = self.paths
+        tighten_once(paths.folders, paths.config_dir / ".private-modes")
+        own = [paths.data_dir, paths.attachments_dir, paths.config_dir, paths.cache_dir]
+        remove_stale_temps_in(own)
+
     async def start(self) -> None:
         """Everything after the first frame: store, key, services, Chat tab, then network.
 
@@ -222,14 +231,9 @@ class Parley:
         from desktop_app.services.spend_ledger import SpendLedger
         from desktop_app.services.store import Store, StoreError
         from desktop_app.services.store_errors import READ_ONLY
-        from desktop_app.services.temp_files import remove_stale_temps_in
         from desktop_app.ui.chat.chat_tab import ChatTab
 
-        # An older install made its folders 0755 and files 0644: private from now on.
-        await asyncio.to_thread(tighten, self.paths.folders)
-        paths = self.paths  # what a killed Parley was writing when it died
-        own = [paths.data_dir, paths.attachments_dir, paths.config_dir, paths.cache_dir]
-        await asyncio.to_thread(remove_stale_temps_in, own)
+        await asyncio.to_thread(self._tidy_folders)
         try:
             self.store = await asyncio.to_thread(
                 Store.open,

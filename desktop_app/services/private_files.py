@@ -97,6 +97,17 @@ def atomic_private(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[Any]:
         tmp.unlink(missing_ok=True)
 
 
+def tighten_once(folders: Iterable[Path], marker: Path) -> int:
+    """`tighten` the first time only: an older install is made private once, and later starts
+    do not walk every attachment again. `marker` (a file) records that it was done."""
+    if marker.exists():
+        return 0
+    changed = tighten(folders)
+    with contextlib.suppress(OSError):
+        touch_private(marker)
+    return changed
+
+
 def tighten(folders: Iterable[Path]) -> int:
     """Make existing folders 0700 and the files in them 0600 (an older install made them
     0755/0644); symlinks are not followed. Returns how many modes were changed."""
