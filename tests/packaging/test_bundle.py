@@ -98,7 +98,7 @@ def test_the_bundle_holds_what_parley_needs_and_nothing_it_does_not(
     assert {"desktop_app.app", "desktop_app.self_test", "qasync", "openai"} <= modules
     unwanted = ("tests", "pytest", "_pytest", "pytestqt", "PyInstaller", "mypy", "tkinter", "rich")
     assert not [name for name in modules if name.split(".")[0] in unwanted]
-    assert "desktop_app.bootstrap" not in modules
+    assert not {"desktop_app.bootstrap", "desktop_app.bootstrap_system"} & modules
     files = [path.relative_to(folder).as_posix() for path in folder.rglob("*")]
     for unused in ("QtWebEngine", "QtQml", "QtQuick", "QtNetwork", "QtSvg.", "/translations/"):
         assert not [name for name in files if unused in name], unused

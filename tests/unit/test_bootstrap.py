@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import bootstrap
+from desktop_app import bootstrap, bootstrap_system
 
 LDCONFIG_LISTING = """\
 4 libs found in cache `/etc/ld.so.cache'
@@ -19,7 +19,7 @@ LDCONFIG_LISTING = """\
 
 
 def test_parse_ldconfig_reads_sonames_and_skips_the_count_line() -> None:
-    assert bootstrap.parse_ldconfig(LDCONFIG_LISTING) == {
+    assert bootstrap_system.parse_ldconfig(LDCONFIG_LISTING) == {
         "libxkbcommon.so.0",
         "libGL.so.1",
         "libglib-2.0.so.0",
@@ -27,8 +27,10 @@ def test_parse_ldconfig_reads_sonames_and_skips_the_count_line() -> None:
 
 
 def test_missing_packages_from_a_fake_ldconfig_listing() -> None:
-    present = bootstrap.parse_ldconfig(LDCONFIG_LISTING)
-    missing = bootstrap.missing_packages(bootstrap.QT_OFFSCREEN_LIBS, present.__contains__)
+    present = bootstrap_system.parse_ldconfig(LDCONFIG_LISTING)
+    missing = bootstrap_system.missing_packages(
+        bootstrap_system.QT_OFFSCREEN_LIBS, present.__contains__
+    )
     assert "libgl1" not in missing
     assert "libxkbcommon0" not in missing
     # libglib-2.0 is there but libgthread-2.0 (same package) is not: the package is needed.
@@ -37,13 +39,17 @@ def test_missing_packages_from_a_fake_ldconfig_listing() -> None:
 
 
 def test_nothing_missing_when_every_library_is_present() -> None:
-    everything = "".join(f"\t{so} (libc6,x86-64) => /x/{so}\n" for so, _ in bootstrap.QT_XCB_LIBS)
-    present = bootstrap.parse_ldconfig(everything)
-    assert bootstrap.missing_packages(bootstrap.QT_XCB_LIBS, present.__contains__) == []
+    everything = "".join(
+        f"\t{so} (libc6,x86-64) => /x/{so}\n" for so, _ in bootstrap_system.QT_XCB_LIBS
+    )
+    present = bootstrap_system.parse_ldconfig(everything)
+    assert (
+        bootstrap_system.missing_packages(bootstrap_system.QT_XCB_LIBS, present.__contains__) == []
+    )
 
 
 def test_xcb_set_includes_the_libraries_the_xcb_plugin_is_known_to_need() -> None:
-    packages = {package for _, package in bootstrap.QT_XCB_LIBS}
+    packages = {package for _, package in bootstrap_system.QT_XCB_LIBS}
     assert {
         "libxcb-cursor0",
         "libxkbcommon-x11-0",
@@ -53,12 +59,12 @@ def test_xcb_set_includes_the_libraries_the_xcb_plugin_is_known_to_need() -> Non
         "libgl1",
         "libdbus-1-3",
     } <= packages
-    assert set(bootstrap.QT_OFFSCREEN_LIBS) <= set(bootstrap.QT_XCB_LIBS)
+    assert set(bootstrap_system.QT_OFFSCREEN_LIBS) <= set(bootstrap_system.QT_XCB_LIBS)
 
 
 def test_missing_test_tools_uses_the_lookup_given() -> None:
     on_path = {"xauth"}
-    missing = bootstrap.missing_packages(bootstrap.TEST_TOOLS, on_path.__contains__)
+    missing = bootstrap_system.missing_packages(bootstrap_system.TEST_TOOLS, on_path.__contains__)
     assert missing == ["xvfb"]
 
 
@@ -72,20 +78,20 @@ def test_missing_test_tools_uses_the_lookup_given() -> None:
     ],
 )
 def test_package_action(missing: list[str], root: bool, apt: bool, action: str) -> None:
-    assert bootstrap.package_action(missing, root, apt) == action
+    assert bootstrap_system.package_action(missing, root, apt) == action
 
 
 def test_apt_commands_are_non_interactive_and_lean() -> None:
-    assert bootstrap.apt_install_command(["libgl1", "xvfb"]) == [
+    assert bootstrap_system.apt_install_command(["libgl1", "xvfb"]) == [
         "apt-get", "install", "-y", "--no-install-recommends", "libgl1", "xvfb",
     ]  # fmt: skip
-    hint = bootstrap.apt_hint(["python3.11-venv"])
+    hint = bootstrap_system.apt_hint(["python3.11-venv"])
     assert hint.startswith("sudo apt-get update && sudo apt-get install")
     assert hint.endswith("python3.11-venv")
 
 
 def test_venv_packages_follow_the_running_minor_version() -> None:
-    assert bootstrap.venv_apt_packages((3, 12, 1)) == ["python3-venv", "python3.12-venv"]
+    assert bootstrap_system.venv_apt_packages((3, 12, 1)) == ["python3-venv", "python3.12-venv"]
 
 
 def test_ensurepip_failure_is_recognised() -> None:

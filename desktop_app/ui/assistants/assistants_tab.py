@@ -12,11 +12,9 @@ Signals:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Signal
 from PySide6.QtGui import QShowEvent
@@ -31,15 +29,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.assistant_json import AssistantImportError, export_json, import_json
 from desktop_app.core.assistants import AssistantProfile, duplicate, unique_name, validate
-from desktop_app.core.text_guard import replaced_note
 from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
 from desktop_app.services.failure_text import failure_message, report_failure
 from desktop_app.services.gateway_errors import GatewayError
-from desktop_app.services.private_files import write_private
 from desktop_app.services.store import StoreError
 from desktop_app.ui.assistants.assistant_editor import AssistantEditor, FieldError
+from desktop_app.ui.assistants.assistant_transfers import (
+    AssistantRecordsLike,
+    AssistantTransfersMixin,
+)
 from desktop_app.ui.assistants.assistants_model import AssistantsModel
 from desktop_app.ui.assistants.server_assistants_panel import ServerAssistantsPanel
 from desktop_app.ui.task_keeper import TaskKeeper
@@ -48,18 +47,8 @@ from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 from desktop_app.ui.widgets.retirement_marks import RetirementLookup
 
-JSON_FILTER = "Assistants (*.json);;All files (*)"
 
-
-class AssistantRecordsLike(Protocol):
-    def list_assistants(self) -> list[AssistantProfile]: ...
-    def save_assistant(self, profile: AssistantProfile) -> AssistantProfile: ...
-    def add_assistants(self, profiles: list[AssistantProfile]) -> list[AssistantProfile]: ...
-    def delete_assistant(self, assistant_id: int) -> None: ...
-    def restore_assistant(self, assistant_id: int) -> None: ...
-
-
-class AssistantsTab(QWidget):
+class AssistantsTab(AssistantTransfersMixin, QWidget):
     activation_requested = Signal(object)
     assistant_saved = Signal(object)
     assistant_deleted = Signal(int)
@@ -303,60 +292,6 @@ class AssistantsTab(QWidget):
         if profile is not None:
             self.activation_requested.emit(profile)
             self.show_notice(f"“{profile.name}” now answers in the Chat tab.", "info")
-
-    # --- import and export ---------------------------------------------------------------
-
-    def open_import_dialog(self) -> None:
-        self.file_dialog = open_file_dialog(
-            self,
-            "Import assistants",
-            lambda paths: self.tasks.spawn(self.import_file(paths[0])),
-            JSON_FILTER,
-        )
-
-    def open_export_dialog(self) -> None:
-        self.file_dialog = open_file_dialog(
-            self,
-            "Export assistants",
-            lambda paths: self.tasks.spawn(self.export_file(paths[0])),
-            JSON_FILTER,
-            save_as="assistants.json",
-        )
-
-    async def import_file(self, path: str | Path) -> int:
-        """Add the assistants in a JSON file; returns how many were added."""
-        try:
-            text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
-            result = import_json(text, self.default_model)
-        except (OSError, UnicodeDecodeError) as exc:
-            self.show_notice(failure_message(f"Reading {Path(path).name}", exc))
-            return 0
-        except AssistantImportError as exc:
-            self.show_notice(f"{Path(path).name} is not an assistants file. {exc}")
-            return 0
-        added = self.records.add_assistants(result.profiles)
-        self.refresh(added[-1].id)
-        count = len(result.profiles)
-        text = f"Imported {count} assistant{'s' if count != 1 else ''}."
-        if result.replaced:
-            text += " " + replaced_note(result.replaced)
-        if result.skipped:
-            self.show_notice(f"{text} Skipped: {' '.join(result.skipped)}", "warning")
-        else:
-            self.show_notice(text, "info")
-        return count
-
-    async def export_file(self, path: str | Path) -> None:
-        profiles = self.records.list_assistants()
-        try:
-            await asyncio.to_thread(write_private, Path(path), export_json(profiles))
-        except OSError as exc:
-            self.show_notice(failure_message(f"Writing {Path(path).name}", exc))
-            return
-        count = len(profiles)
-        self.show_notice(
-            f"Exported {count} assistant{'s' if count != 1 else ''} to {path}.", "info"
-        )
 
     # --- the server ------------------------------------------------------------------------
 

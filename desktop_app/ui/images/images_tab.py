@@ -40,6 +40,7 @@ from desktop_app.services.image_describer import FINISHED, ImageDescriber, Image
 from desktop_app.services.model_catalog import ModelCatalog
 from desktop_app.ui.images.description_panel import DescriptionPanel
 from desktop_app.ui.images.drop_zone import DropZone, payload_from_mime
+from desktop_app.ui.images.image_batch import RETRYABLE, ImageBatchMixin
 from desktop_app.ui.images.image_intake import ImageIntake
 from desktop_app.ui.images.images_model import (
     DESCRIPTION,
@@ -57,10 +58,9 @@ OPEN_FILTER = (
     "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff *.heic *.avif *.ico);;All files (*)"
 )
 SAVE_FILTER = "CSV (*.csv);;JSON Lines (*.jsonl)"
-RETRYABLE = (ItemState.QUEUED, ItemState.FAILED, ItemState.CANCELLED)
 
 
-class ImagesTab(QWidget):
+class ImagesTab(ImageBatchMixin, QWidget):
     busy_changed = Signal(bool)
     chat_requested = Signal(int)
 
@@ -229,14 +229,6 @@ class ImagesTab(QWidget):
         self.show_notice(failure_message("That action in the Images tab", exc))
         self._set_busy(False)
 
-    @property
-    def busy(self) -> bool:
-        return self._batch is not None
-
-    @property
-    def model_name(self) -> str:
-        return self.model_picker.currentText().strip()
-
     def _set_busy(self, busy: bool) -> None:
         self.cancel_button.setVisible(busy)
         self.progress.setVisible(busy)
@@ -302,69 +294,6 @@ class ImagesTab(QWidget):
             self.panel.show_item(None)
             self.model.clear()
             self._update_buttons()
-
-    # --- describing ----------------------------------------------------------------------
-
-    def selected_items(self) -> list[ImageItem]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [self.model.item(r) for r in rows]
-
-    async def describe_selected(self) -> None:
-        await self.describe(
-            [i for i in self.selected_items() if i.state not in (ItemState.LOADING,)]
-        )
-
-    async def describe_all(self) -> None:
-        await self.describe([i for i in self.model.items if i.state in RETRYABLE])
-
-    async def describe(self, items: list[ImageItem]) -> None:
-        """Describe `items` as one batch (four at a time), with progress and Cancel."""
-        if self.busy or not items:
-            return
-        if not self.describer.chat.gateway.config.has_key:
-            self.show_notice("No API key is set. Add one in Settings (Ctrl+,) first.", "warning")
-            return
-        if not self.model_name:
-            self.show_notice("Pick a model that takes images first.", "warning")
-            return
-        prompt = self.prompt_edit.toPlainText().strip() or DEFAULT_PROMPT
-        detail = self.detail_picker.currentText()
-        self.banner.clear()
-        self._batch_keys = {item.key for item in items}
-        self.progress.setRange(0, len(items))
-        self.progress.setValue(0)
-        self._batch = asyncio.ensure_future(
-            self.describer.describe_all(items, prompt, self.model_name, detail, self.model)
-        )
-        self._set_busy(True)
-        cancelled = False
-        try:
-            await self._batch
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # the tab is closing, not the user pressing Cancel
-            cancelled = True
-        finally:
-            self._batch = None
-            self._batch_keys = set()
-            self._set_busy(False)
-        self._report(items, cancelled)
-
-    def _report(self, items: list[ImageItem], cancelled: bool) -> None:
-        done = sum(i.state is ItemState.DONE for i in items)
-        failed = [i for i in items if i.state is ItemState.FAILED]
-        parts = [f"Described {done} of {len(items)} image(s)."]
-        if failed:
-            parts.append(f"{len(failed)} failed — their state says why.")
-        if cancelled:
-            parts.append("Cancelled; descriptions that were streaming keep what arrived.")
-        if failed or cancelled:
-            self.show_notice(" ".join(parts), "warning" if failed else "info")
-
-    def cancel(self) -> None:
-        if self._batch is not None and not self._batch.done():
-            self._batch.cancel()
 
     # --- results -------------------------------------------------------------------------
 
