@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -249,22 +249,34 @@ async def run(args: argparse.Namespace) -> int:
         written = await shoot(parley, args.out)
     if args.out == DEFAULT_OUT and args.size == DEFAULT_SIZE:
         shutil.copyfile(args.out / "chat-light.png", README_PICTURE)
-    for path in written:
-        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    print_written(written)
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def print_written(written: list[Path]) -> None:
+    """Say which pictures were written, relative to the project where they are inside it."""
+    for path in written:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def run_on_display(script: str, run: Callable[[], Awaitable[int]]) -> int:
+    """Run the coroutine `run` makes in Parley's Qt loop — on a real X display only (offscreen
+    has no real fonts), with the project importable and unknown icon names failing here rather
+    than in a picture. `script`: this script's file name, for the hint when there is none."""
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or not os.environ.get("DISPLAY"):
-        print("Run this on an X display: xvfb-run -a python resources/screenshots.py")
+        print(f"Run this on an X display: xvfb-run -a python resources/{script}")
         return 2
     sys.path.insert(0, str(ROOT))
     os.environ["PARLEY_STRICT"] = "1"  # an unknown icon name fails here, not in a picture
     from desktop_app.app import make_qt_app, run_in_qt_loop
 
     qt_app = make_qt_app()
-    return run_in_qt_loop(qt_app, lambda: run(args))
+    return run_in_qt_loop(qt_app, run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return run_on_display("screenshots.py", lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ user's own data, settings or keyring.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
@@ -31,6 +30,8 @@ from screenshots import (
     Scene,
     chat,
     parley_on_test_server,
+    print_written,
+    run_on_display,
     save_grab,
     settle,
     wait_until,
@@ -252,22 +253,13 @@ async def run(args: argparse.Namespace) -> int:
     for state in chosen:
         print(f"{state.name}…", flush=True)
         written += await shoot_state(state, (width, height), args.out)
-    for path in written:
-        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    print_written(written)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or not os.environ.get("DISPLAY"):
-        print("Run this on an X display: xvfb-run -a python resources/screenshots_states.py")
-        return 2
-    sys.path.insert(0, str(ROOT))
-    os.environ["PARLEY_STRICT"] = "1"
-    from desktop_app.app import make_qt_app, run_in_qt_loop
-
-    qt_app = make_qt_app()
-    return run_in_qt_loop(qt_app, lambda: run(args))
+    return run_on_display("screenshots_states.py", lambda: run(args))
 
 
 if __name__ == "__main__":
