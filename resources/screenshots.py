@@ -20,7 +20,9 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -149,10 +151,7 @@ async def shoot(parley: Any, out: Path) -> list[Path]:
             if name == "chat":
                 focus_last_reply(parley)
                 await settle()
-            path = out / f"{name}-{theme}.png"
-            if not window.grab().save(str(path)):
-                raise SystemExit(f"could not write {path}")
-            written.append(path)
+            written.append(save_grab(window, out / f"{name}-{theme}.png"))
             if theme == THEMES[0]:
                 hint = window.minimumSizeHint()
                 print(f"{name}: the window can shrink to {hint.width()}×{hint.height()}")
@@ -167,7 +166,31 @@ async def shoot(parley: Any, out: Path) -> list[Path]:
     return written
 
 
-async def run(args: argparse.Namespace) -> int:
+@dataclass
+class Scene:
+    """One Parley and what it runs against."""
+
+    parley: Any
+    server: Any
+    home: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# before Parley is made: (server, home, paths, stack); `stack` closes after Parley has shut down
+BeforeStart = Callable[[Any, Path, Any, ExitStack], None]
+
+
+@asynccontextmanager
+async def parley_on_test_server(
+    size: tuple[int, int],
+    prefix: str,
+    before_start: BeforeStart | None = None,
+    **settings: Any,
+) -> AsyncIterator[Scene]:
+    """A Parley of its own — a fresh temporary PARLEY_HOME, provider Custom at the project's
+    test server with any key in a fake keyring, `settings` on top — shown at `size`, started
+    and idle; shut down and closed on leaving. `before_start` runs once the settings are saved,
+    before Parley is made."""
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.app import Parley
@@ -176,52 +199,84 @@ async def run(args: argparse.Namespace) -> int:
     from tests.openai_server import OpenAIServer
     from tests.support.fake_keyring import FakeKeyring
 
-    width, height = (int(part) for part in args.size.lower().split("x"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    with OpenAIServer() as server, tempfile.TemporaryDirectory(prefix="parley-shots-") as temp:
+    with (
+        OpenAIServer() as server,
+        tempfile.TemporaryDirectory(prefix=prefix) as temp,
+        ExitStack() as stack,
+    ):
         home = Path(temp)
         os.environ["PARLEY_HOME"] = str(home)
         paths = AppPaths.from_environment()
         paths.ensure()
-        settings = Settings(
+        saved = Settings(
             provider="custom",
             base_url=server.url,
             default_model="gpt-4o-mini",
             first_run_done=True,
+            **settings,
         )
-        save_settings(settings, paths.settings_file)
+        save_settings(saved, paths.settings_file)
+        if before_start is not None:
+            before_start(server, home, paths, stack)
         keyring = FakeKeyring()
         keyring.set_password("Parley", "custom", "sk-any-key")
         parley = Parley(QApplication.instance(), paths, secret_backend=keyring)
-        parley.window.resize(width, height)
+        parley.window.resize(*size)
         parley.window.show()
         try:
             await parley.start()
             await wait_until(lambda: parley.tasks.running == 0)
-            await fill(parley, home)
-            await wait_until(lambda: parley.tasks.running == 0)
-            written = await shoot(parley, args.out)
+            yield Scene(parley, server, home)
         finally:
             await parley.shutdown()
             parley.window.close()
+
+
+def save_grab(widget: Any, path: Path) -> Path:
+    """Write a picture of `widget` to `path` (SystemExit if it cannot be written)."""
+    if not widget.grab().save(str(path)):
+        raise SystemExit(f"could not write {path}")
+    return path
+
+
+async def run(args: argparse.Namespace) -> int:
+    width, height = (int(part) for part in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    async with parley_on_test_server((width, height), "parley-shots-") as scene:
+        parley = scene.parley
+        await fill(parley, scene.home)
+        await wait_until(lambda: parley.tasks.running == 0)
+        written = await shoot(parley, args.out)
     if args.out == DEFAULT_OUT and args.size == DEFAULT_SIZE:
         shutil.copyfile(args.out / "chat-light.png", README_PICTURE)
-    for path in written:
-        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    print_written(written)
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def print_written(written: list[Path]) -> None:
+    """Say which pictures were written, relative to the project where they are inside it."""
+    for path in written:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def run_on_display(script: str, run: Callable[[], Awaitable[int]]) -> int:
+    """Run the coroutine `run` makes in Parley's Qt loop — on a real X display only (offscreen
+    has no real fonts), with the project importable and unknown icon names failing here rather
+    than in a picture. `script`: this script's file name, for the hint when there is none."""
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or not os.environ.get("DISPLAY"):
-        print("Run this on an X display: xvfb-run -a python resources/screenshots.py")
+        print(f"Run this on an X display: xvfb-run -a python resources/{script}")
         return 2
     sys.path.insert(0, str(ROOT))
     os.environ["PARLEY_STRICT"] = "1"  # an unknown icon name fails here, not in a picture
     from desktop_app.app import make_qt_app, run_in_qt_loop
 
     qt_app = make_qt_app()
-    return run_in_qt_loop(qt_app, lambda: run(args))
+    return run_in_qt_loop(qt_app, run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return run_on_display("screenshots.py", lambda: run(args))
 
 
 if __name__ == "__main__":

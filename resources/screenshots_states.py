@@ -15,30 +15,31 @@ user's own data, settings or keyring.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from screenshots import DEFAULT_SIZE, ROOT, THEMES, chat, settle, wait_until
+from screenshots import (
+    DEFAULT_SIZE,
+    ROOT,
+    THEMES,
+    Scene,
+    chat,
+    parley_on_test_server,
+    print_written,
+    run_on_display,
+    save_grab,
+    settle,
+    wait_until,
+)
 
 DEFAULT_OUT = ROOT / "resources" / "screenshots" / "states"
 NO_DB = {"error": {"message": "No connected db.", "type": "no_db_connection", "code": "400"}}
 EARLIER = datetime(2026, 11, 30, 9, 15)
-
-
-@dataclass
-class Scene:
-    """One Parley and what it runs against."""
-
-    parley: Any
-    server: Any
-    home: Path
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Prepare = Callable[[Path, Any], None]  # before start: (home, paths)
@@ -218,62 +219,30 @@ async def grab(widget: Any, out: Path, name: str) -> list[Path]:
     for theme in THEMES:
         apply_theme(app, theme)
         await settle()
-        path = out / f"{name}-{theme}.png"
-        if not widget.grab().save(str(path)):
-            raise SystemExit(f"could not write {path}")
-        written.append(path)
+        written.append(save_grab(widget, out / f"{name}-{theme}.png"))
     apply_theme(app, THEMES[0])
     return written
 
 
 async def shoot_state(state: State, size: tuple[int, int], out: Path) -> list[Path]:
-    from PySide6.QtWidgets import QApplication
-
-    from desktop_app.app import Parley
-    from desktop_app.services.paths import AppPaths
-    from desktop_app.services.settings import Settings, save_settings
-    from tests.openai_server import Fault, OpenAIServer
-    from tests.support.fake_keyring import FakeKeyring
+    from tests.openai_server import Fault
     from tests.support.read_only import read_only
 
     options = dict(state.settings)
     fault = options.pop("fault", None)
-    with OpenAIServer() as server, tempfile.TemporaryDirectory(prefix="parley-states-") as temp:
-        home = Path(temp)
-        os.environ["PARLEY_HOME"] = str(home)
-        paths = AppPaths.from_environment()
-        paths.ensure()
-        settings = Settings(
-            provider="custom",
-            base_url=server.url,
-            default_model="gpt-4o-mini",
-            first_run_done=True,
-            **options,
-        )
-        save_settings(settings, paths.settings_file)
+
+    def before_start(server: Any, home: Path, paths: Any, stack: ExitStack) -> None:
         if state.prepare is not None:
             state.prepare(home, paths)
         if fault == "no_db":
             server.add_fault(Fault(path="*", status=400, body=NO_DB, times=None))
-        keyring = FakeKeyring()
-        keyring.set_password("Parley", "custom", "sk-any-key")
-        guard = read_only(paths.data_dir) if state.read_only == "folder" else None
-        if guard is not None:
-            guard.__enter__()
-        parley = Parley(QApplication.instance(), paths, secret_backend=keyring)
-        parley.window.resize(*size)
-        parley.window.show()
-        try:
-            await parley.start()
-            await wait_until(lambda: parley.tasks.running == 0)
-            widget = await state.drive(Scene(parley, server, home))
-            await settle(0.6)
-            return await grab(widget, out, state.name)
-        finally:
-            await parley.shutdown()
-            parley.window.close()
-            if guard is not None:
-                guard.__exit__(None, None, None)
+        if state.read_only == "folder":
+            stack.enter_context(read_only(paths.data_dir))
+
+    async with parley_on_test_server(size, "parley-states-", before_start, **options) as scene:
+        widget = await state.drive(scene)
+        await settle(0.6)
+        return await grab(widget, out, state.name)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -284,22 +253,13 @@ async def run(args: argparse.Namespace) -> int:
     for state in chosen:
         print(f"{state.name}…", flush=True)
         written += await shoot_state(state, (width, height), args.out)
-    for path in written:
-        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    print_written(written)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or not os.environ.get("DISPLAY"):
-        print("Run this on an X display: xvfb-run -a python resources/screenshots_states.py")
-        return 2
-    sys.path.insert(0, str(ROOT))
-    os.environ["PARLEY_STRICT"] = "1"
-    from desktop_app.app import make_qt_app, run_in_qt_loop
-
-    qt_app = make_qt_app()
-    return run_in_qt_loop(qt_app, lambda: run(args))
+    return run_on_display("screenshots_states.py", lambda: run(args))
 
 
 if __name__ == "__main__":

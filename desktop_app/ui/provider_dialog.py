@@ -12,21 +12,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.core.providers import PRESETS, ProviderEntry, new_provider_id
 from desktop_app.services.settings import SettingsError, check_provider
 from desktop_app.ui.connection_row import AskServer, ConnectionRow
+from desktop_app.ui.provider_form import key_field, lay_out_form_dialog, preset_picker
 from desktop_app.ui.theme import set_tone
-from desktop_app.ui.widgets.icon_buttons import use_parley_icons
 
 
 class ProviderDialog(QDialog):
@@ -48,18 +45,13 @@ class ProviderDialog(QDialog):
         self.setMinimumWidth(460)
         self._taken = set(taken)
         self._entry = entry
-        self.kind = QComboBox()
-        for preset in PRESETS.values():
-            self.kind.addItem(preset.label, preset.key)
+        self.kind = preset_picker(entry.kind if entry is not None else None)
         if entry is not None:
-            self.kind.setCurrentIndex(self.kind.findData(entry.kind))
             self.kind.setEnabled(False)  # another kind is another provider: add that instead
         self.name = QLineEdit(entry.name if entry else "")
         self.base_url = QLineEdit(entry.base_url if entry else "")
         self.azure_version = QLineEdit(entry.azure_api_version if entry else "2024-10-21")
-        self.api_key = QLineEdit()
-        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText("unchanged" if has_key else "paste its API key, if any")
+        self.api_key = key_field("unchanged" if has_key else "paste its API key, if any")
         self.connection = ConnectionRow(
             self._values, test_connection, refresh_models, self._show_problem
         )
@@ -75,16 +67,7 @@ class ProviderDialog(QDialog):
         form.addRow("API key:", self.api_key)
         form.addRow("", self.connection)
         self._form = form
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._on_ok)
-        buttons.rejected.connect(self.reject)
-        use_parley_icons(buttons)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        lay_out_form_dialog(self, form, self.error, self._on_ok)
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
         self._on_kind_changed()
 

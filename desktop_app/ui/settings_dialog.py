@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -50,9 +48,9 @@ from desktop_app.services.settings import (
 )
 from desktop_app.ui.connection_row import AskServer, ConnectionRow
 from desktop_app.ui.icons import set_icon
+from desktop_app.ui.provider_form import key_field, lay_out_form_dialog, preset_picker
 from desktop_app.ui.provider_list import ProviderList
 from desktop_app.ui.theme import theme_colors
-from desktop_app.ui.widgets.icon_buttons import use_parley_icons
 
 THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
@@ -90,16 +88,11 @@ class SettingsDialog(QDialog):
         self._settings = settings
         self._apply = apply
 
-        self.provider = QComboBox()
-        for preset in PRESETS.values():
-            self.provider.addItem(preset.label, preset.key)
-        self.provider.setCurrentIndex(self.provider.findData(settings.provider))
+        self.provider = preset_picker(settings.provider)
         self.provider.currentIndexChanged.connect(self._on_provider_changed)
         self.base_url = QLineEdit(settings.base_url)
         self.azure_version = QLineEdit(settings.azure_api_version)
-        self.api_key = QLineEdit()
-        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText("unchanged" if key.found else "paste your API key")
+        self.api_key = key_field("unchanged" if key.found else "paste your API key")
         reveal = QToolButton()
         set_icon(reveal, "eye")
         reveal.setToolTip("Show the key as you type it")
@@ -226,16 +219,7 @@ class SettingsDialog(QDialog):
         }
         if self.providers is not None:
             self._fields["other_providers"] = self.providers.list
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._on_ok)
-        buttons.rejected.connect(self.reject)
-        use_parley_icons(buttons)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        lay_out_form_dialog(self, form, self.error, self._on_ok)
         self._on_provider_changed()
 
     def _on_provider_changed(self) -> None:
