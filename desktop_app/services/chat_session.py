@@ -36,7 +36,6 @@ from desktop_app.core.chat_request import build_chat_messages
 from desktop_app.core.dialogue import Attachment, Message, Status, make_title
 from desktop_app.core.image_request import data_url
 from desktop_app.core.images import PreparedImage
-from desktop_app.core.pricing import estimate_output
 from desktop_app.core.reply_endings import Ending, Outcome, settle
 from desktop_app.core.reply_parts import Clock, ReplyParts
 from desktop_app.core.sentiment import SentimentAnalyzer
@@ -53,7 +52,8 @@ from desktop_app.services.gateway import (
     Usage,
 )
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
-from desktop_app.services.save_problems import NOT_CHECKPOINTED, NOT_SAVED_YET, SaveProblems
+from desktop_app.services.reply_saving import finish_reply
+from desktop_app.services.save_problems import NOT_CHECKPOINTED, SaveProblems
 from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.services.store import Store, StoreError, StoreFull
 from desktop_app.services.turn_events import turn_events
@@ -122,23 +122,14 @@ class ChatSession:
         attachments, and a reply placeholder, all in one transaction: a failure (a full disk)
         keeps none of it, so the composer, which still holds everything, can send it again
         without a copy. The request built from the store carries them."""
-        mood = self.sentiment.analyze(text)
         with self.store.atomic():
             if dialogue_id is None:
                 dialogue_id = self.store.create_dialogue(
                     make_title(text), model, system, _assistant_id(assistant), self.provider_id
                 )
             else:
-                self.store.update_dialogue(
-                    dialogue_id,
-                    model=model,
-                    system=system,
-                    assistant_id=_assistant_id(assistant),
-                    provider=self.provider_id,
-                )
-            user = Message(
-                "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
-            )
+                self._hold_with(dialogue_id, model, system, assistant)
+            user = self._user_message(text, model)
             user.id = self.store.add_message(dialogue_id, user)
             user.dialogue_id = dialogue_id
             for im in images:  # stored before the request is built, so they go out with it
@@ -168,18 +159,9 @@ class ChatSession:
         original = path[-1] if path else None
         if original is None or original.dialogue_id != dialogue_id or original.role != "user":
             raise ValueError("That message is no longer in this dialogue.")
-        mood = self.sentiment.analyze(text)
         with self.store.atomic():  # the new version and its reply's placeholder, or neither
-            self.store.update_dialogue(
-                dialogue_id,
-                model=model,
-                system=system,
-                assistant_id=_assistant_id(assistant),
-                provider=self.provider_id,
-            )
-            user = Message(
-                "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
-            )
+            self._hold_with(dialogue_id, model, system, assistant)
+            user = self._user_message(text, model)
             user.id = self.store.add_message(dialogue_id, user, parent_id=original.parent_id)
             user.dialogue_id, user.parent_id = dialogue_id, original.parent_id
             user.attachments = self.store.copy_attachments(original, user.id)
@@ -213,14 +195,29 @@ class ChatSession:
             if not any(m.role == "user" for m in history):
                 raise ValueError("There is no message to answer yet.")
         with self.store.atomic():
-            self.store.update_dialogue(
-                dialogue_id,
-                model=model,
-                system=system,
-                assistant_id=_assistant_id(assistant),
-                provider=self.provider_id,
-            )
+            self._hold_with(dialogue_id, model, system, assistant)
             return self._pending(dialogue_id, model, system, None, assistant, history, parent)
+
+    def _hold_with(
+        self, dialogue_id: int, model: str, system: str, assistant: AssistantProfile | None
+    ) -> None:
+        """Record on a stored dialogue what its next turn is held with: the model, the system
+        instruction, the assistant and this session's provider (within the caller's
+        transaction)."""
+        self.store.update_dialogue(
+            dialogue_id,
+            model=model,
+            system=system,
+            assistant_id=_assistant_id(assistant),
+            provider=self.provider_id,
+        )
+
+    def _user_message(self, text: str, model: str) -> Message:
+        """A new user message (not stored yet), with the mood of its text."""
+        mood = self.sentiment.analyze(text)
+        return Message(
+            "user", text, model=model, sentiment_label=mood.label, sentiment_score=mood.compound
+        )
 
     def _pending(
         self,
@@ -351,7 +348,7 @@ class ChatSession:
             saver.cancel()
             parts.close()  # kept, not shown: the window may be closing
             stopped = Outcome(Status.INTERRUPTED, Ending.NONE, "Stopped.")
-            await self._finish(turn, parts, stopped, usage, notes.notes, told)
+            await finish_reply(self, turn, parts, stopped, usage, notes.notes, told)
             raise
         except GatewayError as exc:
             saver.cancel()
@@ -359,7 +356,7 @@ class ChatSession:
             cut = exc.kind is ErrorKind.CUT
             status = Status.INTERRUPTED if parts.arrived or cut else Status.ERROR
             outcome = Outcome(status, Ending.CUT if cut else Ending.NONE, exc.message)
-            await self._finish(turn, parts, outcome, usage, notes.notes, told)
+            await finish_reply(self, turn, parts, outcome, usage, notes.notes, told)
             show(held)  # after saving: a failing callback must not cost the reply
             raise
         except Exception as exc:  # a bug must not leave the reply "streaming" forever
@@ -368,7 +365,7 @@ class ChatSession:
             status = Status.INTERRUPTED if parts.arrived else Status.ERROR
             text = report_failure("Writing the reply", exc)
             outcome = Outcome(status, Ending.NONE, text)
-            await self._finish(turn, parts, outcome, usage, notes.notes, told)
+            await finish_reply(self, turn, parts, outcome, usage, notes.notes, told)
             raise
         finally:
             saver.cancel()
@@ -380,7 +377,7 @@ class ChatSession:
             bool(parts.content.strip()),
             end is not None and end.refused,
         )
-        await self._finish(turn, parts, outcome, usage, notes.notes, told)
+        await finish_reply(self, turn, parts, outcome, usage, notes.notes, told)
         return reply
 
     async def abandon(self, turn: PendingTurn) -> None:
@@ -388,87 +385,9 @@ class ChatSession:
         such a task never enters `stream_reply`, so nothing else would mark it."""
         if turn.reply.status is Status.STREAMING:
             stopped = Outcome(Status.INTERRUPTED, Ending.NONE, "Stopped.")
-            await self._finish(turn, None, stopped, Usage(None, None))
+            await finish_reply(self, turn, None, stopped, Usage(None, None))
 
     async def flush(self, timeout: float = 10.0) -> None:
         """Wait for finished replies still being saved (called when the app closes)."""
         if self._saving:
             await asyncio.wait(set(self._saving), timeout=timeout)
-
-    async def _finish(
-        self,
-        turn: PendingTurn,
-        parts: ReplyParts | None,
-        outcome: Outcome,
-        usage: Usage,
-        notes: list[ToolNote] | None = None,
-        told: SaveProblems | None = None,
-    ) -> None:
-        reply = turn.reply
-        if parts is not None:
-            reply.content = parts.content
-            reply.reasoning = parts.reasoning.strip()
-            reply.first_token_seconds = parts.first_token_seconds
-            reply.reasoning_seconds = parts.reasoning_seconds
-            output = usage.completion_tokens
-            if output is None:  # the ledger's estimate, over both what was said and thought
-                output = estimate_output(parts.content + parts.reasoning)
-            reply.tokens_per_second = parts.tokens_per_second(output)
-        reply.tool_notes = list(notes or [])
-        reply.status = outcome.status
-        reply.error = outcome.message
-        reply.ending = outcome.ending.value
-        reply.prompt_tokens = usage.prompt_tokens
-        reply.completion_tokens = usage.completion_tokens
-        if reply.content:
-            mood = self.sentiment.analyze(reply.content)
-            reply.sentiment_label, reply.sentiment_score = mood.label, mood.compound
-        # Saved in its own task: a second Stop or the app closing while it waits must not
-        # lose it (shutdown waits for it through `flush`).
-        saving = asyncio.ensure_future(self._save_finished(turn, usage, told))
-        self._saving.add(saving)
-        saving.add_done_callback(self._saving.discard)
-        await asyncio.shield(saving)
-
-    async def _save_finished(
-        self, turn: PendingTurn, usage: Usage, told: SaveProblems | None = None
-    ) -> None:
-        """Write the finished reply in a worker thread, retrying while the database is busy
-        (another writer can hold it for seconds) or the disk full (the user is told, and may
-        free some); the text is in memory meanwhile."""
-        reply = turn.reply
-        assert reply.id is not None
-        told = told or SaveProblems(None)
-        for attempt in range(1, self.save_attempts + 1):
-            try:
-                await asyncio.to_thread(
-                    self.store.finish_message,
-                    reply.id,
-                    content=reply.content,
-                    status=reply.status,
-                    error=reply.error,
-                    sentiment_label=reply.sentiment_label,
-                    sentiment_score=reply.sentiment_score,
-                    prompt_tokens=usage.prompt_tokens,
-                    completion_tokens=usage.completion_tokens,
-                    tool_notes=reply.tool_notes,
-                    reasoning=reply.reasoning,
-                    reasoning_seconds=reply.reasoning_seconds,
-                    first_token_seconds=reply.first_token_seconds,
-                    tokens_per_second=reply.tokens_per_second,
-                    ending=reply.ending,
-                )
-                told.say("")
-                break
-            except StoreError as exc:
-                log.warning("saving reply %s failed (try %d): %s", reply.id, attempt, exc)
-                if attempt == self.save_attempts:
-                    raise
-                if isinstance(exc, StoreFull):
-                    told.say(NOT_SAVED_YET)
-                await asyncio.sleep(self.save_retry_delay)
-        if self.ledger is not None:
-            try:
-                self.ledger.record(reply, usage, turn.request, turn.local)
-            except StoreError as exc:  # the reply is safe; only its cost line is missing
-                log.warning("recording the cost of reply %s failed: %s", reply.id, exc)
