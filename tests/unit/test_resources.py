@@ -95,6 +95,7 @@ def test_the_screenshot_script_refuses_a_display_without_real_fonts(
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "screenshots", module)  # its dataclasses look it up
     spec.loader.exec_module(module)
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert module.main([]) == 2
