@@ -248,6 +248,8 @@ class TabsMixin(AppBase):
             retirement=self.catalog.retirement,
             model_tips=self.catalog.descriptions,
             today=self.today,
+            other_models=self.others.groups if self.others is not None else None,
+            main_label=self._main_label,
         )
         tab.activation_requested.connect(self.chat_tab.set_assistant)
         tab.assistant_saved.connect(self._on_assistant_saved)
@@ -259,6 +261,14 @@ class TabsMixin(AppBase):
         )
         self.window.set_tab("Assistants", tab)
         self.assistants_tab = tab
+
+    def _main_label(self) -> str:
+        """What the model pickers call the main provider, above its models."""
+        from desktop_app.core.providers import provider_label
+
+        assert self.chat is not None
+        config = self.chat.gateway.config
+        return provider_label(config.provider, config.base_url or "")
 
     def _on_assistant_saved(self, profile: AssistantProfile) -> None:
         active = self.chat_tab.assistant
@@ -299,13 +309,21 @@ class TabsMixin(AppBase):
         await self.others.refresh()
         if self.chat_tab is not None:
             self.chat_tab.show_cached_models()
+        if self.images_tab is not None:
+            self.images_tab.show_cached_models()
 
     def _build_images_tab(self) -> None:
         from desktop_app.services.image_describer import ImageDescriber
         from desktop_app.ui.images.images_tab import ImagesTab
 
         assert self.chat is not None
-        tab = ImagesTab(ImageDescriber(self.chat), self.catalog, self.settings.default_model)
+        tab = ImagesTab(
+            ImageDescriber(self.chat),
+            self.catalog,
+            self.settings.default_model,
+            others=self.others,
+            main_label=self._main_label,
+        )
         tab.chat_requested.connect(self.continue_in_chat)
         self.window.set_tab("Images", tab)
         self.images_tab = tab

@@ -60,6 +60,8 @@ def profile_to_dict(profile: AssistantProfile) -> dict[str, Any]:
         avatar_color=profile.avatar_color,
         tags=list(profile.tags),
     )
+    if profile.provider:  # one of this computer's providers; elsewhere the main one answers
+        data["provider"] = profile.provider
     return data
 
 
@@ -203,6 +205,7 @@ def profile_from_dict(data: Any, default_model: str, name: str = "") -> Assistan
         avatar_color=_str(data, "avatar_color", DEFAULT_COLOR) or DEFAULT_COLOR,
         tags=_tags(data.get("tags")),
         source_id=_str(data, "id"),
+        provider=_str(data, "provider").strip(),
     )
 
 

@@ -58,6 +58,8 @@ class AssistantProfile:
     avatar_color: str = DEFAULT_COLOR
     tags: tuple[str, ...] = ()
     source_id: str = ""  # the server assistant (asst_…) it was copied or imported from
+    # Who runs it: "" the main provider, else the id of one of Settings' other providers.
+    provider: str = ""
     id: int | None = None  # row id in the local store
 
     @property
@@ -103,7 +105,7 @@ def validate(profile: AssistantProfile, known_models: Collection[str] = ()) -> l
     model = profile.model.strip()
     if not model:
         problems.append(Problem("model", "Pick a model."))
-    elif known_models and model not in known_models:
+    elif known_models and model not in known_models and not profile.provider:
         problems.append(Problem("model", f"The server has no model called “{model}”."))
     problems += _check_range("temperature", profile.temperature, TEMPERATURE_RANGE, "Temperature")
     problems += _check_range("top_p", profile.top_p, TOP_P_RANGE, "Top P")

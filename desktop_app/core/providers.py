@@ -108,6 +108,17 @@ def is_model_file(model_id: str) -> bool:
     return bool(is_path or _MODEL_FILE.search(model_id))
 
 
+def provider_label(kind: str, base_url: str = "") -> str:
+    """What the picker calls a provider of this kind: its preset's name, or for a custom one
+    the address it is at (host and port), which says more than "Custom"."""
+    preset = PRESETS.get(kind)
+    if kind == "custom" and base_url:
+        where = urlsplit(base_url.strip()).netloc
+        if where:
+            return where
+    return preset.label if preset is not None else kind
+
+
 def model_label(model_id: str) -> str:
     """How a model is shown. llama.cpp names its model by the file it loaded
     (`/models/tiny.gguf`, `C:\\models\\tiny.gguf`): shown by the file's name. Hub-style ids

@@ -114,9 +114,17 @@ class ImageDescriber:
     # --- describing ----------------------------------------------------------------------
 
     async def describe(
-        self, item: ImageItem, prompt: str, model: str, detail: str, listener: DescribeListener
+        self,
+        item: ImageItem,
+        prompt: str,
+        model: str,
+        detail: str,
+        listener: DescribeListener,
+        chat: ChatSession | None = None,
     ) -> None:
-        """Describe one image. Failures end up on the item, never raised (except Cancel)."""
+        """Describe one image (through `chat`, another provider's session, or the main one's).
+        Failures end up on the item, never raised (except Cancel)."""
+        session = chat or self.chat
         item.state, item.error, item.description = ItemState.DESCRIBING, "", ""
         item.prompt, item.model, item.detail = prompt, model, detail
         item.dialogue_id = item.reply_id = None
@@ -125,7 +133,7 @@ class ImageDescriber:
             prepared, url = await asyncio.to_thread(self._prepare, item.source, detail)
             item.notes = prepared.notes
             # Committed before the request goes out, like a chat message (small, so inline).
-            turn = self._save_turn(item, prepared)
+            turn = self._save_turn(item, prepared, session.provider_id)
             item.dialogue_id, item.reply_id = turn.dialogue_id, turn.reply.id
             turn.request = describe_messages(prompt, url, detail)
 
@@ -133,7 +141,7 @@ class ImageDescriber:
                 item.description += text
                 listener.item_text(item, text)
 
-            await self.chat.stream_reply(turn, on_delta)
+            await session.stream_reply(turn, on_delta)
         except asyncio.CancelledError:
             item.state = ItemState.CANCELLED
             item.error = "Cancelled." + (
@@ -158,14 +166,16 @@ class ImageDescriber:
         model: str,
         detail: str,
         listener: DescribeListener,
+        chat: ChatSession | None = None,
     ) -> None:
-        """Describe `items`, `concurrency` at a time. Cancelling this cancels every one of them:
-        those waiting are marked cancelled, those streaming keep the text that arrived."""
+        """Describe `items`, `concurrency` at a time (through `chat`, as `describe`).
+        Cancelling this cancels every one of them: those waiting are marked cancelled, those
+        streaming keep the text that arrived."""
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(item: ImageItem) -> None:
             async with gate:
-                await self.describe(item, prompt, model, detail, listener)
+                await self.describe(item, prompt, model, detail, listener, chat)
 
         for item in items:
             item.state, item.error = ItemState.QUEUED, ""
@@ -214,10 +224,13 @@ class ImageDescriber:
         prepared = prepare_image(source, detail)
         return prepared, data_url(prepared.data, prepared.mime)
 
-    def _save_turn(self, item: ImageItem, prepared: PreparedImage) -> PendingTurn:
-        """The dialogue, the prompt with the image attached and an empty reply, committed."""
+    def _save_turn(self, item: ImageItem, prepared: PreparedImage, provider: str) -> PendingTurn:
+        """The dialogue (held with `provider`), the prompt with the image attached and an
+        empty reply, committed."""
         store = self.store
-        dialogue_id = store.create_dialogue(make_title(f"Image: {item.name}"), item.model)
+        dialogue_id = store.create_dialogue(
+            make_title(f"Image: {item.name}"), item.model, provider=provider
+        )
         mood = self.chat.sentiment.analyze(item.prompt)
         user = Message(
             "user",

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
     QDragLeaveEvent,
-    QDropEvent,
     QGuiApplication,
     QImage,
 )
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.ui.chat import pending_images
 from desktop_app.ui.chat.message_input import LONG_PASTE_CHARS
+from tests.support.drops import drop_on, file_urls
 from tests.support.images import image_bytes, write_image
 from tests.support.loop import run, run_until
 
@@ -43,33 +43,10 @@ def paste(qtbot, tab, mime: QMimeData | None = None) -> None:  # type: ignore[no
     qtbot.keyClick(tab.input, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
 
 
-def file_urls(*paths: Path) -> QMimeData:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    return mime
-
-
 def red_qimage(width: int = 40, height: int = 30) -> QImage:
     image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor(255, 0, 0))
     return image
-
-
-def drop_on(qloop, widget, mime: QMimeData) -> bool:  # type: ignore[no-untyped-def]
-    """Drag `mime` over `widget` and drop it there, as the window system delivers it: to the
-    widget under the pointer, passed up to its parents while ignored. Whether it was taken."""
-    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, buttons, keys)
-    QApplication.sendEvent(widget, enter)
-    if not enter.isAccepted():
-        return False
-    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, buttons, keys)
-
-    async def deliver() -> None:  # the drop starts tasks, so deliver it on the running loop
-        QApplication.sendEvent(widget, drop)
-
-    run(qloop, deliver())
-    return drop.isAccepted()
 
 
 def type_and_send(qtbot, tab, text: str) -> None:  # type: ignore[no-untyped-def]

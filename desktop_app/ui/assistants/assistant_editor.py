@@ -12,9 +12,10 @@ Signals:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -41,6 +42,7 @@ from desktop_app.core.assistants import (
 from desktop_app.core.json_guard import JsonTooDeep, loads
 from desktop_app.ui.theme import set_tone, theme_colors
 from desktop_app.ui.widgets.icon_buttons import labelled_button
+from desktop_app.ui.widgets.model_picker import ModelPicker
 from desktop_app.ui.widgets.retirement_marks import (
     RetirementLookup,
     mark_models,
@@ -49,6 +51,9 @@ from desktop_app.ui.widgets.retirement_marks import (
 )
 from desktop_app.ui.widgets.scroll_page import scrolling
 from desktop_app.ui.widgets.wrap_label import WrapLabel
+
+if TYPE_CHECKING:
+    from desktop_app.services.provider_sessions import ModelGroup
 
 
 def error_style() -> str:
@@ -94,9 +99,12 @@ class AssistantEditor(QWidget):
         self.model_retirement = retirement_label()
         self.name = QLineEdit()
         self.description = QLineEdit()
-        self.model = QComboBox()
-        self.model.setEditable(True)
-        self.model.currentTextChanged.connect(self._on_model_changed)
+        self.model = ModelPicker()
+        self.model.setAccessibleName("Model")
+        self.model.setToolTip(
+            "The model that answers, of any provider in Settings: type part of a name to find it"
+        )
+        self.model.currentTextChanged.connect(lambda _t: self._on_model_changed(self.model_id))
         self.instructions = QPlainTextEdit()
         self.instructions.setPlaceholderText("How the assistant behaves (the system instruction)")
         self.instructions.setTabChangesFocus(True)
@@ -229,14 +237,21 @@ class AssistantEditor(QWidget):
 
     # --- in and out ------------------------------------------------------------------------
 
-    def set_models(self, models: list[str], tips: dict[str, str] | None = None) -> None:
-        """Offer `models`; `tips` says what some are (a fine-tuned model's job description)."""
-        current = self.model.currentText()
-        self.model.blockSignals(True)
-        self.model.clear()
-        self.model.addItems(models)
-        self.model.setCurrentText(current)
-        self.model.blockSignals(False)
+    @property
+    def model_id(self) -> str:
+        return self.model.model_id
+
+    def set_models(
+        self,
+        models: list[str],
+        tips: dict[str, str] | None = None,
+        others: Sequence[ModelGroup] = (),
+        main_label: str = "",
+    ) -> None:
+        """Offer `models` (the main provider's) and `others` (each other provider's, under its
+        name); `tips` says what some are (a fine-tuned model's job description)."""
+        current, owner = self.model.model_id, self.model.provider_id
+        self.model.fill(main_label, models, others, current, owner)
         mark_models(self.model, self.retirement or (lambda _model: None), self.today(), tips)
         self._on_model_changed(current)
 
@@ -253,7 +268,7 @@ class AssistantEditor(QWidget):
         self.clear_problems()
         self.name.setText(profile.name)
         self.description.setText(profile.description)
-        self.model.setCurrentText(profile.model)
+        self.model.show_model(profile.model, profile.provider)
         self.instructions.setPlainText(profile.instructions)
         self.temperature.setText("" if profile.temperature is None else f"{profile.temperature:g}")
         self.top_p.setText("" if profile.top_p is None else f"{profile.top_p:g}")
@@ -309,7 +324,8 @@ class AssistantEditor(QWidget):
                 raise FieldError(Problem("json_schema", "The schema must be a JSON object."))
         return AssistantProfile(
             name=self.name.text().strip(),
-            model=self.model.currentText().strip(),
+            model=self.model.model_id.strip(),
+            provider=self.model.provider_id,
             instructions=self.instructions.toPlainText().strip(),
             description=self.description.text().strip(),
             temperature=_number(self.temperature.text(), "temperature", "Temperature"),

@@ -33,6 +33,7 @@ from desktop_app.core.assistants import AssistantProfile, duplicate, unique_name
 from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
 from desktop_app.services.failure_text import failure_message, report_failure
 from desktop_app.services.gateway_errors import GatewayError
+from desktop_app.services.provider_sessions import ModelGroup
 from desktop_app.services.store import StoreError
 from desktop_app.ui.assistants.assistant_editor import AssistantEditor, FieldError
 from desktop_app.ui.assistants.assistant_transfers import (
@@ -63,8 +64,14 @@ class AssistantsTab(AssistantTransfersMixin, QWidget):
         retirement: RetirementLookup | None = None,
         model_tips: Callable[[], dict[str, str]] | None = None,
         today: Callable[[], date] = date.today,
+        other_models: Callable[[], list[ModelGroup]] | None = None,
+        main_label: Callable[[], str] | None = None,
     ) -> None:
+        """`other_models`: the other providers' models, offered under their names (an
+        assistant may run on any of them); `main_label`: what the main provider is called."""
         super().__init__(parent)
+        self.other_models = other_models or list
+        self.main_label = main_label or str
         self.retirement = retirement  # model → its retirement if due soon (flags assistants)
         self.today = today
         self.records = records
@@ -212,7 +219,9 @@ class AssistantsTab(AssistantTransfersMixin, QWidget):
 
     def refresh_models(self) -> None:
         """Offer the known models (a fine-tuned one may just have been made)."""
-        self.editor.set_models(self.known_models(), self.model_tips())
+        self.editor.set_models(
+            self.known_models(), self.model_tips(), self.other_models(), self.main_label()
+        )
 
     def mark_active(self, profile: AssistantProfile | None) -> None:
         """Show which assistant the Chat tab uses (it may change there too)."""

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.dialogue import Message
-from desktop_app.core.providers import model_label
+from desktop_app.core.providers import provider_label
 from desktop_app.core.reply_endings import CONTINUE_TEXT, ending_notice
 from desktop_app.core.server_text import first_sentence
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
@@ -29,7 +29,7 @@ from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.composer import Composer
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.widgets.fitting_label import FittingLabel
-from desktop_app.ui.widgets.model_filter import filter_as_you_type
+from desktop_app.ui.widgets.model_picker import ModelPicker
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
 from desktop_app.ui.widgets.retirement_marks import mark_models, retirement_label, show_retirement
 
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
     from desktop_app.services.provider_sessions import ProviderSessions
     from desktop_app.ui.task_keeper import TaskKeeper
 
-# The picker's items: the text shown, the model id (UserRole) and, for another provider's
-# model, that provider's id (PROVIDER_ROLE; none for the main provider's).
-PROVIDER_ROLE = Qt.ItemDataRole.UserRole + 1
-GROUP_MARK = " › "
 # The connection state an error shows: a server that answered before and now only keeps the
 # user waiting is "not answering", not "offline" (the network may be fine).
 MODELS_FAILED = "Parley could not get the list of models from this server."
@@ -69,8 +65,7 @@ class ChatControls:
 
     def build_controls(self, default_model: str, transcript: QWidget) -> QWidget:
         """The middle column: bars above the transcript, the composer below it."""
-        self.model_picker = QComboBox()
-        self.model_picker.setEditable(True)
+        self.model_picker = ModelPicker()
         self.model_picker.setMinimumContentsLength(14)
         self.model_picker.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -80,7 +75,6 @@ class ChatControls:
             "server knows"
         )
         self.model_picker.setAccessibleName("Model")
-        filter_as_you_type(self.model_picker)
         self.model_picker.currentTextChanged.connect(self._on_model_picker_text_changed)
         self.retirement = retirement_label()
         self.spend_label = FittingLabel()  # narrow: "103 tokens · $0.00003", never "103 toke"
@@ -210,29 +204,18 @@ class ChatControls:
     def model(self) -> str:
         """The model id to send: the chosen item's (its text may be a shorter label, a file
         name for a llama.cpp path), or what the user typed."""
-        text = self.model_picker.currentText().strip()
-        index = self.model_picker.findText(text)
-        data = self.model_picker.itemData(index) if index >= 0 else None
-        return data if isinstance(data, str) and data else text
+        return self.model_picker.model_id
 
     @property
     def provider_id(self) -> str:
         """The provider the chosen model is another provider's ('' the main one's, and a
         name typed that is not listed goes to the main provider)."""
-        index = self.model_picker.findText(self.model_picker.currentText().strip())
-        data = self.model_picker.itemData(index, PROVIDER_ROLE) if index >= 0 else None
-        return data if isinstance(data, str) else ""
+        return self.model_picker.provider_id
 
     def show_model(self, model_id: str, provider_id: str = "") -> None:
         """Put `model_id` (of `provider_id`, '' the main provider) in the picker: its item if
         listed, else the id as typed text."""
-        picker = self.model_picker
-        for index in range(picker.count()):
-            owner = picker.itemData(index, PROVIDER_ROLE) or ""
-            if picker.itemData(index) == model_id and owner == provider_id:
-                picker.setCurrentIndex(index)
-                return
-        picker.setCurrentText(model_id)
+        self.model_picker.show_model(model_id, provider_id)
 
     def switch_provider(self, default_model: str) -> None:
         """Another server from now on: its models replace the last one's, and the picker
@@ -248,19 +231,10 @@ class ChatControls:
         """The main provider's models, then each other provider's under its name."""
         owner = self.provider_id if keep_current else ""
         current = (self.model if keep_current else "") or preferred
-        self.model_picker.blockSignals(True)
-        self.model_picker.clear()
-        main = [*models, current] if current and not owner else models
-        for name in sorted(dict.fromkeys(main), key=lambda n: (model_label(n).casefold(), n)):
-            self.model_picker.addItem(model_label(name), name)
-        for group in self.others.groups() if self.others is not None else []:
-            for name in sorted(group.models, key=lambda n: (model_label(n).casefold(), n)):
-                self.model_picker.addItem(f"{group.label}{GROUP_MARK}{model_label(name)}", name)
-                self.model_picker.setItemData(
-                    self.model_picker.count() - 1, group.provider_id, PROVIDER_ROLE
-                )
-        self.show_model(current, owner)
-        self.model_picker.blockSignals(False)
+        groups = self.others.groups() if self.others is not None else []
+        config = self.chat.gateway.config
+        main_label = provider_label(config.provider, config.base_url or "")
+        self.model_picker.fill(main_label, models, groups, current, owner)
         mark_models(
             self.model_picker,
             self.catalog.retirement,

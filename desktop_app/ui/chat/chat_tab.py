@@ -163,7 +163,8 @@ class ChatTab(ReplySending, QWidget):
         previous, self.assistant = self.assistant, profile
         self.header.show_assistant(profile)
         if profile is not None:
-            self.show_model(profile.model)
+            whose = f"The provider “{profile.name}” runs on"
+            self.show_model(profile.model, self._still_configured(profile.provider, whose))
             self.system_edit.setPlainText(profile.instructions)
         elif previous is not None and self._system() == previous.instructions.strip():
             self.system_edit.clear()

@@ -150,13 +150,16 @@ class ReplySending(ChatControls):
     def _system(self) -> str:
         return self.system_edit.toPlainText().strip()
 
-    def _still_configured(self, provider_id: str) -> str:
-        """The dialogue's provider if Settings still lists it; else '' (the main one), said
-        in a notice, so the next message does not go somewhere the user did not expect."""
+    def _still_configured(
+        self, provider_id: str, whose: str = "The provider this dialogue was held with"
+    ) -> str:
+        """The dialogue's (or assistant's) provider if Settings still lists it; else '' (the
+        main one), said in a notice, so the next message does not go somewhere the user did
+        not expect."""
         if not provider_id or (self.others is not None and self.others.pool.entry(provider_id)):
             return provider_id
         self.show_notice(
-            "The provider this dialogue was held with is no longer in Settings; the next "
+            f"{whose} is no longer in Settings; the next "
             f"message goes to {self.chat.gateway.config.label} unless you pick another model "
             "above.",
             "info",

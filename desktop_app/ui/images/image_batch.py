@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QProgressBar, QTableView
 
 from desktop_app.core.image_request import DEFAULT_PROMPT
 from desktop_app.services.image_describer import ImageDescriber, ImageItem, ItemState
+from desktop_app.services.provider_pool import UnknownProvider
 from desktop_app.ui.images.images_model import ImagesModel
+from desktop_app.ui.widgets.model_picker import ModelPicker
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
+
+if TYPE_CHECKING:
+    from desktop_app.services.chat_session import ChatSession
+    from desktop_app.services.provider_sessions import ProviderSessions
 
 RETRYABLE = (ItemState.QUEUED, ItemState.FAILED, ItemState.CANCELLED)
 
@@ -28,7 +34,8 @@ class ImageBatchMixin:
     table: QTableView
     prompt_edit: QPlainTextEdit
     detail_picker: QComboBox
-    model_picker: QComboBox
+    model_picker: ModelPicker
+    others: ProviderSessions | None
     progress: QProgressBar
     banner: NoticeBanner
     show_notice: Callable[..., None]
@@ -42,7 +49,7 @@ class ImageBatchMixin:
 
     @property
     def model_name(self) -> str:
-        return self.model_picker.currentText().strip()
+        return self.model_picker.model_id.strip()
 
     def selected_items(self) -> list[ImageItem]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -60,11 +67,11 @@ class ImageBatchMixin:
         """Describe `items` as one batch (four at a time), with progress and Cancel."""
         if self.busy or not items:
             return
-        if not self.describer.chat.gateway.config.has_key:
-            self.show_notice("No API key is set. Add one in Settings (Ctrl+,) first.", "warning")
-            return
         if not self.model_name:
             self.show_notice("Pick a model that takes images first.", "warning")
+            return
+        session = await self._session()
+        if session is None:
             return
         prompt = self.prompt_edit.toPlainText().strip() or DEFAULT_PROMPT
         detail = self.detail_picker.currentText()
@@ -73,7 +80,9 @@ class ImageBatchMixin:
         self.progress.setRange(0, len(items))
         self.progress.setValue(0)
         self._batch = asyncio.ensure_future(
-            self.describer.describe_all(items, prompt, self.model_name, detail, self.model)
+            self.describer.describe_all(
+                items, prompt, self.model_name, detail, self.model, session
+            )
         )
         self._set_busy(True)
         cancelled = False
@@ -89,6 +98,28 @@ class ImageBatchMixin:
             self._batch_keys = set()
             self._set_busy(False)
         self._report(items, cancelled)
+
+    async def _session(self) -> ChatSession | None:
+        """The session of the chosen model's provider (the main one's, or another's), or
+        None with the reason shown: a provider gone from Settings, or one without its key."""
+        provider_id = self.model_picker.provider_id
+        session = self.describer.chat
+        if provider_id and self.others is not None:
+            try:
+                session = await self.others.session(provider_id)
+            except UnknownProvider:
+                self.show_notice(
+                    "The provider of this model is no longer in Settings. Pick another model.",
+                    "warning",
+                )
+                return None
+        if not session.gateway.config.has_key:
+            where = session.gateway.config.label
+            self.show_notice(
+                f"No API key is set for {where}. Add one in Settings (Ctrl+,) first.", "warning"
+            )
+            return None
+        return session
 
     def _report(self, items: list[ImageItem], cancelled: bool) -> None:
         done = sum(i.state is ItemState.DONE for i in items)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
@@ -51,8 +53,11 @@ from desktop_app.ui.images.images_model import (
 )
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
-from desktop_app.ui.widgets.model_filter import filter_as_you_type
+from desktop_app.ui.widgets.model_picker import ModelPicker
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
+
+if TYPE_CHECKING:
+    from desktop_app.services.provider_sessions import ProviderSessions
 
 OPEN_FILTER = (
     "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff *.heic *.avif *.ico);;All files (*)"
@@ -70,10 +75,16 @@ class ImagesTab(ImageBatchMixin, QWidget):
         catalog: ModelCatalog,
         default_model: str,
         parent: QWidget | None = None,
+        others: ProviderSessions | None = None,
+        main_label: Callable[[], str] = str,
     ) -> None:
+        """`others`: the providers beside the main one (their models that take images are
+        offered under their names); `main_label`: what the main provider is called."""
         super().__init__(parent)
         self.describer = describer
         self.catalog = catalog
+        self.others = others
+        self.main_label = main_label
         self.model = ImagesModel(self)
         self.tasks = TaskKeeper(on_error=self._on_task_error)
         self._batch: asyncio.Task | None = None
@@ -146,13 +157,11 @@ class ImagesTab(ImageBatchMixin, QWidget):
             "low: a 512-pixel view, fast and cheap; high: up to 2048×768 pixels; "
             "auto: the model decides"
         )
-        self.model_picker = QComboBox()
-        self.model_picker.setEditable(True)
+        self.model_picker = ModelPicker()
         self.model_picker.setMinimumContentsLength(16)
         self.model_picker.setToolTip(
             "Models that take images: type part of a name to find it, or any other name to try"
         )
-        filter_as_you_type(self.model_picker)
         self.describe_button = self._button(
             "image",
             "Describe selected",
@@ -246,12 +255,19 @@ class ImagesTab(ImageBatchMixin, QWidget):
         self.count_label.setText(f"{len(items)} image(s), {done} described" if items else "")
 
     def _fill_models(self, models: list[str], preferred: str) -> None:
-        current = self.model_name or preferred
-        if current and not takes_images(current) and models:
+        """The main provider's models that take images, then each other provider's."""
+        current, owner = self.model_name or preferred, self.model_picker.provider_id
+        if current and not owner and not takes_images(current) and models:
             current = models[0]  # the chat default may not see images; a model that does
-        self.model_picker.clear()
-        self.model_picker.addItems(sorted(dict.fromkeys([*models, current] if current else models)))
-        self.model_picker.setCurrentText(current)
+        groups = [
+            replace(group, models=tuple(m for m in group.models if takes_images(m)))
+            for group in (self.others.groups() if self.others is not None else [])
+        ]
+        self.model_picker.fill(self.main_label(), models, groups, current, owner)
+
+    def show_cached_models(self) -> None:
+        """Refill the picker from the caches (another provider's list has arrived)."""
+        self._fill_models([m for m in self.catalog.cached() if takes_images(m)], self.model_name)
 
     async def refresh_models(self) -> None:
         """Models that take images, as the server says, else as the cache's names suggest."""

@@ -10,15 +10,16 @@ editable, and what is typed is what is sent.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QComboBox, QCompleter
 
 VISIBLE_MATCHES = 12  # rows of the popup before it scrolls
 
 
-def filter_as_you_type(combo: QComboBox) -> QCompleter:
-    """Give the editable `combo` a popup of the items containing what is typed."""
-    completer = QCompleter(combo.model(), combo)
+def filter_as_you_type(combo: QComboBox, items: QAbstractItemModel | None = None) -> QCompleter:
+    """Give the editable `combo` a popup of the items containing what is typed (`items`: a
+    proxy of the combo's own model that leaves some rows out, such as section headers)."""
+    completer = QCompleter(items if items is not None else combo.model(), combo)
     completer.setCompletionColumn(combo.modelColumn())
     completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
     completer.setFilterMode(Qt.MatchFlag.MatchContains)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QStyle
 
 from desktop_app.core.lifecycle import Retirement
 from desktop_app.ui.theme import set_tone
+from desktop_app.ui.widgets.model_picker import HEADER_ROLE
 
 RetirementLookup = Callable[[str], Retirement | None]
 
@@ -32,7 +33,10 @@ def mark_models(
     typed = combo.currentText()  # an editable combo resets it when its item's data changes
     blocked = combo.blockSignals(True)
     for index in range(combo.count()):
-        name = combo.itemText(index)
+        if combo.itemData(index, HEADER_ROLE):  # a provider's name over its models
+            continue
+        data = combo.itemData(index)  # the model id, where the text is a label for it
+        name = data if isinstance(data, str) and data else combo.itemText(index)
         found = lookup(name)
         combo.setItemIcon(index, warning_icon() if found else QIcon())
         lines = [(tips or {}).get(name, ""), found.sentence(today) if found else ""]
