@@ -6,7 +6,7 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from desktop_app.core.server_text import reason
+from desktop_app.core.server_text import first_sentence, reason
 from desktop_app.services.failure_text import report_failure
 
 
@@ -32,6 +32,17 @@ class GatewayError(Exception):
         self.message = message
         self.status = status
         self.said = said  # the server's own reason, cleaned (`server_text.reason`), if any
+
+    def trimmed(self, context: str = "") -> tuple[str, str]:
+        """(the message, after `context` — what Parley was doing — with the server's reason
+        cut to its first sentence; the whole reason for "Details…", or '' when nothing was
+        cut). Every tab shows a server's answer this way."""
+        message = f"{context} {self.message}" if context else self.message
+        said = self.said
+        first = first_sentence(said, limit=len(said)) if said else ""
+        if not first or first == said or said not in message:
+            return message, ""
+        return message.replace(said, first), said
 
 
 def server_reason(exc: Any) -> str:

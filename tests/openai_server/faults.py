@@ -32,6 +32,8 @@ class Fault:
     - ``times``: how many matching requests it applies to; ``None`` means all of them.
     - ``body``: with ``status``, answer with this JSON document instead of the OpenAI-shaped
       error: the shapes other servers use (``{"detail": …}``, ``{"error": "text"}``, …).
+    - ``method``: only requests with this HTTP method (``"POST"``: a job's creation, not the
+      list of jobs a poll reads from the same path); ``None``: any.
 
     A fault with neither ``status`` nor ``delay`` only affects streams, so it is never used up
     by a non-streaming request that happens to hit the same path first.
@@ -47,15 +49,18 @@ class Fault:
     ending: str | None = None
     times: int | None = 1
     body: Any = None
+    method: str | None = None
 
     @property
     def stream_only(self) -> bool:
         """True when the fault can only change a streamed reply."""
         return self.status is None and not self.delay
 
-    def matches(self, path: str, streaming: bool) -> bool:
-        """Whether this fault applies to a request for ``path``."""
+    def matches(self, path: str, streaming: bool, method: str = "") -> bool:
+        """Whether this fault applies to a ``method`` request for ``path``."""
         if self.path != "*" and not path.startswith(self.path):
+            return False
+        if self.method is not None and method and method.upper() != self.method.upper():
             return False
         return streaming or not self.stream_only
 
@@ -96,6 +101,8 @@ class Fault:
                 raise ValueError(f"{name} must be a number")
         if fault.delay is None:
             raise ValueError("delay must be a number")
+        if fault.method is not None and not isinstance(fault.method, str):
+            raise ValueError("method must be a string or null")
         if fault.ending is not None and fault.ending not in ENDINGS:
             raise ValueError(f"ending must be one of {', '.join(ENDINGS)}")
         return fault

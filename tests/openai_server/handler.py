@@ -101,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         app.record(RecordedRequest(self.command, url.path, headers, body, raw, request.query))
         streaming = isinstance(body, dict) and body.get("stream") is True
-        fault = app.take_fault(url.path, streaming)
+        fault = app.take_fault(url.path, streaming, self.command)
         if fault is not None and fault.delay > 0 and not self._pause(fault.delay):
             self._abandoned(count=streaming)
             return

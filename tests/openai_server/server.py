@@ -163,11 +163,11 @@ class OpenAIServer:
         with self.lock:
             self.faults.clear()
 
-    def take_fault(self, path: str, streaming: bool) -> Fault | None:
+    def take_fault(self, path: str, streaming: bool, method: str = "") -> Fault | None:
         """The first pending fault matching this request, used up by one."""
         with self.lock:
             for fault in self.faults:
-                if fault.matches(path, streaming):
+                if fault.matches(path, streaming, method):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:

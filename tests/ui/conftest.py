@@ -53,5 +53,5 @@ def parley(qloop, start_parley, openai_server: OpenAIServer) -> Parley:  # type:
     app.test_server = openai_server  # type: ignore[attr-defined]
     # Let the start-up requests (model list, capability probes) finish, so a fault a test
     # plants is met by the request the test makes, not by a probe.
-    run_until(qloop, lambda: app.tasks.running == 0)
+    run_until(qloop, lambda: app.tasks.running == 0, timeout=30)  # the SDK loads here first
     return app

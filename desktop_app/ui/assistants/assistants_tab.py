@@ -175,8 +175,14 @@ class AssistantsTab(AssistantTransfersMixin, QWidget):
         level: str = "error",
         action: str = "",
         on_action: Callable[[], None] | None = None,
+        details: str = "",
     ) -> None:
-        self.banner.show_message(text, level, action, on_action)
+        self.banner.show_message(text, level, action, on_action, details)
+
+    def show_server_error(self, error: GatewayError, context: str = "") -> None:
+        """A server's answer: its reason by the first sentence, the rest behind Details…."""
+        text, details = error.trimmed(context)
+        self.show_notice(text, details=details)
 
     # --- list and selection ----------------------------------------------------------------
 
@@ -311,7 +317,7 @@ class AssistantsTab(AssistantTransfersMixin, QWidget):
         except AssistantsApiMissing as exc:
             self.server_panel.show_unavailable(str(exc))
         except GatewayError as exc:
-            self.server_panel.show_unavailable(exc.message)
+            self.server_panel.show_unavailable(*exc.trimmed())
         else:
             self.server_panel.show_items(items)
         finally:
@@ -324,7 +330,7 @@ class AssistantsTab(AssistantTransfersMixin, QWidget):
             self.server_panel.show_unavailable(str(exc))
             return None
         except GatewayError as exc:
-            self.show_notice(exc.message)
+            self.show_server_error(exc)
             return None
         [saved] = self.records.add_assistants([profile])
         self.refresh(saved.id)
@@ -353,7 +359,7 @@ class AssistantsTab(AssistantTransfersMixin, QWidget):
         try:
             updated = await self.remote.add_files(profile, [Path(p) for p in paths])
         except GatewayError as exc:
-            self.show_notice(exc.message)
+            self.show_server_error(exc)
             return
         finally:
             self.editor.add_files_button.setEnabled(True)

@@ -110,12 +110,14 @@ class ServerAssistantsPanel(QWidget):
             else "The server keeps no assistants."
         )
 
-    def show_unavailable(self, line: str) -> None:
-        """The quiet answer: no list, one grey line."""
+    def show_unavailable(self, line: str, details: str = "") -> None:
+        """The quiet answer: no list, one grey line (`details`: the server's whole reason,
+        on hover)."""
         self.model.set_items([])
         self.view.hide()
         self.copy_button.setEnabled(False)
         self.status.setText(line)
+        self.status.setToolTip(details)
 
     def select(self, row: int) -> None:
         self.view.setCurrentIndex(self.model.index(row))

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from desktop_app.core.dialogue import Message
 from desktop_app.core.providers import provider_label
 from desktop_app.core.reply_endings import CONTINUE_TEXT, ending_notice
-from desktop_app.core.server_text import first_sentence
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 from desktop_app.ui.chat.assistant_header import AssistantHeader
 from desktop_app.ui.chat.composer import Composer
@@ -338,7 +337,7 @@ class ChatControls:
     def show_error(self, error: GatewayError, context: str = "") -> None:
         """The error's sentence, after `context` (what Parley was doing) when there is one;
         an error at start-up is about the set-up, so Settings is offered."""
-        message = f"{context} {error.message}" if context else error.message
+        message, details = error.trimmed(context)
         action = "Open Settings…" if context else ""
         if error.kind is ErrorKind.AUTH or "in Settings" in message:
             action = "Open Settings…"  # a sentence that sends the user there offers the way
@@ -346,11 +345,6 @@ class ChatControls:
             # Gateways without their key refuse with reasons that do not mention it.
             message += " If this server needs an API key, set it in Settings."
             action = "Open Settings…"
-        # The server's reason is quoted by its first sentence; the rest is behind Details….
-        first = first_sentence(error.said, limit=len(error.said)) if error.said else ""
-        details = error.said if first and first != error.said and error.said in message else ""
-        if details:
-            message = message.replace(error.said, first)
         self.show_notice(message, "error", action, details=details)
         if error.kind in CONNECTION_AFTER:
             self.connection_changed.emit(CONNECTION_AFTER[error.kind])

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from desktop_app.services.dataset_files import Cancelled, Progress
 from desktop_app.services.failure_text import failure_message
 from desktop_app.services.fine_tuning import FineTuningService
+from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.store import Store
 from desktop_app.ui.history.job_bar import JobBar
 from desktop_app.ui.widgets.notice_banner import NoticeBanner
@@ -63,6 +64,11 @@ class TrainingContext:
 
     def notice(self, text: str, level: str = "info") -> None:
         self.banner.show_message(text, level)
+
+    def server_notice(self, error: GatewayError, context: str = "", level: str = "error") -> None:
+        """A server's answer: its reason by the first sentence, the rest behind Details…."""
+        text, details = error.trimmed(context)
+        self.banner.show_message(text, level, details=details)
 
     def task_failed(self, exc: BaseException) -> None:
         """A panel's task raised what nobody expected (the task keeper logged it)."""

@@ -212,8 +212,8 @@ class JobsPanel(QWidget):
             error.status == 403 or error.kind is ErrorKind.NOT_SUPPORTED
         ):
             why = "refused for this account" if error.status == 403 else "not offered here"
-            self.set_available(False, f"Fine-tuning jobs are {why}: {error.message}")
-        self.context.notice(error.message, "error")
+            self.set_available(False, error.trimmed(f"Fine-tuning jobs are {why}:")[0])
+        self.context.server_notice(error)
 
     def add_job(self, record: JobRecord) -> None:
         """A job started here: list it, select it, follow it."""
@@ -231,7 +231,7 @@ class JobsPanel(QWidget):
             async for update in self.context.service.watch(job_id):
                 self._apply(update)
         except GatewayError as error:
-            self.context.notice(f"Lost track of {job_id}: {error.message}", "warning")
+            self.context.server_notice(error, f"Lost track of {job_id}:", "warning")
         finally:
             self.watchers.pop(job_id, None)
 
@@ -298,7 +298,7 @@ class JobsPanel(QWidget):
                 self._update_buttons()
                 self.context.notice("This server cannot pause or resume jobs.", "info")
             else:
-                self.context.notice(f"Could not {action} {job.id}. {error.message}", "error")
+                self.context.server_notice(error, f"Could not {action} {job.id}.")
             return None
         self.model.update(record)
         self._update_buttons()

@@ -212,7 +212,7 @@ class StartPanel(QWidget):
             self.context.notice("Upload cancelled.")
             return False
         except GatewayError as error:
-            self.context.notice(f"The upload failed. {error.message}", "error")
+            self.context.server_notice(error, "The upload failed.")
             return False
         finally:
             self._update()
@@ -247,7 +247,7 @@ class StartPanel(QWidget):
         try:
             record = await self.context.service.start(request)
         except GatewayError as error:
-            self.context.notice(f"The job was not started. {error.message}", "error")
+            self.context.server_notice(error, "The job was not started.")
             return None
         finally:
             self.start_button.setEnabled(True)
