@@ -136,6 +136,47 @@ async def restore_confirm(scene: Scene) -> Any:
     return dialog.confirmation
 
 
+class ScreenArea:
+    """What is on the screen over a window, popups included (a widget's own grab leaves out
+    the list a combo box opens, which is a window of its own)."""
+
+    def __init__(self, window: Any) -> None:
+        self.window = window
+
+    def grab(self) -> Any:
+        from PySide6.QtGui import QGuiApplication
+
+        frame = self.window.frameGeometry()
+        screen = QGuiApplication.primaryScreen()
+        return screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+
+
+async def provider_picker(scene: Scene) -> Any:
+    """Two providers: the Chat picker open, each provider's models under its name."""
+    tab = scene.parley.chat_tab
+    await wait_until(lambda: tab.model_picker.findText("GPU box › llama-3.1-70b") >= 0)
+    tab.model_picker.showPopup()
+    await settle(0.5)
+    return ScreenArea(scene.parley.window)
+
+
+def with_a_second_provider(server: Any, home: Path, paths: Any, stack: ExitStack) -> None:
+    """Another OpenAI-compatible server, "GPU box", beside the main one, with its models."""
+    from dataclasses import replace
+
+    from desktop_app.core.providers import ProviderEntry
+    from desktop_app.services.settings import load_settings, save_settings
+    from tests.openai_server import OpenAIServer
+    from tests.openai_server.models import make_model
+
+    other = stack.enter_context(OpenAIServer())
+    names = ("llama-3.1-70b", "qwen2.5-coder-32b", "/models/mistral-7b.gguf")
+    other.models = [make_model(name) for name in names]
+    settings, _problem = load_settings(paths.settings_file)
+    entry = ProviderEntry("vllm", "vllm", other.url, name="GPU box")
+    save_settings(replace(settings, other_providers=(entry,)), paths.settings_file)
+
+
 def earlier_backup(home: Path, paths: Any) -> None:
     """A backup an earlier day left, with two dialogues in it."""
     from tests.ui.test_backups_app import make_backup
@@ -186,6 +227,7 @@ STATES = [
         ),
     ),
     State("disk-full", disk_full),
+    State("provider-picker", provider_picker, settings={"setup": with_a_second_provider}),
     State("files", made_files, settings={"wire_api": "responses"}),
     State("server-problem", server_problem, settings={"fault": "no_db"}),
     State("restore", restore_dialog, prepare=earlier_backup),
@@ -230,6 +272,7 @@ async def shoot_state(state: State, size: tuple[int, int], out: Path) -> list[Pa
 
     options = dict(state.settings)
     fault = options.pop("fault", None)
+    setup = options.pop("setup", None)
 
     def before_start(server: Any, home: Path, paths: Any, stack: ExitStack) -> None:
         if state.prepare is not None:
@@ -238,6 +281,8 @@ async def shoot_state(state: State, size: tuple[int, int], out: Path) -> list[Pa
             server.add_fault(Fault(path="*", status=400, body=NO_DB, times=None))
         if state.read_only == "folder":
             stack.enter_context(read_only(paths.data_dir))
+        if setup is not None:
+            setup(server, home, paths, stack)
 
     async with parley_on_test_server(size, "parley-states-", before_start, **options) as scene:
         widget = await state.drive(scene)

@@ -145,3 +145,38 @@ def test_a_custom_provider_is_called_by_its_address_in_the_pickers() -> None:
     assert provider_label("custom", "http://127.0.0.1:8080/v1") == "127.0.0.1:8080"
     assert provider_label("custom", "") == "Custom (OpenAI-compatible)"
     assert provider_label("ollama", "http://localhost:11434/v1") == "Ollama"
+
+
+def test_the_open_list_shows_models_under_their_provider_without_repeating_its_name(
+    qtbot,
+) -> None:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from desktop_app.services.provider_sessions import ModelGroup
+    from desktop_app.ui.widgets.model_picker import ModelPicker
+
+    picker = ModelPicker()
+    qtbot.addWidget(picker)
+    picker.fill("OpenAI", ["gpt-4o"], [ModelGroup("vllm", "GPU box", ("big-model",))], "gpt-4o")
+    assert [picker.itemText(i) for i in range(picker.count())] == [
+        "OpenAI", "gpt-4o", "GPU box", "GPU box › big-model"
+    ]
+    assert picker.currentText() == "gpt-4o" and picker.grouped
+    delegate = picker.itemDelegate()
+    model = picker.model()
+
+    def shown(row: int) -> str:
+        option = QStyleOptionViewItem()
+        option.initFrom(picker.view())
+        delegate.initStyleOption(option, model.index(row, 0))
+        return option.text
+
+    assert shown(3) == "big-model"  # under its header; the field still says whose it is
+    option = QStyleOptionViewItem()
+    option.initFrom(picker.view())
+    header, row = model.index(2, 0), model.index(3, 0)
+    assert delegate.sizeHint(option, header).height() > delegate.sizeHint(option, row).height()
+    # One provider: no headers at all, just its models.
+    picker.fill("OpenAI", ["gpt-4o", "o4-mini"], [], "o4-mini")
+    assert [picker.itemText(i) for i in range(picker.count())] == ["gpt-4o", "o4-mini"]
+    assert not picker.grouped and picker.currentText() == "o4-mini"

@@ -15,15 +15,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QFont, QPainter, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QComboBox, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from desktop_app.core.providers import model_label
 from desktop_app.ui.widgets.model_filter import filter_as_you_type
 
 PROVIDER_ROLE = Qt.ItemDataRole.UserRole + 1
 HEADER_ROLE = Qt.ItemDataRole.UserRole + 2
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 3  # the provider's name an item's text starts with
 GROUP_MARK = " › "
 
 if TYPE_CHECKING:  # the sessions (and the SDK under them) load after the first frame
@@ -44,6 +52,62 @@ class _ModelsOnly(QSortFilterProxyModel):
         return not index.data(HEADER_ROLE)
 
 
+Index = QModelIndex | QPersistentModelIndex
+ROW_PADDING = 6  # pixels added to a row's height: a list of hundreds stays easy to hit
+HEADER_GAP = 8  # pixels above a header, between one provider's models and the next
+
+
+class _PickerDelegate(QStyledItemDelegate):
+    """Rows of the open list: headers set apart (a gap above, the muted text colour), the
+    models under one indented and shown without the "Name › " their field text carries,
+    and every row the same height whether or not it has a retirement mark."""
+
+    def __init__(self, picker: ModelPicker) -> None:
+        super().__init__(picker)
+        self.picker = picker
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        size = super().sizeHint(option, index)
+        height = max(size.height(), option.fontMetrics.height()) + ROW_PADDING
+        if index.data(HEADER_ROLE) and index.row() > 0:
+            height += HEADER_GAP
+        return QSize(size.width(), height)
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if index.data(HEADER_ROLE):
+            return
+        group = index.data(GROUP_ROLE)
+        if group and option.text.startswith(f"{group}{GROUP_MARK}"):
+            option.text = option.text[len(group) + len(GROUP_MARK) :]
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        if index.data(HEADER_ROLE):
+            item.rect = (
+                item.rect.adjusted(
+                    0, item.rect.height() - item.fontMetrics.height() - ROW_PADDING, 0, 0
+                )
+                if index.row() > 0
+                else item.rect
+            )
+            item.palette.setColor(
+                QPalette.ColorRole.Text, option.palette.color(QPalette.ColorRole.PlaceholderText)
+            )
+            item.state &= ~QStyle.StateFlag.State_Enabled  # never drawn as chosen
+        elif self.picker.grouped:
+            item.rect = item.rect.adjusted(self.picker.indent, 0, 0, 0)
+        if item.icon.isNull() and self.picker.marked:  # line up with the marked rows' text
+            item.rect = item.rect.adjusted(item.decorationSize.width() + 4, 0, 0, 0)
+        style = option.widget.style() if option.widget is not None else self.picker.style()
+        # The row's highlight spans the whole row; only its text and mark are indented.
+        style.drawPrimitive(
+            QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget
+        )
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, option.widget)
+
+
 class ModelPicker(QComboBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +116,11 @@ class ModelPicker(QComboBox):
         self._models_only = _ModelsOnly(self)
         self._models_only.setSourceModel(self.model())
         filter_as_you_type(self, self._models_only)
+        self.grouped = False  # the list has provider headers (its models are indented)
+        self.marked = 0  # how many rows carry a retirement mark (`mark_models` says)
+        self.indent = 12
+        self.setIconSize(QSize(16, 16))  # a retirement mark the size of the text, not a dialog's
+        self.setItemDelegate(_PickerDelegate(self))
 
     # --- what is chosen ----------------------------------------------------------------------
 
@@ -112,6 +181,7 @@ class ModelPicker(QComboBox):
         then choose `current` of `owner` ('' the main provider; a current model of the main
         provider that is not listed is added to its list, as the user's own)."""
         groups = [g for g in others if g.models]
+        self.grouped = bool(groups)
         blocked = self.blockSignals(True)
         self.clear()
         model = self.model()
@@ -125,6 +195,7 @@ class ModelPicker(QComboBox):
             for name in _sorted(group.models):
                 self.addItem(f"{group.label}{GROUP_MARK}{model_label(name)}", name)
                 self.setItemData(self.count() - 1, group.provider_id, PROVIDER_ROLE)
+                self.setItemData(self.count() - 1, group.label, GROUP_ROLE)
         if current:
             self.show_model(current, owner)
         if self.is_header(self.currentIndex()):  # the first row added became the current one
@@ -132,7 +203,7 @@ class ModelPicker(QComboBox):
             self.setCurrentIndex(self.findData(chosen[0][1]) if chosen else -1)
         self.blockSignals(blocked)
 
-    def _add_header(self, model: object, label: str) -> None:
+    def _add_header(self, model: QAbstractItemModel, label: str) -> None:
         """A section header: the provider's name in bold, greyed, that cannot be chosen."""
         if not isinstance(model, QStandardItemModel):  # QComboBox's own model always is
             return

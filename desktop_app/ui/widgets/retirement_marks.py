@@ -44,6 +44,8 @@ def mark_models(
             index, "\n".join(t for t in lines if t) or None, Qt.ItemDataRole.ToolTipRole
         )
         marked += found is not None
+    if hasattr(combo, "marked"):  # a ModelPicker lines its other rows up with the marked ones
+        combo.marked = marked
     if combo.isEditable() and combo.currentText() != typed:
         combo.setEditText(typed)
     combo.blockSignals(blocked)
