@@ -51,7 +51,8 @@ def test_build_validate_upload_start_succeed_and_chat_with_the_model(
     assert report is not None and report.passed and report.examples == 12
     assert "12 supervised (chat) examples" in tab.validation.summary_label.text()
     assert "billed tokens" in tab.validation.summary_label.text()
-    assert "median" in tab.validation.stats_label.text()
+    assert "5th and 95th percentiles" in tab.validation.stats_label.text()
+    assert tab.validation.figures.rowCount() == 3
     assert tab.validation.histogram.counts and not tab.validation.histogram.grab().isNull()
 
     tab.show_panel(tab.start)

@@ -173,14 +173,25 @@ def figures_view(model: FiguresModel) -> QTableView:
     view = table_view(model)
     view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    view.horizontalHeader().setStretchLastSection(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    # Wide enough for every title and a figure like "65,536.5"; the panel gives it the room.
+    metrics = view.fontMetrics()
+    column = max(metrics.horizontalAdvance(t) for t in (*FiguresModel.HEADERS, "65,536.5")) + 12
+    header.setMinimumSectionSize(column)
+
+    def fit() -> None:
+        side = view.verticalHeader().sizeHint().width()
+        view.setMinimumWidth(side + column * len(FiguresModel.HEADERS) + 2 * view.frameWidth())
+
+    model.modelReset.connect(fit)
+    fit()
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    rows = len(FiguresModel.ROW_TIPS)
-    height = view.horizontalHeader().sizeHint().height() + rows * (view.fontMetrics().height() + 6)
-    view.setFixedHeight(height + 2 * view.frameWidth())
+    rows = len(FiguresModel.ROW_TIPS) * view.verticalHeader().defaultSectionSize()
+    view.setFixedHeight(view.horizontalHeader().sizeHint().height() + rows + 2 * view.frameWidth())
     return view
 
 

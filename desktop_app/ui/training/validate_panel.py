@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.training_estimate import FINE_TUNABLE
 from desktop_app.core.training_report import Cancelled, ValidationReport, write_report_csv
-from desktop_app.core.training_stats import PERCENTILE_RULE, format_figure
+from desktop_app.core.training_stats import PERCENTILE_RULE
 from desktop_app.services.dataset_files import Progress
 from desktop_app.services.dataset_validation import validate_files
 from desktop_app.services.failure_text import failure_message
@@ -112,11 +112,14 @@ class ValidatePanel(QWidget):
         layout.addLayout(top)
         layout.addLayout(options)
         layout.addWidget(self.summary_label)
-        figures = QHBoxLayout()
-        figures.addWidget(self.figures_view, 1)
-        figures.addWidget(self.histogram, 1)
-        layout.addLayout(figures)
-        layout.addWidget(self.stats_label)
+        figures = QVBoxLayout()
+        figures.addWidget(self.stats_label)
+        figures.addWidget(self.figures_view)
+        figures.addStretch(1)
+        spread = QHBoxLayout()
+        spread.addLayout(figures, 1)
+        spread.addWidget(self.histogram, 1)
+        layout.addLayout(spread)
         layout.addWidget(self.problems_view, 1)
         layout.addLayout(bottom)
 
@@ -180,15 +183,14 @@ class ValidatePanel(QWidget):
         self.summary_label.setText(report.summary())
         d = report.distribution
         over = report.estimate.truncated if report.estimate else 0
+        limit = report.estimate.limit if report.estimate else 0
         self.figures.set_rows(report.figure_rows())
         self.stats_label.setText(
-            f"Tokens per example: min {d.minimum:,} · p5 {format_figure(d.p5)} · median "
-            f"{format_figure(d.median)} · mean {format_figure(d.mean)} · p95 "
-            f"{format_figure(d.p95)} · max {d.maximum:,}"
-            + (f" · {over:,} over the limit" if over else "")
-            + (f" (figures of {report.name})" if report.validation is not None else "")
+            "Per example"
+            + (f" of {report.name}" if report.validation is not None else "")
+            + " — p5 and p95 are the 5th and 95th percentiles"
+            + (f"; {over:,} over the model's limit of {limit:,} tokens" if over else "")
         )
-        limit = report.estimate.limit if report.estimate else 0
         self.histogram.set_histogram(d.edges, d.counts, limit)
         self.problems.set_problems(report.problems)
         self.export_button.setEnabled(True)
