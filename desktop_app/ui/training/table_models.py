@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -73,7 +74,7 @@ class PreviewModel(QAbstractTableModel):
 class ProblemsModel(RecordsModel):
     """Problems with the row they are on and a sentence saying what is wrong: errors first,
     then warnings, then notes (each group in the order given). The whole sentence is the
-    tooltip of every cell of its row."""
+    tooltip of every cell of its row (rich text, so that it wraps)."""
 
     HEADERS = ("Row", "Severity", "Check", "Problem", "File")
     PROBLEM, FILE = 3, 4
@@ -102,7 +103,8 @@ class ProblemsModel(RecordsModel):
             colour = _severity_colour(problem.severity)
             return QBrush(colour) if colour is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return problem.message
+            # As rich text, so Qt wraps a long sentence instead of one line off the screen.
+            return f"<p>{html.escape(problem.message)}</p>"
         if role != _DISPLAY:
             return None
         values = (
