@@ -7,7 +7,9 @@ against the project's test server validates two datasets it writes there: `suppo
 support conversations with a training file and its validation file, a few problems in each
 (an error, a warning, notes; the validation file too small) — and `clean`, the same data
 without problems. Writes `validate-<dataset>-<theme>.png` into resources/screenshots/training/
-(or DIR). Nothing here touches the user's own data, settings or keyring.
+(or DIR), and `build-left-out-<theme>.png`: the Build panel after a labelled CSV with a few
+rows it cannot use, each listed under "Rows left out". Nothing here touches the user's own
+data, settings or keyring.
 """
 
 from __future__ import annotations
@@ -54,6 +56,30 @@ def datasets(folder: Path) -> dict[str, tuple[Path, Path | None]]:
     return {"support": (train, held), "clean": (clean, None)}
 
 
+async def left_out(parley: Any, home: Path, out: Path) -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.theme import apply_theme
+    from tests.support.training_data import labelled_csv
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    source = labelled_csv(home / "answers.csv", rows=8)
+    with source.open("a", encoding="utf-8") as f:
+        f.write('"What is 9 plus 9?","18",maybe\n"What is 10 plus 10?","",positive\n')
+    tab = parley.training_tab
+    tab.show_panel(tab.build)
+    await tab.build.preview_source(source)
+    await tab.build.add_rows()
+    written = []
+    for theme in THEMES:
+        apply_theme(app, theme)
+        await settle()
+        written.append(save_grab(parley.window, out / f"build-left-out-{theme}.png"))
+    apply_theme(app, THEMES[0])
+    return written
+
+
 async def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -68,6 +94,7 @@ async def run(args: argparse.Namespace) -> int:
         parley = scene.parley
         tab = parley.training_tab
         parley.window.tabs.setCurrentWidget(tab)
+        written += await left_out(parley, scene.home, args.out)
         tab.show_panel(tab.validation)
         for name, (path, held) in datasets(scene.home).items():
             tab.validation.set_file(path, held)

@@ -125,6 +125,9 @@ class BuildPanel(QWidget):
         self.source_label = QLabel("No file chosen")
         self.preview_view = table_view(self.preview_model)
         self.preview_view.setMaximumHeight(150)
+        self.preview_view.setMinimumHeight(
+            5 * self.preview_view.verticalHeader().defaultSectionSize()
+        )
         self.mapping_combos = {name: QComboBox() for name in ("prompt", "reply", "system", "label")}
         mapping = QFormLayout()
         for name, combo in self.mapping_combos.items():
@@ -149,6 +152,8 @@ class BuildPanel(QWidget):
         box.addLayout(mapping_row)
 
         self.problems_view = problems_view(self.problems)
+        row = self.problems_view.verticalHeader().defaultSectionSize()
+        self.problems_view.setMinimumHeight(6 * row)  # a header and five reasons, at least
         self.split_spin = QSpinBox()
         self.split_spin.setRange(0, 50)
         self.split_spin.setSuffix(" % for validation")
