@@ -152,8 +152,8 @@ class BuildPanel(QWidget):
         box.addLayout(mapping_row)
 
         self.problems_view = problems_view(self.problems)
-        line = self.problems_view.verticalHeader().defaultSectionSize()
-        self.problems_view.setMinimumHeight(6 * line)  # a header and five reasons, at least
+        height = self.problems_view.verticalHeader().defaultSectionSize()
+        self.problems_view.setMinimumHeight(6 * height)  # a header and five reasons, at least
         self.split_spin = QSpinBox()
         self.split_spin.setRange(0, 50)
         self.split_spin.setSuffix(" % for validation")
