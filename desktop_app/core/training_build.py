@@ -114,7 +114,10 @@ def preference(prompt: str, preferred: str, other: str, system: str = "") -> dic
 
 @dataclass
 class Built:
-    """Examples built so far, what was left out and why."""
+    """Examples built so far, what was left out and why. Every row left out has its own
+    problem (up to MAX_PROBLEMS; `unlisted` counts the rest). `read` holds what is already in
+    the dataset — dialogue ids and file paths — so adding it again adds nothing; `again` names
+    what was skipped for that reason."""
 
     kind: str
     examples: list[dict[str, Any]] = field(default_factory=list)
@@ -123,10 +126,15 @@ class Built:
     left_out: int = 0
     sources: list[str] = field(default_factory=list)
     replaced: int = 0  # lone surrogates replaced by U+FFFD while reading
+    read: set[int | str] = field(default_factory=set)
+    again: list[str] = field(default_factory=list)
+    unlisted: int = 0
 
     def problem(self, source: str, row: int, severity: str, code: str, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(row, severity, code, message, source))
+        else:
+            self.unlisted += 1
 
     def summary(self) -> str:
         kind = "preference pairs" if self.kind == DPO else "examples"
@@ -135,6 +143,8 @@ class Built:
             text += " of " + ", ".join(self.sources[:3]) + ("…" if len(self.sources) > 3 else "")
         if self.left_out:
             text += f"; {self.left_out:,} rows left out"
+        if self.unlisted:
+            text += f" (the first {MAX_PROBLEMS:,} reasons are listed)"
         return text + "." + (f" {replaced_note(self.replaced)}" if self.replaced else "")
 
 
@@ -185,7 +195,13 @@ class RowBuilder:
                 if label:
                     built.examples.append(chat(prompt, reply, system))
                 else:
-                    built.left_out += 1  # a negative reply is not taught
+                    self._leave_out(
+                        row,
+                        NOTE,
+                        "negative_label",
+                        "Labelled negative: supervised data teaches only the positive replies "
+                        "(a preference dataset would pair it with a positive one).",
+                    )
             else:
                 pair = self.pending.setdefault((system, prompt), ([], []))
                 pair[0 if label else 1].append((row, reply))
@@ -200,16 +216,14 @@ class RowBuilder:
         built = self.built
         for (system, prompt), (good, bad) in self.pending.items():
             if not good or not bad:
-                rows = ", ".join(str(r) for r, _ in (good or bad)[:5])
                 missing = "non-preferred (negative)" if good else "preferred (positive)"
-                built.left_out += len(good) + len(bad)
-                built.problem(
-                    self.source,
-                    (good or bad)[0][0],
-                    WARNING,
-                    "unpaired_prompt",
-                    f"The prompt on row(s) {rows} has no {missing} reply to pair with; left out.",
-                )
+                for row, _reply in good or bad:
+                    self._leave_out(
+                        row,
+                        WARNING,
+                        "unpaired_prompt",
+                        f"Its prompt has no {missing} reply to pair with; left out.",
+                    )
                 continue
             for i in range(max(len(good), len(bad))):
                 preferred, other = good[i % len(good)][1], bad[i % len(bad)][1]

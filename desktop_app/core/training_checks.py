@@ -7,7 +7,9 @@ example_missing_assistant_message, and the counts of examples without a system o
 message). The cookbook predates several things the service now accepts, and rejects them;
 here each has its own rules instead: content given as a list of parts (text, and images in
 user messages: at most MAX_IMAGES per example, JPEG/PNG/WEBP), the `developer` and `tool`
-roles, assistant `tool_calls`, `weight` (0 or 1) on assistant messages, and DPO lines.
+roles, assistant `tool_calls`, `weight` (0 or 1) on assistant messages, DPO lines, and the
+legacy function-calling format (training_calls). A message with an unknown role or key is
+flagged and still checked for everything else.
 """
 
 from __future__ import annotations
@@ -17,12 +19,23 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.core.json_guard import loads
+from desktop_app.core.training_calls import (
+    LEGACY_CODE,
+    LEGACY_TEXT,
+    check_function_answer,
+    check_function_call,
+    check_functions_list,
+    check_tool_answer,
+    check_tool_calls,
+)
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 SEVERITIES = (ERROR, WARNING, NOTE)
 ROLES = ("system", "developer", "user", "assistant", "tool")
-MESSAGE_KEYS = ("role", "content", "name", "weight", "tool_calls", "tool_call_id", "refusal")
+LEGACY_ROLES = ("function",)  # the legacy function-calling format's result message
+MESSAGE_KEYS = (
+    "role", "content", "name", "weight", "tool_calls", "tool_call_id", "refusal", "function_call",
+)  # fmt: skip
 CHAT_KEYS = ("messages", "tools", "parallel_tool_calls", "functions", "metadata")
 DPO_KEYS = ("input", "preferred_output", "non_preferred_output", "metadata")
 MAX_IMAGES = 10
@@ -47,6 +60,7 @@ class _Findings:
     def __init__(self, row: int) -> None:
         self.row = row
         self.items: list[Problem] = []
+        self.legacy = False  # the example uses the legacy function-calling format
 
     def add(self, severity: str, code: str, message: str) -> None:
         self.items.append(Problem(self.row, severity, code, message))
@@ -77,6 +91,9 @@ def check_example(example: Any, row: int) -> list[Problem]:
         )
     else:
         _check_unknown_keys(example, CHAT_KEYS, found)
+        if "functions" in example:
+            found.legacy = True
+            check_functions_list(example["functions"], found)
         roles = _check_messages(example["messages"], found, "", allow_weight=True)
         if "assistant" not in roles:
             found.add(
@@ -88,7 +105,15 @@ def check_example(example: Any, row: int) -> list[Problem]:
             found.add(WARNING, "example_missing_user_message", "No user message.")
         if not {"system", "developer"} & roles:
             found.add(NOTE, "example_missing_system_message", "No system message.")
+    if found.legacy:
+        found.add(NOTE, LEGACY_CODE, LEGACY_TEXT)
     return found.items
+
+
+def _shown(role: Any) -> str:
+    """A role as the user wrote it, shortened: a role can be any JSON value."""
+    text = repr(role) if isinstance(role, str) else json.dumps(role, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _json_type(value: Any) -> str:
@@ -115,6 +140,7 @@ def _check_messages(
     """Check each message; return the roles seen."""
     roles: set[str] = set()
     call_ids: set[str] = set()
+    called: list[str] = []  # legacy function_call names, in order
     images = 0
     for number, message in enumerate(messages, start=1):
         at = f"{where}message {number}"
@@ -122,7 +148,8 @@ def _check_messages(
             found.add(ERROR, "data_type", f"{at.capitalize()} is not an object.")
             continue
         role = message.get("role")
-        if "role" not in message or ("content" not in message and "tool_calls" not in message):
+        has_call = "tool_calls" in message or "function_call" in message
+        if "role" not in message or ("content" not in message and not has_call):
             missing = "role" if "role" not in message else "content"
             found.add(ERROR, "message_missing_key", f'{at.capitalize()} has no "{missing}".')
         unknown = sorted(k for k in message if k not in MESSAGE_KEYS)
@@ -133,30 +160,30 @@ def _check_messages(
                 f"{at.capitalize()} has unknown key{'s' if len(unknown) > 1 else ''} "
                 f"{', '.join(unknown)}.",
             )
-        if role is not None and role not in ROLES:
+        known = isinstance(role, str) and (role in ROLES or role in LEGACY_ROLES)
+        if role is not None and not known:
             found.add(
                 ERROR,
                 "unrecognized_role",
-                f"{at.capitalize()} has role {role!r}; use one of {', '.join(ROLES)}.",
+                f"{at.capitalize()} has role {_shown(role)}; use one of {', '.join(ROLES)}.",
             )
-            continue
-        if role is None:
-            continue
-        roles.add(role)
-        images += _check_content(message, role, at, found)
-        _check_weight(message, role, at, found, allow_weight)
+        if known and isinstance(role, str):
+            roles.add(role)
+        # An unknown role is reported above; the rest of the message is still checked.
+        shown = role if isinstance(role, str) else "no role" if role is None else "?"
+        images += _check_content(message, shown, at, found)
+        _check_weight(message, shown, at, found, allow_weight)
         if "tool_calls" in message:
-            call_ids |= _check_tool_calls(message, role, at, found)
+            call_ids |= check_tool_calls(message, role, at, found)
+        if "function_call" in message:
+            found.legacy = True
+            called.append(check_function_call(message, role, at, found))
         if role == "tool":
-            call = message.get("tool_call_id")
-            if not isinstance(call, str) or call not in call_ids:
-                found.add(
-                    ERROR,
-                    "tool_without_call",
-                    f"{at.capitalize()} (role tool) does not answer a tool call made earlier "
-                    "(its tool_call_id must match the id of an assistant tool call).",
-                )
-        if "name" in message and not isinstance(message["name"], str):
+            check_tool_answer(message, at, call_ids, found)
+        if role == "function":
+            found.legacy = True
+            check_function_answer(message, at, called, found)
+        elif "name" in message and not isinstance(message["name"], str):
             found.add(ERROR, "invalid_name", f"The name of {at} must be a string.")
     if images > MAX_IMAGES:
         found.add(
@@ -171,7 +198,7 @@ def _check_messages(
 def _check_content(message: dict[str, Any], role: str, at: str, found: _Findings) -> int:
     """Check a message's content; return how many images it holds."""
     content = message.get("content")
-    has_calls = bool(message.get("tool_calls"))
+    has_calls = bool(message.get("tool_calls") or message.get("function_call"))
     if isinstance(content, str):
         if not content.strip() and not has_calls:
             found.add(ERROR, "missing_content", f"{at.capitalize()} ({role}) is empty.")
@@ -255,42 +282,6 @@ def _check_weight(
         found.add(
             ERROR, "invalid_weight", f"The weight of {at} is {message['weight']!r}; use 0 or 1."
         )
-
-
-def _check_tool_calls(message: dict[str, Any], role: str, at: str, found: _Findings) -> set[str]:
-    calls = message["tool_calls"]
-    if role != "assistant":
-        found.add(ERROR, "invalid_tool_call", f"{at.capitalize()} ({role}) has tool_calls.")
-        return set()
-    if not isinstance(calls, list):
-        found.add(ERROR, "invalid_tool_call", f"The tool_calls of {at} must be a list.")
-        return set()
-    ids: set[str] = set()
-    for index, call in enumerate(calls, start=1):
-        function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(call, dict) or not isinstance(call.get("id"), str):
-            found.add(ERROR, "invalid_tool_call", f"Tool call {index} of {at} has no id.")
-            continue
-        ids.add(call["id"])
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            found.add(
-                ERROR, "invalid_tool_call", f"Tool call {index} of {at} has no function name."
-            )
-            continue
-        arguments = function.get("arguments")
-        valid = isinstance(arguments, str)
-        if isinstance(arguments, str):
-            try:
-                loads(arguments)  # bounded: arguments nested 100,000 deep are just invalid
-            except ValueError:
-                valid = False
-        if not valid:
-            found.add(
-                ERROR,
-                "invalid_tool_call",
-                f"The arguments of tool call {index} of {at} must be a string of JSON.",
-            )
-    return ids
 
 
 def _check_dpo(example: dict[str, Any], found: _Findings) -> None:

@@ -9,11 +9,11 @@ pricing page before a large run.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop_app.core.pricing import format_cost
+from desktop_app.core.training_stats import spread
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
@@ -77,7 +77,8 @@ def default_epochs(examples: int) -> int:
 @dataclass(frozen=True)
 class Distribution:
     """Token counts of the examples: the summary figures and a histogram (bin edges and
-    counts; `edges` has one more entry than `counts`)."""
+    counts; `edges` has one more entry than `counts`). p5 and p95 are the true 5th and 95th
+    percentiles (see training_stats)."""
 
     minimum: int = 0
     median: float = 0.0
@@ -85,6 +86,8 @@ class Distribution:
     mean: float = 0.0
     edges: tuple[int, ...] = ()
     counts: tuple[int, ...] = ()
+    p5: float = 0.0
+    p95: float = 0.0
 
 
 def distribution(tokens: Sequence[int], bins: int = HISTOGRAM_BINS) -> Distribution:
@@ -98,13 +101,16 @@ def distribution(tokens: Sequence[int], bins: int = HISTOGRAM_BINS) -> Distribut
         counts[min((n - low) // width, bins - 1)] += 1
     while len(counts) > 1 and counts[-1] == 0:  # narrow ranges need fewer bins
         counts.pop()
+    figures = spread(tokens)
     return Distribution(
         low,
-        float(statistics.median(tokens)),
+        figures.median,
         high,
-        sum(tokens) / len(tokens),
+        figures.mean,
         edges[: len(counts) + 1],
         tuple(counts),
+        figures.p5,
+        figures.p95,
     )
 
 

@@ -14,7 +14,14 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from desktop_app.core.training_estimate import MIN_EXAMPLES
+
 SHAREGPT_ROLES = {"user": "human", "assistant": "gpt", "tool": "observation"}
+
+
+class SplitRefused(ValueError):
+    """A validation split that would leave a file with too few examples; the message says
+    why, as a sentence for the user."""
 
 
 def write_jsonl(examples: Iterable[dict[str, Any]], out: TextIO) -> int:
@@ -25,16 +32,47 @@ def write_jsonl(examples: Iterable[dict[str, Any]], out: TextIO) -> int:
     return count
 
 
+def held_out(count: int, fraction: float, minimum: int = MIN_EXAMPLES) -> tuple[int, str]:
+    """How many of `count` examples a validation split of `fraction` holds out, and a
+    sentence when that is not the fraction asked for. Each file must pass the same check as
+    any dataset (at least `minimum` examples), so the share is raised to `minimum` when it
+    would be fewer, and a dataset too small for two such files is refused (SplitRefused)."""
+    if fraction <= 0:
+        return 0, ""
+    wanted = round(count * fraction)
+    if count < 2 * minimum:
+        raise SplitRefused(
+            f"A validation split needs at least {2 * minimum} examples ({minimum} in each "
+            f"file, the least a fine-tuning file may hold); this dataset has {count:,}. Save "
+            "it without a split (0 %) or add examples."
+        )
+    held = min(count - minimum, max(minimum, wanted))
+    if held == wanted:
+        return held, ""
+    percent = round(fraction * 100)
+    why = (
+        "the least a validation file may hold" if held == minimum
+        else f"so that the training file keeps {minimum}"
+    )  # fmt: skip
+    return held, (
+        f"{held:,} examples were held out for validation rather than {wanted:,} ({percent} %): "
+        f"{why}."
+    )
+
+
 def split(
-    examples: Sequence[dict[str, Any]], validation_fraction: float, seed: int = 0
+    examples: Sequence[dict[str, Any]],
+    validation_fraction: float,
+    seed: int = 0,
+    minimum: int = MIN_EXAMPLES,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Shuffle with a fixed seed and hold out a fraction for validation (at least one example
-    when the fraction is above zero and there are two or more)."""
-    if validation_fraction <= 0 or len(examples) < 2:
+    """Shuffle with a fixed seed and hold out a share for validation (see `held_out`: each
+    file keeps at least `minimum` examples, or SplitRefused)."""
+    held, _ = held_out(len(examples), validation_fraction, minimum)
+    if not held:
         return list(examples), []
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
-    held = min(len(examples) - 1, max(1, round(len(examples) * validation_fraction)))
     chosen = set(order[:held])
     train = [e for i, e in enumerate(examples) if i not in chosen]
     valid = [e for i, e in enumerate(examples) if i in chosen]

@@ -260,12 +260,22 @@ def build_from_files(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Built:
-    """Add the examples of files (folders expanded) to `built`."""
+    """Add the examples of files (folders expanded) to `built`. A file already read into it
+    is not read again (its name goes to `built.again`): its rows would be duplicates."""
     files = [f for p in paths for f in dataset_files(p)]
     for path in files:
-        encoding, note = check_encoding(path, progress, cancelled)
-        fmt = sniff(path, encoding)
-        if note:
-            fmt.notes.append(note)
-        _add_file(built, fmt, mapping, progress, cancelled)
+        key = str(path.resolve())
+        if key in built.read:
+            built.again.append(path.name)
+            continue
+        before = built.rows_read
+        try:
+            encoding, note = check_encoding(path, progress, cancelled)
+            fmt = sniff(path, encoding)
+            if note:
+                fmt.notes.append(note)
+            _add_file(built, fmt, mapping, progress, cancelled)
+        finally:
+            if built.rows_read > before:  # read, whole or in part (then cancelled)
+                built.read.add(key)
     return built

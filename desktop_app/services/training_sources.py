@@ -48,27 +48,38 @@ def build_from_dialogues(
     cancelled: Callable[[], bool] | None = None,
 ) -> Built:
     """Add examples made from dialogues `ids`: one chat example each (SFT), or the 👍/👎
-    pairs they hold (DPO)."""
+    pairs they hold (DPO). A dialogue already read into `built` is not read again (its title
+    goes to `built.again`); each one left out is listed with its reason."""
     images = _image_urls(store)
-    built.sources.append(SOURCE)
+    if SOURCE not in built.sources:
+        built.sources.append(SOURCE)
     skipped = 0
     for index, dialogue_id in enumerate(ids, start=1):
         if cancelled is not None and cancelled():
             raise Cancelled
+        if dialogue_id in built.read:
+            built.again.append(f"dialogue {dialogue_id}")
+            continue
         try:
             dialogue, every = store.dialogue_for_training(dialogue_id)
         except KeyError:
             continue
+        built.read.add(dialogue_id)
         built.rows_read += 1
         if built.kind == DPO:
             pairs = preference_examples(dialogue, every, images)
             built.examples += pairs
-            skipped += not pairs
+            if not pairs:
+                skipped += 1
+                built.problem(
+                    SOURCE, built.rows_read, NOTE, "dialogue_left_out",
+                    f"{dialogue.title!r} has no prompt with both a 👍 and a 👎 reply.",
+                )  # fmt: skip
         else:
             example, reason = supervised_example(dialogue, only_rated_up, images)
             if example is None:
                 skipped += 1
-                built.problem(SOURCE, index, NOTE, "dialogue_left_out", reason + ".")
+                built.problem(SOURCE, built.rows_read, NOTE, "dialogue_left_out", reason + ".")
             else:
                 built.examples.append(example)
         if progress is not None and index % 50 == 0:

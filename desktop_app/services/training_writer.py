@@ -25,7 +25,9 @@ def _write(examples: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
 def save_dataset(
     examples: Sequence[dict[str, Any]], path: Path, fmt: str = "jsonl", fraction: float = 0.0
 ) -> list[Path]:
-    """Write the examples (a share held out for validation); returns the files written."""
+    """Write the examples (a share held out for validation); returns the files written.
+    Raises SplitRefused, before writing anything, when the split would leave a file with too
+    few examples."""
     train, valid = split(examples, fraction, SPLIT_SEED)
     # A save killed half-way left its temporary file here, in the user's folder: each write
     # removes its own (`atomic_private`).

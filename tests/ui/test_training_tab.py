@@ -51,7 +51,8 @@ def test_build_validate_upload_start_succeed_and_chat_with_the_model(
     assert report is not None and report.passed and report.examples == 12
     assert "12 supervised (chat) examples" in tab.validation.summary_label.text()
     assert "billed tokens" in tab.validation.summary_label.text()
-    assert "median" in tab.validation.stats_label.text()
+    assert "5th and 95th percentiles" in tab.validation.stats_label.text()
+    assert tab.validation.figures.rowCount() == 3
     assert tab.validation.histogram.counts and not tab.validation.histogram.grab().isNull()
 
     tab.show_panel(tab.start)
@@ -145,7 +146,7 @@ def test_errors_stop_the_upload_and_warnings_need_an_override(
     first = tab.validation.problems.index(0, 3).data()
     assert tab.validation.problems.index(0, 0).data() == 13 and "not valid JSON" in first
     assert not run(qloop, tab.start.upload())
-    assert "1 errors" in tab.banner.text and not server.files
+    assert "1 error; fix it" in tab.banner.text and not server.files
     exported = tmp_path / "report.csv"
     assert run(qloop, tab.validation.export_report(exported))
     assert "13,error,invalid_json" in exported.read_text("utf-8")
@@ -213,13 +214,14 @@ def test_without_fine_tuning_the_jobs_side_hides_and_says_why(
 @pytest.mark.parametrize("split", [0, 25])
 def test_saving_with_a_validation_split(qloop, parley: Parley, tmp_path: Path, split: int) -> None:
     tab = training(qloop, parley)
-    run(qloop, tab.build.preview_source(labelled_csv(tmp_path / "qa.csv")))
+    run(qloop, tab.build.preview_source(labelled_csv(tmp_path / "qa.csv", rows=40)))
     run(qloop, tab.build.add_rows())
     tab.build.split_spin.setValue(split)
     written = run(qloop, tab.build.save(tmp_path / "qa.jsonl"))
     assert len(written) == (2 if split else 1)
     run_until(qloop, lambda: tab.validation.report is not None)
     assert tab.start.validation_path == (written[1] if split else None)
+    assert tab.validation.report.passed
 
 
 @pytest.mark.slow

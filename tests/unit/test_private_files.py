@@ -102,7 +102,7 @@ def test_exports_the_user_saves_are_private_too(tmp_path: Path) -> None:
         history.close()
     pair = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
     examples = [{"messages": pair}]
-    written = save_dataset(examples * 4, tmp_path / "set.jsonl", fraction=0.25)
+    written = save_dataset(examples * 40, tmp_path / "set.jsonl", fraction=0.25)
     for path in (tmp_path / "out.json", *written):
         assert mode(path) == 0o600, path.name
 

@@ -68,11 +68,12 @@ def test_sft_from_rows_keeps_positive_replies_and_names_bad_rows() -> None:
     assert built.examples[0]["messages"][0] == {"role": "system", "content": "Be kind"}
     found = {(p.row, p.code) for p in built.problems}
     assert found == {
-        (4, "empty_prompt"), (5, "unknown_label"), (7, "empty_reply"), (8, "missing_label"),
-        (0, "mixed_labels"),
+        (3, "negative_label"), (4, "empty_prompt"), (5, "unknown_label"), (7, "empty_reply"),
+        (8, "missing_label"), (0, "mixed_labels"),
     }  # fmt: skip
     assert all(p.source == "data.csv" for p in built.problems)
     assert built.left_out == 5 and built.rows_read == 7
+    assert len([p for p in built.problems if p.row]) == built.left_out  # every one listed
     assert "2 examples from 7 rows" in built.summary()
 
 
@@ -223,9 +224,9 @@ def test_distribution_histogram() -> None:
 
 
 def test_split_and_sharegpt() -> None:
-    examples = [{"messages": [{"role": "user", "content": str(i)}]} for i in range(20)]
+    examples = [{"messages": [{"role": "user", "content": str(i)}]} for i in range(60)]
     train, valid = split(examples, 0.2, seed=1)
-    assert len(train) == 16 and len(valid) == 4
+    assert len(train) == 48 and len(valid) == 12
     assert split(examples, 0.2, seed=1) == (train, valid)
     sft = {
         "messages": [

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.training_build import DPO, SFT, Built, ColumnMapping, guess_mapping
+from desktop_app.core.training_formats import SplitRefused, held_out
 from desktop_app.services.dataset_files import Cancelled, DatasetError, Progress
 from desktop_app.services.dataset_reader import Preview, build_from_files, preview
 from desktop_app.services.failure_text import failure_message
@@ -40,7 +41,12 @@ from desktop_app.ui.training.context import (
     TrainingContext,
     in_worker,
 )
-from desktop_app.ui.training.table_models import PreviewModel, ProblemsModel, table_view
+from desktop_app.ui.training.table_models import (
+    PreviewModel,
+    ProblemsModel,
+    problems_view,
+    table_view,
+)
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
 KINDS = {SFT: "Supervised (chat examples)", DPO: "Preference (DPO pairs)"}
@@ -119,6 +125,9 @@ class BuildPanel(QWidget):
         self.source_label = QLabel("No file chosen")
         self.preview_view = table_view(self.preview_model)
         self.preview_view.setMaximumHeight(150)
+        self.preview_view.setMinimumHeight(
+            5 * self.preview_view.verticalHeader().defaultSectionSize()
+        )
         self.mapping_combos = {name: QComboBox() for name in ("prompt", "reply", "system", "label")}
         mapping = QFormLayout()
         for name, combo in self.mapping_combos.items():
@@ -142,7 +151,9 @@ class BuildPanel(QWidget):
         box.addWidget(self.preview_view)
         box.addLayout(mapping_row)
 
-        self.problems_view = table_view(self.problems)
+        self.problems_view = problems_view(self.problems)
+        height = self.problems_view.verticalHeader().defaultSectionSize()
+        self.problems_view.setMinimumHeight(6 * height)  # a header and five reasons, at least
         self.split_spin = QSpinBox()
         self.split_spin.setRange(0, 50)
         self.split_spin.setSuffix(" % for validation")
@@ -200,7 +211,7 @@ class BuildPanel(QWidget):
         store, built = self.context.store, self.built
         filters, text = self.filter_bar.filters(), self.filter_bar.text.strip()
         rating, only_up = str(self.rating_combo.currentData()), self.only_up_check.isChecked()
-        before = len(built.examples)
+        before, again = len(built.examples), len(built.again)
 
         def work(progress: Progress, cancelled: Callable[[], bool]) -> Built:
             ids = store.training_dialogue_ids(filters, rating, text)
@@ -212,9 +223,17 @@ class BuildPanel(QWidget):
             self.context.notice(BUSY_TEXT)
         except Cancelled:
             self.context.notice("Stopped; the examples read so far are kept.")
-        added = len(built.examples) - before
+        added, repeated = len(built.examples) - before, len(built.again) - again
         self._show_dataset()
-        if not added:
+        if repeated:
+            was = "was" if repeated == 1 else "were"
+            self.context.notice(
+                f"{_dialogues(repeated)} matching these filters {was} already in the dataset "
+                f"and {was} not added again; {_examples(added)} added. Clear starts the "
+                "dataset over.",
+                "info" if added else "warning",
+            )
+        elif not added:
             self.context.notice("No dialogue matching these filters gave an example.", "warning")
         return added
 
@@ -269,7 +288,7 @@ class BuildPanel(QWidget):
         if path is None:
             return 0
         mapping, built = self.mapping(), self.built
-        before = len(built.examples)
+        before, again = len(built.examples), len(built.again)
 
         def work(progress: Progress, cancelled: Callable[[], bool]) -> Built:
             return build_from_files([path], mapping, built, progress, cancelled)
@@ -284,8 +303,15 @@ class BuildPanel(QWidget):
             self.context.notice(f"Nothing was added from {path.name}. {exc}", "error")
         except OSError as exc:
             self.context.notice(failure_message(f"Reading {path.name}", exc), "error")
-        added = len(built.examples) - before
+        added, repeated = len(built.examples) - before, built.again[again:]
         self._show_dataset()
+        if repeated:
+            self.context.notice(
+                f"{', '.join(repeated)} {'is' if len(repeated) == 1 else 'are'} already in the "
+                f"dataset: not added again; {_examples(added)} added. Clear starts the dataset "
+                "over.",
+                "info" if added else "warning",
+            )
         return added
 
     # --- saving --------------------------------------------------------------------------
@@ -303,12 +329,26 @@ class BuildPanel(QWidget):
         fraction = self.split_spin.value() / 100
         examples = list(self.built.examples)
         try:
+            _held, adjusted = held_out(len(examples), fraction)
+        except SplitRefused as exc:
+            self.context.notice(f"Nothing was saved. {exc}", "error")
+            return []
+        try:
             written = await in_worker(save_dataset, examples, path, fmt, fraction)
         except OSError as exc:
             self.context.notice(failure_message(f"Writing {path.name}", exc), "error")
             return []
         names = " and ".join(p.name for p in written)
-        self.context.notice(f"Saved {len(examples):,} examples to {names}.")
+        said = f"Saved {len(examples):,} examples to {names}."
+        self.context.notice(f"{said} {adjusted}" if adjusted else said)
         if fmt == "jsonl":
             self.dataset_saved.emit(written[0], written[1] if len(written) > 1 else None)
         return written
+
+
+def _examples(n: int) -> str:
+    return f"{n:,} example{'' if n == 1 else 's'}"
+
+
+def _dialogues(n: int) -> str:
+    return f"{n:,} dialogue{'' if n == 1 else 's'}"

@@ -161,7 +161,8 @@ class StartPanel(QWidget):
         elif self.report is None:
             state = "not validated yet"
         elif not self.report.passed:
-            state = f"{self.report.errors:,} errors: fix them before uploading"
+            them = "it" if self.report.errors == 1 else "them"
+            state = f"{self.report.where_errors_are()}: fix {them} before uploading"
         elif self.report.warnings:
             state = f"passes with {self.report.warnings:,} warnings"
         else:
@@ -183,7 +184,8 @@ class StartPanel(QWidget):
         if report is None:
             return "Validate the dataset first: nothing is uploaded before it passes."
         if not report.passed:
-            return f"The dataset has {report.errors:,} errors; fix them and validate again."
+            them = "it" if report.errors == 1 else "them"
+            return f"The dataset has {report.where_errors_are()}; fix {them} and validate again."
         if report.warnings and not self.override_check.isChecked():
             return (
                 f"The dataset has {report.warnings:,} warnings. Read them under Validate; to "

@@ -1,5 +1,6 @@
-"""Validate: check a JSONL dataset before spending money — every problem with its line number,
-token counts and their spread, the epochs the service would pick, billed tokens and cost.
+"""Validate: check a JSONL dataset before spending money — every problem with its line number
+and file (errors first), the spread of tokens, assistant tokens and messages per example, the
+epochs the service would pick, billed tokens and cost.
 
 Signals:
     validated(object): a ValidationReport for the file now in `path`.
@@ -8,7 +9,6 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.training_estimate import FINE_TUNABLE
 from desktop_app.core.training_report import Cancelled, ValidationReport, write_report_csv
+from desktop_app.core.training_stats import PERCENTILE_RULE
 from desktop_app.services.dataset_files import Progress
-from desktop_app.services.dataset_validation import validate_file
+from desktop_app.services.dataset_validation import validate_files
 from desktop_app.services.failure_text import failure_message
 from desktop_app.services.private_files import open_private
 from desktop_app.ui.icons import set_icon
@@ -38,7 +39,12 @@ from desktop_app.ui.training.context import (
     TrainingContext,
     in_worker,
 )
-from desktop_app.ui.training.table_models import ProblemsModel, table_view
+from desktop_app.ui.training.table_models import (
+    FiguresModel,
+    ProblemsModel,
+    figures_view,
+    problems_view,
+)
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
 
@@ -54,6 +60,7 @@ class ValidatePanel(QWidget):
         self.report: ValidationReport | None = None
         self.dialog: QFileDialog | None = None
         self.problems = ProblemsModel(self)
+        self.figures = FiguresModel(self)
         self._build()
 
     def _build(self) -> None:
@@ -86,8 +93,13 @@ class ValidatePanel(QWidget):
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
         self.stats_label = QLabel()
+        self.stats_label.setWordWrap(True)
+        self.figures_view = figures_view(self.figures)
+        self.figures_view.setToolTip(
+            f"Per example. P5 and P95 are the 5th and 95th percentiles ({PERCENTILE_RULE})."
+        )
         self.histogram = HistogramChart()
-        self.problems_view = table_view(self.problems)
+        self.problems_view = problems_view(self.problems)
         self.export_button = QPushButton("Export report (CSV)…")
         set_icon(self.export_button, "upload")
         self.export_button.setEnabled(False)
@@ -100,8 +112,14 @@ class ValidatePanel(QWidget):
         layout.addLayout(top)
         layout.addLayout(options)
         layout.addWidget(self.summary_label)
-        layout.addWidget(self.stats_label)
-        layout.addWidget(self.histogram)
+        figures = QVBoxLayout()
+        figures.addWidget(self.stats_label)
+        figures.addWidget(self.figures_view)
+        figures.addStretch(1)
+        spread = QHBoxLayout()
+        spread.addLayout(figures, 1)
+        spread.addWidget(self.histogram, 1)
+        layout.addLayout(spread)
         layout.addWidget(self.problems_view, 1)
         layout.addLayout(bottom)
 
@@ -117,6 +135,8 @@ class ValidatePanel(QWidget):
         self.file_label.setText(f"Dataset: {names}")
         self.report = None
         self.problems.set_problems([])
+        self.figures.set_rows([])
+        self.stats_label.clear()
         self.summary_label.setText("Not validated yet.")
 
     def choose_file(self) -> None:
@@ -141,11 +161,7 @@ class ValidatePanel(QWidget):
         model, epochs = self.model, self.epochs_spin.value() or None
 
         def work(progress: Progress, cancelled: Callable[[], bool]) -> ValidationReport:
-            report = validate_file(path, model, epochs, progress, cancelled)
-            if extra is not None:
-                held = validate_file(extra, model, epochs, progress, cancelled)
-                report.problems += [replace(p, source=extra.name) for p in held.problems]
-            return report
+            return validate_files(path, extra, model, epochs, progress, cancelled)
 
         try:
             report = await self.context.run_blocking(f"Validating {path.name}", work)
@@ -166,12 +182,15 @@ class ValidatePanel(QWidget):
         self.report = report
         self.summary_label.setText(report.summary())
         d = report.distribution
-        self.stats_label.setText(
-            f"Tokens per example: min {d.minimum:,} · median {d.median:,.0f} · max "
-            f"{d.maximum:,} · mean {d.mean:,.0f}"
-            + (f" · {report.estimate.truncated:,} over the limit" if report.estimate else "")
-        )
+        over = report.estimate.truncated if report.estimate else 0
         limit = report.estimate.limit if report.estimate else 0
+        self.figures.set_rows(report.figure_rows())
+        self.stats_label.setText(
+            "Per example"
+            + (f" of {report.name}" if report.validation is not None else "")
+            + " — p5 and p95 are the 5th and 95th percentiles"
+            + (f"; {over:,} over the model's limit of {limit:,} tokens" if over else "")
+        )
         self.histogram.set_histogram(d.edges, d.counts, limit)
         self.problems.set_problems(report.problems)
         self.export_button.setEnabled(True)
