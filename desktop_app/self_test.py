@@ -39,7 +39,8 @@ LAZY_MODULES = (
     "PIL.Image",
     "PIL.WebPImagePlugin",
     "pandas",
-    "quicktok",
+    "tiktoken",
+    "tiktoken_ext.openai_public",
 )
 TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History", "Usage")
 
@@ -153,7 +154,7 @@ def _sentiment() -> str:
 
 
 def _training() -> str:
-    """Token counts offline (quicktok's bundled vocabularies) and a CSV through pandas."""
+    """Token counts offline (tiktoken over the shipped vocabularies) and a CSV through pandas."""
     import io
 
     import pandas as pd
