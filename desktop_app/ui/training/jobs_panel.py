@@ -33,6 +33,7 @@ from desktop_app.core.fine_tuning_jobs import (
     JobEvent,
     JobRecord,
     loss_points,
+    validation_loss_points,
     registry_json,
 )
 from desktop_app.services.failure_text import failure_message
@@ -42,7 +43,7 @@ from desktop_app.services.paging import Listed, cut_note
 from desktop_app.services.private_files import write_private
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.training.charts import LossChart
+from desktop_app.ui.training.loss_chart import LossChart
 from desktop_app.ui.training.context import TrainingContext, in_worker
 from desktop_app.ui.training.jobs_model import JobsModel
 from desktop_app.ui.training.table_models import table_view
@@ -187,7 +188,7 @@ class JobsPanel(QWidget):
         if job.id in self.cut_events:
             lines.insert(0, cut_note(len(events), "event", "older ones are not shown"))
         self.log.setPlainText("\n".join(lines))
-        self.chart.set_points(loss_points(events))
+        self.chart.set_points(loss_points(events), validation_loss_points(events))
 
     # --- the server ------------------------------------------------------------------------
 
