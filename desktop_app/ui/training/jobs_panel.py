@@ -33,8 +33,8 @@ from desktop_app.core.fine_tuning_jobs import (
     JobEvent,
     JobRecord,
     loss_points,
-    validation_loss_points,
     registry_json,
+    validation_loss_points,
 )
 from desktop_app.services.failure_text import failure_message
 from desktop_app.services.fine_tuning import JobUpdate
@@ -43,9 +43,9 @@ from desktop_app.services.paging import Listed, cut_note
 from desktop_app.services.private_files import write_private
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.training.loss_chart import LossChart
 from desktop_app.ui.training.context import TrainingContext, in_worker
 from desktop_app.ui.training.jobs_model import JobsModel
+from desktop_app.ui.training.loss_chart import LossChart
 from desktop_app.ui.training.table_models import table_view
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 

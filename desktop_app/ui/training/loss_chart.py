@@ -92,11 +92,12 @@ class LossChart(PlotFrame):
             self.plot.getPlotItem().getViewBox().autoRange()
 
     def _hover(self, point: QPointF | None) -> None:
-        cursor = self._items.get("cursor")
+        if "cursor" not in self._items:
+            return
+        cursor = self._items["cursor"]
         if point is None or not self._has_data():
             self.hide_readout()
-            if cursor is not None:
-                cursor.hide()
+            cursor.hide()
             return
         step = _nearest_step(self.points + self.validation, point.x())
         lines = [f"Step {step}"]

@@ -63,11 +63,13 @@ class BarChart(PlotFrame):
     def _build(self, pg: Any, plot_item: Any) -> None:
         chart = self
 
-        class CostAxis(pg.AxisItem):  # type: ignore[misc, name-defined]
+        class CostAxis(pg.AxisItem):
             def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
                 return [chart._format(v) for v in values]
 
-        plot_item.setAxisItems({"left": CostAxis("left")})
+        axis = CostAxis("left")
+        axis.enableAutoSIPrefix(False)  # the values are money: no "(x0.001)"
+        plot_item.setAxisItems({"left": axis})
         plot_item.getViewBox().setMouseEnabled(x=False, y=False)
         self._items["bars"] = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
         plot_item.addItem(self._items["bars"])
@@ -90,6 +92,8 @@ class BarChart(PlotFrame):
         self._value_labels = []
         if count <= MAX_VALUE_LABELS:
             for i, value in enumerate(values):
+                if not value:
+                    continue  # nothing spent, or no price: the table says which
                 label = pg.TextItem(self._format(value), color=self.text_colour(), anchor=(0.5, 1))
                 label.setPos(i, value)
                 item.addItem(label)
@@ -117,6 +121,8 @@ class BarChart(PlotFrame):
         return None
 
     def _hover(self, point: QPointF | None) -> None:
+        if "bars" not in self._items:
+            return
         index = None if point is None else self.bar_at(point.x())
         if index != self.hovered:
             self.hovered = index

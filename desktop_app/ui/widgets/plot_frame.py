@@ -27,6 +27,7 @@ class PlotFrame(QWidget):
         super().__init__(parent)
         self.plot: Any = None  # pyqtgraph.PlotWidget, once built
         self.readout: Any = None  # pyqtgraph.TextItem beside the pointer
+        self._pointer: QPointF | None = None  # where the pointer is over the plot (view coords)
         self.empty_label = QLabel(empty_text)
         self.empty_label.setMinimumHeight(60)
         self.empty_label.setWordWrap(True)
@@ -70,18 +71,20 @@ class PlotFrame(QWidget):
         """Show the text or the plot, building the plot on the first visible need for it."""
         if not self._has_data():
             self._stack.setCurrentWidget(self.empty_label)
+            self._pointer = None
             if self.readout is not None:
                 self._hover(None)
             return
         if self.plot is None:
             if not self.isVisible():
                 return  # drawn when first shown
-            self._make_plot()
-            self.plot.setGeometry(self.rect())  # now, not at the next layout pass
+            self._make_plot().setGeometry(self.rect())  # now, not at the next layout pass
         self._stack.setCurrentWidget(self.plot)
         self._draw()
+        if self._pointer is not None:  # new data under a resting pointer: say what it is now
+            self._hover(self._pointer)
 
-    def _make_plot(self) -> None:
+    def _make_plot(self) -> Any:
         import pyqtgraph as pg
 
         self.plot = pg.PlotWidget(background=self.palette().color(QPalette.ColorRole.Base))
@@ -101,6 +104,7 @@ class PlotFrame(QWidget):
             theme_notifier(app).changed.connect(self._on_theme_changed)
         self._style_frame()
         self._restyle()
+        return self.plot
 
     def _on_theme_changed(self, _scheme: str) -> None:
         if self.plot is not None:
@@ -133,10 +137,9 @@ class PlotFrame(QWidget):
     def _on_scene_mouse_moved(self, scene_pos: QPointF) -> None:
         item = self.plot.getPlotItem()
         box = item.getViewBox()
-        if not box.sceneBoundingRect().contains(scene_pos):
-            self._hover(None)
-            return
-        self._hover(box.mapSceneToView(scene_pos))
+        inside = box.sceneBoundingRect().contains(scene_pos)
+        self._pointer = box.mapSceneToView(scene_pos) if inside else None
+        self._hover(self._pointer)
 
     def show_readout(self, text: str, x: float, y: float) -> None:
         """Show `text` at (x, y) in view coordinates, kept inside the visible range."""
