@@ -25,12 +25,27 @@ from desktop_app.core.bpe_vocabularies import (
 from desktop_app.core.token_count import TokenCounter, count_examples
 from desktop_app.services.dataset_validation import validate_file
 
-# Published ids (tiktoken's own tests and README examples).
+# Known ids for each vocabulary (the cases tiktoken's own test suite checks its encodings with;
+# a lone surrogate is counted as the U+FFFD tiktoken puts in its place).
 KNOWN_IDS = {
+    ("cl100k_base", ""): [],
     ("cl100k_base", "hello world"): [15339, 1917],
-    ("o200k_base", "hello world"): [24912, 2375],
+    ("cl100k_base", " 日本語とEnglish 12345!\n"): [
+        76502, 22656, 45918, 252, 19732, 23392, 220, 4513, 1774, 4999,
+    ],
+    ("cl100k_base", "\x1ca"): [216, 64],
+    ("cl100k_base", "a\n\n"): [64, 271],
     ("cl100k_base", "<|endoftext|>"): [27, 91, 8862, 728, 428, 91, 29],
-}
+    ("cl100k_base", "a\ud800b"): [64, 5809, 65],
+    ("cl100k_base", "!hello1234567"): [0, 15339, 4513, 10961, 22],
+    ("o200k_base", ""): [],
+    ("o200k_base", "hello world"): [24912, 2375],
+    ("o200k_base", " 日本語とEnglish 12345!\n"): [17428, 40909, 5330, 28881, 220, 7633, 2548, 4175],
+    ("o200k_base", "\x1ca"): [216, 64],
+    ("o200k_base", "a\n\n"): [64, 279],
+    ("o200k_base", "<|endoftext|>"): [27, 91, 419, 1440, 919, 91, 29],
+    ("o200k_base", "a\ud800b"): [64, 3251, 65],
+}  # fmt: skip
 SPECIAL_TEXTS = ["<|endoftext|>", "<|endofprompt|>", "<|fim_prefix|>", "<|im_start|>"]
 
 VARIED = [
