@@ -41,7 +41,6 @@ LAZY_MODULES = (
     "pandas",
     "tiktoken",
     "tiktoken_ext.openai_public",
-    "pyqtgraph",
 )
 TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History", "Usage")
 
@@ -201,11 +200,11 @@ async def _tabs(parley: Parley) -> str:
 
 
 def _charts() -> str:
-    """The loss and cost charts, drawn by pyqtgraph (which imports only when one is shown)."""
-    import pyqtgraph
-
+    """The loss and cost charts, drawn by pyqtgraph (which imports only when one is shown;
+    not in LAZY_MODULES, since the bundle needs `import_pyqtgraph`'s stand-in for QtOpenGL)."""
     from desktop_app.ui.training.loss_chart import LossChart
     from desktop_app.ui.usage.bar_chart import BarChart
+    from desktop_app.ui.widgets.plot_frame import import_pyqtgraph
 
     loss = LossChart()
     loss.set_points([(1, 2.0), (2, 1.2), (3, 0.8)], [(2, 1.4)])
@@ -221,7 +220,7 @@ def _charts() -> str:
         for chart in (loss, bars):
             chart.close()
             chart.deleteLater()
-    return f"loss and cost charts drawn (pyqtgraph {pyqtgraph.__version__})"
+    return f"loss and cost charts drawn (pyqtgraph {import_pyqtgraph().__version__})"
 
 
 async def _server(parley: Parley, base_url: str) -> str:

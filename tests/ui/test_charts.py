@@ -4,6 +4,7 @@ colours in both themes."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -233,6 +234,34 @@ def test_charts_are_not_imported_at_start_up() -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert result.stdout.split() == ["False", "False", "True"]
+
+
+def test_a_chart_is_drawn_without_qtopengl_as_in_the_bundle() -> None:
+    """The bundle has no QtOpenGL binding (pyqtgraph imports it for an item Parley never
+    uses): with it unimportable, a chart is still built and drawn."""
+    code = (
+        "import sys\n"
+        "class NoOpenGL:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'PySide6.QtOpenGL':\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, NoOpenGL())\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from desktop_app.ui.training.loss_chart import LossChart\n"
+        "chart = LossChart(); chart.set_points([(1, 2.0), (2, 1.0)]); chart.show()\n"
+        "app.processEvents()\n"
+        "print(chart.plot is not None and not chart.plot.grab().isNull())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.stdout.split() == ["True"]

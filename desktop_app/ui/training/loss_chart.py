@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QSize
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.ui.theme import theme_colors
-from desktop_app.ui.widgets.plot_frame import PlotFrame
+from desktop_app.ui.widgets.plot_frame import PlotFrame, import_pyqtgraph
 
 Points = list[tuple[int, float]]
 
@@ -70,7 +70,7 @@ class LossChart(PlotFrame):
             )
 
     def _restyle(self) -> None:
-        import pyqtgraph as pg
+        pg = import_pyqtgraph()
 
         colours = theme_colors()
         text = self.text_colour()

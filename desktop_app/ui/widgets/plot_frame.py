@@ -6,6 +6,10 @@ until it is visible and has data; only then does it import pyqtgraph and build i
 colours come from the palette and `theme_colors()`, and are applied again after every theme
 change. pyqtgraph's own context menu (export dialogs, plot options) is switched off.
 
+The bundle leaves out QtOpenGL's Python binding (9 MB, even stripped), which `import pyqtgraph`
+imports for one item's OpenGL path (PColorMeshItem) that Parley never draws; `import_pyqtgraph`
+stands an empty module in for it there, and only where the real one is missing.
+
 A subclass sets up its items in `_build(pg, plot_item)`, draws its data in `_draw()`, colours
 everything in `_restyle()`, and answers the pointer in `_hover(x, y)` (view coordinates; None
 when the pointer left the plot). `readout` is the text shown beside the pointer.
@@ -13,6 +17,8 @@ when the pointer left the plot). `readout` is the text shown beside the pointer.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 from PySide6.QtCore import QPointF, QSize, Qt
@@ -20,6 +26,18 @@ from PySide6.QtGui import QColor, QPalette, QShowEvent
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QStackedLayout, QWidget
 
 from desktop_app.ui.theme import mix, set_tone, theme_colors, theme_notifier
+
+
+def import_pyqtgraph() -> Any:
+    """pyqtgraph, imported on first use (see the module's docstring for QtOpenGL)."""
+    if "pyqtgraph" not in sys.modules:
+        try:
+            import PySide6.QtOpenGL  # noqa: F401
+        except ImportError:
+            sys.modules["PySide6.QtOpenGL"] = types.ModuleType("PySide6.QtOpenGL")
+    import pyqtgraph
+
+    return pyqtgraph
 
 
 class PlotFrame(QWidget):
@@ -85,7 +103,7 @@ class PlotFrame(QWidget):
             self._hover(self._pointer)
 
     def _make_plot(self) -> Any:
-        import pyqtgraph as pg
+        pg = import_pyqtgraph()
 
         self.plot = pg.PlotWidget(background=self.palette().color(QPalette.ColorRole.Base))
         self.plot.setMenuEnabled(False)
@@ -125,8 +143,7 @@ class PlotFrame(QWidget):
             axis.setPen(colours.border)
             axis.setTextPen(colours.muted_text)
         if self.readout is not None:
-            import pyqtgraph as pg
-
+            pg = import_pyqtgraph()
             self.readout.fill = pg.mkBrush(mix(base, text, 0.06))
             self.readout.border = pg.mkPen(colours.border)
             self.readout.setColor(text)
