@@ -7,8 +7,10 @@ colours come from the palette and `theme_colors()`, and are applied again after 
 change. pyqtgraph's own context menu (export dialogs, plot options) is switched off.
 
 The bundle leaves out QtOpenGL's Python binding (9 MB, even stripped), which `import pyqtgraph`
-imports for one item's OpenGL path (PColorMeshItem) that Parley never draws; `import_pyqtgraph`
-stands an empty module in for it there, and only where the real one is missing.
+imports for the OpenGL paths of its items (PColorMeshItem, PlotCurveItem's useOpenGL) that
+Parley never takes; `import_pyqtgraph` stands an empty module in for it, only where the real
+one is missing. (QtOpenGLWidgets, which pyqtgraph subclasses at import time, is small and
+shipped.)
 
 A subclass sets up its items in `_build(pg, plot_item)`, draws its data in `_draw()`, colours
 everything in `_restyle()`, and answers the pointer in `_hover(x, y)` (view coordinates; None
