@@ -4,7 +4,7 @@
 
 Writes a JSONL file of chat examples (varied lengths, a few broken lines and problems), then
 validates it as the Validate panel does (parse every line, run every check, count tokens
-exactly with quicktok, estimate the run) and prints examples per second and peak memory. Then
+exactly with tiktoken, estimate the run) and prints examples per second and peak memory. Then
 builds a supervised dataset from a labelled CSV through pandas, as the Build panel does.
 
 Prints figures; asserts nothing.

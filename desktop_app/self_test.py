@@ -39,7 +39,8 @@ LAZY_MODULES = (
     "PIL.Image",
     "PIL.WebPImagePlugin",
     "pandas",
-    "quicktok",
+    "tiktoken",
+    "tiktoken_ext.openai_public",
 )
 TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History", "Usage")
 
@@ -153,7 +154,7 @@ def _sentiment() -> str:
 
 
 def _training() -> str:
-    """Token counts offline (quicktok's bundled vocabularies) and a CSV through pandas."""
+    """Token counts offline (tiktoken over the shipped vocabularies) and a CSV through pandas."""
     import io
 
     import pandas as pd
@@ -198,6 +199,30 @@ async def _tabs(parley: Parley) -> str:
     return ", ".join(names)
 
 
+def _charts() -> str:
+    """The loss and cost charts, drawn by pyqtgraph (which imports only when one is shown;
+    not in LAZY_MODULES, since the bundle needs `import_pyqtgraph`'s stand-in for QtOpenGL)."""
+    from desktop_app.ui.training.loss_chart import LossChart
+    from desktop_app.ui.usage.bar_chart import BarChart
+    from desktop_app.ui.widgets.plot_frame import import_pyqtgraph
+
+    loss = LossChart()
+    loss.set_points([(1, 2.0), (2, 1.2), (3, 0.8)], [(2, 1.4)])
+    bars = BarChart()
+    bars.set_bars([("gpt-4o", 1.5), ("gpt-4o-mini", 0.25)], lambda v: f"${v:.2f}")
+    try:
+        for chart in (loss, bars):
+            chart.resize(360, 220)
+            chart.show()
+            if chart.plot is None or chart.plot.grab().isNull():
+                raise RuntimeError(f"{type(chart).__name__} was not drawn")
+    finally:
+        for chart in (loss, bars):
+            chart.close()
+            chart.deleteLater()
+    return f"loss and cost charts drawn (pyqtgraph {import_pyqtgraph().__version__})"
+
+
 async def _server(parley: Parley, base_url: str) -> str:
     assert parley.chat is not None, "the chat service was not built"
     gateway = Gateway(replace(parley.chat.gateway.config, base_url=base_url, max_retries=0))
@@ -234,6 +259,7 @@ async def run_self_test(qt_app: Any, paths: AppPaths, base_url: str) -> int:
     parley = Parley(qt_app, paths, discovery_candidates=[])
     parley.window.show()
     await test.check("main window and tabs", lambda: _tabs(parley))
+    await test.check("charts", _charts)
     if base_url:
         await test.check("server", lambda: _server(parley, base_url))
     await parley.shutdown()

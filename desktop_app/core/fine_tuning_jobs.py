@@ -110,6 +110,16 @@ def loss_points(events: Iterable[JobEvent]) -> list[tuple[int, float]]:
     return sorted(points.items())
 
 
+def validation_loss_points(events: Iterable[JobEvent]) -> list[tuple[int, float]]:
+    """Validation loss by step, for a job given a validation file (the service reports it on
+    some steps only), in step order."""
+    points: dict[int, float] = {}
+    for e in events:
+        if e.step is not None and e.valid_loss is not None:
+            points[e.step] = e.valid_loss
+    return sorted(points.items())
+
+
 def registry_json(records: Iterable[JobRecord]) -> str:
     """The registry as JSON: a list of jobs, newest first (a readable backup)."""
     rows = [asdict(r) for r in sorted(records, key=lambda r: -r.created_at)]

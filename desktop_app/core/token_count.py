@@ -1,10 +1,12 @@
 """Token counts that work offline, for validation and cost estimates.
 
-The stock `tiktoken` downloads its vocabularies on first use, which a desktop app (and CI) must
-not depend on. `quicktok` (MIT, a C++ BPE tokenizer) ships OpenAI's `o200k_base` and
-`cl100k_base` vocabularies inside its wheel and gives the same token ids as tiktoken; it is
-what Parley counts with. Where it cannot be imported (a platform without a wheel), a
-documented approximation takes over and every report says so.
+Parley counts with OpenAI's own `tiktoken`, over the `o200k_base` and `cl100k_base`
+vocabularies it ships (core/bpe_vocabularies.py loads and checks them; tiktoken would download
+them on first use). Text is counted as ordinary text: a dataset that mentions `<|endoftext|>`
+is counted as the characters it holds (a dataset's text is data, never a control token), and
+a lone surrogate (JSON allows `"\\ud800"`) counts as the U+FFFD tiktoken puts in its place.
+Where tiktoken or a vocabulary cannot be loaded, a documented approximation takes over and
+every report says so.
 
 Messages are counted the way OpenAI's cookbook counts chat examples: 3 tokens of framing per
 message, 1 more for a `name`, and 3 that prime the reply. An image is counted as a fixed
@@ -17,7 +19,10 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from desktop_app.core.bpe_vocabularies import VocabularyError, load_encoding
 
 O200K, CL100K = "o200k_base", "cl100k_base"
 TOKENS_PER_MESSAGE = 3
@@ -59,41 +64,41 @@ def approximate_tokens(text: str) -> int:
 
 @dataclass
 class TokenCounter:
-    """Counts tokens for one encoding. `exact` is False for the approximation."""
+    """Counts tokens for one encoding. `exact` is False for the approximation; `source` says
+    which counts these are, in words a report can show."""
 
     encoding: str = O200K
+    folder: Path | None = None  # the vocabularies' folder; None: the shipped ones
     exact: bool = field(init=False, default=False)
     source: str = field(init=False, default="")
     _tokenizer: Any = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         try:
-            import quicktok
+            import tiktoken
 
-            self._tokenizer = quicktok.get_encoding(self.encoding)
-        except (ImportError, RuntimeError, OSError) as exc:
+            self._tokenizer = load_encoding(self.encoding, self.folder)
+        except (ImportError, OSError, VocabularyError) as exc:
             self.source = (
-                f"approximate counts (quicktok could not be loaded: {exc}); they may be up "
-                "to 20% high"
+                f"approximate counts (tiktoken's {self.encoding} could not be loaded: {exc}); "
+                "they may be up to 20% high"
             )
             return
         self.exact = True
-        self.source = f"exact {self.encoding} counts (quicktok {quicktok.__version__}, offline)"
+        self.source = f"exact {self.encoding} counts (tiktoken {tiktoken.__version__}, offline)"
 
     def count(self, text: str) -> int:
         if not text:
             return 0
         if self._tokenizer is None:
             return approximate_tokens(text)
-        return len(self._tokenizer.encode(text))
+        return len(self._tokenizer.encode_ordinary(text))
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
-        """Counts for many texts at once (in parallel threads when exact)."""
-        if self._tokenizer is None or len(texts) < 64:
-            return [self.count(t) for t in texts]
-        import quicktok
-
-        return [int(n) for n in quicktok.count_batch(self._tokenizer, list(texts))]
+        """Counts for many texts, each exactly as `count` gives it. A plain loop: tiktoken's
+        `encode_ordinary_batch` starts a thread pool and hands it one text at a time, which
+        measured 7× slower for dataset-sized texts (bench/datasets.py)."""
+        return [self.count(text) for text in texts]
 
 
 def counter_for(model: str) -> TokenCounter:

@@ -1,7 +1,8 @@
 """``/v1/fine_tuning/jobs``: jobs that move through their statuses on a clock the test controls.
 
 A job spends 1 s validating its files, 1 s queued, then runs ``steps`` steps of 1 s each (one
-metrics event with ``step`` and ``train_loss`` per step, a checkpoint at the last three), and
+metrics event with ``step`` and ``train_loss`` per step, and ``valid_loss`` every second step when
+the job has a validation file; a checkpoint at the last three), and
 succeeds, adding its fine-tuned model to ``/v1/models``. Time moves only when the test calls
 ``server.advance(seconds)`` (or, for manual sessions, with the wall clock when ``realtime``
 is set). ``fail_next(message)`` makes the next job fail once it runs; a training file with
@@ -115,11 +116,13 @@ class FineTuningState:
                 self._finish(job, "failed", job.fail_with)
                 return
             loss = _loss(job.step)
-            self._event(
-                job,
-                f"Step {job.step}/{job.steps}: training loss={loss:.4f}",
-                data={"step": job.step, "train_loss": loss, "total_steps": job.steps},
-            )
+            metrics = {"step": job.step, "train_loss": loss, "total_steps": job.steps}
+            message = f"Step {job.step}/{job.steps}: training loss={loss:.4f}"
+            if job.data.get("validation_file") and job.step % 2 == 0:
+                # as the service does: validation loss on some steps only
+                metrics["valid_loss"] = round(loss * 1.1 + 0.05, 4)
+                message += f", validation loss={metrics['valid_loss']:.4f}"
+            self._event(job, message, data=metrics)
             if job.step > job.steps - 3:
                 self._checkpoint(job, loss)
         if job.step >= job.steps:

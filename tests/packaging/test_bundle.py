@@ -68,7 +68,7 @@ def test_self_test_of_the_bundle_reaches_the_test_server(
     assert result.returncode == 0, output
     lines = result.stdout.splitlines()
     checks = ("version", "lazy imports", "keyring backends", "resources", "crash report", "store")
-    for check in (*checks, "main window and tabs"):
+    for check in (*checks, "training datasets", "main window and tabs", "charts"):
         assert any(line.startswith(f"ok   {check}:") for line in lines), output
     assert any(line.startswith("ok   version:") and "(bundle)" in line for line in lines), output
     assert any(line.startswith("ok   server:") and url in line for line in lines), output
@@ -99,12 +99,19 @@ def test_the_bundle_holds_what_parley_needs_and_nothing_it_does_not(
     unwanted = ("tests", "pytest", "_pytest", "pytestqt", "PyInstaller", "mypy", "tkinter", "rich")
     assert not [name for name in modules if name.split(".")[0] in unwanted]
     assert not {"desktop_app.bootstrap", "desktop_app.bootstrap_system"} & modules
+    assert {"tiktoken", "tiktoken_ext.openai_public", "pyqtgraph"} <= modules
+    pyqtgraph_unused = ("opengl", "examples", "jupyter", "flowchart", "console", "exporters")
+    parts = [name.split(".") for name in modules if name.startswith("pyqtgraph.")]
+    assert not [name for name in parts if name[1] in pyqtgraph_unused]
     files = [path.relative_to(folder).as_posix() for path in folder.rglob("*")]
     for unused in ("QtWebEngine", "QtQml", "QtQuick", "QtNetwork", "QtSvg.", "/translations/"):
         assert not [name for name in files if unused in name], unused
     internal = "_internal/" if (folder / "_internal").is_dir() else ""
     assert f"{internal}resources/icons/parley-256.png" in files
     assert f"{internal}resources/linux/parley.desktop" in files
+    for vocabulary in ("o200k_base", "cl100k_base"):  # token counts offline
+        assert f"{internal}desktop_app/core/vocabularies/{vocabulary}.tiktoken.gz" in files
+    assert not [name for name in files if "QtOpenGL." in name]  # 9 MB pyqtgraph does not need
     shipped = [name for name in files if name.startswith(f"{internal}resources/")]
     assert not [name for name in shipped if name.endswith((".py", ".pyc"))]
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())

@@ -10,15 +10,18 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QPoint, Qt
 
+from desktop_app.core.pricing import format_cost
 from desktop_app.core.spend import last_30_days, this_month
 from desktop_app.services.price_book import PriceBook
 from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.services.store import Store
 from desktop_app.ui.theme import theme_colors
+from desktop_app.ui.usage.bar_chart import short_label
 from desktop_app.ui.usage.usage_model import COST
 from desktop_app.ui.usage.usage_tab import UsageTab
+from tests.support.charts import hover, move_to, view_point
 from tests.support.clock import EDGE_DAYS, EDGE_IDS
 from tests.support.loop import run, run_until
 from tests.support.spend_data import generate_month
@@ -174,11 +177,25 @@ def test_the_chart_draws_a_bar_per_group_and_names_it_on_hover(qloop, qtbot, tab
     tab.resize(800, 600)
     tab.show()
     qtbot.waitExposed(tab)
-    image = tab.chart.grab().toImage()
-    assert not image.isNull() and tab.chart.height() == tab.chart.sizeHint().height()
-    bars = tab.chart._rects()
-    assert len(bars) == len(tab.summary.groups)
-    dearest = tab.summary.groups[0]
-    assert bars[0].height() == max(b.height() for b in bars)  # the dearest is the tallest
-    assert tab.chart.bar_at(bars[0].center().x()) == 0 and dearest.label == tab.chart.bars[0][0]
-    assert image.pixelColor(bars[0].center().toPoint()) == theme_colors().accent
+    chart = tab.chart
+    assert chart.plot is not None and chart.height() == chart.sizeHint().height()
+    groups = tab.summary.groups
+    assert [label for label, _ in chart.bars] == [g.label for g in groups]
+    plot = chart.plot.getPlotItem()
+    names = [text for _x, text in plot.getAxis("bottom")._tickLevels[0]]
+    assert names == [short_label(g.label) for g in groups]  # every bar is named under it
+    assert plot.getAxis("bottom").labelText == "Model"
+    currency = tab.currency()
+    over = [label.toPlainText() for label in chart._value_labels]
+    # and its value over it (a group that cost nothing, or has no price, has no value there)
+    assert over == [format_cost(g.cost, currency) for g in groups if g.cost]
+    middle = groups[0].cost / 2  # of the dearest, the first bar
+    dearest = view_point(chart.plot, 0, middle)
+    assert chart.plot.grab().toImage().pixelColor(dearest) == theme_colors().accent
+    assert chart.bar_at(0.2) == 0 and chart.bar_at(0.5) is None
+
+    hover(qtbot, chart.plot, 0, middle)
+    assert chart.readout_text() == f"{groups[0].label}: {format_cost(groups[0].cost, currency)}"
+    assert chart.hovered == 0
+    move_to(qtbot, chart.plot, QPoint(2, 2))  # off the plot
+    assert chart.readout_text() == "" and chart.hovered is None

@@ -258,7 +258,7 @@ def test_split_and_sharegpt() -> None:
 
 def test_token_counts_are_exact_and_offline() -> None:
     counter = TokenCounter("o200k_base")
-    assert counter.exact and "quicktok" in counter.source
+    assert counter.exact and "tiktoken" in counter.source
     assert counter.count("hello world") == 2
     assert counter.count_many(["hello world"] * 100) == [2] * 100
     assert encoding_for("gpt-3.5-turbo") == "cl100k_base"

@@ -1,10 +1,10 @@
-"""Two small charts drawn with QPainter (QtCharts is not part of Parley's Qt): the training
-loss per step of a job, and the histogram of token counts per example."""
+"""The histogram of token counts per example, drawn with QPainter (the loss chart is
+loss_chart.py, drawn by pyqtgraph)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop_app.ui.theme import theme_colors
@@ -35,49 +35,6 @@ class _Chart(QWidget):
         painter.drawLine(area.bottomLeft(), area.bottomRight())
         painter.drawLine(area.bottomLeft(), area.topLeft())
         return True
-
-
-class LossChart(_Chart):
-    """Training loss by step."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.points: list[tuple[int, float]] = []
-
-    def set_points(self, points: list[tuple[int, float]]) -> None:
-        self.points = list(points)
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        area = self._plot_area()
-        if self._frame(painter, area, "No training loss yet", not self.points):
-            steps = [s for s, _ in self.points]
-            losses = [v for _, v in self.points]
-            x0, x1 = min(steps), max(max(steps), min(steps) + 1)
-            y0, y1 = min(0.0, min(losses)), max(losses) or 1.0
-            line = QPolygonF(
-                [
-                    QPointF(
-                        area.left() + (s - x0) / (x1 - x0) * area.width(),
-                        area.bottom() - (v - y0) / (y1 - y0) * area.height(),
-                    )
-                    for s, v in self.points
-                ]
-            )
-            painter.setPen(QPen(theme_colors().accent, 2))
-            painter.drawPolyline(line)
-            painter.setPen(QPen(self.palette().text().color(), 1))
-            painter.drawText(QPointF(2, area.top() + 10), f"{y1:.2f}")
-            painter.drawText(QPointF(2, area.bottom()), f"{y0:.2f}")
-            painter.drawText(QPointF(area.left(), self.height() - 6), f"step {x0}")
-            label = f"step {steps[-1]}: loss {losses[-1]:.3f}"
-            painter.drawText(
-                QRectF(area.left(), self.height() - 20, area.width(), 18),
-                Qt.AlignmentFlag.AlignRight,
-                label,
-            )
-        painter.end()
 
 
 class HistogramChart(_Chart):

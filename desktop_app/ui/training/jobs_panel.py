@@ -34,6 +34,7 @@ from desktop_app.core.fine_tuning_jobs import (
     JobRecord,
     loss_points,
     registry_json,
+    validation_loss_points,
 )
 from desktop_app.services.failure_text import failure_message
 from desktop_app.services.fine_tuning import JobUpdate
@@ -42,9 +43,9 @@ from desktop_app.services.paging import Listed, cut_note
 from desktop_app.services.private_files import write_private
 from desktop_app.ui.icons import set_icon
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.training.charts import LossChart
 from desktop_app.ui.training.context import TrainingContext, in_worker
 from desktop_app.ui.training.jobs_model import JobsModel
+from desktop_app.ui.training.loss_chart import LossChart
 from desktop_app.ui.training.table_models import table_view
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
@@ -187,7 +188,7 @@ class JobsPanel(QWidget):
         if job.id in self.cut_events:
             lines.insert(0, cut_note(len(events), "event", "older ones are not shown"))
         self.log.setPlainText("\n".join(lines))
-        self.chart.set_points(loss_points(events))
+        self.chart.set_points(loss_points(events), validation_loss_points(events))
 
     # --- the server ------------------------------------------------------------------------
 

@@ -202,7 +202,8 @@ class UsageTab(QWidget):
                 caption = f"per day (last {MAX_BARS} days)"
             else:
                 caption = f"(the {MAX_BARS} dearest of {len(bars)})"
-        self.chart.set_bars(bars, lambda v: format_cost(v, currency), caption)
+        category = summary.group_by.replace("_", " ").capitalize()
+        self.chart.set_bars(bars, lambda v: format_cost(v, currency), caption, category)
         total = summary.total
         text = (
             f"<b>Total: {cost_text(total, currency)}</b> · {total.replies:,} "
