@@ -113,6 +113,8 @@ def _replace(text: str, start: int, end: int, link: str, count: CitationCount) -
         after = text[end:]
         if not after[:1] or after[:1] in ".,;:!?)\n":
             before = before.rstrip(" \t")
+        elif before[-1:] in (" ", "\t") and after[:1] in (" ", "\t"):
+            after = after.lstrip(" \t")
         return before + after
     count.linked += 1
     return before.rstrip(" \t") + link + text[end:]

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from desktop_app.core.chatgpt_archive import file_id
 from desktop_app.core.chatgpt_citations import resolve_citations
 from desktop_app.core.dialogue import Dialogue, LogFormatError, Message, make_title
-from desktop_app.core.import_report import ImportedDialogue, ImportedFile, ImportReport
+from desktop_app.core.import_report import ImportedDialogue, ImportedFile, ImportNotes
 
 SOURCE_PREFIX = "chatgpt:"
 VOICE = "voice recordings (their transcripts are imported)"
@@ -79,12 +79,15 @@ def _branch(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
     return branch
 
 
-def _parts(message: dict[str, Any], report: ImportReport) -> _Parts:
+def _parts(message: dict[str, Any], notes: ImportNotes, step: bool) -> _Parts:
+    """The message's words and files; `step`: a tool's step, whose parts are not counted
+    (the step is, once) — only the images it made are looked for."""
     content = message.get("content") or {}
     kind = content.get("content_type") if isinstance(content, dict) else None
     found = _Parts()
     if kind not in ("text", "multimodal_text"):
-        report.left_out[f"{kind or 'unknown'} parts"] += 1
+        if not step:
+            notes.left_out[f"{kind or 'unknown'} parts"] += 1
         return found
     for part in content.get("parts") or []:
         if isinstance(part, str):
@@ -101,8 +104,8 @@ def _parts(message: dict[str, Any], report: ImportReport) -> _Parts:
             found.files.append((export_id, "image"))
         elif "audio" in part_kind:
             found.voice = True
-        else:
-            report.left_out["attachments"] += 1
+        elif not step:
+            notes.left_out["attachments"] += 1
     return found
 
 
@@ -120,12 +123,12 @@ def _text(value: Any) -> str:
 
 
 def _kind(name: str, mime: str, hint: str) -> tuple[str, str]:
-    """(what to call it in a placeholder, how to count it): ("PDF", "PDFs")…"""
+    """(what to call it in a placeholder, how to count it): ("Image", "image")…"""
     if mime == "application/pdf" or name.lower().endswith(".pdf"):
-        return "PDF", "PDFs"
+        return "PDF", "PDF"
     if mime.startswith("image/") or (hint == "image" and not mime):
-        return "Image", "images"
-    return "File", "files"
+        return "Image", "image"
+    return "File", "other file"
 
 
 def _shown_name(member: str, export_id: str) -> str:
@@ -148,7 +151,7 @@ def _files(
     refs: list[tuple[str, str]],
     listed: dict[str, dict[str, Any]],
     assets: Assets | None,
-    report: ImportReport,
+    notes: ImportNotes,
 ) -> tuple[list[ImportedFile], list[str]]:
     """The files to copy from the archive, and the lines naming those it does not hold."""
     files: list[ImportedFile] = []
@@ -171,25 +174,25 @@ def _files(
             files.append(ImportedFile(-1, member, name, ext, mime))
             continue
         label, counted = _kind(name, mime, hint)
-        report.missing[counted] += 1
+        notes.missing[counted] += 1
         missing.append(f"[{label} not included in the export: {name or export_id or 'unnamed'}]")
     return files, missing
 
 
 def _turn(
-    message: dict[str, Any], role: str, report: ImportReport, assets: Assets | None
+    message: dict[str, Any], role: str, notes: ImportNotes, assets: Assets | None, step: bool
 ) -> _Turn | None:
-    parts = _parts(message, report)
+    parts = _parts(message, notes, step)
     metadata = message.get("metadata") or {}
     text = "\n".join(parts.texts).strip()
-    if text:
+    if text and not step:
         text, counted = resolve_citations(text, metadata)
-        report.citations_linked += counted.linked
-        report.citations_removed += counted.removed
+        notes.citations_linked += counted.linked
+        notes.citations_removed += counted.removed
     if parts.voice:
-        report.left_out[VOICE] += 1
+        notes.left_out[VOICE] += 1
     listed = _attachment_list(metadata) if role == "user" else {}
-    files, missing = _files(parts.files, listed, assets, report)
+    files, missing = _files(parts.files, listed, assets, notes)
     if not text and not files and not missing:
         return None
     return _Turn(text, files, missing)
@@ -200,7 +203,7 @@ def _int_time(value: Any) -> float:
 
 
 def chatgpt_dialogue(
-    conversation: dict[str, Any], report: ImportReport, assets: Assets | None = None
+    conversation: dict[str, Any], assets: Assets | None = None
 ) -> ImportedDialogue:
     """The dialogue of one conversation. Raises LogFormatError (or a TypeError/ValueError on
     a field of an unexpected type) when it cannot be read; the caller skips it whole."""
@@ -211,6 +214,7 @@ def chatgpt_dialogue(
     files: list[ImportedFile] = []
     made = _Turn("", [], [])  # images a tool made, for the reply that follows
     system, models, kept = "", [], 0
+    notes = ImportNotes()
 
     def add(role: str, turn: _Turn, model: str = "", created: float = 0.0) -> None:
         if role == "assistant" and (made.files or made.missing):
@@ -228,32 +232,36 @@ def chatgpt_dialogue(
         metadata = message.get("metadata") or {}
         if metadata.get("is_visually_hidden_from_conversation"):
             continue
-        turn = _turn(message, str(role), report, assets)
+        step = role not in ("user", "assistant", "system") or (
+            message.get("recipient", "all") != "all"
+        )
+        turn = _turn(message, str(role), notes, assets, step)
+        if step:
+            notes.left_out["tool steps"] += 1
+            if turn is not None:
+                made.files += [f for f in turn.files if f.mime.startswith("image/")]
+                made.missing += turn.missing
+            continue
         if turn is None:
             continue
         if role == "system":
             system = system or turn.text
             continue
         created = _int_time(message.get("create_time"))
-        if role not in ("user", "assistant") or message.get("recipient", "all") != "all":
-            made.files += [f for f in turn.files if f.mime.startswith("image/")]
-            made.missing += turn.missing
-            report.left_out["tool steps"] += 1
-            continue
         if role == "user" and (made.files or made.missing):  # no reply came after them
             add("assistant", _Turn("", [], []), created=messages[-1].created_at if messages else 0)
         slug = metadata.get("model_slug")
         model = slug if isinstance(slug, str) else ""
         if model:
             models.append(model)
-        add(role, turn, model, created)
+        add(str(role), turn, model, created)
         if role == "user" and not turn.text:
             kept += 1
     if made.files or made.missing:
         add("assistant", _Turn("", [], []), created=messages[-1].created_at if messages else 0)
     if not any(m.role == "user" for m in messages):
         raise LogFormatError("it has no message from the user")
-    report.kept_turns += kept
+    notes.kept_turns += kept
     title = conversation.get("title")
     first_user = next(m.content for m in messages if m.role == "user")
     default_model = conversation.get("default_model_slug")
@@ -276,6 +284,7 @@ def chatgpt_dialogue(
         gizmo if isinstance(gizmo, str) else "",
         f"{SOURCE_PREFIX}{export_id}" if isinstance(export_id, str) and export_id else "",
         files,
+        notes,
     )
 
 

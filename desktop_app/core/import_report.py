@@ -40,6 +40,24 @@ class ImportedFile:
 
 
 @dataclass
+class ImportNotes:
+    """What reading one dialogue changed or could not bring along, for the summary."""
+
+    left_out: Counter[str] = field(default_factory=Counter)  # by kind: "tool steps"…
+    missing: Counter[str] = field(default_factory=Counter)  # files named in the text, by kind
+    kept_turns: int = 0  # user turns that held only an image or a file
+    citations_linked: int = 0
+    citations_removed: int = 0
+
+    def add(self, other: ImportNotes) -> None:
+        self.left_out.update(other.left_out)
+        self.missing.update(other.missing)
+        self.kept_turns += other.kept_turns
+        self.citations_linked += other.citations_linked
+        self.citations_removed += other.citations_removed
+
+
+@dataclass
 class ImportedDialogue:
     dialogue: Dialogue
     assistant: str = ""
@@ -47,6 +65,7 @@ class ImportedDialogue:
     # (empty when the file names none: a dialogue log).
     source_id: str = ""
     files: list[ImportedFile] = field(default_factory=list)
+    notes: ImportNotes = field(default_factory=ImportNotes)
 
 
 @dataclass
@@ -60,12 +79,9 @@ class ImportReport:
     found_messages: int = 0
     skipped: list[str] = field(default_factory=list)
     skipped_count: int = 0
-    left_out: Counter[str] = field(default_factory=Counter)
+    # Of the dialogues read (and, once written, of those written: new or grown).
+    notes: ImportNotes = field(default_factory=ImportNotes)
     replaced: int = 0  # lone surrogates replaced by U+FFFD
-    kept_turns: int = 0  # user turns that held only an image or a file
-    missing: Counter[str] = field(default_factory=Counter)  # files marked in the text, by kind
-    citations_linked: int = 0
-    citations_removed: int = 0
     from_archive: bool = False  # read from the export's .zip (so its images could come along)
     # Filled by the writer.
     written: bool = False
@@ -80,9 +96,18 @@ class ImportReport:
     def message_count(self) -> int:
         return self.new_messages + self.grown_messages if self.written else self.found_messages
 
+    @property
+    def left_out(self) -> Counter[str]:
+        return self.notes.left_out
+
+    @property
+    def missing(self) -> Counter[str]:
+        return self.notes.missing
+
     def count(self, imported: ImportedDialogue) -> None:
         self.found += 1
         self.found_messages += len(imported.dialogue.messages)
+        self.notes.add(imported.notes)
 
     def skip(self, reason: str) -> None:
         self.skipped_count += 1
@@ -101,22 +126,23 @@ class ImportReport:
             parts.append(f"Skipped {self.skipped_count}: {reasons}.")
         if self.attached:
             parts.append(f"Attached {_n(self.attached, 'file')} from the archive.")
-        if self.kept_turns:
-            parts.append(f"Kept {_n(self.kept_turns, 'turn')} that held only an image or a file.")
+        notes = self.notes
+        if notes.kept_turns:
+            parts.append(f"Kept {_n(notes.kept_turns, 'turn')} that held only an image or a file.")
         if self.missing:
-            kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.missing.items()))
+            kinds = ", ".join(_n(n, kind) for kind, n in sorted(self.missing.items()))
             total = sum(self.missing.values())
             parts.append(
                 f"{_n(total, 'file')} the export did not include "
                 f"{'is' if total == 1 else 'are'} named in {'its' if total == 1 else 'their'} "
-                f"message ({kinds})."
+                f"message{'' if total == 1 else 's'} ({kinds})."
             )
             if not self.from_archive and self.source == "a ChatGPT export":
                 parts.append("Import the export's .zip to bring its images along.")
-        if self.citations_linked or self.citations_removed:
+        if notes.citations_linked or notes.citations_removed:
             parts.append(
-                f"Search citations: {self.citations_linked} made links to their source, "
-                f"{self.citations_removed} removed (the export names no source for them)."
+                f"Search citations: {notes.citations_linked} made links to their source, "
+                f"{notes.citations_removed} removed (the export names no source for them)."
             )
         if self.left_out:
             kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.left_out.items()))

@@ -55,7 +55,9 @@ UNEXPECTED_SHAPE = "a field in it holds something other than what ChatGPT writes
 # --- reading text -------------------------------------------------------------------------
 
 
-def decode_chunks(stream: IO[bytes], on_bytes: Callable[[int], None] | None = None) -> Iterator[str]:
+def decode_chunks(
+    stream: IO[bytes], on_bytes: Callable[[int], None] | None = None
+) -> Iterator[str]:
     """Text from a binary stream, a megabyte at a time: UTF-8 (or UTF-16/32 with a BOM)."""
     head = stream.read(4)
     encoding = "utf-8"
@@ -257,7 +259,7 @@ def _read_one(
     elif isinstance(item, dict) and "mapping" in item:
         kinds["a ChatGPT export"] += 1
         try:
-            return chatgpt_dialogue(item, report, assets)
+            return chatgpt_dialogue(item, assets)
         except LogFormatError as exc:
             report.skip(f"{_name(item, index, 'conversation')}: {exc}")
         except (TypeError, ValueError, AttributeError):  # a field of an unexpected type

@@ -29,6 +29,7 @@ from desktop_app.core.import_report import (
     Cancelled,
     ImportedDialogue,
     ImportedFile,
+    ImportNotes,
     ImportReport,
     Progress,
 )
@@ -108,6 +109,7 @@ class ImportRecords:
         grown: list[int] = []
         written = _Written()
         done = 0
+        read_notes, report.notes = report.notes, ImportNotes()  # now: of what is written
         try:
             with self._transaction() as conn:
                 for imported in dialogues:
@@ -119,11 +121,13 @@ class ImportRecords:
                     existing = _imported_before(conn, imported.source_id)
                     if existing is None:
                         new.append(self._insert(conn, imported, read_file, written))
+                        report.notes.add(imported.notes)
                         report.new += 1
                         report.new_messages += len(imported.dialogue.messages)
                         continue
                     added = self._grow(conn, existing, imported, read_file, written)
                     if added:
+                        report.notes.add(imported.notes)
                         grown.append(existing)
                         report.grown += 1
                         report.grown_messages += added
@@ -136,6 +140,7 @@ class ImportRecords:
         except BaseException:
             report.new = report.new_messages = report.grown = report.grown_messages = 0
             report.unchanged = report.attached = 0
+            report.notes = read_notes
             self._forget_files(written)
             raise
         report.written = True

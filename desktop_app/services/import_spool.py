@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Dialogue, Message, Status
-from desktop_app.core.import_report import ImportedDialogue, ImportedFile
+from desktop_app.core.import_report import ImportedDialogue, ImportedFile, ImportNotes
 from desktop_app.services.private_files import open_private
 from desktop_app.services.temp_files import temp_path
 
@@ -38,6 +39,16 @@ def _message(m: Message) -> list[Any]:
     ]
 
 
+def _notes(notes: ImportNotes) -> dict[str, Any]:
+    return {
+        "left_out": dict(notes.left_out),
+        "missing": dict(notes.missing),
+        "kept_turns": notes.kept_turns,
+        "citations_linked": notes.citations_linked,
+        "citations_removed": notes.citations_removed,
+    }
+
+
 def _to_line(imported: ImportedDialogue) -> str:
     d = imported.dialogue
     record = {
@@ -50,6 +61,7 @@ def _to_line(imported: ImportedDialogue) -> str:
         "source_id": imported.source_id,
         "messages": [_message(m) for m in d.messages],
         "files": [[f.message_index, f.member, f.name, f.ext, f.mime] for f in imported.files],
+        "notes": _notes(imported.notes),
     }
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
@@ -82,7 +94,11 @@ def _from_line(line: str) -> ImportedDialogue:
         messages=messages,
     )
     files = [ImportedFile(*f) for f in record["files"]]
-    return ImportedDialogue(dialogue, record["assistant"], record["source_id"], files)
+    notes = record["notes"]
+    notes["left_out"], notes["missing"] = Counter(notes["left_out"]), Counter(notes["missing"])
+    return ImportedDialogue(
+        dialogue, record["assistant"], record["source_id"], files, ImportNotes(**notes)
+    )
 
 
 class ImportSpool:
