@@ -150,7 +150,7 @@ def test_chatgpt_export_follows_the_branch_last_shown() -> None:
     assert first.dialogue.created_at == 1_699_000_000.0
     assert first.dialogue.updated_at == 1_700_000_100.0
     assert report.left_out == {"tool steps": 2}
-    assert report.missing == {"images": 2}
+    assert report.missing == {"image": 2}
     assert "(2 images)" in report.summary()
     assert "Import the export's .zip to bring its images along." in report.summary()
 
