@@ -34,6 +34,12 @@ _NOT_AN_EXPORT = (
 )
 
 
+def _size(count: int) -> str:
+    if count >= 1 << 30:
+        return f"{count / (1 << 30):,.1f} GB"
+    return f"{count / (1 << 20):,.0f} MB"
+
+
 def is_zip(head: bytes) -> bool:
     return head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC))
 
@@ -68,8 +74,8 @@ class ExportArchive:
         if self.conversations.file_size > MAX_CONVERSATIONS_BYTES:
             raise ImportFailed(
                 f"The conversations.json in {name} claims "
-                f"{self.conversations.file_size / (1 << 30):,.1f} GB, more than the "
-                f"{MAX_CONVERSATIONS_BYTES >> 30} GB Parley reads from an export."
+                f"{_size(self.conversations.file_size)}, more than the "
+                f"{_size(MAX_CONVERSATIONS_BYTES)} Parley reads from an export."
             )
         if self.conversations.flag_bits & 0x1:
             raise ImportFailed(f"{name} is encrypted; Parley cannot read it.")
@@ -101,8 +107,8 @@ class ExportArchive:
         info = self._zip.getinfo(member)
         if info.file_size > MAX_FILE_BYTES:
             raise ImportFailed(
-                f"{member} in the archive claims {info.file_size / (1 << 20):,.0f} MB, more "
-                f"than the {MAX_FILE_BYTES >> 20} MB Parley takes for one attached file."
+                f"{member} in the archive claims {_size(info.file_size)}, more than the "
+                f"{_size(MAX_FILE_BYTES)} Parley takes for one attached file."
             )
         try:
             with self._zip.open(info) as member_stream:
