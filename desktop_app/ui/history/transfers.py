@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop_app.core.exporters import EXTENSIONS, FORMATS
 from desktop_app.core.importers import Cancelled, ImportFailed, Progress
-from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.core.sentiment import IMPORT_CHARS, SentimentAnalyzer
 from desktop_app.services.failure_text import failure_message
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.history_transfer import export_file, import_file
@@ -134,7 +134,7 @@ class TransfersMixin:
         """Import every dialogue in `path` (all or none) — a dialogue log, conversations.json
         or ChatGPT's export .zip; returns the ids written (new ones, then those that grew)."""
         store = self.store
-        sentiment = SentimentAnalyzer()
+        sentiment = SentimentAnalyzer(IMPORT_CHARS)
 
         def work(progress: Progress, cancelled: Callable[[], bool]) -> Any:
             return import_file(store, path, progress, cancelled, sentiment)
