@@ -25,6 +25,10 @@ CONVERSATIONS = "conversations.json"
 # conversations.json of the heaviest real exports is a few hundred megabytes to a gigabyte.
 MAX_CONVERSATIONS_BYTES = 8 << 30
 MAX_FILE_BYTES = 64 << 20  # one attached file
+# DEFLATE cannot pack more than about 1,000:1; JSON packs 5–20:1. A big member claiming more
+# than this ratio is a bomb (or padding), not an export.
+MAX_RATIO = 200
+RATIO_FROM_BYTES = 64 << 20
 _FILE_ID = re.compile(r"^(file[-_][A-Za-z0-9]+)")
 _POINTER = re.compile(r"^[a-z-]+://(file[-_][A-Za-z0-9]+)")
 
@@ -37,7 +41,9 @@ _NOT_AN_EXPORT = (
 def _size(count: int) -> str:
     if count >= 1 << 30:
         return f"{count / (1 << 30):,.1f} GB"
-    return f"{count / (1 << 20):,.0f} MB"
+    if count >= 1 << 20:
+        return f"{count / (1 << 20):,.0f} MB"
+    return f"{count / 1024:,.0f} kB"
 
 
 def is_zip(head: bytes) -> bool:
@@ -76,6 +82,13 @@ class ExportArchive:
                 f"The conversations.json in {name} claims "
                 f"{_size(self.conversations.file_size)}, more than the "
                 f"{_size(MAX_CONVERSATIONS_BYTES)} Parley reads from an export."
+            )
+        info = self.conversations
+        if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * info.compress_size:
+            raise ImportFailed(
+                f"The conversations.json in {name} claims {_size(info.file_size)} packed into "
+                f"{_size(info.compress_size)}: no export packs that tightly, so Parley does "
+                "not unpack it (a zip made to fill the disk looks like this)."
             )
         if self.conversations.flag_bits & 0x1:
             raise ImportFailed(f"{name} is encrypted; Parley cannot read it.")

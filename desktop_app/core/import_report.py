@@ -171,7 +171,7 @@ class ImportReport:
                 f"({self.grown_messages} new messages)."
             )
         if self.unchanged:
-            text += f" Skipped {self.unchanged} imported before and unchanged."
+            text += f" Skipped {self.unchanged} already imported and unchanged."
         return text
 
 

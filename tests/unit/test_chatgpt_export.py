@@ -218,7 +218,7 @@ def test_the_next_export_adds_what_is_new_and_skips_the_rest(
     assert store.count_dialogues() == 3
     assert report.summary().startswith(
         "Imported 1 dialogue (2 messages) from a ChatGPT export. Updated 1 dialogue imported "
-        "before that had grown (4 new messages). Skipped 1 imported before and unchanged."
+        "before that had grown (4 new messages). Skipped 1 already imported and unchanged."
     )
     assert "Attached 1 file from the archive." in report.summary()
     lisbon = by_title(store)["Lisbon"]
@@ -295,6 +295,20 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(
             member.write(b" " * (1 << 20))
     assert path.stat().st_size < 64 << 10  # 8 MB of spaces in a few kilobytes
     with pytest.raises(ImportFailed, match="claims 8 MB, more than the 1 MB Parley reads"):
+        import_file(store, path)
+
+
+def test_a_member_packed_too_tightly_is_not_unpacked(store: HistoryStore, tmp_path: Path) -> None:
+    path = tmp_path / "padded.zip"
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("conversations.json", "w") as member,
+    ):
+        member.write(b"[")
+        for _ in range(70):
+            member.write(b" " * (1 << 20))
+        member.write(b"]")
+    with pytest.raises(ImportFailed, match=r"claims 70 MB packed into \d+ kB: no export packs"):
         import_file(store, path)
 
 
