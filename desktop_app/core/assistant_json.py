@@ -1,7 +1,8 @@
 """Assistants as JSON: Parley's export file, the seed's `assistants.json`, and server objects.
 
 One reader takes all three shapes, because they are one idea written three ways:
-- Parley's export: ``{"format": "parley-assistants", "version": 1, "assistants": [...]}``;
+- Parley's export: ``{"format": "parley-assistants", "version": 1, "assistants": [...]}``,
+  or the same assistants as a bare list, for the original tool (`export_original_json`);
 - the seed's file: a list of ``{name, id, …}``, or a mapping whose values are such objects
   (the key is the name when the object has none) or bare ids;
 - an Assistants API object (``model``, ``instructions``, ``tools: [{"type": …}]``,
@@ -72,6 +73,15 @@ def export_json(profiles: list[AssistantProfile]) -> str:
         "assistants": [profile_to_dict(p) for p in profiles],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def export_original_json(profiles: list[AssistantProfile]) -> str:
+    """The shape the original tool's `list_assistants` reads from its `assistants.json`: a
+    top-level list whose every item has a `name` (it turns each item into an object and
+    takes `.name`; an object at the top level, like Parley's own file, gives it nothing).
+    Each item is otherwise what Parley exports — `id` is the server assistant's, when there
+    is one — so Parley reads the file back completely."""
+    return json.dumps([profile_to_dict(p) for p in profiles], ensure_ascii=False, indent=4) + "\n"
 
 
 class _Bad(ValueError):

@@ -18,81 +18,46 @@ from __future__ import annotations
 import codecs
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import IO, Any
 
+from desktop_app.core.chatgpt_import import Assets, chatgpt_dialogue
 from desktop_app.core.dialogue import Dialogue, LogFormatError, Message, from_log, make_title
+from desktop_app.core.import_report import (
+    Cancelled,
+    ImportedDialogue,
+    ImportedFile,
+    ImportFailed,
+    ImportReport,
+    Progress,
+)
 from desktop_app.core.json_stream import JsonEntries, JsonStreamError
 from desktop_app.core.sentiment import SentimentAnalyzer
-from desktop_app.core.text_guard import replaced_note
+
+__all__ = [
+    "Cancelled",
+    "ImportFailed",
+    "ImportReport",
+    "ImportedDialogue",
+    "ImportedFile",
+    "Progress",
+    "decode_chunks",
+    "iter_dialogues",
+    "read_dialogues",
+]
 
 CHUNK_BYTES = 1 << 20
 # One entry of the top-level list: a message of a seed log, or one whole conversation.
 MAX_ENTRY_CHARS = 32_000_000
-MAX_REASONS = 50
 RATE_CHECK_EVERY = 64  # messages rated between two looks at Cancel (well under a second)
 UNEXPECTED_SHAPE = "a field in it holds something other than what ChatGPT writes there"
-
-# (phase, done, total): "Reading" counts bytes, "Rating tone" and "Saving" count messages.
-Progress = Callable[[str, int, int], None]
-
-
-class ImportFailed(ValueError):
-    """The file cannot be imported at all; the message is for the user."""
-
-
-class Cancelled(Exception):
-    """The user cancelled an import or an export; nothing was kept."""
-
-
-@dataclass
-class ImportedDialogue:
-    dialogue: Dialogue
-    assistant: str = ""
-
-
-@dataclass
-class ImportReport:
-    """What a file held: the dialogues to write, and what was left out, with reasons."""
-
-    source: str = ""
-    dialogues: list[ImportedDialogue] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    skipped_count: int = 0
-    left_out: Counter[str] = field(default_factory=Counter)
-    replaced: int = 0  # lone surrogates replaced by U+FFFD
-
-    @property
-    def message_count(self) -> int:
-        return sum(len(d.dialogue.messages) for d in self.dialogues)
-
-    def skip(self, reason: str) -> None:
-        self.skipped_count += 1
-        if len(self.skipped) < MAX_REASONS:
-            self.skipped.append(reason)
-
-    def summary(self) -> str:
-        count = len(self.dialogues)
-        parts = [
-            f"Imported {count} dialogue{'s' if count != 1 else ''} "
-            f"({self.message_count} messages) from {self.source or 'the file'}."
-        ]
-        if self.skipped_count:
-            more = self.skipped_count - len(self.skipped)
-            reasons = "; ".join(self.skipped) + (f"; and {more} more" if more > 0 else "")
-            parts.append(f"Skipped {self.skipped_count}: {reasons}.")
-        if self.left_out:
-            kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.left_out.items()))
-            parts.append(f"Left out what Parley cannot show: {kinds}.")
-        if self.replaced:
-            parts.append(replaced_note(self.replaced))
-        return " ".join(parts)
 
 
 # --- reading text -------------------------------------------------------------------------
 
 
-def decode_chunks(stream: BinaryIO, on_bytes: Callable[[int], None] | None = None) -> Iterator[str]:
+def decode_chunks(
+    stream: IO[bytes], on_bytes: Callable[[int], None] | None = None
+) -> Iterator[str]:
     """Text from a binary stream, a megabyte at a time: UTF-8 (or UTF-16/32 with a BOM)."""
     head = stream.read(4)
     encoding = "utf-8"
@@ -134,8 +99,42 @@ def decode_chunks(stream: BinaryIO, on_bytes: Callable[[int], None] | None = Non
 # --- shapes -------------------------------------------------------------------------------
 
 
+def _written_by_original(entries: list[Any]) -> bool:
+    """The original tool's log: no times, and a system entry before every user's message
+    (its `ask` wrote one each turn, `null` when it had no instruction)."""
+    if not entries or not all(isinstance(e, dict) and "timestamp" not in e for e in entries):
+        return False
+    users = [i for i, e in enumerate(entries) if e.get("role") == "user"]
+    return bool(users) and all(i > 0 and entries[i - 1].get("role") == "system" for i in users)
+
+
+def _original_entries(entries: list[Any]) -> list[Any]:
+    """The entries as the original meant them. Its system entry (`null` without an
+    instruction) is dropped when empty, and when it repeats the instruction already in force;
+    one that changes it stays where it was said. The user's words, which it logged with each
+    `"` escaped as `\\"`, get their quotes back."""
+    original = _written_by_original(entries)
+    kept: list[Any] = []
+    in_force: str | None = None
+    for entry in entries:
+        if not isinstance(entry, dict):
+            kept.append(entry)
+            continue
+        role, content = entry.get("role"), entry.get("content")
+        if role in ("system", "developer") and (content is None or content == ""):
+            continue
+        if role in ("system", "developer") and isinstance(content, str):
+            if content == in_force:
+                continue
+            in_force = content
+        if original and role == "user" and isinstance(content, str):
+            entry = {**entry, "content": content.replace('\\"', '"')}
+        kept.append(entry)
+    return kept
+
+
 def _seed_dialogue(entries: list[Any], title: Any = None, model: Any = None) -> Dialogue:
-    messages = from_log(entries)
+    messages = from_log(_original_entries(entries))
     if not messages:
         raise LogFormatError("it has no messages")
     system = ""
@@ -162,116 +161,6 @@ def _dialogue(title: str, model: str, system: str, messages: list[Message]) -> D
     )
 
 
-def _newest_leaf(mapping: dict[str, Any]) -> str | None:
-    """With no current node: follow the newest child from the root. Every node is visited at
-    most once, so links that loop back (a damaged or hostile file) end the walk."""
-    roots = [k for k, n in mapping.items() if isinstance(n, dict) and not n.get("parent")]
-    current = roots[0] if roots else None
-    seen: set[str] = set()
-    while isinstance(current, str) and current in mapping and current not in seen:
-        seen.add(current)
-        node = mapping[current]
-        children = node.get("children") if isinstance(node, dict) else None
-        if not isinstance(children, list) or not children:
-            return current
-        following = [c for c in children if isinstance(c, str) and c not in seen]
-        if not following:
-            return current
-        current = following[-1]
-    return current if isinstance(current, str) and current in mapping else None
-
-
-def _chatgpt_branch(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
-    """The nodes from the root to `current` (the branch shown last), oldest first."""
-    if not isinstance(current, str) or current not in mapping:
-        current = _newest_leaf(mapping)
-    branch: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    while isinstance(current, str) and current in mapping and current not in seen:
-        seen.add(current)
-        node = mapping[current]
-        if not isinstance(node, dict):
-            raise LogFormatError(f"node {current!r} is not an object")
-        branch.append(node)
-        current = node.get("parent")
-    branch.reverse()
-    return branch
-
-
-def _chatgpt_text(message: dict[str, Any], left_out: Counter[str]) -> str:
-    content = message.get("content") or {}
-    kind = content.get("content_type") if isinstance(content, dict) else None
-    if kind not in ("text", "multimodal_text"):
-        left_out[f"{kind or 'unknown'} parts"] += 1
-        return ""
-    texts = []
-    for part in content.get("parts") or []:
-        if isinstance(part, str):
-            texts.append(part)
-        elif isinstance(part, dict) and "image" in str(part.get("content_type", "")):
-            left_out["images"] += 1
-        else:
-            left_out["attachments"] += 1
-    return "\n".join(texts).strip()
-
-
-def _chatgpt_dialogue(conversation: dict[str, Any], left_out: Counter[str]) -> ImportedDialogue:
-    mapping = conversation.get("mapping")
-    if not isinstance(mapping, dict):
-        raise LogFormatError("it has no message tree ('mapping')")
-    messages: list[Message] = []
-    system = ""
-    models: list[str] = []
-    for node in _chatgpt_branch(mapping, conversation.get("current_node")):
-        message = node.get("message")
-        if not isinstance(message, dict):
-            continue
-        author = message.get("author") or {}
-        role = author.get("role") if isinstance(author, dict) else None
-        metadata = message.get("metadata") or {}
-        if metadata.get("is_visually_hidden_from_conversation"):
-            continue
-        text = _chatgpt_text(message, left_out)
-        if not text:
-            continue
-        if role == "system":
-            system = system or text
-            continue
-        if role not in ("user", "assistant") or message.get("recipient", "all") != "all":
-            left_out["tool steps"] += 1
-            continue
-        slug = metadata.get("model_slug")
-        model = slug if isinstance(slug, str) else ""
-        if model:
-            models.append(model)
-        created = message.get("create_time")
-        messages.append(
-            Message(
-                role=role,
-                content=text,
-                model=model,
-                created_at=float(created) if isinstance(created, int | float) else 0.0,
-            )
-        )
-    if not any(m.role == "user" for m in messages):
-        raise LogFormatError("it has no message from the user with text")
-    title = conversation.get("title")
-    first_user = next(m.content for m in messages if m.role == "user")
-    default_model = conversation.get("default_model_slug")
-    dialogue = _dialogue(
-        title if isinstance(title, str) and title.strip() else make_title(first_user),
-        default_model if isinstance(default_model, str) else (models[-1] if models else ""),
-        system,
-        messages,
-    )
-    for stamp, attr in (("create_time", "created_at"), ("update_time", "updated_at")):
-        value = conversation.get(stamp)
-        if isinstance(value, int | float) and value > 0:
-            setattr(dialogue, attr, float(value))
-    gizmo = conversation.get("gizmo_id")
-    return ImportedDialogue(dialogue, gizmo if isinstance(gizmo, str) else "")
-
-
 def _name(entry: dict[str, Any], index: int, what: str) -> str:
     title = entry.get("title")
     named = f" ({title[:40]!r})" if isinstance(title, str) and title else ""
@@ -281,25 +170,35 @@ def _name(entry: dict[str, Any], index: int, what: str) -> str:
 # --- the whole file -----------------------------------------------------------------------
 
 
-def read_dialogues(
-    stream: BinaryIO,
+def iter_dialogues(
+    stream: IO[bytes],
+    report: ImportReport,
     size: int = 0,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     sentiment: SentimentAnalyzer | None = None,
     max_entry_chars: int = MAX_ENTRY_CHARS,
-) -> ImportReport:
-    """Read every dialogue in the file. Raises ImportFailed (nothing usable, or the file is
-    not readable JSON) or Cancelled."""
-    report = ImportReport()
+    assets: Assets | None = None,
+) -> Iterator[ImportedDialogue]:
+    """Every dialogue in the file, one at a time (rated, with `sentiment`), so a file of
+    hundreds of megabytes is never held whole; `report` counts as they go. `assets` is the
+    export's zip, where the files messages refer to are looked up. Raises ImportFailed (the
+    file is not readable JSON, or holds nothing usable: raised at the end) or Cancelled."""
     seed_entries: list[Any] = []
     kinds: Counter[str] = Counter()
+    rated = [0]
 
     def on_bytes(done: int) -> None:
         if cancelled is not None and cancelled():
             raise Cancelled
         if progress is not None:
             progress("Reading", done, size)
+
+    def finished(imported: ImportedDialogue) -> ImportedDialogue:
+        if sentiment is not None:
+            _rate(imported.dialogue, sentiment, cancelled, rated)
+        report.count(imported)
+        return imported
 
     entries = JsonEntries(decode_chunks(stream, on_bytes), max_entry_chars)
     try:
@@ -310,21 +209,39 @@ def read_dialogues(
             if kind == "unreadable":
                 report.skip(f"entry {index} cannot be read: {value}")
                 continue
-            _read_one(value, index, report, seed_entries, kinds)
+            imported = _read_one(value, index, report, seed_entries, kinds, assets)
+            if imported is not None:
+                yield finished(imported)
     except JsonStreamError as exc:
         raise ImportFailed(str(exc)) from exc
     report.replaced = entries.replaced
+    report.source = " and ".join(k for k, _ in kinds.most_common()) or "the file"
     if seed_entries:
         try:
-            report.dialogues.insert(0, ImportedDialogue(_seed_dialogue(seed_entries)))
+            yield finished(ImportedDialogue(_seed_dialogue(seed_entries)))
         except LogFormatError as exc:
             report.skip(f"the dialogue log: {exc}")
-    report.source = " and ".join(k for k, _ in kinds.most_common()) or "the file"
-    if not report.dialogues:
+    if not report.found:
         reason = "; ".join(report.skipped) if report.skipped else "the file holds no dialogue"
         raise ImportFailed(f"Nothing could be imported: {reason}.")
-    if sentiment is not None:
-        _rate(report, sentiment, progress, cancelled)
+
+
+def read_dialogues(
+    stream: IO[bytes],
+    size: int = 0,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    sentiment: SentimentAnalyzer | None = None,
+    max_entry_chars: int = MAX_ENTRY_CHARS,
+    assets: Assets | None = None,
+) -> ImportReport:
+    """Every dialogue in the file, held in `report.dialogues`: for files that fit in
+    memory. Raises ImportFailed or Cancelled."""
+    report = ImportReport()
+    found = iter_dialogues(
+        stream, report, size, progress, cancelled, sentiment, max_entry_chars, assets
+    )
+    report.dialogues.extend(found)
     return report
 
 
@@ -334,14 +251,15 @@ def _read_one(
     report: ImportReport,
     seed_entries: list[Any],
     kinds: Counter[str],
-) -> None:
+    assets: Assets | None,
+) -> ImportedDialogue | None:
     if isinstance(item, dict) and "role" in item and "mapping" not in item:
         kinds["a dialogue log"] += 1
         seed_entries.append(item)
     elif isinstance(item, dict) and "mapping" in item:
         kinds["a ChatGPT export"] += 1
         try:
-            report.dialogues.append(_chatgpt_dialogue(item, report.left_out))
+            return chatgpt_dialogue(item, assets)
         except LogFormatError as exc:
             report.skip(f"{_name(item, index, 'conversation')}: {exc}")
         except (TypeError, ValueError, AttributeError):  # a field of an unexpected type
@@ -352,33 +270,28 @@ def _read_one(
             dialogue = _seed_dialogue(item["messages"], item.get("title"), item.get("model"))
         except LogFormatError as exc:
             report.skip(f"{_name(item, index, 'dialogue')}: {exc}")
-            return
+            return None
         assistant = item.get("assistant")
-        report.dialogues.append(
-            ImportedDialogue(dialogue, assistant if isinstance(assistant, str) else "")
-        )
+        return ImportedDialogue(dialogue, assistant if isinstance(assistant, str) else "")
     else:
         report.skip(
             f"entry {index} is neither a message ({{role, content}}), a dialogue "
             "({messages: […]}) nor a ChatGPT conversation"
         )
+    return None
 
 
 def _rate(
-    report: ImportReport,
+    dialogue: Dialogue,
     sentiment: SentimentAnalyzer,
-    progress: Progress | None,
     cancelled: Callable[[], bool] | None,
+    done: list[int],
 ) -> None:
     """Give every message without a sentiment one, as Parley does for its own."""
-    total, done = report.message_count, 0
-    for imported in report.dialogues:
-        if progress is not None:
-            progress("Rating tone", done, total)
-        for message in imported.dialogue.messages:
-            done += 1
-            if cancelled is not None and done % RATE_CHECK_EVERY == 1 and cancelled():
-                raise Cancelled  # checked within a dialogue too: one may hold 100,000 messages
-            if not message.sentiment_label:
-                mood = sentiment.analyze(message.content)
-                message.sentiment_label, message.sentiment_score = mood.label, mood.compound
+    for message in dialogue.messages:
+        done[0] += 1
+        if cancelled is not None and done[0] % RATE_CHECK_EVERY == 1 and cancelled():
+            raise Cancelled  # checked within a dialogue too: one may hold 100,000 messages
+        if not message.sentiment_label and message.content:
+            mood = sentiment.analyze(message.content)
+            message.sentiment_label, message.sentiment_score = mood.label, mood.compound

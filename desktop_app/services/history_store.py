@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.dialogue import Dialogue
 from desktop_app.core.history import DialogueRow, SearchFilters, SearchHit, fts_query
-from desktop_app.core.importers import Cancelled, ImportedDialogue, Progress
 from desktop_app.services.backups import DEFAULT_KEEP
-from desktop_app.services.branch_store import BRANCH_CTE, link_in_order, marks
+from desktop_app.services.branch_store import BRANCH_CTE, marks
 from desktop_app.services.dialogue_finder import DialogueFinderMixin
 from desktop_app.services.history_edits import HistoryEdits
+from desktop_app.services.import_records import ImportRecords
 from desktop_app.services.message_search import fts_snippets, pick_snippet
 from desktop_app.services.store import Store, StoreError
 from desktop_app.services.store_open import connect_read_only, open_error
@@ -45,7 +44,7 @@ _ROW_COLUMNS = (
 )
 
 
-class HistoryStore(DialogueFinderMixin, Store, HistoryEdits):
+class HistoryStore(DialogueFinderMixin, Store, HistoryEdits, ImportRecords):
     """Signals nothing (services have no Qt); all methods may run in worker threads.
 
     Searches run on a connection of their own, so a slow one never holds up a page of the
@@ -285,63 +284,3 @@ class HistoryStore(DialogueFinderMixin, Store, HistoryEdits):
                 if all_branches:
                     dialogue.tree = self.all_messages(dialogue_id)
                 yield dialogue
-
-    def insert_dialogues(
-        self,
-        dialogues: Sequence[ImportedDialogue],
-        progress: Progress | None = None,
-        cancelled: Callable[[], bool] | None = None,
-    ) -> list[int]:
-        """Write imported dialogues in one transaction: all of them, or (on any error or a
-        cancel) none."""
-        ids: list[int] = []
-        total = sum(len(d.dialogue.messages) for d in dialogues)
-        written = 0
-        with self._transaction() as conn:
-            for imported in dialogues:
-                if cancelled is not None and cancelled():
-                    raise Cancelled
-                if progress is not None:
-                    progress("Saving", written, total)
-                dialogue, now = imported.dialogue, time.time()
-                cur = conn.execute(
-                    "INSERT INTO dialogues (title, model, system, assistant_name, created_at, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        dialogue.title,
-                        dialogue.model,
-                        dialogue.system,
-                        imported.assistant,
-                        dialogue.created_at or now,
-                        dialogue.updated_at or dialogue.created_at or now,
-                    ),
-                )
-                dialogue_id = int(cur.lastrowid or 0)
-                conn.executemany(
-                    "INSERT INTO messages (dialogue_id, role, content, reasoning, model, "
-                    "sentiment_label, sentiment_score, status, error, ending, created_at, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            dialogue_id,
-                            m.role,
-                            m.content,
-                            m.reasoning,
-                            m.model,
-                            m.sentiment_label,
-                            m.sentiment_score,
-                            m.status.value,
-                            m.error,
-                            m.ending,
-                            m.created_at or now,
-                            m.created_at or now,
-                        )
-                        for m in dialogue.messages
-                    ],
-                )
-                ids.append(dialogue_id)
-                written += len(dialogue.messages)
-            link_in_order(conn, ids)
-            if cancelled is not None and cancelled():  # the last look before COMMIT
-                raise Cancelled
-        return ids

@@ -273,6 +273,13 @@ _PROVIDERS = """
 ALTER TABLE dialogues ADD COLUMN provider TEXT NOT NULL DEFAULT '';
 """
 
+# Imports (issue 15): where an imported dialogue came from ("chatgpt:<conversation id>"), so
+# importing the next (cumulative) export finds it instead of making a copy; '' for the rest.
+_IMPORTS = """
+ALTER TABLE dialogues ADD COLUMN source_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX dialogues_by_source ON dialogues(source_id) WHERE source_id <> '';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _ASSISTANTS,
@@ -283,6 +290,7 @@ MIGRATIONS: tuple[str, ...] = (
     _REASONING,
     _ENDINGS,
     _PROVIDERS,
+    _IMPORTS,
 )
 LATEST = len(MIGRATIONS)
 

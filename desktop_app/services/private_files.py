@@ -42,8 +42,8 @@ def private_dir(folder: Path) -> Path:
 
 def open_private(path: Path, mode: str = "w", **kwargs: Any) -> Any:  # a text or binary file
     """`open(path, mode)` for writing ("w", "wb", "a", "ab", "x"…), the file 0600 whatever
-    the umask and whether or not it existed."""
-    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    the umask and whether or not it existed; with "+" ("w+") it can be read back too."""
+    flags = (os.O_RDWR if "+" in mode else os.O_WRONLY) | os.O_CREAT | getattr(os, "O_BINARY", 0)
     if "a" in mode:
         flags |= os.O_APPEND
     elif "x" in mode:

@@ -64,7 +64,7 @@ async def close_while_busy(parley: Parley, path: str) -> None:
     import desktop_app.services.history_transfer as history_transfer
     import desktop_app.services.image_describer as image_describer
 
-    history_transfer.read_dialogues = _stuck  # type: ignore[assignment]
+    history_transfer.iter_dialogues = _stuck  # type: ignore[assignment]
     image_describer.inspect_image = _stuck  # type: ignore[assignment]
     history = parley.history_tab
     history.tasks.spawn(history.import_file(Path(path)))

@@ -220,3 +220,22 @@ def test_the_editor_checks_the_schema_and_offers_reasoning_only_where_it_exists(
     assert editor.reasoning_effort.isEnabled() and not editor.temperature.isEnabled()
     editor.reasoning_effort.setCurrentIndex(editor.reasoning_effort.findData("high"))
     assert editor.profile().reasoning_effort == "high"
+
+
+def test_export_for_the_original_tool_is_the_list_its_list_assistants_reads(
+    qloop, qtbot, parley, tmp_path
+) -> None:
+    from desktop_app.ui.assistants.assistant_transfers import ORIGINAL_FILTER
+    from tests.unit.test_original_tool_files import names_as_the_original_lists_them
+
+    tab = parley.assistants_tab
+    click(qtbot, tab.export_button)
+    dialog = tab.file_dialog
+    assert dialog is not None and ORIGINAL_FILTER in dialog.nameFilters()
+    dialog.selectNameFilter(ORIGINAL_FILTER)
+    exported = tmp_path / "assistants.json"
+    dialog.selectFile(str(exported))
+    dialog.accept()
+    run_until(qloop, lambda: tab.tasks.running == 0 and exported.exists())
+    assert names_as_the_original_lists_them(exported.read_text()) == STARTERS
+    assert "in the original tool's shape" in tab.banner.text

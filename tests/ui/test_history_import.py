@@ -188,3 +188,59 @@ def test_a_big_export_imports_whole_with_progress(qloop, tab: HistoryTab, tmp_pa
     assert tab.store.count_dialogues() == 401
     assert "Imported 400 dialogues (1200 messages) from a ChatGPT export." in tab.banner.text
     assert "400 images" in tab.banner.text  # what could not come along is said
+
+
+def import_through_the_dialog(qtbot, qloop, tab: HistoryTab, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """As a user imports: the Import… button, the file dialog, the file, Open."""
+    qtbot.mouseClick(tab.import_button, Qt.MouseButton.LeftButton)
+    dialog = tab._file_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "*.zip" in dialog.nameFilters()[0]
+    dialog.selectFile(str(path))
+    dialog.accept()
+    run_until(qloop, lambda: tab.tasks.running == 0 and not tab.job_running, timeout=30)
+
+
+def test_a_chatgpt_zip_imports_through_the_import_button(
+    qtbot, qloop, tab: HistoryTab, tmp_path: Path
+) -> None:
+    from tests.support.chatgpt_export import realistic_export
+
+    path = realistic_export(tmp_path / "chatgpt-export.zip")
+    import_through_the_dialog(qtbot, qloop, tab, path)
+    assert tab.banner.level == "warning"  # a PDF the export did not hold is named
+    assert tab.banner.text.startswith(
+        "Imported 4 dialogues (11 messages) from a ChatGPT export. Attached 2 files from the "
+        "archive. Kept 2 turns that held only an image or a file."
+    )
+    assert tab.store.count_dialogues() == 5
+    assert {"What is this plant", "Weather chat", "Lisbon trip", "Lighthouse picture"} <= {
+        r.title for r in tab.model.dialogue_rows()
+    }
+    assert tab.open_id is not None  # the first one imported is shown
+
+    import_through_the_dialog(qtbot, qloop, tab, path)  # the same export again
+    assert tab.banner.text == (
+        "Nothing new in a ChatGPT export: 4 dialogues in it were imported before and have "
+        "not changed."
+    )
+    assert tab.banner.level == "info"
+    assert tab.store.count_dialogues() == 5
+
+
+def test_a_file_that_is_not_an_export_says_so_in_the_tab(
+    qtbot, qloop, tab: HistoryTab, tmp_path: Path
+) -> None:
+    import zipfile
+
+    path = tmp_path / "holiday-photos.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("IMG_0001.jpg", b"\xff\xd8\xff")
+    import_through_the_dialog(qtbot, qloop, tab, path)
+    assert tab.banner.level == "error"
+    assert tab.banner.text.startswith(
+        "Nothing was imported from holiday-photos.zip. holiday-photos.zip holds no "
+        "conversations.json."
+    )
+    assert "Traceback" not in tab.banner.text
+    assert_nothing_imported(tab)

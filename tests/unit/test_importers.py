@@ -144,13 +144,15 @@ def test_chatgpt_export_follows_the_branch_last_shown() -> None:
     assert [(m.role, m.content) for m in first.dialogue.messages] == [
         ("user", "Where should I go in May?"),
         ("assistant", "Lisbon is lovely"),  # the regenerated reply, not the old one
-        ("user", "Here"),
+        ("user", "Here\n\n[Image not included in the export: file-1]"),
     ]
     assert first.dialogue.messages[1].model == "gpt-4o"
     assert first.dialogue.created_at == 1_699_000_000.0
     assert first.dialogue.updated_at == 1_700_000_100.0
-    assert report.left_out == {"images": 2, "tool steps": 2}
-    assert "2 images" in report.summary()
+    assert report.left_out == {"tool steps": 2}
+    assert report.missing == {"image": 2}
+    assert "(2 images)" in report.summary()
+    assert "Import the export's .zip to bring its images along." in report.summary()
 
 
 @pytest.mark.timeout(10)
@@ -325,7 +327,7 @@ def test_import_then_export_round_trip(store: HistoryStore, tmp_path: Path) -> N
     assert [e["content"] for e in json.loads(target.read_text())] == [
         "Where should I go in May?",
         "Lisbon is lovely",
-        "Here",
+        "Here\n\n[Image not included in the export: file-1]",
     ]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 

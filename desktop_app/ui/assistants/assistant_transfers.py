@@ -14,7 +14,12 @@ from typing import Any, Protocol, cast
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from desktop_app.core.assistant_json import AssistantImportError, export_json, import_json
+from desktop_app.core.assistant_json import (
+    AssistantImportError,
+    export_json,
+    export_original_json,
+    import_json,
+)
 from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.text_guard import replaced_note
 from desktop_app.services.failure_text import failure_message
@@ -23,6 +28,9 @@ from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 
 JSON_FILTER = "Assistants (*.json);;All files (*)"
+PARLEY_FILTER = "Parley assistants (*.json)"
+# A list of {name, id, …}: what the original tool's list_assistants reads (see README).
+ORIGINAL_FILTER = "assistants.json for the original tool (*.json)"
 
 
 class AssistantRecordsLike(Protocol):
@@ -52,13 +60,18 @@ class AssistantTransfersMixin:
         )
 
     def open_export_dialog(self) -> None:
-        self.file_dialog = open_file_dialog(
+        def chosen(paths: list[str]) -> None:
+            original = dialog.selectedNameFilter() == ORIGINAL_FILTER
+            self.tasks.spawn(self.export_file(paths[0], original))
+
+        dialog = open_file_dialog(
             cast(QWidget, self),
             "Export assistants",
-            lambda paths: self.tasks.spawn(self.export_file(paths[0])),
-            JSON_FILTER,
+            chosen,
+            f"{PARLEY_FILTER};;{ORIGINAL_FILTER}",
             save_as="assistants.json",
         )
+        self.file_dialog = dialog
 
     async def import_file(self, path: str | Path) -> int:
         """Add the assistants in a JSON file; returns how many were added."""
@@ -83,14 +96,18 @@ class AssistantTransfersMixin:
             self.show_notice(text, "info")
         return count
 
-    async def export_file(self, path: str | Path) -> None:
+    async def export_file(self, path: str | Path, original: bool = False) -> None:
+        """Write every assistant to `path`: Parley's file, or (`original`) the list the
+        original tool's list_assistants reads."""
         profiles = self.records.list_assistants()
+        text = export_original_json(profiles) if original else export_json(profiles)
         try:
-            await asyncio.to_thread(write_private, Path(path), export_json(profiles))
+            await asyncio.to_thread(write_private, Path(path), text)
         except OSError as exc:
             self.show_notice(failure_message(f"Writing {Path(path).name}", exc))
             return
         count = len(profiles)
+        shape = " in the original tool's shape" if original else ""
         self.show_notice(
-            f"Exported {count} assistant{'s' if count != 1 else ''} to {path}.", "info"
+            f"Exported {count} assistant{'s' if count != 1 else ''} to {path}{shape}.", "info"
         )

@@ -134,7 +134,7 @@ class HistoryTab(ListEditsMixin, TransfersMixin, QWidget):
         self.import_button = labelled_button(
             "download",
             "Import…",
-            "Import dialogue logs (JSON) or ChatGPT's conversations.json",
+            "Import dialogue logs (JSON) or ChatGPT's export (the .zip, or its conversations.json)",
         )
         self.import_button.clicked.connect(self.choose_import_file)
         self.export_button = labelled_button(

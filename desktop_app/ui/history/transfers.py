@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop_app.core.exporters import EXTENSIONS, FORMATS
 from desktop_app.core.importers import Cancelled, ImportFailed, Progress
-from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.core.sentiment import IMPORT_CHARS, SentimentAnalyzer
 from desktop_app.services.failure_text import failure_message
 from desktop_app.services.history_store import HistoryStore
 from desktop_app.services.history_transfer import export_file, import_file
@@ -54,7 +54,7 @@ class TransfersMixin:
             cast(QWidget, self),
             "Import dialogues",
             lambda paths: self.tasks.spawn(self.import_file(Path(paths[0]))),
-            "Dialogue logs and ChatGPT exports (*.json);;All files (*)",
+            "Dialogue logs and ChatGPT exports (*.json *.zip);;All files (*)",
         )
 
     def choose_export_file(self) -> None:
@@ -131,9 +131,10 @@ class TransfersMixin:
             self.busy_changed.emit(False)
 
     async def import_file(self, path: Path) -> list[int]:
-        """Import every dialogue in `path` (all or none); returns the new dialogue ids."""
+        """Import every dialogue in `path` (all or none) — a dialogue log, conversations.json
+        or ChatGPT's export .zip; returns the ids written (new ones, then those that grew)."""
         store = self.store
-        sentiment = SentimentAnalyzer()
+        sentiment = SentimentAnalyzer(IMPORT_CHARS)
 
         def work(progress: Progress, cancelled: Callable[[], bool]) -> Any:
             return import_file(store, path, progress, cancelled, sentiment)
@@ -149,7 +150,7 @@ class TransfersMixin:
         if result is None:
             return []
         report, ids = result
-        level = "warning" if report.skipped_count or report.left_out else "info"
+        level = "warning" if report.has_warnings else "info"
         self.show_notice(report.summary(), level)
         await self.refresh(force=True)
         if ids:  # imported dialogues keep their dates, so they may sit far down the list
