@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from desktop_app.core.json_guard import JsonTooDeep, parse_json
+
 STDIO, HTTP = "stdio", "http"
 TRANSPORTS = (STDIO, HTTP)
 TRANSPORT_LABELS = {STDIO: "Local program (stdio)", HTTP: "Remote (Streamable HTTP)"}
@@ -213,13 +215,13 @@ def parse_mcp_servers(text: str, taken: Iterable[str] = ()) -> ImportedServers:
     unusable entry beside usable ones is a problem sentence. `taken`: names already configured
     (an entry with one of them is a problem, not a replacement)."""
     try:
-        data = json.loads(text)
+        data, _repaired = parse_json(text)
     except json.JSONDecodeError as exc:
         raise McpConfigError(
             f"This is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
-    except RecursionError:
-        raise McpConfigError("This JSON is nested too deeply to read.") from None
+    except JsonTooDeep as exc:
+        raise McpConfigError(f"This JSON cannot be used: {exc.msg}.") from None
     if not isinstance(data, dict):
         raise McpConfigError('Expected a JSON object such as {"mcpServers": {...}}.')
     entries = data.get("mcpServers", data.get("servers", data))
