@@ -37,6 +37,15 @@ _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE", re.I
 MAX_SERVERS = 100
 
 
+# What a stdio server gets from Parley's own environment besides its own variables: the SDK
+# passes these (mcp.client.stdio.DEFAULT_INHERITED_ENV_VARS; a test keeps the two the same).
+INHERITED_ENV_POSIX = ("HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER")
+INHERITED_ENV_WINDOWS = (
+    "APPDATA", "HOMEDRIVE", "HOMEPATH", "LOCALAPPDATA", "PATH", "PATHEXT",
+    "PROCESSOR_ARCHITECTURE", "SYSTEMDRIVE", "SYSTEMROOT", "TEMP", "USERNAME", "USERPROFILE",
+)
+
+
 class McpConfigError(ValueError):
     """A server entry Parley cannot use; the message says which and why, in plain words."""
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from desktop_app.core.mcp_config import HTTP, McpServerConfig, secret_id
+from desktop_app.core.mcp_config import HTTP, McpServerConfig, secret_id, secret_ids
 from desktop_app.services.mcp_results import prompt_infos, resource_infos, tool_infos, tool_result
 from desktop_app.services.mcp_stderr import StderrCapture
 from desktop_app.services.mcp_types import (
@@ -41,14 +41,16 @@ class McpConnection:
     def __init__(
         self,
         config: McpServerConfig,
-        secrets: Mapping[str, str],
+        read_secret: Callable[[str], str],
         on_change: Callable[[], None] = lambda: None,
         start_timeout: float = DEFAULT_START_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`secrets`: keyring id → value, for this server's secret variables and headers."""
+        """`read_secret(keyring id)`: the value of one of this server's secret variables or
+        headers ("" for none); read in a worker thread when the server starts."""
         self.config = config
-        self._secrets = dict(secrets)
+        self._read_secret = read_secret
+        self._secrets: dict[str, str] = {}
         self._on_change = on_change
         self._start_timeout = start_timeout
         self._clock = clock
@@ -127,6 +129,7 @@ class McpConnection:
         try:
             # Importing the SDK takes seconds on a slow machine: not on the UI thread.
             await asyncio.to_thread(_load_sdk)
+            self._secrets = await asyncio.to_thread(self._read_secrets)
             async with contextlib.AsyncExitStack() as stack:
                 read, write = await self._open_transport(stack)
                 from mcp import ClientSession
@@ -217,6 +220,14 @@ class McpConnection:
             found = await _all(session.list_resources, "resources")
             listing["resources"] = resource_infos(self.config.name, found)
         return listing
+
+    def _read_secrets(self) -> dict[str, str]:
+        found = {key: self._read_secret(key) for key in secret_ids(self.config)}
+        return {key: value for key, value in found.items() if value}
+
+    @property
+    def secrets_in_use(self) -> list[str]:
+        return list(self._secrets.values())
 
     def _on_stderr_closed(self) -> None:
         if self._gone is not None:

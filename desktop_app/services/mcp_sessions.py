@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from desktop_app.core.mcp_config import McpServerConfig, secret_ids
+from desktop_app.core.mcp_config import McpServerConfig
 from desktop_app.services.mcp_connection import McpConnection
 from desktop_app.services.mcp_types import (
     DEFAULT_START_TIMEOUT,
@@ -71,10 +71,9 @@ class McpSessions:
         self._connections = {n: self._connections[n] for n in wanted}
 
     def _connect(self, config: McpServerConfig) -> McpConnection:
-        secrets = {key: self._read_secret(key) for key in secret_ids(config)}
         return McpConnection(
             config,
-            {k: v for k, v in secrets.items() if v},
+            self._read_secret,
             lambda: self._on_change(config.name),
             self._start_timeout,
         )
@@ -87,6 +86,13 @@ class McpSessions:
         task = loop.create_task(connection.stop())
         self._stopping.add(task)
         task.add_done_callback(self._stopping.discard)
+
+    def forget(self, server: str) -> None:
+        """Stop a server whose secrets changed: it starts with the new ones when next needed."""
+        connection = self._connections.get(server)
+        if connection is not None:
+            self._connections[server] = self._connect(connection.config)
+            self._stop_later(connection)
 
     def _connection(self, server: str) -> McpConnection:
         try:
@@ -101,6 +107,10 @@ class McpSessions:
 
     def statuses(self) -> list[ServerStatus]:
         return [c.status for c in self._connections.values()]
+
+    def secrets_in_use(self) -> list[str]:
+        """The secret values the running servers were given (crash reports redact them)."""
+        return [s for c in self._connections.values() for s in c.secrets_in_use]
 
     def stderr(self, server: str) -> str:
         """What the server wrote on its stderr lately (secrets taken out)."""
