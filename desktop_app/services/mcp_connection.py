@@ -62,7 +62,6 @@ class McpConnection:
         self._stop: asyncio.Event | None = None
         self._gone: asyncio.Event | None = None
         self._stderr: StderrCapture | None = None
-        self._stderr_text = ""
 
     # ---- what the service reads -------------------------------------------------------
 
@@ -71,8 +70,7 @@ class McpConnection:
         return self._status
 
     def stderr_text(self) -> str:
-        text = self._stderr.text if self._stderr is not None else self._stderr_text
-        return self._redact(text)
+        return self._redact(self._stderr.text if self._stderr is not None else "")
 
     def _redact(self, text: str) -> str:
         return redact(text, self._secrets.values())
@@ -163,7 +161,6 @@ class McpConnection:
             self._session = None
             if self._stderr is not None:
                 self._stderr.release_writer()
-                self._stderr_text = self._stderr.text
             if failure:
                 if self._stderr is not None:
                     self._stderr.note(failure)
@@ -198,9 +195,12 @@ class McpConnection:
         params = StdioServerParameters(
             command=config.command, args=list(config.args), env=env, cwd=config.cwd or None
         )
-        self._stderr = StderrCapture(asyncio.get_running_loop(), self._on_stderr_closed)
+        if self._stderr is None:
+            self._stderr = StderrCapture(asyncio.get_running_loop())
         self._stderr.note(f"starting {config.where}")
-        errlog = self._stderr.open()
+        gone = self._gone
+        assert gone is not None
+        errlog = self._stderr.open(gone.set)  # this run's pipe: a later run has its own
         read, write = await stack.enter_async_context(stdio_client(params, errlog=errlog))
         self._stderr.release_writer()  # the process has its own copy now
         return read, write
@@ -228,10 +228,6 @@ class McpConnection:
     @property
     def secrets_in_use(self) -> list[str]:
         return list(self._secrets.values())
-
-    def _on_stderr_closed(self) -> None:
-        if self._gone is not None:
-            self._gone.set()
 
     async def _on_message(self, message: Any) -> None:
         """Notifications and transport faults: a line on stdout that is not JSON-RPC is

@@ -20,21 +20,21 @@ _READ_SIZE = 4096
 
 
 class StderrCapture:
-    def __init__(self, loop: asyncio.AbstractEventLoop, on_closed: Callable[[], None]) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._on_closed = on_closed
         self._lock = threading.Lock()
         self._text = ""
         self._writer: TextIO | None = None
         self._thread: threading.Thread | None = None
 
-    def open(self) -> TextIO:
-        """The pipe's write end, to hand to the server process (as its stderr)."""
+    def open(self, on_closed: Callable[[], None]) -> TextIO:
+        """A new pipe's write end, to hand to a server process (as its stderr); `on_closed`
+        runs on the loop when this pipe ends. The text of earlier runs is kept."""
         read_fd, write_fd = os.pipe()
         os.set_inheritable(write_fd, True)
         self._writer = open(write_fd, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
         self._thread = threading.Thread(
-            target=self._pump, args=(read_fd,), name="mcp-stderr", daemon=True
+            target=self._pump, args=(read_fd, on_closed), name="mcp-stderr", daemon=True
         )
         self._thread.start()
         return self._writer
@@ -56,16 +56,17 @@ class StderrCapture:
             return self._text
 
     def last_line(self) -> str:
-        lines = [
-            ln for ln in self.text.splitlines() if ln.strip() and not ln.startswith("[Parley]")
-        ]
+        """The last line the server wrote in its latest run."""
+        text = self.text
+        text = text[text.rfind("[Parley] starting ") :] if "[Parley] starting " in text else text
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("[Parley]")]
         return lines[-1].strip() if lines else ""
 
     def _append(self, text: str) -> None:
         with self._lock:
             self._text = (self._text + text)[-MAX_STDERR_CHARS:]
 
-    def _pump(self, read_fd: int) -> None:
+    def _pump(self, read_fd: int, on_closed: Callable[[], None]) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         try:
             while True:
@@ -79,4 +80,4 @@ class StderrCapture:
             os.close(read_fd)
             if not self._loop.is_closed():
                 with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                    self._loop.call_soon_threadsafe(self._on_closed)
+                    self._loop.call_soon_threadsafe(on_closed)

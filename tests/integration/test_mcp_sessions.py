@@ -148,8 +148,8 @@ def test_restart_and_shutdown_leave_no_process(qloop, sessions) -> None:
     run_until(qloop, lambda: "pid" in service.stderr("tools"))
     first = _pid(service.stderr("tools"))
     assert run(qloop, service.restart("tools"), timeout=60).state == READY
-    run_until(qloop, lambda: "pid" in service.stderr("tools"))
-    second = _pid(service.stderr("tools"))
+    run_until(qloop, lambda: service.stderr("tools").count("pid") == 2)
+    second = int(re.findall(r"pid (\d+)", service.stderr("tools"))[-1])
     assert second != first and not _alive(first)
     run(qloop, service.shutdown(), timeout=30)
     assert not _alive(second)
