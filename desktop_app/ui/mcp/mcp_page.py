@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -37,13 +37,14 @@ from desktop_app.ui.mcp.mcp_controls import McpControls, McpSignals
 from desktop_app.ui.mcp.mcp_server_dialog import McpServerDialog
 from desktop_app.ui.mcp.mcp_small_dialogs import McpImportDialog, McpLaunchDialog, McpStderrDialog
 from desktop_app.ui.task_keeper import TaskKeeper
-from desktop_app.ui.theme import set_tone
+from desktop_app.ui.theme import set_tone, theme_colors
 from desktop_app.ui.widgets.icon_buttons import labelled_button
 from desktop_app.ui.widgets.wrap_label import WrapLabel
 
 _Dialog = TypeVar("_Dialog", bound=QDialog)
 
 STATE_ICONS = {READY: "check", FAILED: "error", STARTING: "refresh", NEEDS_APPROVAL: "warning"}
+STATE_TONES = {READY: "success", FAILED: "error", STARTING: "accent", NEEDS_APPROVAL: "warning"}
 STATE_WORDS = {
     READY: "ready",
     FAILED: "failed",
@@ -170,7 +171,24 @@ class McpPage(QWidget):
         status = self._controls.status(server.name)
         item.setText(f"{server.name} — {STATE_WORDS.get(status.state, 'not running')}")
         item.setToolTip(f"{server.where}\nTick to offer its tools to assistants.")
-        item.setIcon(icon(STATE_ICONS.get(status.state, "pause")))
+        tone = STATE_TONES.get(status.state, "muted_text")
+        item.setIcon(icon(STATE_ICONS.get(status.state, "pause"), getattr(theme_colors(), tone)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A theme change: the state icons take the new theme's colours."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._on_theme_changed()
+
+    def _on_theme_changed(self) -> None:
+        servers = {s.name: s for s in self._controls.servers()}
+        self.list.blockSignals(True)
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            server = servers.get(item.data(Qt.ItemDataRole.UserRole))
+            if server is not None:
+                self._paint_item(item, server)
+        self.list.blockSignals(False)
 
     def _show_current(self) -> None:
         server = self.current
