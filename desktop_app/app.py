@@ -90,6 +90,7 @@ class Parley(ConnectionMixin, TabsMixin, SettingsMixin):
         apply_theme(qt_app, self.settings.theme)
         self.secrets = SecretStore(paths.config_dir, secret_backend)
         self.pool = ProviderPool(self._key_for)  # the other providers' gateways
+        self._make_mcp()  # nothing starts (nor is the SDK imported) until a server is needed
         self.others: ProviderSessions | None = None
         self._discovery_candidates = discovery_candidates
         self.tasks = TaskKeeper()
@@ -158,6 +159,7 @@ class Parley(ConnectionMixin, TabsMixin, SettingsMixin):
         if self._data_care is not None:
             await self._data_care.shutdown()
         await self._close_data()
+        await self.mcp.shutdown()  # the servers' processes end with them
 
     async def _close_data(self) -> None:
         """Every tab, task, client and store let go of the database (shutdown, a restore)."""

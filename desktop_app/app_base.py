@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from desktop_app.services.assistant_remote import AssistantRemote
     from desktop_app.services.chat_session import ChatSession
     from desktop_app.services.fine_tuning import FineTuningService
+    from desktop_app.services.mcp_sessions import McpSessions
     from desktop_app.services.model_catalog import ModelCatalog
     from desktop_app.services.price_book import PriceBook
     from desktop_app.services.provider_sessions import ProviderSessions
@@ -77,6 +78,8 @@ class AppBase:
     remote: AssistantRemote
     fine_tuning: FineTuningService
     settings_dialog: Any
+    mcp: McpSessions
+    mcp_signals: Any
 
     # --- declared here, defined in the parts -----------------------------------------------
 
@@ -125,10 +128,16 @@ class AppBase:
             self.window.statusBar().showMessage(text, 30_000)
 
     def secrets_in_use(self) -> list[str]:
-        """The API keys the app holds right now (crash reports redact them)."""
+        """The API keys (and MCP servers' secrets) the app holds right now (crash reports
+        redact them)."""
+        held = self.mcp.secrets_in_use()
         if self.chat is None:
-            return []
-        return [self.chat.gateway.config.api_key, *(g.config.api_key for g in self.pool.gateways)]
+            return held
+        return [
+            self.chat.gateway.config.api_key,
+            *(g.config.api_key for g in self.pool.gateways),
+            *held,
+        ]
 
     def _key_for(self, provider_id: str) -> str:
         return self.secrets.get_key(provider_id, self.settings.plaintext_key_consent).key

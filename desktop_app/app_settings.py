@@ -7,15 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.app_base import AppBase, provider_config
 from desktop_app.services.gateway import ProviderConfig
 from desktop_app.services.provider_pool import config_for
 from desktop_app.services.secrets import SecretError
-from desktop_app.services.settings import Settings, save_settings
+from desktop_app.services.settings import Settings, SettingsError, save_settings
 
 if TYPE_CHECKING:
+    from desktop_app.core.mcp_config import McpServerConfig
     from desktop_app.core.providers import ProviderEntry
     from desktop_app.services.connection_check import ConnectionReport
 
@@ -43,9 +44,47 @@ class SettingsMixin(AppBase):
             test_connection=self.check_connection,
             refresh_models=self.refresh_models,
             other_keys=with_keys,
+            mcp=(self._mcp_controls(), self.mcp_signals),
         )
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running
+
+    def _make_mcp(self) -> None:
+        """The MCP service over the saved servers (none runs yet), and its Qt signal."""
+        from desktop_app.services.mcp_sessions import McpSessions
+        from desktop_app.ui.mcp.mcp_controls import McpSignals
+
+        self.mcp_signals = McpSignals()
+        self.mcp = McpSessions(
+            self.settings.mcp_servers,
+            lambda key: self.secrets.get_secret(key, self.settings.plaintext_key_consent),
+            self.mcp_signals.emit_changed,
+        )
+
+    def _mcp_controls(self) -> Any:
+        from desktop_app.ui.mcp.mcp_controls import ServiceControls
+
+        return ServiceControls(
+            self.mcp,
+            self.secrets,
+            lambda: self.settings.plaintext_key_consent,
+            self.save_mcp_servers,
+        )
+
+    def save_mcp_servers(self, servers: tuple[McpServerConfig, ...]) -> str | None:
+        """Settings → Tools saves as it goes: the servers into the settings file. An error
+        sentence, or None."""
+        settings = replace(self.settings, mcp_servers=servers)
+        try:
+            save_settings(settings, self.paths.settings_file)
+        except SettingsError as exc:
+            return str(exc)
+        except OSError as exc:
+            from desktop_app.services.failure_text import failure_message
+
+            return failure_message("Saving the settings", exc)
+        self.settings = settings
+        return None
 
     def _form_config(self, entry: ProviderEntry, new_key: str | None) -> ProviderConfig:
         """The provider a Settings form describes, with the key typed in it or else the one

@@ -177,6 +177,69 @@ def with_a_second_provider(server: Any, home: Path, paths: Any, stack: ExitStack
     save_settings(replace(settings, other_providers=(entry,)), paths.settings_file)
 
 
+def mcp_servers() -> tuple[Any, ...]:
+    """Three MCP servers (tests/mcp_servers): one that runs, one whose command waits for the
+    user's OK, one that fails at start."""
+    from desktop_app.core.mcp_config import McpServerConfig
+    from tests.mcp_servers.launch import stdio_config
+
+    ready = stdio_config("test tools")
+    server = "@modelcontextprotocol/server-filesystem"
+    waiting = McpServerConfig("files", command="npx", args=("-y", server, "~/Documents"))
+    failing = stdio_config("broken", "bad_server", "die")
+    return (ready, waiting, failing)
+
+
+async def tools_page(scene: Scene) -> Any:
+    """Settings → Tools with a server ready (its tools listed), one waiting, one failed."""
+    parley = scene.parley
+    parley.open_settings()
+    dialog = parley.settings_dialog
+    dialog.resize(760, 600)
+    dialog.pages.setCurrentWidget(dialog.tools_page)
+    for name in ("test tools", "broken"):
+        await parley.mcp.start(name)
+    dialog.tools_page.list.setCurrentRow(0)
+    await settle()
+    return dialog
+
+
+async def tools_failed(scene: Scene) -> Any:
+    dialog = await tools_page(scene)
+    dialog.tools_page.list.setCurrentRow(2)
+    return dialog
+
+
+async def tools_launch(scene: Scene) -> Any:
+    dialog = await tools_page(scene)
+    page = dialog.tools_page
+    page.list.setCurrentRow(1)
+    page.start_button.click()
+    return page.dialog
+
+
+async def tools_import(scene: Scene) -> Any:
+    dialog = await tools_page(scene)
+    page = dialog.tools_page
+    page.import_button.click()
+    page.dialog.text.setPlainText(
+        '{\n  "mcpServers": {\n    "time": {"command": "uvx", "args": ["mcp-server-time"]},\n'
+        '    "old": {"type": "sse", "url": "http://localhost:8000/sse"}\n  }\n}'
+    )
+    page.dialog.import_text()
+    return dialog
+
+
+async def tools_add(scene: Scene) -> Any:
+    dialog = await tools_page(scene)
+    page = dialog.tools_page
+    page.list.setCurrentRow(1)
+    editing = page.edit()
+    assert editing is not None
+    editing.env.setPlainText("LOG_LEVEL=info\nGITHUB_TOKEN=••••••••")
+    return editing
+
+
 def earlier_backup(home: Path, paths: Any) -> None:
     """A backup an earlier day left, with two dialogues in it."""
     from tests.ui.test_backups_app import make_backup
@@ -235,6 +298,11 @@ STATES = [
     State("damaged", startup_page, prepare=damaged(with_backup=True)),
     State("damaged-no-backup", startup_page, prepare=damaged(with_backup=False)),
     State("read-only", startup_page, prepare=some_history, read_only="folder"),
+    State("tools", tools_page, settings={"mcp": True}),
+    State("tools-failed", tools_failed, settings={"mcp": True}),
+    State("tools-launch", tools_launch, settings={"mcp": True}),
+    State("tools-import", tools_import, settings={"mcp": True}),
+    State("tools-edit", tools_add, settings={"mcp": True}),
     State("read-only-chat", read_only_chat, prepare=some_history, read_only="folder"),
 ]
 
@@ -273,6 +341,8 @@ async def shoot_state(state: State, size: tuple[int, int], out: Path) -> list[Pa
     options = dict(state.settings)
     fault = options.pop("fault", None)
     setup = options.pop("setup", None)
+    if options.pop("mcp", False):
+        options["mcp_servers"] = mcp_servers()
 
     def before_start(server: Any, home: Path, paths: Any, stack: ExitStack) -> None:
         if state.prepare is not None:

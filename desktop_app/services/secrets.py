@@ -101,6 +101,22 @@ class SecretStore:
                 return KeyLookup(key, "file")
         return KeyLookup("", "none")
 
+    def get_secret(self, name: str, allow_file: bool = False) -> str:
+        """A secret other than an API key (an MCP server's token, by its keyring id): the
+        keyring, else the plain file if allowed; never the environment's OPENAI_API_KEY."""
+        if self.backend_status().available:
+            try:
+                value = self._keyring().get_password(SERVICE, name)
+            except Exception:  # a locked or broken keyring must not stop the app
+                value = None
+            if value:
+                return value
+        return self._read_file().get(name, "") if allow_file else ""
+
+    def set_secret(self, name: str, value: str, allow_file: bool = False) -> str:
+        """Keep (or, empty, delete) a secret other than an API key; where it went."""
+        return self.set_key(name, value, allow_file)
+
     def set_key(self, provider: str, key: str, allow_file: bool = False) -> str:
         """Store `key` (empty deletes it); returns where it went."""
         key = key.strip()

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.mcp_config import McpConfigError, McpServerConfig, check_servers, from_saved
 from desktop_app.core.providers import PRESETS, ProviderEntry, is_provider_id
 from desktop_app.core.wire_apis import AUTO, WIRE_APIS
 from desktop_app.services.private_files import private_dir
@@ -19,8 +20,8 @@ from desktop_app.services.temp_files import temp_path
 
 # 2: show_sentiment; 3: backups_kept; 4: other_providers (providers configured beside the main
 # one). Older files load: a setting they lack takes its default, so a file from before 4 is one
-# provider, the main one, as it was.
-SCHEMA_VERSION = 4
+# provider, the main one, as it was. 5: mcp_servers (a file from before has none).
+SCHEMA_VERSION = 5
 THEMES = ("system", "light", "dark")
 MIN_TIMEOUT, MAX_TIMEOUT = 5.0, 600.0
 MAX_BUDGET = 1_000_000.0
@@ -60,6 +61,9 @@ class Settings:
     # Providers beside the main one above (whose id is its preset's key, as before there were
     # several); each keeps its key in the keyring under its own id.
     other_providers: tuple[ProviderEntry, ...] = ()
+    # MCP servers (Settings → Tools); their secret header and environment values are in the
+    # keyring (core/mcp_config.py), never here.
+    mcp_servers: tuple[McpServerConfig, ...] = ()
 
     def validated(self) -> Settings:
         if self.provider not in PRESETS:
@@ -85,6 +89,10 @@ class Settings:
         for entry in self.other_providers:
             check_provider(entry, seen)
             seen.add(entry.id)
+        try:
+            check_servers(self.mcp_servers)
+        except McpConfigError as exc:
+            raise SettingsError("mcp_servers", str(exc)) from None
         return self
 
     @property
@@ -159,6 +167,9 @@ def _from_dict(data: dict[str, Any]) -> Settings:
             continue  # a setting from a newer or older version: ignored, not fatal
         if name == "other_providers":
             values[name] = _entries(value)
+            continue
+        if name == "mcp_servers":
+            values[name] = from_saved(value)
             continue
         expected = type(getattr(defaults, name))
         if expected is float and isinstance(value, int) and not isinstance(value, bool):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QVBoxLayout,
+    QWidget,
 )
 
 from desktop_app.core.providers import PRESETS
@@ -42,10 +43,10 @@ def key_field(placeholder: str) -> QLineEdit:
 
 
 def lay_out_form_dialog(
-    dialog: QDialog, form: QFormLayout, error: QLabel, on_ok: Callable[[], None]
+    dialog: QDialog, form: QFormLayout | QWidget, error: QLabel, on_ok: Callable[[], None]
 ) -> QDialogButtonBox:
-    """Lay `dialog` out as `form`, then `error`, then OK / Cancel (OK runs `on_ok`, which
-    accepts when it is content; Cancel rejects)."""
+    """Lay `dialog` out as `form` (a layout, or a widget such as pages in tabs), then `error`,
+    then OK / Cancel (OK runs `on_ok`, which accepts when it is content; Cancel rejects)."""
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
     )
@@ -53,7 +54,10 @@ def lay_out_form_dialog(
     buttons.rejected.connect(dialog.reject)
     use_parley_icons(buttons)
     layout = QVBoxLayout(dialog)
-    layout.addLayout(form)
+    if isinstance(form, QWidget):
+        layout.addWidget(form, 1)
+    else:
+        layout.addLayout(form)
     layout.addWidget(error)
     layout.addWidget(buttons)
     return buttons

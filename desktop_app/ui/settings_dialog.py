@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QToolButton,
     QWidget,
 )
@@ -47,7 +48,9 @@ from desktop_app.services.settings import (
     SettingsError,
 )
 from desktop_app.ui.connection_row import AskServer, ConnectionRow
-from desktop_app.ui.icons import set_icon
+from desktop_app.ui.icons import icon, set_icon
+from desktop_app.ui.mcp.mcp_controls import McpControls, McpSignals
+from desktop_app.ui.mcp.mcp_page import McpPage
 from desktop_app.ui.provider_form import key_field, lay_out_form_dialog, preset_picker
 from desktop_app.ui.provider_list import ProviderList
 from desktop_app.ui.theme import theme_colors
@@ -80,8 +83,10 @@ class SettingsDialog(QDialog):
         test_connection: AskServer | None = None,
         refresh_models: AskServer | None = None,
         other_keys: set[str] | None = None,
+        mcp: tuple[McpControls, McpSignals] | None = None,
     ) -> None:
-        """`other_keys`: the ids of the other providers that have a key kept."""
+        """`other_keys`: the ids of the other providers that have a key kept; `mcp`: the
+        MCP servers' controls, for the Tools page (none without them)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
@@ -219,7 +224,19 @@ class SettingsDialog(QDialog):
         }
         if self.providers is not None:
             self._fields["other_providers"] = self.providers.list
-        lay_out_form_dialog(self, form, self.error, self._on_ok)
+        self.tools_page: McpPage | None = None
+        self.pages: QTabWidget | None = None
+        if mcp is None:
+            lay_out_form_dialog(self, form, self.error, self._on_ok)
+        else:
+            general = QWidget()
+            general.setLayout(form)
+            self.tools_page = McpPage(*mcp)
+            self.pages = QTabWidget()
+            self.pages.addTab(general, "General")
+            self.pages.addTab(self.tools_page, "Tools")
+            self.pages.setTabIcon(1, icon("tool"))
+            lay_out_form_dialog(self, self.pages, self.error, self._on_ok)
         self._on_provider_changed()
 
     def _on_provider_changed(self) -> None:
@@ -251,6 +268,12 @@ class SettingsDialog(QDialog):
                 if self.providers is not None
                 else self._settings.other_providers
             ),
+            # The Tools page saves as it goes: what it has is what is saved.
+            mcp_servers=(
+                self.tools_page.servers
+                if self.tools_page is not None
+                else self._settings.mcp_servers
+            ),
         )
 
     def _form_values(self) -> tuple[Settings, str | None]:
@@ -280,6 +303,8 @@ class SettingsDialog(QDialog):
         """Closed (OK, Cancel, Esc): a connection test still out is dropped."""
         if self.connection is not None:
             self.connection.cancel()
+        if self.tools_page is not None:
+            self.tools_page.tasks.cancel_all()
         super().done(result)
 
     def _on_ok(self) -> None:

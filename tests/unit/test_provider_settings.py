@@ -46,7 +46,7 @@ def test_a_single_provider_file_from_before_loads_as_one_provider_and_saves_as_t
     assert settings.entry("custom") is not None and settings.entry("openai") is None
     save_settings(settings, path)
     saved = json.loads(path.read_text())
-    assert saved["schema_version"] == SCHEMA_VERSION == 4
+    assert saved["schema_version"] == SCHEMA_VERSION == 5
     assert saved["other_providers"] == [] and saved["base_url"] == VERSION_3["base_url"]
 
 

@@ -60,7 +60,7 @@ def test_a_version_1_file_loads_and_shows_sentiment_marks(tmp_path: Path) -> Non
     path.write_text(json.dumps(version_1))
     settings, problem = load_settings(path)
     assert problem == "" and settings.show_sentiment is True and settings.backups_kept == 7
-    assert settings.schema_version == SCHEMA_VERSION == 4
+    assert settings.schema_version == SCHEMA_VERSION == 5
     assert (settings.provider, settings.theme, settings.monthly_budget) == ("ollama", "dark", 5.0)
 
 

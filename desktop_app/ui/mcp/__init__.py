@@ -1,0 +1,1 @@
+"""Settings → Tools: the MCP servers, their state and tools, adding and importing them."""
