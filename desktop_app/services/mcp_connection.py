@@ -34,6 +34,8 @@ from desktop_app.services.mcp_types import (
 )
 from desktop_app.services.redaction import redact
 
+EXIT_GRACE = 2.0  # seconds a failed start waits to see whether the process exited
+
 _STOP_GRACE_S = 8.0  # the SDK's own shutdown: close stdin, 2 s, SIGTERM, 2 s, SIGKILL
 
 
@@ -156,6 +158,12 @@ class McpConnection:
             failure = "Parley stopped the server while it was starting."
             raise
         except Exception as exc:
+            if self._gone is not None and self.config.transport == "stdio":
+                # A session that closed as it began is most often a process exiting: its
+                # stderr pipe closes a moment later, and its last words say why. Wait for that
+                # moment (briefly) rather than blame the session.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._gone.wait(), EXIT_GRACE)
             failure = self._start_failure(exc)
         finally:
             self._session = None
