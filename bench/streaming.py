@@ -185,8 +185,10 @@ async def measure(args: argparse.Namespace, url: str, home: Path) -> dict[str, A
         "lag_ms": {},
     }
     lengths = [int(n) for n in args.lengths.split(",")]
-    print(f"{'shape':<11}{'tokens':>8}{'parley s/10k':>14}{'raw s/10k':>11}{'ratio':>7}"
-          f"{'lag p50':>9}{'lag p99':>9}")
+    print(
+        f"{'shape':<11}{'tokens':>8}{'parley s/10k':>14}{'raw s/10k':>11}{'ratio':>7}"
+        f"{'lag p50':>9}{'lag p99':>9}"
+    )
     for shape in SHAPES:
         for tokens in lengths:
             prompt = f"LONG {shape} {tokens}"
@@ -201,8 +203,10 @@ async def measure(args: argparse.Namespace, url: str, home: Path) -> dict[str, A
             result["baseline_cpu_per_10k"][key] = round(raw_per, 4)
             result["ratio_to_baseline"][key] = round(per / raw_per, 3)
             result["lag_ms"][key] = [round(p50, 2), round(p99, 2)]
-            print(f"{shape:<11}{tokens:>8}{per:>14.3f}{raw_per:>11.3f}{per / raw_per:>7.2f}"
-                  f"{p50:>9.2f}{p99:>9.2f}")
+            print(
+                f"{shape:<11}{tokens:>8}{per:>14.3f}{raw_per:>11.3f}{per / raw_per:>7.2f}"
+                f"{p50:>9.2f}{p99:>9.2f}"
+            )
     set_delay(url, 0.002)  # 500 tokens a second
     result["lag_p99_ms_500tps"] = {}
     for shape in SHAPES:
@@ -210,8 +214,10 @@ async def measure(args: argparse.Namespace, url: str, home: Path) -> dict[str, A
         spent = await parley_run(parley, f"LONG {shape} {args.paced}")
         p50, p99 = probe.stop()
         result["lag_p99_ms_500tps"][shape] = round(p99, 2)
-        print(f"paced 500 tok/s, {shape}: lag p50 {p50:.2f} ms, p99 {p99:.2f} ms "
-              f"(CPU {spent:.2f} s for {args.paced} tokens)")
+        print(
+            f"paced 500 tok/s, {shape}: lag p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+            f"(CPU {spent:.2f} s for {args.paced} tokens)"
+        )
     set_delay(url, 0.0)
     result["long_dialogue"] = await long_dialogue(parley, args.turns)
     await parley.shutdown()
@@ -242,11 +248,13 @@ async def long_dialogue(parley: Any, turns: int) -> dict[str, Any]:
     per_100 = grown / turns * 100
     shown = tab.transcript
     laid_out = sum(1 for item in shown.items if item.parts is not None)
-    print(f"{turns} turns in one dialogue: {first * 1000:.0f} ms a turn at the start, "
-          f"{last * 1000:.0f} ms at the end (Parley's CPU {cpu_first * 1000:.0f} → "
-          f"{cpu_last * 1000:.0f} ms; the rest is the server answering a longer history); "
-          f"memory +{grown:.1f} MB ({per_100:.1f} MB per 100 turns); {laid_out} of "
-          f"{len(shown.items)} messages laid out")
+    print(
+        f"{turns} turns in one dialogue: {first * 1000:.0f} ms a turn at the start, "
+        f"{last * 1000:.0f} ms at the end (Parley's CPU {cpu_first * 1000:.0f} → "
+        f"{cpu_last * 1000:.0f} ms; the rest is the server answering a longer history); "
+        f"memory +{grown:.1f} MB ({per_100:.1f} MB per 100 turns); {laid_out} of "
+        f"{len(shown.items)} messages laid out"
+    )
     return {
         "turn_ms_first": round(first * 1000, 1),
         "turn_ms_last": round(last * 1000, 1),
@@ -274,6 +282,7 @@ def main() -> int:
     server, url = start_server()
     try:
         with tempfile.TemporaryDirectory() as home:
+
             async def run() -> int:
                 result = await measure(args, url, Path(home))
                 print("RESULT " + json.dumps(result, sort_keys=True))

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop_app.core.tool_calls import ToolCallAssembler
 from desktop_app.services.chat_events import (
     ChatEvent,
     ReasoningDelta,
     StreamEnd,
     TextDelta,
+    ToolCallsMade,
     read_usage,
 )
 
@@ -48,7 +50,8 @@ class ChatChunkReader:
     def __init__(self) -> None:
         self.finish: str | None = None  # choice 0's finish_reason, once sent
         self.refused = False
-        self.started = False  # text or reasoning of choice 0 arrived
+        self.started = False  # text, reasoning or a tool call of choice 0 arrived
+        self.tool_calls = ToolCallAssembler()
 
     def feed(self, chunk: Any) -> list[ChatEvent]:
         out: list[ChatEvent] = []
@@ -79,12 +82,18 @@ class ChatChunkReader:
         if refusal:
             self.refused = True
             out.append(TextDelta(refusal))
-        self.started = self.started or bool(out)
+        for position, call in enumerate(getattr(delta, "tool_calls", None) or ()):
+            self.tool_calls.add_chat_delta(call, position)
+        self.started = self.started or bool(out) or bool(self.tool_calls)
         return out
 
     def end(self) -> list[ChatEvent]:
         """The stream's end: a `StreamEnd` if the server said the reply was finished; none if
-        the body simply stopped (the caller counts that as a cut)."""
+        the body simply stopped (the caller counts that as a cut). The tool calls made, whole,
+        come first: only a finished reply's calls are complete. (Some servers finish a reply
+        with calls as "stop", not "tool_calls": the calls count either way.)"""
         if self.finish is None:
             return []
-        return [StreamEnd(self.finish, self.refused)]
+        calls = self.tool_calls.calls()
+        made: list[ChatEvent] = [ToolCallsMade(tuple(calls))] if calls else []
+        return [*made, StreamEnd(self.finish, self.refused)]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_app.core.pricing import TokenUsage
+from desktop_app.core.tool_calls import ToolCall
 from desktop_app.core.tool_notes import Citation, ToolNote
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ReasoningDelta",
     "StreamEnd",
     "TextDelta",
+    "ToolCallsMade",
     "ToolNote",
     "Usage",
     "read_usage",
@@ -47,6 +49,14 @@ class StreamEnd:
 
     reason: str
     refused: bool = False
+
+
+@dataclass(frozen=True)
+class ToolCallsMade:
+    """The function calls the model asked for in this reply, whole (their streamed pieces put
+    together), in the order it made them; yielded once, just before the `StreamEnd`."""
+
+    calls: tuple[ToolCall, ...]
 
 
 @dataclass(frozen=True)
@@ -96,4 +106,4 @@ def read_usage(usage: Any) -> Usage:
     )
 
 
-ChatEvent = TextDelta | ReasoningDelta | Usage | ToolNote | StreamEnd
+ChatEvent = TextDelta | ReasoningDelta | Usage | ToolNote | ToolCallsMade | StreamEnd

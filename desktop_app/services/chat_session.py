@@ -342,7 +342,7 @@ class ChatSession:
                             on_note(event)
                     elif isinstance(event, StreamEnd):
                         end = event
-                    else:
+                    elif isinstance(event, Usage):
                         usage = event
         except asyncio.CancelledError:
             saver.cancel()

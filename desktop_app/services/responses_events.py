@@ -15,12 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from desktop_app.core.server_text import reason
+from desktop_app.core.tool_calls import ToolCallAssembler
 from desktop_app.core.tool_notes import Citation, ToolNote
 from desktop_app.services.chat_events import (
     ChatEvent,
     ReasoningDelta,
     StreamEnd,
     TextDelta,
+    ToolCallsMade,
     read_usage,
 )
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError, limit_error
@@ -99,6 +101,7 @@ class ResponsesReader:
         self._parts: set[tuple[str, int]] = set()  # reasoning parts that had deltas
         self._reasoned = False
         self.refused = False
+        self.tool_calls = ToolCallAssembler()  # function calls the model asked for
 
     def feed(self, event: Any) -> list[ChatEvent]:
         kind = getattr(event, "type", "")
@@ -109,7 +112,17 @@ class ResponsesReader:
         if kind == "response.refusal.delta":  # the model's refusal is the reply's text
             self.refused = True
             return [TextDelta(event.delta)] if event.delta else []
+        if kind == "response.function_call_arguments.delta":
+            self.tool_calls.add_arguments_delta(str(event.item_id), event.delta)
+            return []
+        if kind == "response.function_call_arguments.done":
+            self.tool_calls.arguments_done(str(event.item_id), event.arguments)
+            return []
+        if kind == "response.output_item.added":
+            self.tool_calls.add_item(event.item)
+            return []
         if kind == "response.output_item.done":
+            self.tool_calls.add_item(event.item)
             note = _note_for(event.item)
             return [self._remember(note)] if note is not None else []
         if kind == "response.output_text.annotation.added":
@@ -122,6 +135,9 @@ class ResponsesReader:
             if kind == "response.incomplete":
                 details = getattr(event.response, "incomplete_details", None)
                 reason = getattr(details, "reason", None) or "incomplete"
+            calls = self.tool_calls.calls()
+            if calls:
+                out.append(ToolCallsMade(tuple(calls)))
             out.append(StreamEnd(reason, self.refused))
             return out
         if kind == "response.failed":

@@ -20,9 +20,11 @@ from .errors import error_response
 from .images import ImageRejected, check_part, image_parts
 from .models import model_not_found
 from .personalities import Personality
-from .reasoning import Plan, chat_plan, is_reasoning_model, think_pieces, unsupported_reasoning
+from .reasoning import Plan, is_reasoning_model, think_pieces, unsupported_reasoning
+from .reasoning import chat_plan as reasoning_plan
 from .replies import expected_reply, last_user, split_into_chunks
 from .routing import Event, EventStream, JSONResponse, Request, Response, Router
+from .tool_replies import PlannedCall, chat_plan
 from .usage import chat_usage
 
 FINGERPRINT = "fp_parley_test"
@@ -50,6 +52,8 @@ def _validate(body: Any, request: Request) -> Response | None:
                 f"Invalid value for 'messages[{index}]': a role is required.",
                 param=f"messages[{index}]",
             )
+    if body.get("tools") and persona.tools_refused:
+        return error_response(400, persona.tools_refused, param="tools")
     if request.server.find_model(model) is None and not persona.any_model:
         return model_not_found(model)
     if "reasoning_effort" in body and not is_reasoning_model(model):
@@ -127,6 +131,45 @@ def _stream(
         yield Event({**base, "choices": [], "usage": _usage(body, pieces, plan)})
 
 
+def _call_stream(
+    body: dict[str, Any], base: dict[str, Any], calls: list[PlannedCall], persona: Personality
+) -> Iterator[Event]:
+    """Tool calls as OpenAI streams them: one after another, each announced with its id,
+    type and name (arguments ""), then its arguments in pieces; finish ``tool_calls``."""
+    yield Event(_chunk(base, {"role": "assistant", "content": None, "refusal": None}))
+    for index, call in enumerate(calls):
+        first = {
+            "index": index,
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
+        }
+        yield Event(_chunk(base, {"tool_calls": [first]}), content=True)
+        for piece in call.pieces():
+            delta = {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+            yield Event(_chunk(base, delta), content=True)
+    yield Event(_chunk(base, {}, "tool_calls"))
+    options = body.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage") is True and persona.stream_usage:
+        pieces = sum(len(c.pieces()) for c in calls)
+        yield Event(
+            {**base, "choices": [], "usage": chat_usage(body["messages"], pieces, body["model"])}
+        )
+
+
+def _call_message(calls: list[PlannedCall]) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": None,
+        "refusal": None,
+        "annotations": [],
+        "tool_calls": [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in calls
+        ],
+    }
+
+
 def _usage(body: dict[str, Any], pieces: list[str], plan: Plan) -> dict[str, Any]:
     thoughts = len(plan.pieces) if plan.mode else None
     return chat_usage(body["messages"], len(pieces), body["model"], thoughts)
@@ -138,8 +181,10 @@ def create_completion(request: Request) -> Response:
     if problem is not None:
         return problem
     reply = expected_reply(body["messages"], body["model"])
+    calls, answer = chat_plan(body, last_user(body["messages"])[0])
+    reply = answer if answer is not None else reply
     pieces = split_into_chunks(reply)
-    plan = chat_plan(body["model"], last_user(body["messages"])[0])
+    plan = reasoning_plan(body["model"], last_user(body["messages"])[0])
     base = {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
@@ -147,6 +192,15 @@ def create_completion(request: Request) -> Response:
         "model": body["model"],
         "system_fingerprint": FINGERPRINT,
     }
+    if calls and body.get("stream") is True:
+        chunk = {**base, "object": "chat.completion.chunk"}
+        return EventStream(_call_stream(body, chunk, calls, request.server.persona))
+    if calls:
+        choice = {"index": 0, "message": _call_message(calls), "logprobs": None}
+        usage = chat_usage(body["messages"], 1, body["model"])
+        return JSONResponse(
+            {**base, "choices": [{**choice, "finish_reason": "tool_calls"}], "usage": usage}
+        )
     if body.get("stream") is True:
         chunk = {**base, "object": "chat.completion.chunk"}
         ending = request.ending

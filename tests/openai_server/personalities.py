@@ -26,6 +26,7 @@ Endpoint = Callable[["OpenAIServer"], Response]
 LLAMA_MODEL = "/models/tiny.gguf"
 LITELLM_KEY = "sk-litellm-master"
 NO_DB = "No connected db."
+NO_TOOLS = "tools param requires --jinja flag"
 PREMIUM = "Only premium users can use this endpoint. Get a LiteLLM Enterprise license."
 
 
@@ -45,6 +46,8 @@ class Personality:
     keyless: str = "401"  # "no_db": LiteLLM without a database, whatever the key problem
     endpoints: dict[str, Endpoint] = field(default_factory=dict)  # GET path → answer
     public: frozenset[str] = frozenset()  # paths that need no key (health checks)
+    # Not "" : it has no function calling and answers a request with `tools` 400, so.
+    tools_refused: str = ""
 
 
 def _json(body: Any) -> Endpoint:
@@ -125,6 +128,17 @@ PERSONALITIES: dict[str, Personality] = {
                 "/api/tags": _ollama_tags,
             },
             public=frozenset(("/", "/api/version", "/api/tags")),
+        ),
+        # llama.cpp's own server started without --jinja: its chat template knows no tools.
+        Personality(
+            "notools",
+            model_ids=(LLAMA_MODEL,),
+            owned_by="llamacpp",
+            unsupported=_ALL_BUT_CHAT,
+            any_model=True,
+            tools_refused=NO_TOOLS,
+            endpoints={"/health": _json({"status": "ok"}), "/props": _llama_props},
+            public=frozenset(("/health",)),
         ),
         Personality(
             "vllm",

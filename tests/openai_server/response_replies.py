@@ -52,7 +52,9 @@ def input_items(body: dict[str, Any]) -> list[Any]:
 
 def last_user_text(body: dict[str, Any]) -> tuple[str, int]:
     for item in reversed(input_items(body)):
-        if isinstance(item, dict) and item.get("role", "user") == "user":
+        if not isinstance(item, dict) or item.get("type", "message") != "message":
+            continue  # a function call or its output
+        if item.get("role", "user") == "user":
             return item_text(item)
     return "", 0
 

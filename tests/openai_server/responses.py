@@ -36,6 +36,8 @@ from .reasoning import (
 from .replies import split_into_chunks
 from .response_replies import Reply, build_reply, input_items, item_text, last_user_text
 from .routing import Event, EventStream, JSONResponse, Request, Response, Router
+from .tool_replies import PlannedCall
+from .tool_replies import responses_plan as tool_plan
 from .usage import responses_usage
 from .vector_stores import search
 
@@ -261,6 +263,45 @@ def _end(annotation: dict[str, Any]) -> int:
     return int(annotation.get("end_index", annotation.get("index", 0)))
 
 
+def _call_item(call: PlannedCall, item_id: str, done: bool) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "type": "function_call",
+        "status": "completed" if done else "in_progress",
+        "call_id": call.id,
+        "name": call.name,
+        "arguments": call.arguments if done else "",
+    }
+
+
+def _call_stream(
+    base: dict[str, Any], calls: list[PlannedCall], usage: dict[str, Any]
+) -> Iterator[Event]:
+    """Function calls as the Responses API streams them: for each, its item announced, its
+    arguments delta by delta, `.done` with the whole text, the item closed; then completed."""
+    numbers = itertools.count()
+
+    def event(kind: str, content: bool = False, **data: Any) -> Event:
+        return Event({"type": kind, "sequence_number": next(numbers), **data}, kind, content)
+
+    yield event("response.created", response=base)
+    yield event("response.in_progress", response=base)
+    items = []
+    for index, call in enumerate(calls):
+        item_id = f"fc_{uuid.uuid4().hex[:24]}"
+        where = {"item_id": item_id, "output_index": index}
+        yield event(
+            "response.output_item.added", output_index=index, item=_call_item(call, item_id, False)
+        )
+        for piece in call.pieces():
+            yield event("response.function_call_arguments.delta", True, **where, delta=piece)
+        yield event("response.function_call_arguments.done", **where, arguments=call.arguments)
+        items.append(_call_item(call, item_id, True))
+        yield event("response.output_item.done", output_index=index, item=items[-1])
+    done = {**base, "status": "completed", "output": items, "usage": usage}
+    yield event("response.completed", response=done)
+
+
 def create_response(request: Request) -> Response:
     missing = not_offered(request, "responses")
     if missing:
@@ -270,6 +311,9 @@ def create_response(request: Request) -> Response:
     if problem is not None:
         return problem
     reply = build_reply(body, lambda stores, query: search(request.server, stores, query))
+    calls, answer = tool_plan(body, last_user_text(body)[0])
+    if answer is not None:
+        reply = Reply(answer)
     if "code_interpreter" in [t.get("type") for t in body.get("tools") or []]:
         run_code(request.server, reply, last_user_text(body)[0])
     pieces = split_into_chunks(reply.text)
@@ -277,6 +321,11 @@ def create_response(request: Request) -> Response:
     plan = responses_plan(body, last_user_text(body)[0])
     thoughts = len(plan.pieces) if plan.mode in ("raw", "think") else None
     usage = responses_usage(input_items(body), len(pieces), body["model"], item_text, thoughts)
+    if calls and body.get("stream") is True:
+        return EventStream(_call_stream(base, calls, usage), done=False)
+    if calls:
+        output = [_call_item(c, f"fc_{uuid.uuid4().hex[:24]}", True) for c in calls]
+        return JSONResponse({**base, "status": "completed", "output": output, "usage": usage})
     if body.get("stream") is True:
         stream = _stream(base, reply, pieces, usage, plan, request.ending)
         return EventStream(stream, done=False)

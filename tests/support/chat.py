@@ -31,8 +31,9 @@ def send_and_wait(qloop, qtbot, tab, text: str) -> None:  # type: ignore[no-unty
     type_and_send(qtbot, tab, text)
     run_until(
         qloop,
-        lambda: tab.dialogue_id is not None
-        and len(tab.chat.store.messages(tab.dialogue_id)) >= before + 2
-        and replies_done(tab),
+        lambda: (
+            tab.dialogue_id is not None
+            and len(tab.chat.store.messages(tab.dialogue_id)) >= before + 2
+            and replies_done(tab)
+        ),
     )
-

@@ -109,8 +109,11 @@ def test_paste_an_image_and_a_file_url_then_send(qloop, qtbot, parley, tmp_path:
     view.scroll_to_item(0, top=True)
     [images] = [p for p in view.items[0].parts if p.kind == "images"]
     assert [(t[1].width(), t[1].height()) for t in images.thumbs] == [(40, 30), (30, 20)]
-    pixel = view.viewport().grab().toImage().pixelColor(
-        (view.item_rect(0).topLeft() + images.thumbs[0][0].center()).toPoint()
+    pixel = (
+        view.viewport()
+        .grab()
+        .toImage()
+        .pixelColor((view.item_rect(0).topLeft() + images.thumbs[0][0].center()).toPoint())
     )
     assert pixel.red() > 200 and pixel.green() < 60  # the red one, really painted
     opened = []

@@ -87,7 +87,13 @@ TABS: list[Callable[..., Any]] = [chat, history, images, usage, assistants, trai
 
 @pytest.mark.parametrize("drive", TABS, ids=[t.__name__ for t in TABS])
 def test_a_failure_in_any_tab_says_what_failed_not_the_exception(
-    qloop, qtbot, parley, monkeypatch, tmp_path: Path, caplog, drive  # type: ignore[no-untyped-def]
+    qloop,
+    qtbot,
+    parley,
+    monkeypatch,
+    tmp_path: Path,
+    caplog,
+    drive,  # type: ignore[no-untyped-def]
 ) -> None:
     banner = drive(qloop, parley, qtbot, monkeypatch, tmp_path)
     run_until(qloop, lambda: banner.isVisible() and banner.text)

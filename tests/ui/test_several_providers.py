@@ -56,7 +56,11 @@ def test_a_message_goes_through_the_provider_of_the_model_picked_and_the_dialogu
         run_until(qloop, lambda: parley.tasks.running == 0)
         host = openai_server.url.split("//")[1].split("/")[0]
         assert picker_texts(tab) == [
-            f"# {host}", "main-model", "# GPU box", "GPU box › big-model", "GPU box › tiny.gguf"
+            f"# {host}",
+            "main-model",
+            "# GPU box",
+            "GPU box › big-model",
+            "GPU box › tiny.gguf",
         ]
         assert tab.model == "main-model" and tab.provider_id == ""
         # A header is not a model: it cannot be chosen, and typing finds only models.

@@ -80,9 +80,7 @@ class ImageBatchMixin:
         self.progress.setRange(0, len(items))
         self.progress.setValue(0)
         self._batch = asyncio.ensure_future(
-            self.describer.describe_all(
-                items, prompt, self.model_name, detail, self.model, session
-            )
+            self.describer.describe_all(items, prompt, self.model_name, detail, self.model, session)
         )
         self._set_busy(True)
         cancelled = False

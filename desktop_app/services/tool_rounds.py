@@ -1,0 +1,89 @@
+"""One conversation with tools, round after round, on either wire API.
+
+A round streams the model's reply with the tools offered; if it asked for calls, their results
+are appended (chat completions: the assistant message with `tool_calls` and a `tool` message
+per call; Responses: `function_call` and `function_call_output` input items) and the next
+round goes out with them. Each class knows its API's request; the loop knows neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import Any, Protocol
+
+from desktop_app.core.tool_calls import ToolCall, ToolSpec
+from desktop_app.core.tool_requests import (
+    chat_calls_message,
+    chat_result_message,
+    chat_tools,
+    responses_call_items,
+    responses_result_item,
+    responses_tools,
+)
+from desktop_app.core.wire_apis import CHAT_COMPLETIONS, RESPONSES
+from desktop_app.services.chat_events import ChatEvent
+
+
+class Streams(Protocol):
+    """What a round needs of the gateway (a `Gateway`, or a fake in tests)."""
+
+    def stream_chat(
+        self, model: str, messages: Sequence[dict[str, Any]], **params: Any
+    ) -> AsyncGenerator[ChatEvent, None]: ...
+
+    def stream_responses(self, request: Mapping[str, Any]) -> AsyncGenerator[ChatEvent, None]: ...
+
+
+class Rounds(Protocol):
+    wire_api: str
+
+    def stream(
+        self, gateway: Streams, specs: Sequence[ToolSpec]
+    ) -> AsyncGenerator[ChatEvent, None]: ...
+
+    def add(self, text: str, calls: Sequence[ToolCall], results: Sequence[str]) -> None:
+        """What the model said, the calls it made and each call's result, in order."""
+        ...
+
+
+class ChatRounds:
+    wire_api = CHAT_COMPLETIONS
+
+    def __init__(
+        self, model: str, messages: Sequence[dict[str, Any]], params: Mapping[str, Any] = {}
+    ) -> None:
+        self.model = model
+        self.messages = list(messages)
+        self.params = dict(params)
+
+    def stream(
+        self, gateway: Streams, specs: Sequence[ToolSpec]
+    ) -> AsyncGenerator[ChatEvent, None]:
+        params = dict(self.params)
+        if specs:
+            params["tools"] = chat_tools(specs)
+        return gateway.stream_chat(self.model, self.messages, **params)
+
+    def add(self, text: str, calls: Sequence[ToolCall], results: Sequence[str]) -> None:
+        self.messages.append(chat_calls_message(text, calls))
+        self.messages += [chat_result_message(c.id, r) for c, r in zip(calls, results, strict=True)]
+
+
+class ResponsesRounds:
+    wire_api = RESPONSES
+
+    def __init__(self, request: Mapping[str, Any]) -> None:
+        self.request = dict(request)
+        self.items = list(self.request.get("input") or [])
+
+    def stream(
+        self, gateway: Streams, specs: Sequence[ToolSpec]
+    ) -> AsyncGenerator[ChatEvent, None]:
+        request = {**self.request, "input": list(self.items)}
+        if specs:  # beside the hosted tools (web search…) the assistant may have
+            request["tools"] = [*(self.request.get("tools") or []), *responses_tools(specs)]
+        return gateway.stream_responses(request)
+
+    def add(self, text: str, calls: Sequence[ToolCall], results: Sequence[str]) -> None:
+        self.items += responses_call_items(text, calls)
+        self.items += [responses_result_item(c.id, r) for c, r in zip(calls, results, strict=True)]
