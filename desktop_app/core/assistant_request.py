@@ -14,6 +14,7 @@ from typing import Any
 from desktop_app.core.assistants import AssistantProfile, json_schema_name
 from desktop_app.core.chat_request import build_chat_messages
 from desktop_app.core.dialogue import Message
+from desktop_app.core.tool_requests import chat_calls_to_items
 
 # Asked for so file search notes can name the files they found.
 FILE_SEARCH_RESULTS = "file_search_call.results"
@@ -85,10 +86,14 @@ def _input_part(part: Any, role: str) -> Any:
 
 def responses_input(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Chat `messages` → Responses `input` items. System messages are left out: the
-    instructions travel in `instructions`."""
+    instructions travel in `instructions`. Tool calls and their results become
+    `function_call` and `function_call_output` items."""
     items: list[dict[str, Any]] = []
     for message in messages:
         role = message.get("role")
+        if role == "tool" or message.get("tool_calls"):
+            items += chat_calls_to_items(message)
+            continue
         if role not in ("user", "assistant"):
             continue
         content = message.get("content")

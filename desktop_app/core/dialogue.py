@@ -94,6 +94,12 @@ class Message:
     # How the reply ended when that is not plainly "finished": an `Ending` value ("cut",
     # "length", "refused", "filtered", "empty"), else "" (a string: a newer Parley may know more).
     ending: str = ""
+    # Function tools: the calls a reply asked for, in chat completions' shape ({id, type,
+    # function: {name, arguments}}); for a `tool` message, the call it answers and what Parley
+    # knows of the step (name, source, decision, is_error, seconds).
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_call_id: str = ""
+    tool_info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sentiment_text(self) -> str:
@@ -151,6 +157,10 @@ def _log_entry(m: Message, include_reasoning: bool = False) -> dict[str, Any]:
         entry["status"] = m.status.value
     if m.ending:  # optional too: cut at the token limit, refused...
         entry["ending"] = m.ending
+    if m.tool_calls:  # optional: a reply that called tools, a tool's result
+        entry["tool_calls"] = m.tool_calls
+    if m.tool_call_id:
+        entry["tool_call_id"] = m.tool_call_id
     if include_reasoning and m.reasoning:
         entry["reasoning"] = m.reasoning
         if m.reasoning_seconds is not None:
@@ -238,6 +248,26 @@ def _parse_time(value: Any) -> float:
     return 0.0
 
 
+def valid_tool_calls(value: Any) -> list[dict[str, Any]]:
+    """The well-formed calls of a `tool_calls` value read from a file or the store (an id, a
+    function name, arguments as text); anything else is left out."""
+    calls: list[dict[str, Any]] = []
+    for call in value if isinstance(value, list) else []:
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or not isinstance(call.get("id"), str):
+            continue
+        name, arguments = function.get("name"), function.get("arguments", "")
+        if isinstance(name, str) and isinstance(arguments, str):
+            calls.append(
+                {
+                    "id": call["id"],
+                    "type": "function",
+                    "function": {"name": name, "arguments": arguments},
+                }
+            )
+    return calls
+
+
 def from_log(data: Any) -> list[Message]:
     """Messages from the seed's log: a list of entries, or {"messages": [...]}."""
     if isinstance(data, dict) and isinstance(data.get("messages"), list):
@@ -259,6 +289,8 @@ def from_log(data: Any) -> list[Message]:
         reasoning = entry.get("reasoning")
         status = entry.get("status", Status.COMPLETE.value)
         ending = entry.get("ending", "")
+        calls = entry.get("tool_calls")
+        call_id = entry.get("tool_call_id")
         if status not in {s.value for s in Status} or status == Status.STREAMING.value:
             status = Status.INTERRUPTED.value  # a log can only hold a reply that has stopped
         messages.append(
@@ -270,6 +302,8 @@ def from_log(data: Any) -> list[Message]:
                 status=Status(status),
                 reasoning=reasoning if isinstance(reasoning, str) and role == "assistant" else "",
                 ending=ending if isinstance(ending, str) and ending in ENDINGS else "",
+                tool_calls=valid_tool_calls(calls) if role == "assistant" else [],
+                tool_call_id=call_id if isinstance(call_id, str) and role == "tool" else "",
             )
         )
     return messages

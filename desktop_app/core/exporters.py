@@ -55,11 +55,18 @@ def training_example(dialogue: Dialogue) -> tuple[dict[str, Any] | None, str]:
     Only finished messages go in: an interrupted or failed reply would teach the model to stop
     mid-sentence. The example ends on the assistant's last reply.
     """
-    messages = []
+    messages: list[dict[str, Any]] = []
     if dialogue.system.strip():
         messages.append({"role": "system", "content": dialogue.system})
     for m in dialogue.messages:
-        if m.role in TRAINING_ROLES and m.status is Status.COMPLETE and m.content.strip():
+        if m.status is not Status.COMPLETE:
+            continue
+        if m.role == "assistant" and m.tool_calls:
+            call = {"role": "assistant", "content": m.content or None, "tool_calls": m.tool_calls}
+            messages.append(call)
+        elif m.role == "tool" and m.tool_call_id:
+            messages.append({"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content})
+        elif m.role in TRAINING_ROLES and m.content.strip():
             messages.append({"role": m.role, "content": m.content})
     while messages and messages[-1]["role"] != "assistant":
         messages.pop()

@@ -23,6 +23,14 @@ ImageUrls = Callable[[Message], list[str]]
 
 
 def _message(message: Message, image_urls: ImageUrls | None) -> dict[str, Any]:
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    if message.tool_calls:
+        return {
+            "role": "assistant",
+            "content": message.content or None,
+            "tool_calls": message.tool_calls,
+        }
     urls = image_urls(message) if image_urls is not None and message.role == "user" else []
     if not urls:
         return {"role": message.role, "content": message.content}
@@ -34,10 +42,12 @@ def _message(message: Message, image_urls: ImageUrls | None) -> dict[str, Any]:
 
 
 def _usable(message: Message) -> bool:
-    return (
-        message.role in ("user", "assistant")
-        and message.status is Status.COMPLETE
-        and bool(message.content.strip() or message.attachments)
+    if message.status is not Status.COMPLETE:
+        return False
+    if message.role == "tool":
+        return bool(message.tool_call_id)
+    return message.role in ("user", "assistant") and bool(
+        message.content.strip() or message.attachments or message.tool_calls
     )
 
 

@@ -14,6 +14,8 @@ here. A conversation that has not grown is left as it is, and counted.
 
 from __future__ import annotations
 
+import json
+
 import hashlib
 import sqlite3
 import time
@@ -48,8 +50,8 @@ class _Written:
 
 _INSERT_MESSAGE = (
     "INSERT INTO messages (dialogue_id, role, content, reasoning, model, sentiment_label, "
-    "sentiment_score, status, error, ending, created_at, updated_at, parent_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "sentiment_score, status, error, ending, created_at, updated_at, parent_id, tool_calls, "
+    "tool_call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -69,6 +71,8 @@ def _row(dialogue_id: int, m: Message, now: float, parent: int | None = None) ->
         when,
         when,
         parent,
+        json.dumps(m.tool_calls) if m.tool_calls else "",
+        m.tool_call_id,
     )
 
 

@@ -280,6 +280,17 @@ ALTER TABLE dialogues ADD COLUMN source_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX dialogues_by_source ON dialogues(source_id) WHERE source_id <> '';
 """
 
+# Tools (issue 16): a reply that asked for function calls keeps them (`tool_calls`, a JSON list
+# in chat completions' shape), and each result is a `tool` message answering one of them
+# (`tool_call_id`), with what Parley knows of the step beside it (`tool_info`, JSON: the tool's
+# name and server, the user's decision, whether it failed, how long it took). Results are
+# messages, so search finds them; old messages read as having none.
+_TOOLS = """
+ALTER TABLE messages ADD COLUMN tool_calls TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN tool_call_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN tool_info TEXT NOT NULL DEFAULT '';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1,
     _ASSISTANTS,
@@ -291,6 +302,7 @@ MIGRATIONS: tuple[str, ...] = (
     _ENDINGS,
     _PROVIDERS,
     _IMPORTS,
+    _TOOLS,
 )
 LATEST = len(MIGRATIONS)
 

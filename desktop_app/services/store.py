@@ -8,6 +8,7 @@ last checkpoint of a streaming reply.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -282,8 +283,8 @@ class Store(
             cur = conn.execute(
                 "INSERT INTO messages (dialogue_id, parent_id, role, content, reasoning, model, "
                 "sentiment_label, sentiment_score, status, error, created_at, updated_at, "
-                "assistant_id, assistant_snapshot) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "assistant_id, assistant_snapshot, tool_calls, tool_call_id, tool_info) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     dialogue_id,
                     parent,
@@ -299,6 +300,9 @@ class Store(
                     now,
                     message.assistant_id,
                     message.assistant_snapshot,
+                    json.dumps(message.tool_calls) if message.tool_calls else "",
+                    message.tool_call_id,
+                    json.dumps(message.tool_info) if message.tool_info else "",
                 ),
             )
             message_id = int(cur.lastrowid or 0)
@@ -346,13 +350,14 @@ class Store(
         first_token_seconds: float | None = None,
         tokens_per_second: float | None = None,
         ending: str = "",
+        tool_calls: list[dict[str, Any]] | None = None,
     ) -> None:
         with self._transaction() as conn:
             conn.execute(
                 "UPDATE messages SET content = ?, status = ?, error = ?, sentiment_label = ?, "
                 "sentiment_score = ?, prompt_tokens = ?, completion_tokens = ?, tool_notes = ?, "
                 "reasoning = ?, reasoning_seconds = ?, first_token_seconds = ?, "
-                "tokens_per_second = ?, ending = ?, updated_at = ? WHERE id = ?",
+                "tokens_per_second = ?, ending = ?, tool_calls = ?, updated_at = ? WHERE id = ?",
                 (
                     content,
                     status.value,
@@ -367,6 +372,7 @@ class Store(
                     first_token_seconds,
                     tokens_per_second,
                     ending,
+                    json.dumps(tool_calls) if tool_calls else "",
                     time.time(),
                     message_id,
                 ),

@@ -29,7 +29,14 @@ from typing import Any, Protocol
 
 from desktop_app.core.reply_parts import Clock
 from desktop_app.core.tool_arguments import check_call, unknown_tool
-from desktop_app.core.tool_calls import ToolCall, ToolResult, ToolSpec, ToolStep, error_result
+from desktop_app.core.tool_calls import (
+    MODEL_LIMIT,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
+    ToolStep,
+    error_result,
+)
 from desktop_app.core.tool_calls import truncated as cut_for_model
 from desktop_app.core.tool_policy import DENIED_TEXT, Decision, ToolPolicy
 from desktop_app.services.chat_events import (
@@ -48,7 +55,6 @@ log = logging.getLogger(__name__)
 MAX_ROUNDS = 8
 CALL_TIMEOUT = 120.0  # seconds a tool may take before Parley stops it
 CANCEL_GRACE = 2.0  # seconds a stopped call is given to end
-MODEL_LIMIT = 20_000  # characters of one result the model is given
 NO_FUNCTIONS_TEXT = (
     "This server or model does not support function calling, so Parley cannot offer it tools. "
     "Turn the tools off for this chat, or choose a model that supports them."
