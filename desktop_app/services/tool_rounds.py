@@ -9,8 +9,10 @@ round goes out with them. Each class knows its API's request; the loop knows nei
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from desktop_app.core.assistant_request import chat_params, responses_request
+from desktop_app.core.assistants import AssistantProfile
 from desktop_app.core.tool_calls import ToolCall, ToolSpec
 from desktop_app.core.tool_requests import (
     chat_calls_message,
@@ -22,6 +24,9 @@ from desktop_app.core.tool_requests import (
 )
 from desktop_app.core.wire_apis import CHAT_COMPLETIONS, RESPONSES
 from desktop_app.services.chat_events import ChatEvent
+
+if TYPE_CHECKING:
+    from desktop_app.services.chat_session import PendingTurn
 
 
 class Streams(Protocol):
@@ -87,3 +92,16 @@ class ResponsesRounds:
     def add(self, text: str, calls: Sequence[ToolCall], results: Sequence[str]) -> None:
         self.items += responses_call_items(text, calls)
         self.items += [responses_result_item(c.id, r) for c, r in zip(calls, results, strict=True)]
+
+
+def rounds_for_turn(
+    turn: PendingTurn, wire_api: str, max_tokens_param: str = "max_completion_tokens"
+) -> Rounds:
+    """The rounds of a prepared chat turn on `wire_api`, with its assistant's settings (as
+    `turn_events` sends a turn without tools; the turn records the API it went out on)."""
+    turn.wire_api = wire_api
+    if wire_api == RESPONSES:
+        profile = turn.assistant or AssistantProfile("", turn.model, turn.system)
+        return ResponsesRounds(responses_request(profile, turn.request))
+    params = chat_params(turn.assistant, max_tokens_param) if turn.assistant else {}
+    return ChatRounds(turn.model, turn.request, params)

@@ -15,7 +15,7 @@ from desktop_app.core.chat_request import build_chat_messages
 from desktop_app.core.dialogue import Message, Status, from_log, to_log
 from desktop_app.core.exporters import training_example
 from desktop_app.core.sentiment import SentimentAnalyzer
-from desktop_app.core.tool_policy import ToolPolicy
+from desktop_app.core.tool_policy import Decision, ToolPolicy
 from desktop_app.core.training_checks import check_example
 from desktop_app.core.training_dialogues import supervised_example
 from desktop_app.services.chat_session import ChatSession
@@ -182,3 +182,48 @@ def test_upgrading_from_every_earlier_schema_reads_old_messages_without_tools(
         )
     finally:
         store.close()
+
+
+def test_always_allowed_tools_outlast_a_restart_until_revoked(tmp_path: Path) -> None:
+    from desktop_app.core.tool_calls import ToolSpec
+    from desktop_app.services.tool_decisions import FLAG, StoredDecisions
+
+    add = ToolSpec("add", source="maths")
+    store = Store.open(tmp_path / "parley.db", tmp_path / "att")
+    ToolPolicy(StoredDecisions(store)).record(add, Decision.ALWAYS)
+    store.close()
+    store = Store.open(tmp_path / "parley.db", tmp_path / "att")
+    try:
+        policy = ToolPolicy(StoredDecisions(store))
+        assert policy.standing(add) is Decision.ALWAYS
+        assert policy.always_allowed() == ["maths/add"]
+        policy.revoke("maths/add")
+        assert policy.standing(add) is None and store.get_flag(FLAG) is None
+        store.set_flag(FLAG, "{not json")  # damaged: ask again, never allow
+        assert policy.standing(add) is None
+    finally:
+        store.close()
+
+
+def test_a_turn_with_an_assistant_keeps_its_settings_and_hosted_tools(qloop, openai_server, store):
+    from desktop_app.core.assistants import AssistantProfile
+    from desktop_app.core.wire_apis import RESPONSES
+    from desktop_app.services.tool_rounds import rounds_for_turn
+
+    helper = AssistantProfile("Helper", MODEL, "Answer briefly.", tools=("web_search",), id=None)
+    session = ChatSession(store, gateway_for(openai_server), SentimentAnalyzer())
+    pending = session.prepare(None, "use now", MODEL, helper.instructions, helper)
+    gateway = gateway_for(openai_server)
+    loop = ToolLoop(gateway, FakeTools(), ToolPolicy(), Approver())
+
+    async def go() -> ToolTurn:
+        try:
+            return await loop.run(rounds_for_turn(pending, RESPONSES))
+        finally:
+            await gateway.aclose()
+
+    turn = run(qloop, go())
+    assert turn.text == "Tool results: now → 12:00\n" and pending.wire_api == RESPONSES
+    first = openai_server.requests[0].body
+    assert first["instructions"] == "Answer briefly."
+    assert [t["type"] for t in first["tools"]][:2] == ["web_search", "function"]
