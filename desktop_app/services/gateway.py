@@ -24,6 +24,7 @@ from desktop_app.services.chat_events import (
     ToolNote,
     Usage,
 )
+from desktop_app.services.gateway_embeddings import EmbeddingBatch, create_embeddings
 from desktop_app.services.gateway_errors import (
     ErrorKind,
     GatewayError,
@@ -276,6 +277,10 @@ class Gateway:
         except Exception as exc:
             raise self._error(exc, since=since) from exc
         return sorted(models, key=lambda m: m.id)
+
+    async def embeddings(self, model: str, texts: Sequence[str]) -> EmbeddingBatch:
+        """Vectors for `texts` in one request (`gateway_embeddings`); raises GatewayError."""
+        return await create_embeddings(self, model, texts)
 
     async def container_file(self, container_id: str, file_id: str) -> bytes:
         """The bytes of a file code interpreter made (cited in a reply), from its container.

@@ -2,8 +2,8 @@
 
 ``server.unsupported`` holds feature names (``FEATURES``); a handler of a switched-off feature
 answers exactly as the HTTP layer answers an unknown route, so the client cannot tell the
-difference — which is the point: Parley must cope with servers without Responses, vector stores
-or the (shut down) Assistants API.
+difference — which is the point: Parley must cope with servers without Responses, vector stores,
+embeddings or the (shut down) Assistants API.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from .routing import JSONResponse, Request, Router
 # "reasoning_summaries" is the exception: asking for them is a 400, as OpenAI answers an
 # organisation that is not verified (see `reasoning.summaries_refused`).
 FEATURES = (
-    "responses", "files", "vector_stores", "assistants", "fine_tuning", "reasoning_summaries"
+    "responses", "files", "vector_stores", "assistants", "fine_tuning", "reasoning_summaries",
+    "embeddings",
 )  # fmt: skip
 
 

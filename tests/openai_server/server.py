@@ -1,10 +1,11 @@
 """``OpenAIServer``: the state of the fake API and the lifetime of its HTTP server.
 
 All state is public and guarded by ``lock`` so a test can read what the app sent
-(``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``, the
-image limits ``image_max_side`` and ``image_max_bytes``, ``assistants``, and ``unsupported`` —
-features that answer 404), which server it behaves like (``personality``: llama.cpp, LiteLLM,
-Ollama, vLLM, LM Studio; see ``personalities.py``) and break it on purpose (``add_fault``).
+(``requests``), change what the server offers (``models``, ``api_key``, ``chunk_delay``,
+``embedding_delay``, the image limits ``image_max_side`` and ``image_max_bytes``,
+``assistants``, and ``unsupported`` — features that answer 404), which server it behaves
+like (``personality``: llama.cpp, LiteLLM, Ollama, vLLM, LM Studio; see
+``personalities.py``) and break it on purpose (``add_fault``).
 Uploaded ``files`` and ``vector_stores`` are kept here too, and ``fine_tuning`` (jobs on a
 clock moved by ``advance(seconds)``). The HTTP side lives in ``httpd.py`` and ``handler.py``;
 the API itself in one module per resource, each registering its routes here.
@@ -22,6 +23,7 @@ from . import (
     chat,
     containers,
     control,
+    embeddings,
     features,
     files,
     fine_tuning,
@@ -35,8 +37,8 @@ from .httpd import ThreadedServer
 from .routing import RecordedRequest, Router
 
 RESOURCES = (
-    models, chat, responses, files, vector_stores, assistants, fine_tuning, features, containers,
-    control, personalities,
+    models, chat, responses, embeddings, files, vector_stores, assistants, fine_tuning, features,
+    containers, control, personalities,
 )  # fmt: skip
 IMAGE_MAX_SIDE = 2048  # what the API itself scales a "high" detail image to fit
 IMAGE_MAX_BYTES = 20 * 1024 * 1024
@@ -57,6 +59,7 @@ class OpenAIServer:
         self.echo_key = False  # a 401 shows the whole key it was given (as some proxies do)
         self.endless_pages = ""  # "repeat" | "fresh": every list says has_more (endless.py)
         self.chunk_delay = 0.0
+        self.embedding_delay = 0.0  # seconds each /v1/embeddings call takes
         self.image_max_side = IMAGE_MAX_SIDE
         self.image_max_bytes = IMAGE_MAX_BYTES
         self.faults: list[Fault] = []
@@ -221,6 +224,7 @@ class OpenAIServer:
             self.echo_key = False
             self.endless_pages = ""
             self.chunk_delay = 0.0
+            self.embedding_delay = 0.0
             self.image_max_side = IMAGE_MAX_SIDE
             self.image_max_bytes = IMAGE_MAX_BYTES
             self.unsupported = set()
