@@ -14,9 +14,8 @@ here. A conversation that has not grown is left as it is, and counted.
 
 from __future__ import annotations
 
-import json
-
 import hashlib
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
