@@ -206,7 +206,7 @@ def test_a_job_with_a_validation_file_charts_both_losses(
     assert run(qloop, tab.start.start_job()) is not None
     tab.show_panel(tab.jobs)
     server.advance(8.5)  # validated, queued, six steps
-    run_until(qloop, lambda: len(tab.jobs.chart.points) == 6)
+    run_until(qloop, lambda: len(tab.jobs.chart.points) == 6, timeout=30)
     chart = tab.jobs.chart
     assert [step for step, _ in chart.validation] == [2, 4, 6]
     assert chart.plot is not None and chart._items["legend"].isVisible()
