@@ -8,6 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app.app import Parley
+from desktop_app.core.fine_tuning_jobs import JobEvent
+from desktop_app.services.paging import Listed
 from desktop_app.services.settings import Settings
 from desktop_app.ui.training.training_tab import TrainingTab
 from tests.openai_server import OpenAIServer
@@ -286,3 +288,35 @@ def test_the_jobs_view_says_when_a_server_that_always_has_more_was_cut_short(
         "Showing the latest 30 checkpoints; the server kept saying it had more, earlier ones "
         "are not shown."
     )
+
+
+def test_a_list_of_events_read_before_the_job_moved_on_neither_hides_nor_repeats_any(
+    qloop, parley: Parley, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher and a details load read one job at once; the older read may answer last."""
+    server: OpenAIServer = parley.test_server  # type: ignore[attr-defined]
+    tab = training(qloop, parley)
+    path = write_jsonl(tmp_path / "chat.jsonl", [chat_example(i) for i in range(10)])
+    tab.validation.set_file(path)
+    tab.start.set_files(path)
+    assert run(qloop, tab.validation.validate()).passed
+    assert run(qloop, tab.start.upload())
+    assert run(qloop, tab.start.start_job()) is not None
+    server.advance(10)
+    run_until(qloop, lambda: job_status(tab) == "succeeded" and not tab.jobs.tasks.running)
+    job_id = tab.jobs.selected().id  # type: ignore[union-attr]
+    lines = tab.jobs.log.toPlainText().splitlines()
+    assert len(tab.jobs.chart.points) == 6 and any("Step 6/6" in line for line in lines)
+    service = tab.jobs.context.service
+    fresh = service.events
+
+    async def stale(job: str, after: str = "") -> Listed[JobEvent]:
+        return Listed((await fresh(job))[:2])  # what a read before the steps saw
+
+    monkeypatch.setattr(service, "events", stale)
+    run(qloop, tab.jobs.load_details(job_id))
+    assert tab.jobs.log.toPlainText().splitlines() == lines
+    assert len(tab.jobs.chart.points) == 6
+    monkeypatch.setattr(service, "events", fresh)
+    run(qloop, tab.jobs.load_details(job_id))  # the whole list again: nothing twice
+    assert tab.jobs.log.toPlainText().splitlines() == lines

@@ -238,7 +238,7 @@ class JobsPanel(QWidget):
 
     def _apply(self, update: JobUpdate) -> None:
         job = update.job
-        self.events.setdefault(job.id, []).extend(update.events)
+        self._merge_events(job.id, update.events)
         if isinstance(update.events, Listed) and update.events.cut:
             self.cut_events.add(job.id)
         self.model.update(job)
@@ -253,12 +253,20 @@ class JobsPanel(QWidget):
         elif job.status == "failed":
             self.context.notice(f"The job {job.id} failed. The server said: {job.error}", "error")
 
+    def _merge_events(self, job_id: str, events: list[JobEvent]) -> None:
+        """Add the events not known yet, in the order read. The watcher and a details load
+        may both be reading one job: a list read before the job moved on can arrive after a
+        newer one, and must neither hide nor repeat what the newer one brought."""
+        known = self.events.setdefault(job_id, [])
+        ids = {e.id for e in known}
+        known.extend(e for e in events if e.id not in ids)
+
     async def load_details(self, job_id: str) -> None:
         try:
             events = await self.context.service.events(job_id)
         except GatewayError:
             return  # offline: the registry still shows the job
-        self.events[job_id] = events
+        self._merge_events(job_id, events)
         if events.cut:
             self.cut_events.add(job_id)
         selected = self.selected()
