@@ -29,6 +29,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.assistant_json import snapshot_json
 from desktop_app.core.assistants import AssistantProfile
@@ -58,6 +59,11 @@ from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.services.store import Store, StoreError, StoreFull
 from desktop_app.services.turn_events import turn_events
 
+if TYPE_CHECKING:
+    from desktop_app.core.tool_policy import ToolPolicy
+    from desktop_app.services.tool_loop import Approve, ToolProvider
+    from desktop_app.services.tool_turns import RoundSaved
+
 CHECKPOINT_INTERVAL = 0.25
 SAVE_ATTEMPTS = 60  # one a second: a minute of a busy database before giving up
 SAVE_RETRY_DELAY = 1.0
@@ -78,6 +84,12 @@ class PendingTurn:
     assistant: AssistantProfile | None = None  # as sent: with the turn's model and system
     wire_api: str = field(default=CHAT_COMPLETIONS)  # the API the reply came through
     local: bool = False  # it came from a server on this computer (free)
+    # Tools on for this turn (None: none): where they run, who decides, and a view's ear
+    # for the steps (see tool_turns).
+    tools: ToolProvider | None = None
+    approve: Approve | None = None
+    policy: ToolPolicy | None = None
+    listener: Callable[[Any], None] | None = None
 
 
 def _assistant_id(assistant: AssistantProfile | None) -> int | None:
@@ -290,8 +302,8 @@ class ChatSession:
         saved for lack of space (its text is still in `turn.reply`).
         """
         reply = turn.reply
-        reply_id = reply.id
-        assert reply_id is not None
+        assert reply.id is not None
+        reply_id: int = reply.id
         notes = NoteList()
         saved = 0
         usage = Usage(None, None)
@@ -328,11 +340,41 @@ class ChatSession:
 
         parts = ReplyParts(self.clock)  # the request goes out now
         saver = asyncio.create_task(checkpoints())
+
+        limit = ""  # the tool loop stopped at its bound of rounds: the sentence to show
+
+        def next_round(saved_round: RoundSaved) -> None:
+            """A tool round is in the store: the rest streams into its new placeholder."""
+            nonlocal reply, reply_id, notes, saved, usage, parts, end
+            show(parts.close())
+            self._record_round(turn, saved_round, usage)
+            reply = saved_round.reply
+            assert reply.id is not None
+            reply_id = reply.id
+            notes, usage, saved, end = NoteList(), Usage(None, None), 0, None
+            parts = ReplyParts(self.clock)
+
         try:
-            stream = turn_events(self, turn, on_notice)
+            if turn.tools is not None:
+                from desktop_app.services.tool_turns import (
+                    STEP_EVENTS,
+                    LimitReached,
+                    RoundSaved,
+                    tool_turn_events,
+                )
+
+                stream: Any = tool_turn_events(self, turn)
+            else:
+                stream = turn_events(self, turn, on_notice)
             async with contextlib.aclosing(stream):
                 async for event in stream:
-                    if isinstance(event, TextDelta):
+                    if turn.tools is not None and isinstance(event, STEP_EVENTS):
+                        if isinstance(event, RoundSaved):
+                            next_round(event)
+                        self._tell(turn, event)
+                    elif turn.tools is not None and isinstance(event, LimitReached):
+                        limit = event.notice
+                    elif isinstance(event, TextDelta):
                         show(parts.add_text(event.text))
                     elif isinstance(event, ReasoningDelta):
                         show(parts.add_reasoning(event.text))
@@ -347,6 +389,8 @@ class ChatSession:
         except asyncio.CancelledError:
             saver.cancel()
             parts.close()  # kept, not shown: the window may be closing
+            if turn.reply is not reply:  # Stop kept a tool round: the rest had not begun
+                parts = ReplyParts(self.clock)
             stopped = Outcome(Status.INTERRUPTED, Ending.NONE, "Stopped.")
             await finish_reply(self, turn, parts, stopped, usage, notes.notes, told)
             raise
@@ -377,8 +421,28 @@ class ChatSession:
             bool(parts.content.strip()),
             end is not None and end.refused,
         )
+        if limit:
+            outcome = Outcome(Status.INTERRUPTED, Ending.NONE, limit)
         await finish_reply(self, turn, parts, outcome, usage, notes.notes, told)
         return reply
+
+    @staticmethod
+    def _tell(turn: PendingTurn, event: Any) -> None:
+        """A tool step or round for the view (which must not cost the reply if it fails)."""
+        if turn.listener is not None:
+            try:
+                turn.listener(event)
+            except Exception:
+                log.exception("showing a tool step failed")
+
+    def _record_round(self, turn: PendingTurn, saved: Any, usage: Usage) -> None:
+        """The cost of a tool round, on the reply that asked for its calls."""
+        if self.ledger is None or not saved.saved:
+            return
+        try:
+            self.ledger.record(saved.saved[0], usage, turn.request, turn.local)
+        except StoreError as exc:
+            log.warning("recording the cost of a tool round failed: %s", exc)
 
     async def abandon(self, turn: PendingTurn) -> None:
         """Close a reply whose task was cancelled before it ever ran (Stop pressed at once):
