@@ -36,11 +36,13 @@ class ToolSpec:
     description: str = ""
     input_schema: Mapping[str, Any] = field(default_factory=lambda: dict(EMPTY_SCHEMA))
     source: str = ""
+    tool: str = ""  # the tool's own name at its source, when the model sees another one
 
     @property
     def key(self) -> str:
-        """What a standing decision is kept under: the source and the tool's name."""
-        return f"{self.source}/{self.name}"
+        """What a standing decision is kept under: the source and the tool's own name (not
+        the one the model sees, which changes when another server's tool clashes with it)."""
+        return f"{self.source}/{self.tool or self.name}"
 
 
 @dataclass(frozen=True)

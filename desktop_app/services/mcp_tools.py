@@ -125,6 +125,7 @@ class McpTools:
                     tool.description or tool.title,
                     dict(tool.input_schema) if tool.input_schema else dict(EMPTY_SCHEMA),
                     tool.server,
+                    tool.name,
                 )
             )
         self._targets = targets

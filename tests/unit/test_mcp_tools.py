@@ -237,3 +237,12 @@ def test_a_call_cancelled_before_it_starts_does_not_run() -> None:
     with pytest.raises(asyncio.CancelledError):
         asyncio.run(go())
     assert host.calls == []
+
+
+def test_an_always_allowed_tool_keeps_its_key_when_another_server_clashes_with_it() -> None:
+    alone = McpTools(FakeHost([ToolInfo("maths", "add")]))
+    (spec,) = asyncio.run(alone.list_tools())
+    clashing = McpTools(FakeHost([ToolInfo("maths", "add"), ToolInfo("files", "add")]))
+    renamed = asyncio.run(clashing.list_tools())
+    assert spec.name == "add" and renamed[0].name == "maths_add"
+    assert spec.key == renamed[0].key == "maths/add" and renamed[1].key == "files/add"
