@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.mcp_config import STDIO, ImportedServers, McpServerConfig
+from desktop_app.core.tool_policy import ToolPolicy
 from desktop_app.services.mcp_types import (
     FAILED,
     NEEDS_APPROVAL,
@@ -33,6 +34,7 @@ from desktop_app.services.mcp_types import (
     ServerStatus,
 )
 from desktop_app.ui.icons import icon
+from desktop_app.ui.mcp.allowed_tools import AllowedTools
 from desktop_app.ui.mcp.mcp_controls import McpControls, McpSignals
 from desktop_app.ui.mcp.mcp_server_dialog import McpServerDialog
 from desktop_app.ui.mcp.mcp_small_dialogs import McpImportDialog, McpLaunchDialog, McpStderrDialog
@@ -74,8 +76,14 @@ def state_text(status: ServerStatus) -> str:
 
 class McpPage(QWidget):
     def __init__(
-        self, controls: McpControls, signals: McpSignals, parent: QWidget | None = None
+        self,
+        controls: McpControls,
+        signals: McpSignals,
+        parent: QWidget | None = None,
+        *,
+        policy: ToolPolicy | None = None,
     ) -> None:
+        """`policy`: the user's "always allow" choices, listed to be revoked (none: no list)."""
         super().__init__(parent)
         self._controls = controls
         self.tasks = TaskKeeper()
@@ -135,6 +143,9 @@ class McpPage(QWidget):
         layout.addWidget(self.state)
         layout.addWidget(QLabel("Tools:"))
         layout.addWidget(self.tools, 3)
+        self.allowed = AllowedTools(policy, self._say) if policy is not None else None
+        if self.allowed is not None:
+            layout.addWidget(self.allowed, 2)
         signals.changed.connect(self._on_server_changed)
         self._refill()
 
