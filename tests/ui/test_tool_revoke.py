@@ -57,6 +57,7 @@ def test_a_standing_choice_is_revoked_then_all_of_them(qloop, qtbot, start_parle
     assert not allowed.empty.isVisible()
     assert not allowed.revoke_button.isEnabled()  # nothing chosen yet
     assert allowed.revoke_all_button.isEnabled()
+    assert allowed.revoke_button.width() == page.add_button.width()  # the lists end alike
 
     click_row(qtbot, allowed, "add — on maths")
     assert allowed.revoke_button.isEnabled()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -88,6 +89,9 @@ class AllowedTools(QWidget):
         self.list.setVisible(not empty)
         self.revoke_all_button.setVisible(not empty)
         self.revoke_button.setVisible(not empty)
+        # empty, it is two lines: the room above (the server's tools) keeps the rest
+        grows = QSizePolicy.Policy.Maximum if empty else QSizePolicy.Policy.Preferred
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, grows)
         self._enable()
 
     def _enable(self) -> None:

@@ -116,14 +116,15 @@ class McpPage(QWidget):
         )
         self.stderr_button.clicked.connect(lambda: self.show_stderr())
         buttons = QVBoxLayout()
-        for button in (
+        server_buttons = (
             self.add_button,
             self.import_button,
             self.edit_button,
             self.remove_button,
             self.start_button,
             self.stderr_button,
-        ):
+        )
+        for button in server_buttons:
             buttons.addWidget(button)
         buttons.addStretch(1)
         row = QHBoxLayout()
@@ -145,6 +146,10 @@ class McpPage(QWidget):
         layout.addWidget(self.tools, 3)
         self.allowed = AllowedTools(policy, self._say) if policy is not None else None
         if self.allowed is not None:
+            # its buttons as wide as the servers': the two lists end at the same edge
+            width = max(button.sizeHint().width() for button in server_buttons)
+            for button in (self.allowed.revoke_button, self.allowed.revoke_all_button):
+                button.setMinimumWidth(width)
             layout.addWidget(self.allowed, 2)
         signals.changed.connect(self._on_server_changed)
         self._refill()
