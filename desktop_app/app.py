@@ -24,6 +24,7 @@ from desktop_app.app_base import provider_config
 from desktop_app.app_connection import ConnectionMixin
 from desktop_app.app_settings import SettingsMixin
 from desktop_app.app_tabs import FIRST_FRAME_WAIT_S, TabsMixin
+from desktop_app.core.tool_policy import ToolPolicy
 from desktop_app.launch import (
     display_problem,
     idle_rss_kb,
@@ -116,6 +117,7 @@ class Parley(ConnectionMixin, TabsMixin, SettingsMixin):
         # when the data is closed (a restore), so the next tabs are not reached twice.
         self._window_links: list[tuple[Any, Any]] = []
         self.store: Store | None = None
+        self.tool_policy = ToolPolicy()  # in memory until the store opens (and if it cannot)
         self.chat: ChatSession | None = None
         self.chat_tab: Any = None
         self.images_tab: Any = None
@@ -196,6 +198,7 @@ class Parley(ConnectionMixin, TabsMixin, SettingsMixin):
             signal.disconnect(slot)
         self._window_links.clear()
         self.store = self.chat = self.prices = self.ledger = self.spend = None
+        self.tool_policy = ToolPolicy()  # not over the closed store
         self.chat_tab = self.images_tab = self.assistants_tab = self.history_tab = None
         self.history_store = self.sidebar_store = self.training_tab = self.usage_tab = None
         self._closing.clear()

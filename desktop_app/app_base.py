@@ -20,6 +20,7 @@ from desktop_app.services.secrets import SecretStore
 from desktop_app.services.settings import Settings
 
 if TYPE_CHECKING:
+    from desktop_app.core.tool_policy import ToolPolicy
     from desktop_app.services.assistant_remote import AssistantRemote
     from desktop_app.services.chat_session import ChatSession
     from desktop_app.services.fine_tuning import FineTuningService
@@ -80,6 +81,7 @@ class AppBase:
     settings_dialog: Any
     mcp: McpSessions
     mcp_signals: Any
+    tool_policy: ToolPolicy  # the "always allow" choices: in the database once it is open
 
     # --- declared here, defined in the parts -----------------------------------------------
 

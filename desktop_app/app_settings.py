@@ -45,6 +45,7 @@ class SettingsMixin(AppBase):
             refresh_models=self.refresh_models,
             other_keys=with_keys,
             mcp=(self._mcp_controls(), self.mcp_signals),
+            tool_policy=self.tool_policy,
         )
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running

@@ -70,6 +70,7 @@ class TabsMixin(AppBase):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.first_frame.wait(), FIRST_FRAME_WAIT_S)
         from desktop_app.core.sentiment import SentimentAnalyzer
+        from desktop_app.core.tool_policy import ToolPolicy
         from desktop_app.services.assistant_remote import AssistantRemote
         from desktop_app.services.chat_session import ChatSession
         from desktop_app.services.gateway import Gateway
@@ -78,6 +79,7 @@ class TabsMixin(AppBase):
         from desktop_app.services.spend_ledger import SpendLedger
         from desktop_app.services.store import Store, StoreError
         from desktop_app.services.store_errors import READ_ONLY
+        from desktop_app.services.tool_decisions import StoredDecisions
         from desktop_app.ui.chat.chat_tab import ChatTab
 
         await asyncio.to_thread(self._tidy_folders)
@@ -95,6 +97,7 @@ class TabsMixin(AppBase):
                 self.data_care.show_problem(exc)
             self.ready.set()
             return
+        self.tool_policy = ToolPolicy(StoredDecisions(self.store))  # kept until revoked
         key = await asyncio.to_thread(self._lookup_key)
         prices = self.prices = PriceBook(self.paths.config_dir / EDITS_FILE)
         await asyncio.to_thread(prices.load)

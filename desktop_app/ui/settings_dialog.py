@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.providers import PRESETS, ProviderEntry
+from desktop_app.core.tool_policy import ToolPolicy
 from desktop_app.core.wire_apis import WIRE_API_LABELS
 from desktop_app.services.secrets import BackendStatus, KeyLookup
 from desktop_app.services.settings import (
@@ -84,9 +85,11 @@ class SettingsDialog(QDialog):
         refresh_models: AskServer | None = None,
         other_keys: set[str] | None = None,
         mcp: tuple[McpControls, McpSignals] | None = None,
+        tool_policy: ToolPolicy | None = None,
     ) -> None:
         """`other_keys`: the ids of the other providers that have a key kept; `mcp`: the
-        MCP servers' controls, for the Tools page (none without them)."""
+        MCP servers' controls, for the Tools page (none without them); `tool_policy`: the
+        "always allow" choices it lists to be revoked."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
@@ -231,7 +234,7 @@ class SettingsDialog(QDialog):
         else:
             general = QWidget()
             general.setLayout(form)
-            self.tools_page = McpPage(*mcp)
+            self.tools_page = McpPage(*mcp, policy=tool_policy)
             self.pages = QTabWidget()
             self.pages.addTab(general, "General")
             self.pages.addTab(self.tools_page, "Tools")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.mcp_config import STDIO, ImportedServers, McpServerConfig
+from desktop_app.core.tool_policy import ToolPolicy
 from desktop_app.services.mcp_types import (
     FAILED,
     NEEDS_APPROVAL,
@@ -33,6 +34,7 @@ from desktop_app.services.mcp_types import (
     ServerStatus,
 )
 from desktop_app.ui.icons import icon
+from desktop_app.ui.mcp.allowed_tools import AllowedTools
 from desktop_app.ui.mcp.mcp_controls import McpControls, McpSignals
 from desktop_app.ui.mcp.mcp_server_dialog import McpServerDialog
 from desktop_app.ui.mcp.mcp_small_dialogs import McpImportDialog, McpLaunchDialog, McpStderrDialog
@@ -74,8 +76,14 @@ def state_text(status: ServerStatus) -> str:
 
 class McpPage(QWidget):
     def __init__(
-        self, controls: McpControls, signals: McpSignals, parent: QWidget | None = None
+        self,
+        controls: McpControls,
+        signals: McpSignals,
+        parent: QWidget | None = None,
+        *,
+        policy: ToolPolicy | None = None,
     ) -> None:
+        """`policy`: the user's "always allow" choices, listed to be revoked (none: no list)."""
         super().__init__(parent)
         self._controls = controls
         self.tasks = TaskKeeper()
@@ -108,14 +116,15 @@ class McpPage(QWidget):
         )
         self.stderr_button.clicked.connect(lambda: self.show_stderr())
         buttons = QVBoxLayout()
-        for button in (
+        server_buttons = (
             self.add_button,
             self.import_button,
             self.edit_button,
             self.remove_button,
             self.start_button,
             self.stderr_button,
-        ):
+        )
+        for button in server_buttons:
             buttons.addWidget(button)
         buttons.addStretch(1)
         row = QHBoxLayout()
@@ -135,6 +144,13 @@ class McpPage(QWidget):
         layout.addWidget(self.state)
         layout.addWidget(QLabel("Tools:"))
         layout.addWidget(self.tools, 3)
+        self.allowed = AllowedTools(policy, self._say) if policy is not None else None
+        if self.allowed is not None:
+            # its buttons as wide as the servers': the two lists end at the same edge
+            width = max(button.sizeHint().width() for button in server_buttons)
+            for button in (self.allowed.revoke_button, self.allowed.revoke_all_button):
+                button.setMinimumWidth(width)
+            layout.addWidget(self.allowed, 2)
         signals.changed.connect(self._on_server_changed)
         self._refill()
 
