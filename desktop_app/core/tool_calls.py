@@ -24,6 +24,7 @@ from desktop_app.core.json_guard import parse_json
 EMPTY_SCHEMA: Mapping[str, Any] = {"type": "object", "properties": {}}
 MODEL_LIMIT = 20_000  # characters of one result the model is given (the store keeps more)
 STORE_LIMIT = 1_000_000  # characters of one result the store keeps
+STOPPED_TEXT = "Stopped by the user before the tool finished."
 
 
 @dataclass(frozen=True)

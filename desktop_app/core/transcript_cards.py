@@ -9,13 +9,16 @@ lays cards out and paints them; everything decided here is tested without a wind
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.core.providers import model_label
 from desktop_app.core.reply_blocks import Piece, split_markdown
 from desktop_app.core.reply_endings import card_note, note_tone
 from desktop_app.core.tool_notes import Citation, ToolNote, made_files
+from desktop_app.core.tool_step_cards import StepView, step_view
 
 ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System", "tool": "Tool"}
 STATUS_NOTES = {
@@ -49,6 +52,7 @@ class Card:
     error: str = ""
     error_tone: str = "error"  # or "warning": the text arrived, the reply stopped early
     actions: tuple[str, ...] = ()
+    step: StepView | None = None  # a `tool` message: the call it answers, as a step
 
     @property
     def role(self) -> str:
@@ -126,6 +130,8 @@ def _sentiment(message: Message) -> SentimentMark | None:
 
 
 def _actions(message: Message, ratable: bool, editable: bool) -> tuple[str, ...]:
+    if message.role == "tool":  # a step of a reply: its code blocks copy, it goes with the reply
+        return ()
     actions = ["copy"]
     finished = message.status is not Status.STREAMING
     if message.role == "user" and editable and finished:
@@ -146,9 +152,10 @@ def make_card(
     ratable: bool = False,
     editable: bool = False,
     assistant_name: str = "",
+    call: Mapping[str, Any] | None = None,
 ) -> Card:
     """The card for one message. `editable`: the Chat tab (edit, regenerate, delete);
-    `ratable`: replies carry 👍/👎."""
+    `ratable`: replies carry 👍/👎; `call`: for a `tool` message, the call it answers."""
     role = message.role
     who = (
         assistant_name
@@ -165,8 +172,13 @@ def make_card(
     note = card_note(message.ending) or STATUS_NOTES.get(message.status)
     if note:
         details.append(note)
+    if message.tool_calls and not message.content.strip():
+        count = len(message.tool_calls)
+        details.append(f"called {count} tool{'s' if count > 1 else ''}")
     if role == "user":
         pieces = user_pieces(message.content)
+    elif role == "tool":
+        pieces = []  # the step shows the result
     else:
         pieces = split_markdown(message.content) if message.content else []
     images = [a for a in message.attachments if a.mime.startswith("image/")]
@@ -191,12 +203,13 @@ def make_card(
         error=error,
         error_tone=note_tone(message.status, message.ending, bool(message.content.strip())),
         actions=_actions(message, ratable, editable),
+        step=step_view(message, call) if role == "tool" else None,
     )
 
 
 def plain_text(message: Message) -> str:
     """A message as plain text (Copy as plain text): Markdown marks taken off the prose."""
-    if message.role == "user":
+    if message.role in ("user", "tool"):  # a tool's result is copied as it came
         return message.content
     from desktop_app.core.markdown_html import markdown_to_text
 

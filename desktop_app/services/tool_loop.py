@@ -31,6 +31,7 @@ from desktop_app.core.reply_parts import Clock
 from desktop_app.core.tool_arguments import check_call, unknown_tool
 from desktop_app.core.tool_calls import (
     MODEL_LIMIT,
+    STOPPED_TEXT,
     ToolCall,
     ToolResult,
     ToolSpec,
@@ -59,7 +60,6 @@ NO_FUNCTIONS_TEXT = (
     "This server or model does not support function calling, so Parley cannot offer it tools. "
     "Turn the tools off for this chat, or choose a model that supports them."
 )
-STOPPED_TEXT = "Stopped by the user before the tool finished."
 
 
 class ToolFailed(Exception):

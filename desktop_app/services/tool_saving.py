@@ -17,10 +17,10 @@ from dataclasses import replace
 from typing import Any
 
 from desktop_app.core.dialogue import Message, Status
-from desktop_app.core.tool_calls import STORE_LIMIT, ToolStep, error_result, truncated
+from desktop_app.core.tool_calls import STOPPED_TEXT, STORE_LIMIT, ToolStep, error_result, truncated
 from desktop_app.core.tool_requests import chat_call
 from desktop_app.services.store import Store
-from desktop_app.services.tool_loop import STOPPED_TEXT, ToolRound
+from desktop_app.services.tool_loop import ToolRound
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 

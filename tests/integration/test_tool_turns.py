@@ -13,6 +13,7 @@ import pytest
 
 from desktop_app.core.dialogue import Status
 from desktop_app.core.sentiment import SentimentAnalyzer
+from desktop_app.core.tool_calls import STOPPED_TEXT
 from desktop_app.core.tool_policy import Decision, ToolPolicy
 from desktop_app.core.wire_apis import RESPONSES
 from desktop_app.services.chat_session import ChatSession, PendingTurn
@@ -20,7 +21,6 @@ from desktop_app.services.gateway_errors import GatewayError
 from desktop_app.services.store import Store
 from desktop_app.services.tool_loop import (
     NO_FUNCTIONS_TEXT,
-    STOPPED_TEXT,
     StepFinished,
     StepStarted,
 )

@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QImage, QTextDocument
 
 from desktop_app.core.dialogue import Attachment
 from desktop_app.core.reply_blocks import Piece, StreamSplitter
+from desktop_app.core.tool_step_cards import pretty
 from desktop_app.core.transcript_cards import Card, plain_text
 from desktop_app.ui.chat.block_renderer import render_html, render_piece
 from desktop_app.ui.chat.paragraph_cut import code_cut_offset, cut_offset
@@ -27,11 +28,14 @@ from desktop_app.ui.chat.transcript_style import BLOCK_GAP, BUBBLE_PADDING, Tran
 from desktop_app.ui.widgets.tool_notes_html import note_html
 
 ACTION_ROW = 28
+STEP_INDENT = 14.0  # a tool step sits a little in from the reply it belongs to
+STEP_GAP = 6.0
 CODE_PADDING = 10
 THUMB_HEIGHT = 120
 CUT_CHARS = 1200  # an open paragraph longer than this is cut where a line starts
 HARD_CUT_CHARS = 6000  # ...and, failing a clean cut, at a space, whatever it looks like
 REASONING_SCHEME = "parley-reasoning"
+STEP_SCHEME = "parley-step"  # parley-step:toggle: open or close a tool step
 FILE_SCHEME = "parley-file"  # parley-file:<n>: the n-th file the reply's tools made
 
 Thumbnails = Callable[[Attachment], QImage | None]
@@ -91,6 +95,10 @@ class MessageItem:
         self.width = width
         self.parts = []
         self._open = None
+        if self.card.step is not None:
+            self.height = self._step(width, style, thumbnails) + STEP_GAP
+            self.measured = True
+            return self.height
         user = self.card.role == "user"
         inner = width * 0.85 - 2 * BUBBLE_PADDING if user else width
         y = self._header(width, style)
@@ -117,6 +125,62 @@ class MessageItem:
         self.height = y + ACTION_ROW
         self.measured = True
         return self.height
+
+    def _step(self, width: float, style: TranscriptStyle, thumbnails: Thumbnails) -> float:
+        """A tool call: a line that opens into its arguments and result; its images."""
+        step = self.card.step
+        assert step is not None
+        open_ = "step" in self.expanded
+        arrow = "▾" if open_ else "▸"
+        tone = {"failed": style.error, "stopped": style.warning, "denied": style.warning}.get(
+            step.state
+        )
+        summary = html.escape(step.summary)
+        if tone is not None:
+            summary = f'<span style="color:{tone.name()}">{summary}</span>'
+        line = (
+            f'<a class="muted" style="text-decoration:none" href="{STEP_SCHEME}:toggle">'
+            f"{arrow} 🔧 {summary}</a>"
+        )
+        document = render_html(line, style, width - STEP_INDENT, small=True)
+        height = document.size().height()
+        self._list().append(Part("step", QRectF(STEP_INDENT, 0, width, height), document))
+        y = height + 2
+        if self.card.images:
+            y = self._thumbnails(y, width, width - STEP_INDENT, thumbnails, align_right=False)
+        if not open_:
+            return y
+        for block, (title, text) in enumerate(
+            (("Arguments", step.arguments), ("Result", step.result or "—"))
+        ):
+            label = render_html(
+                f'<span style="color:{style.muted.name()}">{title}</span>', style, width, True
+            )
+            self._list().append(
+                Part("step", QRectF(STEP_INDENT, y + 4, width, label.size().height()), label)
+            )
+            y += 4 + label.size().height() + CODE_PADDING
+            piece = Piece("code", text, block, "json" if text[:1] in "{[" else "")
+            y = self._code_part(piece, y, width, style)
+        if step.hidden:
+            more = (
+                f'<span style="color:{style.muted.name()}">{step.hidden:,} more characters '
+                "not shown — Copy gives the whole result.</span>"
+            )
+            note = render_html(more, style, width - STEP_INDENT, small=True)
+            self._list().append(
+                Part("step", QRectF(STEP_INDENT, y + 4, width, note.size().height()), note)
+            )
+            y += 4 + note.size().height()
+        return y
+
+    def _code_part(self, piece: Piece, y: float, width: float, style: TranscriptStyle) -> float:
+        inner = width - STEP_INDENT - 2 * CODE_PADDING
+        document = render_piece(piece, style, inner)
+        rect = QRectF(STEP_INDENT + CODE_PADDING, y, inner, document.size().height())
+        part = Part("step", rect, document, piece, style.code_background, pad_below=CODE_PADDING)
+        self._list().append(part)
+        return rect.bottom() + CODE_PADDING
 
     def drop(self) -> None:
         """Free the laid-out documents (the height stays, for the scroll bar)."""
@@ -359,9 +423,21 @@ class MessageItem:
         self.measured = False
 
 
+def step_block_text(card: Card, block: int) -> str:
+    """What Copy gives for a tool step's block: its arguments, or its whole result."""
+    assert card.step is not None
+    return card.step.arguments if block == 0 else pretty(card.message.content)
+
+
 def item_text(item: MessageItem) -> str:
     """A message as the transcript shows it, in words: header, notes, text, error."""
     card = item.card
+    if card.step is not None:
+        arrow = "▾" if "step" in item.expanded else "▸"
+        lines = [f"{arrow} {card.step.summary}"]
+        if "step" in item.expanded:
+            lines += ["Arguments", card.step.arguments, "Result", card.step.result]
+        return "\n".join(lines)
     lines = [" · ".join([card.who, *card.details])]
     lines.append(card.reasoning_label if card.reasoning else "")
     for index, note in enumerate(card.notes):

@@ -27,7 +27,9 @@ from desktop_app.ui.chat.message_item import (
     ACTION_ROW,
     FILE_SCHEME,
     REASONING_SCHEME,
+    STEP_SCHEME,
     MessageItem,
+    step_block_text,
 )
 from desktop_app.ui.chat.transcript_selection import Hit
 from desktop_app.ui.chat.transcript_style import GAP, TranscriptStyle
@@ -191,8 +193,12 @@ class TranscriptInput(QAbstractScrollArea):
         scheme = url.scheme()
         if scheme == COPY_SCHEME:
             block = int(url.path()) if url.path().isdigit() else -1
-            code = block_text(item.pieces, block)
-            self._copy_code(code)
+            if item.card.step is not None:
+                self._copy_code(step_block_text(item.card, block))
+            else:
+                self._copy_code(block_text(item.pieces, block))
+        elif scheme == STEP_SCHEME:
+            self._toggle(item, "step")
         elif scheme == NOTE_SCHEME:
             place = parse_note_link(url.path())
             if place is not None:

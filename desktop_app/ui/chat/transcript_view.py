@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -67,6 +68,7 @@ class TranscriptView(TranscriptInput):
         self.show_sentiment = True
         self.placeholder = "Ask anything. Enter sends, Shift+Enter starts a new line."
         self.assistant_name = ""
+        self._calls: dict[str, dict[str, Any]] = {}  # tool call id → the call (for its step)
         self._style = TranscriptStyle.from_palette(self.palette(), self.font())
         self._tops: list[float] = []
         self._total = 0.0
@@ -98,15 +100,20 @@ class TranscriptView(TranscriptInput):
         return [item.card.message for item in self.items]
 
     def card_for(self, message: Message) -> Card:
+        for call in message.tool_calls:  # the calls its `tool` messages answer, kept by id
+            if isinstance(call, dict) and call.get("id"):
+                self._calls[str(call["id"])] = call
         return make_card(
             message,
             show_sentiment=self.show_sentiment,
             ratable=self.ratable,
             editable=self.editable,
             assistant_name=self.assistant_name,
+            call=self._calls.get(message.tool_call_id) if message.role == "tool" else None,
         )
 
     def clear_dialogue(self) -> None:
+        self._calls.clear()
         self._frame.stop()
         self._pending.clear()
         self._stream_item = None
