@@ -106,6 +106,9 @@ class AppBase:
     def open_settings(self) -> None:
         raise NotImplementedError  # app_settings
 
+    def open_tools_settings(self) -> None:
+        raise NotImplementedError  # app_settings
+
     def apply_settings(
         self,
         settings: Settings,

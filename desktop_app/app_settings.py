@@ -50,6 +50,13 @@ class SettingsMixin(AppBase):
         self.settings_dialog = dialog
         dialog.open()  # not exec(): the asyncio loop must keep running
 
+    def open_tools_settings(self) -> None:
+        """Settings at its Tools page (the Chat tab's "Manage servers…")."""
+        self.open_settings()
+        dialog = self.settings_dialog
+        if dialog is not None and dialog.pages is not None and dialog.tools_page is not None:
+            dialog.pages.setCurrentWidget(dialog.tools_page)
+
     def _make_mcp(self) -> None:
         """The MCP service over the saved servers (none runs yet), and its Qt signal."""
         from desktop_app.services.mcp_sessions import McpSessions

@@ -117,6 +117,12 @@ class TabsMixin(AppBase):
         tab.settings_requested.connect(self.open_settings)
         tab.connection_changed.connect(self.window.set_connection)
         tab.model_changed.connect(self.window.set_model)
+        tab.set_tool_source(
+            lambda: self.mcp,
+            lambda: self.tool_policy,
+            lambda: list(self.settings.mcp_servers),
+            self.open_tools_settings,
+        )
         self._link(self.window.new_chat_requested, tab.new_dialogue)
         self._link(self.window.regenerate_requested, lambda: tab.tasks.spawn(tab.regenerate()))
         self.window.set_tab("Chat", tab)

@@ -55,6 +55,9 @@ class ChatControls:
         model_changed: Any  # the tab's signals
         connection_changed: Any
         settings_requested: Any
+        tools_button: Any  # ChatTools's, made before these controls
+        tool_activity: Any
+        approval: Any
 
         async def send(self, written: str = "") -> None: ...
         async def regenerate(self, reply_id: int | None = None) -> None: ...
@@ -95,6 +98,7 @@ class ChatControls:
         top = QHBoxLayout()
         top.addWidget(QLabel("Model:"))
         top.addWidget(self.model_picker, 1)
+        top.addWidget(self.tools_button)
         top.addWidget(self.spend_label)
         top.addWidget(self.regenerate_button)
         top.addWidget(self.new_button)
@@ -144,6 +148,8 @@ class ChatControls:
         layout.addWidget(self.system_edit)
         layout.addWidget(self.banner)
         layout.addWidget(transcript, 1)
+        layout.addWidget(self.tool_activity)
+        layout.addWidget(self.approval)
         layout.addWidget(self.edit_bar)
         layout.addLayout(bottom)
         stop = QShortcut(QKeySequence(QKeySequence.StandardKey.Cancel), column)

@@ -28,6 +28,7 @@ from desktop_app.core.dialogue import Attachment, Message
 from desktop_app.services.chat_session import ChatSession
 from desktop_app.services.failure_text import failure_message
 from desktop_app.services.model_catalog import ModelCatalog
+from desktop_app.ui.chat.chat_tools import ChatTools
 from desktop_app.ui.chat.made_files import MadeFiles
 from desktop_app.ui.chat.message_commands import MessageCommands
 from desktop_app.ui.chat.reply_jobs import ReplyJob, ReplyView, replay
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from desktop_app.services.provider_sessions import ProviderSessions
 
 
-class ChatTab(ReplySending, QWidget):
+class ChatTab(ReplySending, ChatTools, QWidget):
     busy_changed = Signal(bool)
     connection_changed = Signal(str)
     model_changed = Signal(str)
@@ -82,6 +83,7 @@ class ChatTab(ReplySending, QWidget):
         self.transcript.code_copied.connect(
             lambda _code: self.show_notice("Code copied to the clipboard.", "info")
         )
+        self.build_tool_controls()
         main = self.build_controls(default_model, self.transcript)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
@@ -152,6 +154,9 @@ class ChatTab(ReplySending, QWidget):
         self.spend_label.set_texts("")
         self.banner.clear()
         self._update_busy()
+        self.forget_unsaved_tools()
+        self.show_dialogue_tools()
+        self.show_tool_activity()
         self.dialogue_opened.emit(None)
         if self.sidebar is not None:
             self.sidebar.select_dialogue(None)
@@ -168,6 +173,9 @@ class ChatTab(ReplySending, QWidget):
             self.system_edit.setPlainText(profile.instructions)
         elif previous is not None and self._system() == previous.instructions.strip():
             self.system_edit.clear()
+        if self.dialogue_id is None:  # a new chat takes the assistant's tools
+            self.forget_unsaved_tools()
+            self.show_dialogue_tools()
         self.assistant_changed.emit(profile)
 
     def open_dialogue(self, dialogue_id: int) -> None:
@@ -191,6 +199,8 @@ class ChatTab(ReplySending, QWidget):
         self.transcript.show_messages([m for m in dialogue.messages if m.id != running])
         if job is not None:
             replay(job, self.transcript)
+        self.show_dialogue_tools()
+        self.show_tool_activity()
         self._update_busy()
         self.dialogue_opened.emit(dialogue_id)
         if self.sidebar is not None:

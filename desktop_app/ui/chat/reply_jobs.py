@@ -31,6 +31,11 @@ class ReplyJob:
     text: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
     notes: list[ToolNote] = field(default_factory=list)
+    activity: str = ""  # what its tools are doing ("Running add from maths…"), or ""
+    streamed_id: int | None = None  # the reply the view streams into (tool rounds move it)
+
+    def __post_init__(self) -> None:
+        self.streamed_id = self.turn.reply.id
 
     @property
     def dialogue_id(self) -> int:

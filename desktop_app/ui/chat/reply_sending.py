@@ -33,6 +33,8 @@ class ReplySending(ChatControls):
         def _update_busy(self) -> None: ...
         def _sidebar_changed(self) -> None: ...
         def shown_view(self, dialogue_id: int) -> ReplyView | None: ...
+        def equip_tools(self, turn: PendingTurn, job: ReplyJob) -> None: ...
+        def after_tool_turn(self, turn: PendingTurn, job: ReplyJob) -> bool: ...
         def show_branch(self, messages: list[Message], focus: int | None = None) -> None: ...
         async def refresh_spend(self) -> None: ...
 
@@ -196,6 +198,7 @@ class ReplySending(ChatControls):
     async def _stream(self, turn: PendingTurn, session: ChatSession) -> None:
         self.banner.clear()
         job = self.jobs[turn.dialogue_id] = ReplyJob(turn)
+        self.equip_tools(turn, job)
         sink = ReplySink(job, self.shown_view)
         self._update_busy()
         if self.sidebar is not None:
@@ -246,7 +249,7 @@ class ReplySending(ChatControls):
         finally:
             await session.abandon(turn)
             del self.jobs[turn.dialogue_id]
-            if shown(turn.dialogue_id) is not None:
+            if not self.after_tool_turn(turn, job) and shown(turn.dialogue_id) is not None:
                 self.transcript.finish_reply(turn.reply)
             if self.sidebar is not None:
                 self.sidebar.mark_streaming(turn.dialogue_id, False)

@@ -1,0 +1,158 @@
+"""Tools in the Chat tab, driven as a user does, against the real MCP test server (stdio) and
+Parley's own OpenAI-compatible server: turn a server on for the chat, ask, see the question,
+allow → the step and the answer that uses it; deny → the model is told; always → no second
+question; Stop during a slow tool; a tool that fails; a conversation keeps its servers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_app.app import Parley
+from desktop_app.core.dialogue import Status
+from desktop_app.services.mcp_types import READY
+from desktop_app.services.settings import Settings
+from desktop_app.services.tool_decisions import StoredDecisions
+from tests.mcp_servers.launch import stdio_config
+from tests.openai_server import OpenAIServer
+from tests.support.chat import replies_done, type_and_send
+from tests.support.loop import run_until
+from tests.support.transcript import click_link
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app(qloop, start_parley, openai_server: OpenAIServer) -> Parley:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        provider="custom",
+        base_url=openai_server.url,
+        default_model="gpt-4o-mini",
+        mcp_servers=(stdio_config("tools"),),
+    )
+    parley = start_parley(settings)
+    run_until(qloop, lambda: parley.tasks.running == 0, timeout=30)
+    return parley
+
+
+def turn_on(tab: Any, server: str) -> None:
+    """Open the chip's menu and tick the server, as a click on its entry does."""
+    tab.tools_button.fill_menu()
+    entry = next(a for a in tab.tools_button.menu_.actions() if a.text().startswith(server))
+    entry.trigger()
+
+
+def click(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def roles(tab: Any) -> list[str]:
+    return [m.role for m in tab.transcript.messages]
+
+
+def test_allow_runs_the_tool_and_the_step_shows_with_the_answer(qloop, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    tab = app.chat_tab
+    assert tab.tools_button.isVisible() and tab.tools_button.text() == "Tools: off"
+    turn_on(tab, "tools")
+    assert tab.tools_button.text() == "Tools: tools"
+    type_and_send(qtbot, tab, 'use add with {"a": 2, "b": 40}')
+    run_until(qloop, lambda: tab.approval.asking, timeout=60)  # the server starts first
+    assert tab.approval.isVisible()
+    assert "add" in tab.approval.title.text() and "tools" in tab.approval.title.text()
+    assert tab.approval.arguments.toPlainText() == '{\n  "a": 2,\n  "b": 40\n}'
+    assert tab.input.hasFocus()  # the question never takes the keyboard from the box
+    click(qtbot, tab.approval.allow_button)
+    run_until(qloop, lambda: replies_done(tab), timeout=30)
+    assert not tab.approval.isVisible()
+    assert roles(tab) == ["user", "assistant", "tool", "assistant"]
+    asked, step, answer = tab.transcript.items[1:]
+    assert "called 1 tool" in asked.card.details
+    assert step.card.step.name == "add" and step.card.step.server == "tools"
+    assert step.card.step.state == "ran" and step.card.step.result == "42.0"
+    assert answer.card.message.content == "Tool results: add → 42.0\n"
+    assert answer.card.message.status is Status.COMPLETE
+    click_link(qtbot, tab.transcript, 2, "parley-step:")  # open the step
+    assert "step" in tab.transcript.items[2].expanded
+    shown = tab.transcript.plain_text()
+    assert "▾ add · tools" in shown and '"a": 2' in shown
+    stored = tab.chat.store.messages(tab.dialogue_id)
+    assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant"]
+    assert stored[2].tool_info["decision"] == "allow_once"
+
+
+def test_deny_tells_the_model_and_runs_nothing(qloop, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    tab = app.chat_tab
+    turn_on(tab, "tools")
+    type_and_send(qtbot, tab, 'use add with {"a": 1, "b": 2}')
+    run_until(qloop, lambda: tab.approval.asking, timeout=60)
+    click(qtbot, tab.approval.deny_button)
+    run_until(qloop, lambda: replies_done(tab), timeout=30)
+    step = tab.transcript.items[2].card.step
+    assert step.state == "denied" and "denied" in step.summary
+    assert "did not allow" in tab.transcript.items[3].card.message.content
+
+
+def test_always_allow_asks_once_and_settings_can_take_it_back(qloop, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    tab = app.chat_tab
+    turn_on(tab, "tools")
+    type_and_send(qtbot, tab, 'use add with {"a": 1, "b": 1}')
+    run_until(qloop, lambda: tab.approval.asking, timeout=60)
+    click(qtbot, tab.approval.always_button)
+    run_until(qloop, lambda: replies_done(tab), timeout=30)
+    assert StoredDecisions(app.store).allowed() == {"tools/add"}
+    asked: list[bool] = []
+    type_and_send(qtbot, tab, 'use add with {"a": 3, "b": 4}')
+    run_until(qloop, lambda: (asked.append(tab.approval.asking), replies_done(tab))[1], 30)
+    run_until(qloop, lambda: len(tab.transcript.messages) == 8, timeout=30)
+    assert not any(asked)
+    assert tab.transcript.items[-1].card.message.content == "Tool results: add → 7.0\n"
+    app.tool_policy.revoke("tools/add")
+    type_and_send(qtbot, tab, 'use add with {"a": 5, "b": 5}')
+    run_until(qloop, lambda: tab.approval.asking, timeout=30)  # asked again
+    click(qtbot, tab.approval.allow_button)
+    run_until(qloop, lambda: replies_done(tab) and len(tab.transcript.messages) == 12, 30)
+
+
+def test_stop_during_a_slow_tool_keeps_the_call_with_its_answer(qloop, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    tab = app.chat_tab
+    turn_on(tab, "tools")
+    type_and_send(qtbot, tab, 'use slow with {"seconds": 60}')
+    run_until(qloop, lambda: tab.approval.asking, timeout=60)
+    click(qtbot, tab.approval.allow_button)
+    run_until(qloop, lambda: "Running slow" in tab.tool_activity.text())
+    assert tab.tool_activity.isVisible() and tab.stop_button.isVisible()
+    qtbot.keyClick(tab.input, Qt.Key.Key_Escape)  # Esc stops the reply, and the call with it
+    run_until(qloop, lambda: not tab.jobs, timeout=15)
+    assert not tab.tool_activity.isVisible()
+    assert roles(tab) == ["user", "assistant", "tool", "assistant"]
+    step, after = tab.transcript.items[2:]
+    assert step.card.step.state == "stopped"
+    assert after.card.message.status is Status.INTERRUPTED
+    assert app.mcp.status("tools").state == READY  # the server stays usable
+
+
+def test_a_failing_tool_is_shown_as_failed_and_the_model_told(qloop, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    tab = app.chat_tab
+    turn_on(tab, "tools")
+    type_and_send(qtbot, tab, "use fail")
+    run_until(qloop, lambda: tab.approval.asking, timeout=60)
+    click(qtbot, tab.approval.allow_button)
+    run_until(qloop, lambda: replies_done(tab), timeout=30)
+    step = tab.transcript.items[2].card.step
+    assert step.state == "failed" and "failed" in step.summary
+    assert "Error" in tab.transcript.items[3].card.message.content
+
+
+def test_a_conversation_keeps_its_servers_and_a_new_one_starts_without(qloop, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    tab = app.chat_tab
+    type_and_send(qtbot, tab, "hello")
+    run_until(qloop, lambda: replies_done(tab), timeout=30)
+    first = tab.dialogue_id
+    turn_on(tab, "tools")
+    tab.new_dialogue()
+    assert tab.tools_button.text() == "Tools: off"
+    tab.open_dialogue(first)
+    assert tab.tools_button.text() == "Tools: tools"
+    assert tab.tools_button.selection == ("tools",)
