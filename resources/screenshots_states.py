@@ -240,6 +240,58 @@ async def tools_add(scene: Scene) -> Any:
     return editing
 
 
+async def _ask_with_tools(scene: Scene, prompt: str) -> Any:
+    """A chat with the ready test server's tools on, the prompt sent: returns the tab once
+    Parley asks about the first call."""
+    import asyncio
+
+    parley = scene.parley
+    tab = parley.chat_tab
+    await wait_until(lambda: tab.model_picker.count() > 1)
+    tab.tools_button.switch("test tools", True)
+    tab.input.setPlainText(prompt)
+    asyncio.ensure_future(tab.send())
+    await wait_until(lambda: tab.approval.asking, timeout=60)
+    return tab
+
+
+async def tool_question(scene: Scene) -> Any:
+    """The question before a tool runs, under a conversation that already used one."""
+    tab = await _ask_with_tools(scene, 'use add with {"a": 19, "b": 23}')
+    tab.approval.decide(_decision("allow_once"))
+    await wait_until(lambda: not tab.jobs, timeout=30)
+    tab.input.setPlainText('use forecast with {"city": "Lisbon"}')
+    import asyncio
+
+    asyncio.ensure_future(tab.send())
+    await wait_until(lambda: tab.approval.asking, timeout=30)
+    return scene.parley.window
+
+
+async def tool_steps(scene: Scene) -> Any:
+    """A reply that used two tools: one step opened (arguments and result), one denied."""
+    from tests.support.transcript import link_point
+
+    tab = await _ask_with_tools(scene, 'use forecast with {"city": "Lisbon"} and use image')
+    tab.approval.decide(_decision("allow_once"))
+    await wait_until(lambda: tab.approval.asking, timeout=30)
+    tab.approval.decide(_decision("deny"))
+    await wait_until(lambda: not tab.jobs, timeout=30)
+    view = tab.transcript
+    index = next(i for i, item in enumerate(view.items) if item.card.step is not None)
+    link_point(view, index, "parley-step:")  # laid out
+    view.items[index].expanded.add("step")
+    view.refresh_cards()
+    await settle()
+    return scene.parley.window
+
+
+def _decision(value: str) -> Any:
+    from desktop_app.core.tool_policy import Decision
+
+    return Decision(value)
+
+
 def earlier_backup(home: Path, paths: Any) -> None:
     """A backup an earlier day left, with two dialogues in it."""
     from tests.ui.test_backups_app import make_backup
@@ -304,6 +356,8 @@ STATES = [
     State("tools-import", tools_import, settings={"mcp": True}),
     State("tools-edit", tools_add, settings={"mcp": True}),
     State("read-only-chat", read_only_chat, prepare=some_history, read_only="folder"),
+    State("tool-question", tool_question, settings={"mcp": True}),
+    State("tool-steps", tool_steps, settings={"mcp": True}),
 ]
 
 

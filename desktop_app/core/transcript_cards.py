@@ -132,6 +132,8 @@ def _sentiment(message: Message) -> SentimentMark | None:
 def _actions(message: Message, ratable: bool, editable: bool) -> tuple[str, ...]:
     if message.role == "tool":  # a step of a reply: its code blocks copy, it goes with the reply
         return ()
+    if message.tool_calls and not message.content.strip() and message.status is Status.COMPLETE:
+        return ()  # only asked for tools: what follows it is the reply to act on
     actions = ["copy"]
     finished = message.status is not Status.STREAMING
     if message.role == "user" and editable and finished:

@@ -122,7 +122,7 @@ class MessageItem:
             y = self._place_bubble(top, y + BUBBLE_PADDING, width)
         if self.card.error:
             y = self._error(y, width, style)
-        self.height = y + ACTION_ROW
+        self.height = y + (ACTION_ROW if self.card.actions or self.card.has_versions else 4)
         self.measured = True
         return self.height
 
@@ -140,7 +140,7 @@ class MessageItem:
             summary = f'<span style="color:{tone.name()}">{summary}</span>'
         line = (
             f'<a class="muted" style="text-decoration:none" href="{STEP_SCHEME}:toggle">'
-            f"{arrow} 🔧 {summary}</a>"
+            f"{arrow} {summary}</a>"
         )
         document = render_html(line, style, width - STEP_INDENT, small=True)
         height = document.size().height()

@@ -49,8 +49,6 @@ class ToolApproval(QFrame):
         self.arguments.setAccessibleName("The tool's arguments")
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.arguments.setFont(mono)
-        line = self.arguments.fontMetrics().lineSpacing()
-        self.arguments.setMaximumHeight(int(line * ARGUMENT_LINES + 12))
         self.allow_button = QPushButton("&Allow once")
         self.always_button = QPushButton("Al&ways allow this tool")
         self.deny_button = QPushButton("&Deny")
@@ -116,7 +114,11 @@ class ToolApproval(QFrame):
             text += f' <span style="color:{theme_colors().muted_text.name()}">'
             text += f"(in “{html.escape(where)}”)</span>"
         self.title.setText(text)
-        self.arguments.setPlainText(pretty(step.call.arguments or "{}"))
+        arguments = pretty(step.call.arguments or "{}")
+        self.arguments.setPlainText(arguments)
+        lines = min(arguments.count("\n") + 1, ARGUMENT_LINES)
+        spacing = self.arguments.fontMetrics().lineSpacing()
+        self.arguments.setFixedHeight(int(spacing * lines + 14))
         self.waiting.setText(
             f"{self._queued} more question{'s' if self._queued > 1 else ''} waiting"
             if self._queued

@@ -279,6 +279,9 @@ class TranscriptInput(QAbstractScrollArea):
             self.actions_bar.hide()
             return
         item = self.items[index]
+        if not item.card.actions and not item.card.has_versions:  # a tool step, say
+            self.actions_bar.hide()
+            return
         self.actions_bar.show_for(item.card)
         rect = self.item_rect(index)
         bar = self.actions_bar
