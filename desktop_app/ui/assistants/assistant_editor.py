@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 
 NO_MCP_SERVERS = "No MCP servers yet — add one in Settings → Tools."
 MISSING_MARK = " (not in Settings)"
+MCP_HINT = "A new chat with this assistant starts with the ticked servers' tools on."
 
 
 def error_style() -> str:
@@ -146,6 +147,8 @@ class AssistantEditor(QWidget):
         self.mcp_list.setContentsMargins(0, 0, 0, 0)
         self.mcp_note = WrapLabel(NO_MCP_SERVERS)
         set_tone(self.mcp_note, "muted")
+        self.mcp_hint = WrapLabel(MCP_HINT)
+        set_tone(self.mcp_hint, "muted")
         self.files_label = WrapLabel()
         self.add_files_button = labelled_button(
             "attach", "Add files…", "Upload files for file search (to a vector store)"
@@ -210,6 +213,7 @@ class AssistantEditor(QWidget):
         mcp = QVBoxLayout()
         mcp.addLayout(self.mcp_list)
         mcp.addWidget(self.mcp_note)
+        mcp.addWidget(self.mcp_hint)
         form.addRow("MCP servers:", mcp)
         mcp_label = form.labelForField(mcp)
         if mcp_label is not None:
@@ -312,6 +316,7 @@ class AssistantEditor(QWidget):
             self.mcp_list.addWidget(box)
             self.mcp_boxes[name] = box
         self.mcp_note.setVisible(not self._mcp_names)
+        self.mcp_hint.setVisible(bool(self.mcp_boxes))
 
     def load(self, profile: AssistantProfile) -> None:
         self._base = profile
