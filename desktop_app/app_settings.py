@@ -92,6 +92,8 @@ class SettingsMixin(AppBase):
 
             return failure_message("Saving the settings", exc)
         self.settings = settings
+        if self.assistants_tab is not None:
+            self.assistants_tab.set_mcp_servers([s.name for s in servers])
         return None
 
     def _form_config(self, entry: ProviderEntry, new_key: str | None) -> ProviderConfig:

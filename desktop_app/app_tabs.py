@@ -260,6 +260,7 @@ class TabsMixin(AppBase):
             other_models=self.others.groups if self.others is not None else None,
             main_label=self._main_label,
         )
+        tab.set_mcp_servers([s.name for s in self.settings.mcp_servers])
         tab.activation_requested.connect(self.chat_tab.set_assistant)
         tab.assistant_saved.connect(self._on_assistant_saved)
         tab.assistant_deleted.connect(self._on_assistant_deleted)

@@ -87,6 +87,30 @@ async def made_files(scene: Scene) -> Any:
     return parley.window
 
 
+async def assistant_mcp(scene: Scene) -> Any:
+    """The assistant editor offering two MCP servers from Settings → Tools, one ticked."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from desktop_app.core.mcp_config import McpServerConfig
+
+    parley = scene.parley
+    parley.save_mcp_servers(
+        (
+            McpServerConfig("maths", "http", url="http://127.0.0.1:9/maths"),
+            McpServerConfig("files", command="npx", args=("-y", "server-filesystem")),
+        )
+    )
+    tab = parley.assistants_tab
+    parley.window.tabs.setCurrentWidget(tab)
+    tab.select_row([p.name for p in tab.model.profiles].index("General helper"))
+    tab.editor.mcp_boxes["maths"].setChecked(True)
+    await tab.save()
+    await settle()
+    bar = tab.editor.findChild(QScrollArea).verticalScrollBar()
+    bar.setValue(bar.maximum())  # down to the servers
+    return parley.window
+
+
 async def server_problem(scene: Scene) -> Any:
     window = scene.parley.window
     await wait_until(lambda: window.connection_state not in ("checking", "starting"))
@@ -344,6 +368,7 @@ STATES = [
     State("disk-full", disk_full),
     State("provider-picker", provider_picker, settings={"setup": with_a_second_provider}),
     State("files", made_files, settings={"wire_api": "responses"}),
+    State("assistant-mcp", assistant_mcp),
     State("server-problem", server_problem, settings={"fault": "no_db"}),
     State("restore", restore_dialog, prepare=earlier_backup),
     State("restore-confirm", restore_confirm, prepare=earlier_backup),

@@ -61,6 +61,8 @@ def profile_to_dict(profile: AssistantProfile) -> dict[str, Any]:
         avatar_color=profile.avatar_color,
         tags=list(profile.tags),
     )
+    if profile.mcp_servers:
+        data["mcp_servers"] = list(profile.mcp_servers)
     if profile.provider:  # one of this computer's providers; elsewhere the main one answers
         data["provider"] = profile.provider
     return data
@@ -188,6 +190,19 @@ def _tags(value: Any) -> tuple[str, ...]:
     raise _Bad("“tags” must be a list of text")
 
 
+def _mcp_servers(value: Any) -> tuple[str, ...]:
+    """Server names; anything else there (a file from elsewhere, a later version) is left out
+    rather than refused: the assistant is still usable without it."""
+    if not isinstance(value, list):
+        return ()
+    names: list[str] = []
+    for item in value:
+        name = item.strip() if isinstance(item, str) else ""
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
 def profile_from_dict(data: Any, default_model: str, name: str = "") -> AssistantProfile:
     """One entry in any of the accepted shapes. Raises ValueError saying what is wrong."""
     if isinstance(data, str) and name:  # {"Helper": "asst_…"}
@@ -214,6 +229,7 @@ def profile_from_dict(data: Any, default_model: str, name: str = "") -> Assistan
         vector_store_id=_vector_store(data),
         avatar_color=_str(data, "avatar_color", DEFAULT_COLOR) or DEFAULT_COLOR,
         tags=_tags(data.get("tags")),
+        mcp_servers=_mcp_servers(data.get("mcp_servers")),
         source_id=_str(data, "id"),
         provider=_str(data, "provider").strip(),
     )

@@ -57,6 +57,9 @@ class AssistantProfile:
     vector_store_id: str = ""
     avatar_color: str = DEFAULT_COLOR
     tags: tuple[str, ...] = ()
+    # The MCP servers (by name, as in Settings → Tools) whose tools the assistant uses: a new
+    # chat with it starts with these on.
+    mcp_servers: tuple[str, ...] = ()
     source_id: str = ""  # the server assistant (asst_…) it was copied or imported from
     # Who runs it: "" the main provider, else the id of one of Settings' other providers.
     provider: str = ""

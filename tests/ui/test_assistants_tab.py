@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea, QStyle, QStyleOptionButton
 
 from desktop_app.core.assistant_json import export_json
 from desktop_app.core.assistants import AssistantProfile
@@ -31,6 +32,17 @@ def names(tab) -> list[str]:  # type: ignore[no-untyped-def]
 
 def select(tab, name: str) -> None:  # type: ignore[no-untyped-def]
     tab.select_row(names(tab).index(name))
+
+
+def tick(qtbot, editor, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Click the box of an MCP server, on its square, once it is laid out and in sight."""
+    box = editor.mcp_boxes[name]
+    qtbot.waitUntil(lambda: box.isVisible() and box.height() > 0)
+    editor.findChild(QScrollArea).ensureWidgetVisible(box)
+    option = QStyleOptionButton()
+    box.initStyleOption(option)
+    square = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=square.center())
 
 
 def choose_file(qloop, tab, button, path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -239,3 +251,67 @@ def test_export_for_the_original_tool_is_the_list_its_list_assistants_reads(
     run_until(qloop, lambda: tab.tasks.running == 0 and exported.exists())
     assert names_as_the_original_lists_them(exported.read_text()) == STARTERS
     assert "in the original tool's shape" in tab.banner.text
+
+
+def test_an_assistant_ticks_mcp_servers_and_keeps_one_no_longer_in_settings(
+    qloop, qtbot, start_parley, openai_server
+) -> None:
+    from desktop_app.core.mcp_config import McpServerConfig
+    from desktop_app.services.settings import Settings
+    from desktop_app.ui.assistants.assistant_editor import NO_MCP_SERVERS
+
+    maths = McpServerConfig("maths", "http", url="https://example.invalid/maths")
+    files = McpServerConfig("files", "http", url="https://example.invalid/files")
+    parley = start_parley(
+        Settings(
+            provider="custom",
+            base_url=openai_server.url,
+            default_model="gpt-4o-mini",
+            mcp_servers=(maths, files),
+        )
+    )
+    tab, editor = parley.assistants_tab, parley.assistants_tab.editor
+    parley.window.tabs.setCurrentWidget(tab)
+    run_until(qloop, lambda: parley.catalog.cached())
+    select(tab, "Translator")
+    assert [box.text() for box in editor.mcp_boxes.values()] == ["maths", "files"]
+    assert not any(box.isChecked() for box in editor.mcp_boxes.values())
+    assert editor.mcp_note.isHidden() and not editor.mcp_hint.isHidden()
+
+    tick(qtbot, editor, "maths")
+    click(qtbot, editor.save_button)
+    run_until(qloop, lambda: tab.tasks.running == 0)
+    [translator] = [p for p in parley.store.list_assistants() if p.name == "Translator"]
+    assert translator.mcp_servers == ("maths",)
+
+    select(tab, "Code reviewer")  # away and back: the tick was saved, not just left on screen
+    assert not editor.mcp_boxes["maths"].isChecked()
+    select(tab, "Translator")
+    assert editor.mcp_boxes["maths"].isChecked() and not editor.mcp_boxes["files"].isChecked()
+    assert "maths" in tab.model.data(tab.view.currentIndex(), Qt.ItemDataRole.ToolTipRole)
+    click(qtbot, tab.activate_button)
+    run_until(qloop, lambda: "MCP: maths" in parley.chat_tab.header.text)
+
+    # Settings → Tools loses "maths": the assistant still names it, marked, and keeps it.
+    assert parley.save_mcp_servers((files,)) is None
+    assert editor.mcp_boxes["maths"].text() == "maths (not in Settings)"
+    assert editor.mcp_boxes["maths"].isChecked()
+    select(tab, "Code reviewer")
+    select(tab, "Translator")
+    assert list(editor.mcp_boxes) == ["files", "maths"]
+    assert editor.mcp_boxes["maths"].text() == "maths (not in Settings)"
+    retype(qtbot, editor.tags, "language, maths")
+    click(qtbot, editor.save_button)
+    run_until(qloop, lambda: tab.tasks.running == 0)
+    [translator] = [p for p in parley.store.list_assistants() if p.name == "Translator"]
+    assert translator.mcp_servers == ("maths",) and translator.tags == ("language", "maths")
+
+    tick(qtbot, editor, "maths")  # unticked, it is forgotten
+    click(qtbot, editor.save_button)
+    run_until(qloop, lambda: tab.tasks.running == 0)
+    [translator] = [p for p in parley.store.list_assistants() if p.name == "Translator"]
+    assert translator.mcp_servers == ()
+
+    assert parley.save_mcp_servers(()) is None  # none left: the editor says where to add one
+    assert editor.mcp_boxes == {} and editor.mcp_note.isVisible() and editor.mcp_hint.isHidden()
+    assert editor.mcp_note.text() == NO_MCP_SERVERS

@@ -34,6 +34,7 @@ def test_save_list_update_delete_and_restore(store: Store) -> None:
             files=(KnowledgeFile("a.txt", "file-a"),),
             vector_store_id="vs_1",
             tags=("x",),
+            mcp_servers=("maths", "files"),
         )
     )
     other = store.save_assistant(AssistantProfile("alpha", "gpt-4o-mini"))

@@ -12,6 +12,8 @@ from desktop_app.core.assistant_json import (
     export_json,
     import_json,
     profile_from_dict,
+    profile_to_dict,
+    snapshot_json,
 )
 from desktop_app.core.assistant_request import (
     build_chat_request,
@@ -46,6 +48,7 @@ FULL = AssistantProfile(
     vector_store_id="vs_1",
     avatar_color="#123abc",
     tags=("research", "web"),
+    mcp_servers=("maths", "files"),
     source_id="asst_abc",
 )
 
@@ -102,6 +105,22 @@ def test_export_and_import_round_trip() -> None:
     result = import_json(text, "gpt-4o-mini")
     assert result.skipped == []
     assert result.profiles == [FULL, replace(FULL, name="Second", source_id="")]
+
+
+def test_mcp_servers_are_kept_by_name_and_anything_odd_there_is_ignored() -> None:
+    data = profile_to_dict(FULL)
+    assert data["mcp_servers"] == ["maths", "files"]
+    assert json.loads(snapshot_json(FULL))["mcp_servers"] == ["maths", "files"]
+    assert "mcp_servers" not in profile_to_dict(replace(FULL, mcp_servers=()))
+
+    old = {k: v for k, v in data.items() if k != "mcp_servers"}  # a file from before
+    assert profile_from_dict(old, "gpt-4o-mini").mcp_servers == ()
+    for odd in ("maths", 3, {"maths": True}, None, [None, 4, {"name": "x"}, "  "]):
+        assert profile_from_dict({**data, "mcp_servers": odd}, "m").mcp_servers == ()
+    mixed = {**data, "mcp_servers": [" maths ", 7, "files", "maths", {"x": 1}]}
+    assert profile_from_dict(mixed, "m").mcp_servers == ("maths", "files")
+    result = import_json(json.dumps([{"name": "A", "mcp_servers": "nope"}]), "m")
+    assert result.skipped == [] and result.profiles[0].mcp_servers == ()
 
 
 def test_import_the_seed_shapes() -> None:

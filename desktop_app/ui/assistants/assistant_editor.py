@@ -7,6 +7,10 @@ Signals:
     save_requested(): Save was pressed (or Ctrl+S in a field).
     revert_requested(): Revert was pressed.
     add_files_requested(): "Add files…" for file search was pressed.
+
+The MCP servers are ticked by name: the editor is told the names configured in Settings →
+Tools (`set_mcp_servers`); a server the assistant names that is no longer there stays listed,
+ticked and marked, so saving never drops it silently.
 """
 
 from __future__ import annotations
@@ -54,6 +58,11 @@ from desktop_app.ui.widgets.wrap_label import WrapLabel
 
 if TYPE_CHECKING:
     from desktop_app.services.provider_sessions import ModelGroup
+
+
+NO_MCP_SERVERS = "No MCP servers yet — add one in Settings → Tools."
+MISSING_MARK = " (not in Settings)"
+MCP_HINT = "A new chat with this assistant starts with the ticked servers' tools on."
 
 
 def error_style() -> str:
@@ -132,6 +141,14 @@ class AssistantEditor(QWidget):
         self.tools_note = WrapLabel()
         set_tone(self.tools_note, "muted")
         self.tools_note.hide()
+        self._mcp_names: list[str] = []
+        self.mcp_boxes: dict[str, QCheckBox] = {}  # server name → its box, in the listed order
+        self.mcp_list = QVBoxLayout()
+        self.mcp_list.setContentsMargins(0, 0, 0, 0)
+        self.mcp_note = WrapLabel(NO_MCP_SERVERS)
+        set_tone(self.mcp_note, "muted")
+        self.mcp_hint = WrapLabel(MCP_HINT)
+        set_tone(self.mcp_hint, "muted")
         self.files_label = WrapLabel()
         self.add_files_button = labelled_button(
             "attach", "Add files…", "Upload files for file search (to a vector store)"
@@ -193,6 +210,14 @@ class AssistantEditor(QWidget):
         self.errors["tools"] = self._error_label()
         tools.addWidget(self.errors["tools"])
         form.addRow("Tools:", tools)
+        mcp = QVBoxLayout()
+        mcp.addLayout(self.mcp_list)
+        mcp.addWidget(self.mcp_note)
+        mcp.addWidget(self.mcp_hint)
+        form.addRow("MCP servers:", mcp)
+        mcp_label = form.labelForField(mcp)
+        if mcp_label is not None:
+            mcp_label.setToolTip("Tools from MCP servers: a new chat with it starts with these on")
         color_row = QHBoxLayout()
         color_row.addWidget(self.swatch)
         color_row.addWidget(self._with_error("avatar_color"), 1)
@@ -263,6 +288,36 @@ class AssistantEditor(QWidget):
         self.tools_note.setText(reason)
         self.tools_note.setVisible(bool(reason))
 
+    def set_mcp_servers(self, names: list[str]) -> None:
+        """The MCP servers configured in Settings → Tools, by name. What is ticked stays so."""
+        self._mcp_names = list(names)
+        self._fill_mcp(self.mcp_servers())
+
+    def mcp_servers(self) -> tuple[str, ...]:
+        return tuple(name for name, box in self.mcp_boxes.items() if box.isChecked())
+
+    def _fill_mcp(self, ticked: tuple[str, ...]) -> None:
+        for box in self.mcp_boxes.values():
+            self.mcp_list.removeWidget(box)
+            box.deleteLater()
+        self.mcp_boxes = {}
+        missing = [name for name in ticked if name not in self._mcp_names]
+        for name in [*self._mcp_names, *missing]:
+            gone = name in missing
+            box = QCheckBox(name.replace("&", "&&") + (MISSING_MARK if gone else ""))
+            box.setChecked(name in ticked)
+            box.setToolTip(
+                "This server is no longer in Settings → Tools; untick it to forget it."
+                if gone
+                else f"Offer the tools of “{name}” in a new chat with this assistant"
+            )
+            if gone:
+                set_tone(box, "muted")
+            self.mcp_list.addWidget(box)
+            self.mcp_boxes[name] = box
+        self.mcp_note.setVisible(not self._mcp_names)
+        self.mcp_hint.setVisible(bool(self.mcp_boxes))
+
     def load(self, profile: AssistantProfile) -> None:
         self._base = profile
         self.clear_problems()
@@ -284,6 +339,7 @@ class AssistantEditor(QWidget):
         self.json_schema.setPlainText(json.dumps(schema, indent=2) if schema else "")
         for tool, box in self.tool_boxes.items():
             box.setChecked(tool in profile.tools)
+        self._fill_mcp(profile.mcp_servers)
         self._show_files(profile)
         self.avatar_color.setText(profile.avatar_color)
         self.tags.setText(", ".join(profile.tags))
@@ -341,6 +397,7 @@ class AssistantEditor(QWidget):
             vector_store_id=base.vector_store_id,
             avatar_color=self.avatar_color.text().strip(),
             tags=parse_tags(self.tags.text()),
+            mcp_servers=self.mcp_servers(),
             source_id=base.source_id,
             id=base.id,
         )

@@ -52,6 +52,8 @@ class AssistantsModel(QAbstractListModel):
             retiring = self.retirement(profile.model) if self.retirement else None
             if retiring is not None:
                 lines.append(retiring.sentence(self.today()))
+            if profile.mcp_servers:
+                lines.append("MCP servers: " + ", ".join(profile.mcp_servers))
             if profile.tags:
                 lines.append("Tags: " + ", ".join(profile.tags))
             return "\n".join(line for line in lines if line)

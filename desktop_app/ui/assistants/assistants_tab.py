@@ -236,6 +236,10 @@ class AssistantsTab(AssistantTransfersMixin, QWidget):
     def set_tools_available(self, available: bool, reason: str = "") -> None:
         self.editor.set_tools_available(available, reason)
 
+    def set_mcp_servers(self, names: list[str]) -> None:
+        """The MCP servers in Settings → Tools, by name, for the editor to offer."""
+        self.editor.set_mcp_servers(names)
+
     # --- create, edit, delete ------------------------------------------------------------
 
     async def new_assistant(self) -> None:

@@ -56,6 +56,8 @@ class AssistantHeader(QWidget):
         details = [profile.model]
         if profile.tools:
             details.append("tools: " + ", ".join(t.replace("_", " ") for t in profile.tools))
+        if profile.mcp_servers:
+            details.append("MCP: " + ", ".join(profile.mcp_servers))
         muted = theme_colors().muted_text.name()
         self.label.setText(
             f"Assistant: <b>{html.escape(profile.name)}</b>"
