@@ -130,7 +130,7 @@ class McpSessions:
         """The tools of the enabled servers (or of those named), starting them as needed;
         a server that cannot start offers none (its status says why)."""
         names = (
-            list(servers)
+            [name for name in servers if name in self._connections]  # removed ones: none
             if servers is not None
             else [c.config.name for c in self._connections.values() if c.config.enabled]
         )

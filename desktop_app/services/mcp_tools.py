@@ -108,6 +108,7 @@ class McpTools:
         self.tools = None if tools is None else frozenset(tools)
         self.call_timeout = call_timeout
         self._targets: dict[str, tuple[str, str]] = {}  # model name → (server, real name)
+        self.problems: list[str] = []  # why servers asked for offer nothing (last listing)
 
     async def list_tools(self) -> list[ToolSpec]:
         found = await self.host.list_tools(self.servers)
@@ -129,7 +130,33 @@ class McpTools:
                 )
             )
         self._targets = targets
+        self.problems = self._problems({t.server for t in found})
         return specs
+
+    def _problems(self, listed: set[str]) -> list[str]:
+        """A sentence for each server asked for that offers no tools because it is not
+        running (it failed, waits for the user's OK, or is gone from Settings)."""
+        status_of = getattr(self.host, "status", None)
+        if status_of is None or self.servers is None:
+            return []
+        problems = []
+        for name in self.servers:
+            if name in listed:
+                continue
+            try:
+                status = status_of(name)
+            except McpError:
+                problems.append(f"The MCP server “{name}” is no longer in Settings → Tools.")
+                continue
+            if status.state == mcp_types.NEEDS_APPROVAL:
+                problems.append(
+                    f"The MCP server “{name}” has not been started: its command waits for your "
+                    "OK in Settings → Tools."
+                )
+            elif status.state != mcp_types.READY:
+                why = status.reason or "it did not start"
+                problems.append(f"The MCP server “{name}” offers no tools now: {why}")
+        return problems
 
     def server_of(self, name: str) -> str:
         """The server a model-facing name belongs to ("" if unknown)."""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.core.dialogue import Message
 from desktop_app.core.tool_policy import ToolPolicy
 from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
+from desktop_app.services import tool_loop
 from desktop_app.services.gateway import EndpointMissing, ResponsesUnavailable
 from desktop_app.services.tool_loop import (
     LoopEvent,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0  # seconds the loop is given to end after Stop (its calls have 2 s each)
+CALL_TIMEOUT = tool_loop.CALL_TIMEOUT  # seconds a call may take (read at each turn)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ async def _run(
         turn.approve,
         listener=queue.put_nowait,
         on_round=on_round,
+        call_timeout=CALL_TIMEOUT,
         clock=session.clock,
     )
     rounds = rounds_for_turn(turn, wire, tokens)

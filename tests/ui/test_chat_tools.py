@@ -156,3 +156,118 @@ def test_a_conversation_keeps_its_servers_and_a_new_one_starts_without(qloop, qt
     tab.open_dialogue(first)
     assert tab.tools_button.text() == "Tools: tools"
     assert tab.tools_button.selection == ("tools",)
+
+
+# --- faults: every one said in plain words, nothing lost ---------------------------------------
+
+
+@pytest.fixture
+def faulty(qloop, start_parley, openai_server: OpenAIServer) -> Parley:  # type: ignore[no-untyped-def]
+    """Parley with the good test server and the misbehaving one (tests/mcp_servers)."""
+    settings = Settings(
+        provider="custom",
+        base_url=openai_server.url,
+        default_model="gpt-4o-mini",
+        mcp_servers=(stdio_config("tools"), stdio_config("bad", "bad_server")),
+    )
+    parley = start_parley(settings)
+    run_until(qloop, lambda: parley.tasks.running == 0, timeout=30)
+    return parley
+
+
+def ask_and_allow(qloop, qtbot, tab, text: str, times: int = 1) -> None:  # type: ignore[no-untyped-def]
+    type_and_send(qtbot, tab, text)
+    for _ in range(times):
+        run_until(qloop, lambda: tab.approval.asking or replies_done(tab), timeout=60)
+        if tab.approval.asking:
+            click(qtbot, tab.approval.allow_button)
+    run_until(qloop, lambda: replies_done(tab), timeout=60)
+
+
+def last_step(tab: Any) -> Any:
+    return next(i.card.step for i in reversed(tab.transcript.items) if i.card.step is not None)
+
+
+def test_a_server_that_crashes_mid_call(qloop, qtbot, faulty) -> None:  # type: ignore[no-untyped-def]
+    tab = faulty.chat_tab
+    turn_on(tab, "bad")
+    ask_and_allow(qloop, qtbot, tab, "use boom")
+    step = last_step(tab)
+    assert step.state == "failed"
+    result = tab.chat.store.messages(tab.dialogue_id)[2].content
+    assert (
+        result == "bad stopped during the call to boom; its last words: boom: exiting with status 3"
+    )
+    assert tab.transcript.items[-1].card.message.status is Status.COMPLETE
+    ask_and_allow(qloop, qtbot, tab, 'use huge with {"size": 10}')  # it starts again
+    assert last_step(tab).state == "ran"
+
+
+def test_a_server_that_writes_garbage_and_one_that_answers_too_much(
+    qloop, qtbot, faulty, openai_server: OpenAIServer
+) -> None:  # type: ignore[no-untyped-def]
+    tab = faulty.chat_tab
+    turn_on(tab, "bad")
+    ask_and_allow(qloop, qtbot, tab, "use babble")
+    babble = last_step(tab)  # a line that is not JSON-RPC on its stdout is passed over
+    assert (babble.state, babble.result) == ("ran", "said something odd")
+    ask_and_allow(qloop, qtbot, tab, 'use huge with {"size": 500000}')
+    step = last_step(tab)
+    assert step.state == "ran" and step.hidden > 100_000  # folded on screen
+    stored = [m for m in tab.chat.store.messages(tab.dialogue_id) if m.role == "tool"][-1]
+    assert len(stored.content) >= 200_000  # kept (to the service's cap), not only what shows
+    sent = openai_server.requests[-1].body["messages"][-1]
+    assert sent["role"] == "tool" and len(sent["content"]) < 25_000  # the model gets a part
+    assert sent["content"].endswith("more characters not shown.]")  # ...and is told so
+
+
+def test_a_hanging_tool_is_stopped_at_the_time_limit(qloop, qtbot, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.services import tool_turns
+
+    monkeypatch.setattr(tool_turns, "CALL_TIMEOUT", 1.0)
+    tab = app.chat_tab
+    turn_on(tab, "tools")
+    ask_and_allow(qloop, qtbot, tab, 'use slow with {"seconds": 30}')
+    step = last_step(tab)
+    assert step.state == "failed" and "did not finish within 1 seconds" in step.result
+
+
+def test_an_unknown_tool_and_bad_arguments_run_nothing(qloop, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    tab = app.chat_tab
+    turn_on(tab, "tools")
+    type_and_send(qtbot, tab, 'use nosuch and use add with {"a": "two"}')
+    run_until(qloop, lambda: replies_done(tab), timeout=60)
+    assert not tab.approval.isVisible()  # nothing to ask about: neither can run
+    steps = [i.card.step for i in tab.transcript.items if i.card.step is not None]
+    assert [s.state for s in steps] == ["failed", "failed"]
+    assert "nosuch" in steps[0].result and "add" in steps[0].result  # what exists instead
+    assert "a" in steps[1].result
+
+
+def test_a_server_that_cannot_start_is_said_and_the_reply_goes_on(
+    qloop, qtbot, start_parley, openai_server
+) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        provider="custom",
+        base_url=openai_server.url,
+        default_model="gpt-4o-mini",
+        mcp_servers=(stdio_config("broken", "bad_server", "die"),),
+    )
+    parley = start_parley(settings)
+    run_until(qloop, lambda: parley.tasks.running == 0, timeout=30)
+    tab = parley.chat_tab
+    turn_on(tab, "broken")
+    type_and_send(qtbot, tab, "hello")
+    run_until(qloop, lambda: replies_done(tab), timeout=60)
+    assert tab.banner.isVisible() and "“broken” offers no tools now" in tab.banner.text
+    assert tab.transcript.items[-1].card.message.status is Status.COMPLETE
+
+
+def test_an_assistants_servers_are_on_in_a_new_chat_with_it(qloop, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.core.assistants import AssistantProfile
+
+    tab = app.chat_tab
+    tab.set_assistant(AssistantProfile("Calculator", "gpt-4o-mini", mcp_servers=("tools",)))
+    assert tab.tools_button.text() == "Tools: tools"
+    tab.set_assistant(None)
+    assert tab.tools_button.text() == "Tools: off"

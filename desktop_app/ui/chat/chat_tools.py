@@ -47,6 +47,9 @@ class ChatTools:
 
         def shown_view(self, dialogue_id: int) -> Any: ...
         def show_branch(self, messages: list[Message], focus: int | None = None) -> None: ...
+        def show_notice(
+            self, text: str, level: str = ..., action: str = ..., on_action: Any = ...
+        ) -> None: ...
 
     def build_tool_controls(self) -> None:
         self._tool_host: Callable[[], Any] | None = None
@@ -61,6 +64,7 @@ class ChatTools:
         self.tool_activity.setEnabled(False)  # the palette's muted text
         self.tool_activity.hide()
         self._running_calls: dict[int, int] = {}  # dialogue id → calls running
+        self._off_notes: dict[int, list[str]] = {}  # dialogue id → servers left out, said once
 
     def set_tool_source(
         self,
@@ -143,7 +147,14 @@ class ChatTools:
         from desktop_app.services.mcp_tools import McpTools
 
         dialogue_id = turn.dialogue_id
-        turn.tools = McpTools(self._tool_host(), names)
+        configured = {server.name: server for server in self._tool_servers()}
+        off = [n for n in names if n in configured and not configured[n].enabled]
+        self._off_notes[dialogue_id] = [
+            f"The MCP server “{name}” is switched off in Settings → Tools, so its tools were "
+            "not offered."
+            for name in off
+        ]
+        turn.tools = McpTools(self._tool_host(), [n for n in names if n not in off])
         turn.policy = self._tool_policy()
 
         async def approve(step: Any) -> Any:
@@ -158,12 +169,18 @@ class ChatTools:
         return dialogue.title if dialogue is not None else "another conversation"
 
     def _on_tool_event(self, job: ReplyJob, event: Any) -> None:
-        from desktop_app.services.tool_loop import StepFinished, StepStarted
+        from desktop_app.services.tool_loop import RoundStarted, StepFinished, StepStarted
         from desktop_app.services.tool_turns import RoundSaved
 
         dialogue_id = job.dialogue_id
         view = self.shown_view(dialogue_id)
-        if isinstance(event, StepStarted):
+        if isinstance(event, RoundStarted) and event.number == 1:
+            problems = self._off_notes.pop(dialogue_id, [])
+            problems += list(getattr(job.turn.tools, "problems", []) or [])
+            if problems and view is not None:
+                manage = self.tools_button.manage_requested.emit
+                self.show_notice(" ".join(problems), "warning", "Settings → Tools…", manage)
+        elif isinstance(event, StepStarted):
             self._running_calls[dialogue_id] = self._running_calls.get(dialogue_id, 0) + 1
             spec = event.step.spec
             where = f" from {spec.source}" if spec is not None and spec.source else ""
