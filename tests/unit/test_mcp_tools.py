@@ -246,3 +246,23 @@ def test_an_always_allowed_tool_keeps_its_key_when_another_server_clashes_with_i
     renamed = asyncio.run(clashing.list_tools())
     assert spec.name == "add" and renamed[0].name == "maths_add"
     assert spec.key == renamed[0].key == "maths/add" and renamed[1].key == "files/add"
+
+
+def test_start_up_loads_neither_the_mcp_sdk_nor_the_tool_loop() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication(['x', '-platform', 'offscreen'])\n"
+        "import desktop_app.app\n"
+        "from desktop_app.ui.chat.chat_tab import ChatTab\n"
+        "print('mcp' in sys.modules, 'desktop_app.services.tool_loop' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parent.parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120
+    )
+    assert done.stdout.split()[-2:] == ["False", "False"], done.stderr
