@@ -18,7 +18,7 @@ from desktop_app.services.tool_decisions import StoredDecisions
 from tests.mcp_servers.launch import stdio_config
 from tests.openai_server import OpenAIServer
 from tests.support.chat import replies_done, type_and_send
-from tests.support.loop import run_until
+from tests.support.loop import run, run_until
 from tests.support.transcript import click_link
 
 pytestmark = pytest.mark.slow
@@ -271,3 +271,28 @@ def test_an_assistants_servers_are_on_in_a_new_chat_with_it(qloop, qtbot, app) -
     assert tab.tools_button.text() == "Tools: tools"
     tab.set_assistant(None)
     assert tab.tools_button.text() == "Tools: off"
+
+
+def test_an_assistant_with_a_server_uses_it_and_history_keeps_the_steps(qloop, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.core.assistants import AssistantProfile
+
+    tab = app.chat_tab
+    tab.set_assistant(AssistantProfile("Painter", "gpt-4o-mini", mcp_servers=("tools",)))
+    type_and_send(qtbot, tab, "use image")
+    run_until(qloop, lambda: tab.approval.asking, timeout=60)
+    click(qtbot, tab.approval.allow_button)
+    run_until(qloop, lambda: replies_done(tab), timeout=30)
+    step = tab.transcript.items[2]
+    assert step.card.step.name == "image" and len(step.card.images) == 1
+    assert step.card.images[0].mime == "image/png"
+    assert any(part.kind == "images" and part.thumbs for part in step.parts or [])
+    dialogue_id = tab.dialogue_id
+    stored = tab.chat.store.messages(dialogue_id)
+    assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant"]
+    assert stored[2].attachments and stored[2].tool_info["source"] == "tools"
+    history = app.history_tab
+    app.window.tabs.setCurrentWidget(history)
+    run(qloop, history.open_dialogue(dialogue_id))
+    run_until(qloop, lambda: history.view.message_count == 4, timeout=15)
+    shown = [i.card for i in history.view.items]
+    assert shown[2].step is not None and shown[2].step.name == "image"  # read back offline
