@@ -13,6 +13,7 @@ KIND_LABELS = {
     "web_search": "web search",
     "file_search": "file search",
     "code_interpreter": "code interpreter",
+    "mcp": "MCP tool",
 }
 
 

@@ -60,6 +60,26 @@ class ToolCallsMade:
 
 
 @dataclass(frozen=True)
+class HostedRequest:
+    """A call of the Responses API's hosted `mcp` tool that waits for the user's yes or no
+    (an `mcp_approval_request` item): the provider runs it once approved."""
+
+    id: str
+    name: str
+    arguments: str
+    server_label: str
+
+
+@dataclass(frozen=True)
+class HostedApprovals:
+    """The provider asks before it calls MCP tools itself; `items` are the output items the
+    next request must carry (its tool listings and the requests), as JSON objects."""
+
+    requests: tuple[HostedRequest, ...]
+    items: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class Usage:
     """What the server said a reply used. The details are parts of the two counts: cached and
     image tokens of the prompt, reasoning tokens of the completion."""
@@ -106,4 +126,6 @@ def read_usage(usage: Any) -> Usage:
     )
 
 
-ChatEvent = TextDelta | ReasoningDelta | Usage | ToolNote | ToolCallsMade | StreamEnd
+ChatEvent = (
+    TextDelta | ReasoningDelta | Usage | ToolNote | ToolCallsMade | HostedApprovals | StreamEnd
+)

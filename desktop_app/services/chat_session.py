@@ -90,6 +90,9 @@ class PendingTurn:
     approve: Approve | None = None
     policy: ToolPolicy | None = None
     listener: Callable[[Any], None] | None = None
+    # Servers the provider may call itself on the Responses API (hosted `mcp` tool): server
+    # name → its tool entry; elsewhere their tools are offered as functions like any other.
+    hosted: dict[str, dict[str, Any]] | None = None
 
 
 def _assistant_id(assistant: AssistantProfile | None) -> int | None:

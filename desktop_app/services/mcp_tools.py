@@ -158,6 +158,12 @@ class McpTools:
                 problems.append(f"The MCP server “{name}” offers no tools now: {why}")
         return problems
 
+    def exclude(self, servers: Iterable[str]) -> None:
+        """Offer nothing from these servers (the provider calls them itself)."""
+        left = set(servers)
+        if self.servers is not None:
+            self.servers = tuple(s for s in self.servers if s not in left)
+
     def server_of(self, name: str) -> str:
         """The server a model-facing name belongs to ("" if unknown)."""
         target = self._targets.get(name)

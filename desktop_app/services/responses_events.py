@@ -19,6 +19,8 @@ from desktop_app.core.tool_calls import ToolCallAssembler
 from desktop_app.core.tool_notes import Citation, ToolNote
 from desktop_app.services.chat_events import (
     ChatEvent,
+    HostedApprovals,
+    HostedRequest,
     ReasoningDelta,
     StreamEnd,
     TextDelta,
@@ -73,6 +75,30 @@ def _note_for(item: Any) -> ToolNote | None:
     return ToolNote(kind, _shorten(summary), unique, item_id)
 
 
+def _mcp_note(item: Any) -> ToolNote:
+    """A call of the hosted `mcp` tool the provider made: the tool, its server, what it gave."""
+    name = getattr(item, "name", "") or "a tool"
+    summary = f"{name} on {getattr(item, 'server_label', '') or 'its server'}"
+    error = getattr(item, "error", None)
+    output = getattr(item, "output", None)
+    said = output if isinstance(output, str) and output else ""
+    if error:
+        summary += " (failed)"
+        said = str(getattr(error, "message", None) or error)
+    citations = (Citation(_shorten(said)),) if said else ()
+    return ToolNote("mcp", _shorten(summary), citations, getattr(item, "id", "") or "")
+
+
+def _as_input(item: Any) -> dict[str, Any]:
+    """An output item as the next request's input item (the SDK's object, or a stand-in)."""
+    dump = getattr(item, "model_dump", None)
+    if callable(dump):
+        data = dump(mode="json", exclude_none=True)
+    else:
+        data = {k: v for k, v in vars(item).items() if v is not None}
+    return {k: v for k, v in data.items() if k != "status"} if isinstance(data, dict) else {}
+
+
 def _error_kind(code: str) -> ErrorKind:
     if code.lower() in ("invalid_prompt", "invalid_request_error", "context_length_exceeded"):
         return ErrorKind.BAD_REQUEST
@@ -102,6 +128,8 @@ class ResponsesReader:
         self._reasoned = False
         self.refused = False
         self.tool_calls = ToolCallAssembler()  # function calls the model asked for
+        self.hosted_items: list[dict[str, Any]] = []  # hosted MCP listings and requests
+        self.hosted_requests: list[HostedRequest] = []
 
     def feed(self, event: Any) -> list[ChatEvent]:
         kind = getattr(event, "type", "")
@@ -122,8 +150,24 @@ class ResponsesReader:
             self.tool_calls.add_item(event.item)
             return []
         if kind == "response.output_item.done":
-            self.tool_calls.add_item(event.item)
-            note = _note_for(event.item)
+            item = event.item
+            self.tool_calls.add_item(item)
+            item_type = getattr(item, "type", "")
+            if item_type == "mcp_call":
+                return [self._remember(_mcp_note(item))]
+            if item_type in ("mcp_list_tools", "mcp_approval_request"):
+                self.hosted_items.append(_as_input(item))
+                if item_type == "mcp_approval_request":
+                    self.hosted_requests.append(
+                        HostedRequest(
+                            str(getattr(item, "id", "")),
+                            str(getattr(item, "name", "")),
+                            str(getattr(item, "arguments", "") or ""),
+                            str(getattr(item, "server_label", "")),
+                        )
+                    )
+                return []
+            note = _note_for(item)
             return [self._remember(note)] if note is not None else []
         if kind == "response.output_text.annotation.added":
             note = self._cite(getattr(event, "annotation", None))
@@ -138,6 +182,9 @@ class ResponsesReader:
             calls = self.tool_calls.calls()
             if calls:
                 out.append(ToolCallsMade(tuple(calls)))
+            if self.hosted_requests:
+                requests, items = tuple(self.hosted_requests), tuple(self.hosted_items)
+                out.append(HostedApprovals(requests, items))
             out.append(StreamEnd(reason, self.refused))
             return out
         if kind == "response.failed":

@@ -42,6 +42,7 @@ from desktop_app.core.tool_calls import truncated as cut_for_model
 from desktop_app.core.tool_policy import DENIED_TEXT, Decision, ToolPolicy
 from desktop_app.services.chat_events import (
     ChatEvent,
+    HostedApprovals,
     ReasoningDelta,
     StreamEnd,
     TextDelta,
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 MAX_ROUNDS = 8
 CALL_TIMEOUT = 120.0  # seconds a tool may take before Parley stops it
 CANCEL_GRACE = 2.0  # seconds a stopped call is given to end
+HOSTED_ALLOWED_TEXT = "Allowed: the provider calls the tool on its own servers."
 NO_FUNCTIONS_TEXT = (
     "This server or model does not support function calling, so Parley cannot offer it tools. "
     "Turn the tools off for this chat, or choose a model that supports them."
@@ -118,6 +120,8 @@ class ToolRound:
     steps: list[ToolStep] = field(default_factory=list)
     end: StreamEnd | None = None
     usage: Usage | None = None
+    hosted: HostedApprovals | None = None  # calls the provider runs itself, once approved
+    hosted_steps: list[ToolStep] = field(default_factory=list)
 
 
 @dataclass
@@ -181,11 +185,13 @@ class ToolLoop:
         call_timeout: float = CALL_TIMEOUT,
         model_limit: int = MODEL_LIMIT,
         clock: Clock = time.monotonic,
+        hosted_sources: Mapping[str, str] | None = None,
     ) -> None:
         self.gateway, self.provider, self.policy, self.approve = gateway, provider, policy, approve
         self.listener, self.on_round = listener, on_round
         self.max_rounds, self.call_timeout, self.model_limit = max_rounds, call_timeout, model_limit
         self.clock = clock
+        self.hosted_sources = dict(hosted_sources or {})  # a hosted tool's label → its server
         self.turn = ToolTurn()  # what arrived so far, for a caller that must save it on failure
 
     def _emit(self, event: LoopEvent) -> None:
@@ -201,7 +207,7 @@ class ToolLoop:
             turn.rounds.append(this)
             self._emit(RoundStarted(number))
             await self._stream(rounds, specs, this)
-            if not this.calls:
+            if not this.calls and this.hosted is None:
                 return turn
             if number == self.max_rounds:
                 turn.limit_reached, turn.notice = True, limit_text(number)
@@ -209,7 +215,13 @@ class ToolLoop:
                     ToolStep(c, by_name.get(c.name), "", error_result(turn.notice), number)
                     for c in this.calls
                 ]
+                if not this.calls:
+                    return turn
             else:
+                if this.hosted is not None:
+                    rounds.add_items([*this.hosted.items, *await self._decide_hosted(this)])
+                if not this.calls:
+                    continue
                 await self._run_calls(this, by_name)
             results = [
                 for_model(s.result or error_result(""), self.model_limit) for s in this.steps
@@ -227,6 +239,9 @@ class ToolLoop:
                 async for event in stream:
                     if isinstance(event, ToolCallsMade):
                         this.calls = event.calls
+                        continue
+                    if isinstance(event, HostedApprovals):
+                        this.hosted = event
                         continue
                     if isinstance(event, TextDelta):
                         text.append(event.text)
@@ -269,6 +284,32 @@ class ToolLoop:
             runnable.append((step, arguments))
         if runnable:
             await asyncio.gather(*(self._call(step, arguments) for step, arguments in runnable))
+
+    async def _decide_hosted(self, this: ToolRound) -> list[dict[str, Any]]:
+        """Ask about each call the provider wants to make itself (hosted MCP), as about any
+        call; the answers are input items for the next request."""
+        assert this.hosted is not None
+        answers: list[dict[str, Any]] = []
+        for request in this.hosted.requests:
+            label = request.server_label
+            source = self.hosted_sources.get(label, label)
+            spec = ToolSpec(request.name, source=source, tool=request.name)
+            call = ToolCall(request.id, request.name, request.arguments)
+            step = ToolStep(call, spec, round=this.number)
+            this.hosted_steps.append(step)
+            decision = self.policy.standing(spec) or await self.approve(step)
+            self.policy.record(spec, decision)
+            step.decision = decision.value
+            text = HOSTED_ALLOWED_TEXT if decision.runs else DENIED_TEXT
+            self._finish(step, ToolResult(text=text, is_error=not decision.runs))
+            answers.append(
+                {
+                    "type": "mcp_approval_response",
+                    "approval_request_id": request.id,
+                    "approve": decision.runs,
+                }
+            )
+        return answers
 
     def _finish(self, step: ToolStep, result: ToolResult) -> None:
         step.result = result

@@ -50,6 +50,11 @@ class Rounds(Protocol):
         """What the model said, the calls it made and each call's result, in order."""
         ...
 
+    def add_items(self, items: Sequence[Mapping[str, Any]]) -> None:
+        """Input items the next request carries as they are (hosted MCP listings, approval
+        requests and their answers; Responses only)."""
+        ...
+
 
 class ChatRounds:
     wire_api = CHAT_COMPLETIONS
@@ -73,6 +78,10 @@ class ChatRounds:
         self.messages.append(chat_calls_message(text, calls))
         self.messages += [chat_result_message(c.id, r) for c, r in zip(calls, results, strict=True)]
 
+    def add_items(self, items: Sequence[Mapping[str, Any]]) -> None:
+        if items:  # no hosted tools on chat completions: nothing asks for this
+            raise ValueError("chat completions has no input items")
+
 
 class ResponsesRounds:
     wire_api = RESPONSES
@@ -92,6 +101,9 @@ class ResponsesRounds:
     def add(self, text: str, calls: Sequence[ToolCall], results: Sequence[str]) -> None:
         self.items += responses_call_items(text, calls)
         self.items += [responses_result_item(c.id, r) for c, r in zip(calls, results, strict=True)]
+
+    def add_items(self, items: Sequence[Mapping[str, Any]]) -> None:
+        self.items += [dict(item) for item in items]
 
 
 def rounds_for_turn(

@@ -39,7 +39,7 @@ from desktop_app.services.tool_loop import (
     ToolLoop,
     ToolRound,
 )
-from desktop_app.services.tool_rounds import rounds_for_turn
+from desktop_app.services.tool_rounds import ResponsesRounds, rounds_for_turn
 from desktop_app.services.tool_saving import ToolRoundSaver
 from desktop_app.services.wire_api import choose_wire_api, remember_responses_missing
 
@@ -132,6 +132,10 @@ async def _run(
         clock=session.clock,
     )
     rounds = rounds_for_turn(turn, wire, tokens)
+    sources: dict[str, str] = {}
+    if wire == RESPONSES and turn.hosted and isinstance(rounds, ResponsesRounds):
+        sources = _offer_hosted(rounds, turn, loop.policy)
+    loop.hosted_sources = sources
     task: asyncio.Future[Any] = asyncio.ensure_future(loop.run(rounds))
     task.add_done_callback(lambda _t: queue.put_nowait(_DONE))
     finished = False
@@ -151,6 +155,28 @@ async def _run(
         if not finished:
             await _stop(task)
             _keep_stopped_round(loop, saver, turn)
+
+
+def _offer_hosted(
+    rounds: ResponsesRounds, turn: PendingTurn, policy: ToolPolicy
+) -> dict[str, str]:
+    """Give the provider the servers it may call itself (hosted `mcp` tool entries) instead
+    of offering their tools as functions; the tools the user always allows run without a
+    question, the rest wait for one. Returns each entry's label → its server."""
+    assert turn.hosted is not None
+    entries = []
+    sources: dict[str, str] = {}
+    allowed = policy.always_allowed()
+    for server, entry in turn.hosted.items():
+        names = sorted(key.split("/", 1)[1] for key in allowed if key.startswith(f"{server}/"))
+        approval: Any = {"never": {"tool_names": names}} if names else "always"
+        entries.append({**entry, "require_approval": approval})
+        sources[str(entry["server_label"])] = server
+    rounds.request["tools"] = [*(rounds.request.get("tools") or []), *entries]
+    exclude = getattr(turn.tools, "exclude", None)
+    if callable(exclude):
+        exclude(turn.hosted.keys())
+    return sources
 
 
 async def _stop(task: asyncio.Future[Any]) -> None:

@@ -23,6 +23,7 @@ from .containers import run_code
 from .endings import LIMIT_PIECES, QUOTA_AFTER, REFUSAL, TRACEBACK, quota_error, token_cap
 from .errors import error_response
 from .features import not_offered
+from .hosted_mcp import hosted_plan
 from .models import model_not_found
 from .reasoning import (
     SUMMARIES_REFUSED,
@@ -41,7 +42,20 @@ from .tool_replies import responses_plan as tool_plan
 from .usage import responses_usage
 from .vector_stores import search
 
-TOOL_TYPES = ("web_search", "web_search_preview", "file_search", "code_interpreter", "function")
+TOOL_TYPES = (
+    "web_search",
+    "web_search_preview",
+    "file_search",
+    "code_interpreter",
+    "function",
+    "mcp",
+)
+# The events between an output item's added and done, by its type (approval requests: none).
+ITEM_STEPS = {
+    "mcp_call": ("in_progress", "completed"),
+    "mcp_list_tools": ("in_progress", "completed"),
+    "mcp_approval_request": (),
+}
 
 
 def _validate(body: Any, request: Request) -> Response | None:
@@ -174,7 +188,7 @@ def _stream(
     for index, call in enumerate(reply.tool_calls, start=first):
         prefix = f"response.{call['type']}"
         yield event("response.output_item.added", output_index=index, item=_running(call))
-        for step in ("in_progress", "searching", "completed"):
+        for step in ITEM_STEPS.get(call["type"], ("in_progress", "searching", "completed")):
             yield event(f"{prefix}.{step}", output_index=index, item_id=call["id"])
         yield event("response.output_item.done", output_index=index, item=call)
     where = {
@@ -253,9 +267,14 @@ def _refusal(event: Any, where: dict[str, Any]) -> Iterator[Event]:
 
 
 def _running(call: dict[str, Any]) -> dict[str, Any]:
-    item = {**call, "status": "in_progress"}
+    """An output item as announced, before it is done (items without a status keep none)."""
+    item = dict(call)
+    if "status" in item:
+        item["status"] = "in_progress"
     if "results" in item:
         item["results"] = None
+    if item.get("type") == "mcp_call":
+        item["output"] = item["error"] = None
     return item
 
 
@@ -302,6 +321,26 @@ def _call_stream(
     yield event("response.completed", response=done)
 
 
+def _items_stream(
+    base: dict[str, Any], items: list[dict[str, Any]], usage: dict[str, Any]
+) -> Iterator[Event]:
+    """Output items with no message after them (a response waiting for approvals)."""
+    numbers = itertools.count()
+
+    def event(kind: str, **data: Any) -> Event:
+        return Event({"type": kind, "sequence_number": next(numbers), **data}, kind, False)
+
+    yield event("response.created", response=base)
+    yield event("response.in_progress", response=base)
+    for index, item in enumerate(items):
+        yield event("response.output_item.added", output_index=index, item=_running(item))
+        for step in ITEM_STEPS.get(item["type"], ()):
+            yield event(f"response.{item['type']}.{step}", output_index=index, item_id=item["id"])
+        yield event("response.output_item.done", output_index=index, item=item)
+    done = {**base, "status": "completed", "output": items, "usage": usage}
+    yield event("response.completed", response=done)
+
+
 def create_response(request: Request) -> Response:
     missing = not_offered(request, "responses")
     if missing:
@@ -314,6 +353,15 @@ def create_response(request: Request) -> Response:
     calls, answer = tool_plan(body, last_user_text(body)[0])
     if answer is not None:
         reply = Reply(answer)
+    hosted = hosted_plan(body, last_user_text(body)[0])
+    if hosted is not None and hosted.text is None:  # waits for the user's approval
+        base = _response(body, f"resp_{uuid.uuid4().hex[:24]}")
+        usage = responses_usage(input_items(body), 1, body["model"], item_text, None)
+        if body.get("stream") is True:
+            return EventStream(_items_stream(base, hosted.items, usage), done=False)
+        return JSONResponse({**base, "status": "completed", "output": hosted.items, "usage": usage})
+    if hosted is not None:
+        reply = Reply(hosted.text or "", tool_calls=hosted.items)
     if "code_interpreter" in [t.get("type") for t in body.get("tools") or []]:
         run_code(request.server, reply, last_user_text(body)[0])
     pieces = split_into_chunks(reply.text)
