@@ -66,6 +66,9 @@ class McpServerConfig:
     enabled: bool = True
     # The launch_fingerprint the user accepted ("" — not yet: ask before the first start).
     approved_launch: str = ""
+    # OpenAI may connect to this server itself (the Responses API's hosted MCP tool): an
+    # HTTP server only, and one the user opted into, since OpenAI sees its URL and headers.
+    hosted: bool = False
 
     def validated(self) -> McpServerConfig:
         where = f"MCP server {self.name!r}"
@@ -79,6 +82,11 @@ class McpServerConfig:
         if self.transport == STDIO:
             if not self.command.strip():
                 raise McpConfigError(f"{where}: give the program to run")
+            if self.hosted:
+                raise McpConfigError(
+                    f"{where}: only a remote (Streamable HTTP) server can be one OpenAI "
+                    "connects to itself; a local program is always run by Parley"
+                )
             for name, _value in self.env:
                 if not name or "=" in name or "\0" in name:
                     raise McpConfigError(f"{where}: {name!r} is not a usable variable name")
@@ -195,6 +203,9 @@ def from_saved(value: Any) -> tuple[McpServerConfig, ...]:
                 secret_env=_strings(item.get("secret_env")),
                 secret_headers=_strings(item.get("secret_headers")),
                 enabled=item.get("enabled", True) is not False,
+                # exactly true, and on a remote server only (a hand-edited stdio server keeps
+                # working, run by Parley, rather than being left out)
+                hosted=item.get("hosted") is True and texts.get("transport") == HTTP,
                 **texts,
             )
             check_servers([*kept, server])

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from desktop_app.core.mcp_config import McpServerConfig
+from desktop_app.core.mcp_config import HTTP, McpServerConfig, secret_id
 from desktop_app.services.mcp_connection import McpConnection
 from desktop_app.services.mcp_types import (
     DEFAULT_START_TIMEOUT,
@@ -115,6 +116,30 @@ class McpSessions:
     def stderr(self, server: str) -> str:
         """What the server wrote on its stderr lately (secrets taken out)."""
         return self._connection(server).stderr_text()
+
+    def hosted_tool(self, server: str) -> dict[str, Any]:
+        """The Responses API tool entry that lets OpenAI connect to this server itself: its
+        secret headers are read from the keyring now, as the request is built (never kept)."""
+        config = self._connection(server).config
+        if not (config.hosted and config.transport == HTTP):
+            raise McpError(
+                server,
+                f"The MCP server {server!r} is not one OpenAI may connect to itself "
+                "(only a remote server with that box ticked is).",
+            )
+        headers = dict(config.headers)
+        for name in config.secret_headers:
+            value = self._read_secret(secret_id(config.name, "header", name))
+            if value:
+                headers[name] = value
+        tool: dict[str, Any] = {
+            "type": "mcp",
+            "server_label": re.sub(r"[^A-Za-z0-9_-]", "_", config.name),
+            "server_url": config.url,
+        }
+        if headers:
+            tool["headers"] = headers
+        return tool
 
     # ---- ToolHost ---------------------------------------------------------------------
 

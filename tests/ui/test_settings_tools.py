@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from desktop_app.core.mcp_config import McpServerConfig
@@ -225,6 +225,54 @@ def test_changing_a_server_keeps_its_secret_unless_replaced(
     assert saved.secret_headers == ("Authorization",)
     key = ("Parley", "mcp:remote:header:Authorization")
     assert fake_keyring.passwords[key] == "Bearer old-token"
+
+
+def test_a_remote_server_can_be_let_to_openai_and_keeps_that_when_changed(
+    qloop, qtbot, start_parley, fake_keyring, paths
+) -> None:
+    parley = start_parley()
+    _dialog, page = open_tools(parley)
+    click(qtbot, page.add_button)
+    adding = page.dialog
+    qtbot.waitExposed(adding)
+    assert not adding.hosted.isVisible()  # a local program is always run by Parley
+    adding.kind.setCurrentIndex(adding.kind.findData("http"))
+    assert adding.hosted.isVisible() and not adding.hosted.isChecked()
+    assert adding.hosted.text() == "Let OpenAI connect to it directly"
+    assert "reachable from the internet" in adding.hosted_note.text()
+    assert adding.hosted_note.isVisible()
+    adding.kind.setCurrentIndex(adding.kind.findData("stdio"))
+    assert not adding.hosted.isVisible() and not adding.hosted_note.isVisible()
+    adding.kind.setCurrentIndex(adding.kind.findData("http"))
+    qtbot.keyClicks(adding.name, "cloud")
+    qtbot.keyClicks(adding.url, "https://mcp.example.com/mcp")
+    # on its box (a click in the empty width of the row to the right of the text does nothing)
+    box = QPoint(8, adding.hosted.height() // 2)
+    qtbot.mouseClick(adding.hosted, Qt.MouseButton.LeftButton, pos=box)
+    assert adding.hosted.isChecked()
+    click(qtbot, ok(adding))
+    assert not adding.isVisible()
+    saved = parley.settings.mcp_servers[0]
+    assert (saved.name, saved.transport, saved.hosted) == ("cloud", "http", True)
+    assert json.loads(paths.settings_file.read_text())["mcp_servers"][0]["hosted"] is True
+    assert "hosted by openai when possible" in page.state.text().lower()
+
+    click(qtbot, page.edit_button)  # changing it keeps the box's state
+    editing = page.dialog
+    assert editing.hosted.isChecked()
+    qtbot.keyClicks(editing.headers, "X-Team: blue")
+    click(qtbot, ok(editing))
+    saved = parley.settings.mcp_servers[0]
+    assert saved.hosted and saved.headers == (("X-Team", "blue"),)
+
+    click(qtbot, page.edit_button)  # made a local program, it is no longer hosted
+    editing = page.dialog
+    editing.kind.setCurrentIndex(editing.kind.findData("stdio"))
+    qtbot.keyClicks(editing.command, "my-server")
+    click(qtbot, ok(editing))
+    saved = parley.settings.mcp_servers[0]
+    assert saved.transport == "stdio" and not saved.hosted
+    assert "hosted by openai" not in page.state.text().lower()
 
 
 def test_the_sdk_is_not_imported_at_start_up() -> None:

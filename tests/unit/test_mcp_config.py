@@ -189,3 +189,43 @@ def test_mcp_secrets_never_come_from_openai_api_key(tmp_path: Path) -> None:
     assert store.get_secret(key) == "Bearer abc"
     store.set_secret(key, "")
     assert store.get_secret(key) == ""
+
+
+def test_only_a_remote_server_can_be_hosted_by_openai() -> None:
+    remote = McpServerConfig("remote", HTTP, url="https://example.com/mcp", hosted=True)
+    assert remote.validated().hosted
+    assert not McpServerConfig("local", command="x").hosted
+    with pytest.raises(McpConfigError, match=r"only a remote \(Streamable HTTP\) server"):
+        McpServerConfig("local", command="x", hosted=True).validated()
+
+
+def test_hosted_round_trips_through_the_settings_file(tmp_path: Path) -> None:
+    servers = (
+        McpServerConfig("remote", HTTP, url="https://example.com/mcp", hosted=True),
+        McpServerConfig("other", HTTP, url="https://example.org/mcp"),
+    )
+    path = tmp_path / "settings.json"
+    save_settings(Settings(mcp_servers=servers), path)
+    assert [s["hosted"] for s in json.loads(path.read_text())["mcp_servers"]] == [True, False]
+    loaded, problem = load_settings(path)
+    assert problem == "" and loaded.mcp_servers == servers
+
+
+def test_hosted_is_read_only_when_exactly_true_and_remote() -> None:
+    url = "https://example.com/mcp"
+    kept = from_saved(
+        [
+            {"name": "old", "transport": "http", "url": url},  # a file from before: False
+            {"name": "yes", "transport": "http", "url": url, "hosted": True},
+            {"name": "one", "transport": "http", "url": url, "hosted": 1},
+            {"name": "text", "transport": "http", "url": url, "hosted": "true"},
+            {"name": "local", "transport": "stdio", "command": "x", "hosted": True},
+        ]
+    )
+    assert [(s.name, s.hosted) for s in kept] == [
+        ("old", False),
+        ("yes", True),
+        ("one", False),
+        ("text", False),
+        ("local", False),  # kept, run by Parley: a stdio server is never hosted
+    ]

@@ -216,7 +216,8 @@ class McpPage(QWidget):
             set_tone(self.state, "muted")
             return
         status = self._controls.status(server.name)
-        self.state.setText(state_text(status))
+        hosted = " Hosted by OpenAI when possible." if server.hosted else ""
+        self.state.setText(state_text(status) + hosted)
         set_tone(self.state, "error" if status.state == FAILED else "")
         running = status.state in (READY, STARTING)
         self.start_button.setText(

@@ -3,7 +3,8 @@ environment as NAME=value lines) or a remote one (address, headers as `Name: val
 
 A value whose name looks secret (key, token, secret, password, Authorization) goes to the
 keyring, not the settings; when changing a server, such a value shows as KEPT and stays as it
-is unless replaced. Opened with `open()`, never `exec()`.
+is unless replaced. A remote server can also be one OpenAI connects to itself (the Responses
+API's hosted MCP tool), when the user ticks it. Opened with `open()`, never `exec()`.
 
 Signals:
     server_chosen(McpServerConfig, dict): accepted — the server, and the secret values typed
@@ -18,6 +19,7 @@ from dataclasses import replace
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -98,6 +100,15 @@ class McpServerDialog(QDialog):
         )
         self.secret_note.setWordWrap(True)
         set_tone(self.secret_note, "muted")
+        self.hosted = QCheckBox("Let OpenAI connect to it directly")
+        self.hosted.setChecked(start.hosted and start.transport == HTTP)
+        self.hosted_note = QLabel(
+            "On OpenAI's Responses API, OpenAI's servers call this server themselves (it must "
+            "be reachable from the internet; they see its address and headers). Elsewhere "
+            "Parley calls it, as for any server."
+        )
+        self.hosted_note.setWordWrap(True)
+        set_tone(self.hosted_note, "muted")
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.hide()
@@ -111,6 +122,8 @@ class McpServerDialog(QDialog):
         form.addRow("Address:", self.url)
         form.addRow("Headers:", self.headers)
         form.addRow("", self.secret_note)
+        form.addRow("", self.hosted)
+        form.addRow("", self.hosted_note)
         self._form = form
         lay_out_form_dialog(self, form, self.error, self._on_ok)
         self._on_kind_changed()
@@ -119,8 +132,9 @@ class McpServerDialog(QDialog):
         stdio = self.kind.currentData() == STDIO
         for widget in (self.command, self.args, self.cwd, self.env):
             self._form.setRowVisible(widget, stdio)
-        for widget in (self.url, self.headers):
-            self._form.setRowVisible(widget, not stdio)
+        remote: tuple[QWidget, ...] = (self.url, self.headers, self.hosted, self.hosted_note)
+        for row in remote:
+            self._form.setRowVisible(row, not stdio)
 
     def chosen(self) -> tuple[McpServerConfig, dict[str, str]]:
         """The server the form describes and the secret values typed (McpConfigError for one
@@ -144,6 +158,7 @@ class McpServerDialog(QDialog):
                 url="",
                 headers=(),
                 secret_headers=(),
+                hosted=False,
             )
         else:
             plain, hidden = self._pairs(name, "header", self.headers.toPlainText(), ":", secrets)
@@ -153,6 +168,7 @@ class McpServerDialog(QDialog):
                 url=self.url.text().strip(),
                 headers=plain,
                 secret_headers=hidden,
+                hosted=self.hosted.isChecked(),
                 command="",
                 args=(),
                 cwd="",
