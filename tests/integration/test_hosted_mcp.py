@@ -57,9 +57,7 @@ def hosted_turn(
     sessions = McpSessions([http_config(url, "web tools")], read_secret=lambda _key: "")
     turn.tools = McpTools(sessions, ["web tools"])
     turn.approve, turn.policy = approver, policy
-    turn.hosted = {
-        "web tools": {"type": "mcp", "server_label": "web_tools", "server_url": url}
-    }
+    turn.hosted = {"web tools": {"type": "mcp", "server_label": "web_tools", "server_url": url}}
     return session, turn
 
 
@@ -112,7 +110,7 @@ def test_a_refusal_is_sent_and_nothing_runs(qloop, openai_server, store, remote)
     assert responses_bodies(openai_server)[-1]["input"][-1]["approve"] is False
 
 
-def test_an_always_allowed_tool_is_waived_in_the_request(qloop, openai_server, store, remote) -> None:  # type: ignore[no-untyped-def]
+def test_an_always_allowed_tool_is_waived(qloop, openai_server, store, remote) -> None:  # type: ignore[no-untyped-def]
     approver = Approver()
     policy = ToolPolicy(MemoryDecisions({"web tools/add"}))
     session, turn = hosted_turn(

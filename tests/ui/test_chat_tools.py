@@ -296,3 +296,34 @@ def test_an_assistant_with_a_server_uses_it_and_history_keeps_the_steps(qloop, q
     run_until(qloop, lambda: history.view.message_count == 4, timeout=15)
     shown = [i.card for i in history.view.items]
     assert shown[2].step is not None and shown[2].step.name == "image"  # read back offline
+
+
+def test_a_hosted_server_is_called_by_the_provider_after_the_users_yes(
+    qloop, qtbot, start_parley, openai_server: OpenAIServer, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.chat.chat_tab import ChatTab
+    from tests.mcp_servers.launch import http_config, http_server
+
+    monkeypatch.setattr(ChatTab, "offers_hosted_mcp", staticmethod(lambda _session: True))
+    with http_server() as url:
+        settings = Settings(
+            provider="custom",
+            base_url=openai_server.url,
+            default_model="gpt-4o-mini",
+            wire_api="responses",
+            mcp_servers=(http_config(url, "web", hosted=True),),
+        )
+        parley = start_parley(settings)
+        run_until(qloop, lambda: parley.tasks.running == 0, timeout=30)
+        tab = parley.chat_tab
+        turn_on(tab, "web")
+        type_and_send(qtbot, tab, 'use add with {"a": 40, "b": 2}')
+        run_until(qloop, lambda: tab.approval.asking, timeout=60)
+        assert "add" in tab.approval.title.text() and "web" in tab.approval.title.text()
+        click(qtbot, tab.approval.allow_button)
+        run_until(qloop, lambda: replies_done(tab), timeout=60)
+    assert roles(tab) == ["user", "assistant"]  # the provider's calls are notes of the reply
+    reply = tab.transcript.items[-1].card
+    assert reply.message.content == "Tool results: add → 42.0\n"
+    assert [n.label for n in reply.notes] == ["used MCP tool: add on web"]
+    assert parley.mcp.status("web").state != READY  # Parley never connected to it itself

@@ -136,8 +136,9 @@ class ChatTools:
 
     # --- a turn with tools ---------------------------------------------------------------
 
-    def equip_tools(self, turn: PendingTurn, job: ReplyJob) -> None:
-        """Give the turn the tools its conversation has on (none: a plain reply)."""
+    def equip_tools(self, turn: PendingTurn, job: ReplyJob, session: ChatSession) -> None:
+        """Give the turn the tools its conversation has on (none: a plain reply); servers
+        the provider may call itself go as hosted tools where it offers them."""
         names = self.tools_button.selection if turn.dialogue_id == self.dialogue_id else ()
         if turn.dialogue_id == self.dialogue_id and self._unsaved_tools:
             self._keep_tools(turn.dialogue_id, self._unsaved_tools)
@@ -154,7 +155,19 @@ class ChatTools:
             "not offered."
             for name in off
         ]
-        turn.tools = McpTools(self._tool_host(), [n for n in names if n not in off])
+        host = self._tool_host()
+        turn.tools = McpTools(host, [n for n in names if n not in off])
+        if self.offers_hosted_mcp(session):
+            hosted = {}
+            for name in names:
+                server = configured.get(name)
+                if server is None or not server.hosted or name in off:
+                    continue
+                try:
+                    hosted[name] = host.hosted_tool(name)
+                except Exception:  # gone meanwhile: Parley calls it, as any other
+                    continue
+            turn.hosted = hosted or None
         turn.policy = self._tool_policy()
 
         async def approve(step: Any) -> Any:
@@ -163,6 +176,12 @@ class ChatTools:
 
         turn.approve = approve
         turn.listener = lambda event: self._on_tool_event(job, event)
+
+    @staticmethod
+    def offers_hosted_mcp(session: ChatSession) -> bool:
+        """Whether the provider runs the Responses API's hosted `mcp` tool (OpenAI's and
+        Azure's own servers); on others Parley calls every server itself."""
+        return bool(session.gateway.config.is_openai)
 
     def _title(self, dialogue_id: int) -> str:
         dialogue = self.chat.store.get_dialogue(dialogue_id)
