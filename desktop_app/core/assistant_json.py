@@ -63,6 +63,8 @@ def profile_to_dict(profile: AssistantProfile) -> dict[str, Any]:
     )
     if profile.mcp_servers:
         data["mcp_servers"] = list(profile.mcp_servers)
+    if profile.knowledge:
+        data["knowledge"] = list(profile.knowledge)
     if profile.provider:  # one of this computer's providers; elsewhere the main one answers
         data["provider"] = profile.provider
     return data
@@ -230,6 +232,7 @@ def profile_from_dict(data: Any, default_model: str, name: str = "") -> Assistan
         avatar_color=_str(data, "avatar_color", DEFAULT_COLOR) or DEFAULT_COLOR,
         tags=_tags(data.get("tags")),
         mcp_servers=_mcp_servers(data.get("mcp_servers")),
+        knowledge=_mcp_servers(data.get("knowledge")),  # names alike: a list of texts
         source_id=_str(data, "id"),
         provider=_str(data, "provider").strip(),
     )

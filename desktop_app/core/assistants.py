@@ -60,6 +60,8 @@ class AssistantProfile:
     # The MCP servers (by name, as in Settings → Tools) whose tools the assistant uses: a new
     # chat with it starts with these on.
     mcp_servers: tuple[str, ...] = ()
+    # The local knowledge bases (their ids) it answers from, searched before each reply.
+    knowledge: tuple[str, ...] = ()
     source_id: str = ""  # the server assistant (asst_…) it was copied or imported from
     # Who runs it: "" the main provider, else the id of one of Settings' other providers.
     provider: str = ""

@@ -93,6 +93,8 @@ class PendingTurn:
     # Servers the provider may call itself on the Responses API (hosted `mcp` tool): server
     # name → its tool entry; elsewhere their tools are offered as functions like any other.
     hosted: dict[str, dict[str, Any]] | None = None
+    # Notes the reply carries from the start (the knowledge passages it was given).
+    notes: list[ToolNote] = field(default_factory=list)
 
 
 def _assistant_id(assistant: AssistantProfile | None) -> int | None:
@@ -308,6 +310,10 @@ class ChatSession:
         assert reply.id is not None
         reply_id: int = reply.id
         notes = NoteList()
+        for note in turn.notes:  # known before the request: shown at once, kept with it
+            notes.upsert(note)
+            if on_note is not None:
+                on_note(note)
         saved = 0
         usage = Usage(None, None)
         told = SaveProblems(on_save_problem)
@@ -355,6 +361,8 @@ class ChatSession:
             assert reply.id is not None
             reply_id = reply.id
             notes, usage, saved, end = NoteList(), Usage(None, None), 0, None
+            for note in turn.notes:  # the knowledge the turn was given goes with its answer
+                notes.upsert(note)
             parts = ReplyParts(self.clock)
 
         try:
@@ -446,6 +454,12 @@ class ChatSession:
             self.ledger.record(saved.saved[0], usage, turn.request, turn.local)
         except StoreError as exc:
             log.warning("recording the cost of a tool round failed: %s", exc)
+
+    async def refuse(self, turn: PendingTurn, message: str) -> None:
+        """Close a reply that will not be asked for (what it needed does not fit): saved as
+        failed with the sentence, so the message and the reason stay in the history."""
+        outcome = Outcome(Status.ERROR, Ending.NONE, message)
+        await finish_reply(self, turn, None, outcome, Usage(None, None), list(turn.notes))
 
     async def abandon(self, turn: PendingTurn) -> None:
         """Close a reply whose task was cancelled before it ever ran (Stop pressed at once):

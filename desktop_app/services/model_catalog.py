@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from desktop_app.core.context_windows import context_from_entry, known_context
 from desktop_app.core.fine_tuning_jobs import model_label
 from desktop_app.core.lifecycle import Retirement, retirement
 from desktop_app.core.pricing import PriceTable
@@ -59,6 +60,7 @@ class ModelCatalog:
         self.prices = prices  # the price table may know retirements the server does not say
         self.today = today
         self._lifecycle: dict[str, dict[str, tuple[str, str]]] = {}
+        self._contexts: dict[str, dict[str, int]] = {}  # what servers said of their windows
 
     @property
     def provider_key(self) -> str:
@@ -78,8 +80,19 @@ class ModelCatalog:
         lifecycle = lifecycle_of(models)
         self.store.set_model_lifecycle(key, lifecycle)
         self._lifecycle[key] = lifecycle
+        self._contexts[key] = {
+            m.id: tokens for m in models if (tokens := context_from_entry(m.extra)) is not None
+        }
         ids = [*(m.id for m in models), *self.descriptions()]
         return [m for m in dict.fromkeys(ids) if is_chat_model(m)]
+
+    def context_window(self, model: str) -> int | None:
+        """The model's context in tokens, as its server listed it or, on OpenAI's own
+        servers, as published; None when unknown."""
+        listed = self._contexts.get(self.provider_key, {}).get(model)
+        if listed is not None:
+            return listed
+        return known_context(model) if self.gateway.config.is_openai else None
 
     def descriptions(self) -> dict[str, str]:
         """Fine-tuned models (from the job registry) → what their job was described as."""

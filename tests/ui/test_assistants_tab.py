@@ -276,7 +276,7 @@ def test_an_assistant_ticks_mcp_servers_and_keeps_one_no_longer_in_settings(
     select(tab, "Translator")
     assert [box.text() for box in editor.mcp_boxes.values()] == ["maths", "files"]
     assert not any(box.isChecked() for box in editor.mcp_boxes.values())
-    assert editor.mcp_note.isHidden() and not editor.mcp_hint.isHidden()
+    assert editor.mcp.note.isHidden() and not editor.mcp.hint.isHidden()
 
     tick(qtbot, editor, "maths")
     click(qtbot, editor.save_button)
@@ -313,5 +313,5 @@ def test_an_assistant_ticks_mcp_servers_and_keeps_one_no_longer_in_settings(
     assert translator.mcp_servers == ()
 
     assert parley.save_mcp_servers(()) is None  # none left: the editor says where to add one
-    assert editor.mcp_boxes == {} and editor.mcp_note.isVisible() and editor.mcp_hint.isHidden()
-    assert editor.mcp_note.text() == NO_MCP_SERVERS
+    assert editor.mcp_boxes == {} and editor.mcp.note.isVisible() and editor.mcp.hint.isHidden()
+    assert editor.mcp.note.text() == NO_MCP_SERVERS

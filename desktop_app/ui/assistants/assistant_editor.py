@@ -47,6 +47,7 @@ from desktop_app.core.json_guard import JsonTooDeep, loads
 from desktop_app.ui.theme import set_tone, theme_colors
 from desktop_app.ui.widgets.icon_buttons import labelled_button
 from desktop_app.ui.widgets.model_picker import ModelPicker
+from desktop_app.ui.widgets.named_checks import NamedChecks
 from desktop_app.ui.widgets.retirement_marks import (
     RetirementLookup,
     mark_models,
@@ -63,6 +64,9 @@ if TYPE_CHECKING:
 NO_MCP_SERVERS = "No MCP servers yet — add one in Settings → Tools."
 MISSING_MARK = " (not in Settings)"
 MCP_HINT = "A new chat with this assistant starts with the ticked servers' tools on."
+NO_KNOWLEDGE = "No knowledge bases yet — make one under Knowledge in this tab."
+KNOWLEDGE_MISSING_MARK = " (deleted)"
+KNOWLEDGE_HINT = "Before each reply, Parley searches the ticked bases and cites what it used."
 
 
 def error_style() -> str:
@@ -141,14 +145,20 @@ class AssistantEditor(QWidget):
         self.tools_note = WrapLabel()
         set_tone(self.tools_note, "muted")
         self.tools_note.hide()
-        self._mcp_names: list[str] = []
-        self.mcp_boxes: dict[str, QCheckBox] = {}  # server name → its box, in the listed order
-        self.mcp_list = QVBoxLayout()
-        self.mcp_list.setContentsMargins(0, 0, 0, 0)
-        self.mcp_note = WrapLabel(NO_MCP_SERVERS)
-        set_tone(self.mcp_note, "muted")
-        self.mcp_hint = WrapLabel(MCP_HINT)
-        set_tone(self.mcp_hint, "muted")
+        self.mcp = NamedChecks(
+            NO_MCP_SERVERS,
+            MCP_HINT,
+            lambda name: f"Offer the tools of “{name}” in a new chat with this assistant",
+            MISSING_MARK,
+            "This server is no longer in Settings → Tools; untick it to forget it.",
+        )
+        self.knowledge = NamedChecks(
+            NO_KNOWLEDGE,
+            KNOWLEDGE_HINT,
+            lambda name: f"Search “{name}” before each reply and give the model what it finds",
+            KNOWLEDGE_MISSING_MARK,
+            "This knowledge base no longer exists; untick it to forget it.",
+        )
         self.files_label = WrapLabel()
         self.add_files_button = labelled_button(
             "attach", "Add files…", "Upload files for file search (to a vector store)"
@@ -210,14 +220,11 @@ class AssistantEditor(QWidget):
         self.errors["tools"] = self._error_label()
         tools.addWidget(self.errors["tools"])
         form.addRow("Tools:", tools)
-        mcp = QVBoxLayout()
-        mcp.addLayout(self.mcp_list)
-        mcp.addWidget(self.mcp_note)
-        mcp.addWidget(self.mcp_hint)
-        form.addRow("MCP servers:", mcp)
-        mcp_label = form.labelForField(mcp)
+        form.addRow("MCP servers:", self.mcp)
+        mcp_label = form.labelForField(self.mcp)
         if mcp_label is not None:
             mcp_label.setToolTip("Tools from MCP servers: a new chat with it starts with these on")
+        form.addRow("Knowledge:", self.knowledge)
         color_row = QHBoxLayout()
         color_row.addWidget(self.swatch)
         color_row.addWidget(self._with_error("avatar_color"), 1)
@@ -290,33 +297,18 @@ class AssistantEditor(QWidget):
 
     def set_mcp_servers(self, names: list[str]) -> None:
         """The MCP servers configured in Settings → Tools, by name. What is ticked stays so."""
-        self._mcp_names = list(names)
-        self._fill_mcp(self.mcp_servers())
+        self.mcp.set_choices([(name, name) for name in names])
 
     def mcp_servers(self) -> tuple[str, ...]:
-        return tuple(name for name, box in self.mcp_boxes.items() if box.isChecked())
+        return self.mcp.ticked()
 
-    def _fill_mcp(self, ticked: tuple[str, ...]) -> None:
-        for box in self.mcp_boxes.values():
-            self.mcp_list.removeWidget(box)
-            box.deleteLater()
-        self.mcp_boxes = {}
-        missing = [name for name in ticked if name not in self._mcp_names]
-        for name in [*self._mcp_names, *missing]:
-            gone = name in missing
-            box = QCheckBox(name.replace("&", "&&") + (MISSING_MARK if gone else ""))
-            box.setChecked(name in ticked)
-            box.setToolTip(
-                "This server is no longer in Settings → Tools; untick it to forget it."
-                if gone
-                else f"Offer the tools of “{name}” in a new chat with this assistant"
-            )
-            if gone:
-                set_tone(box, "muted")
-            self.mcp_list.addWidget(box)
-            self.mcp_boxes[name] = box
-        self.mcp_note.setVisible(not self._mcp_names)
-        self.mcp_hint.setVisible(bool(self.mcp_boxes))
+    @property
+    def mcp_boxes(self) -> dict[str, QCheckBox]:
+        return self.mcp.boxes
+
+    def set_knowledge_bases(self, bases: list[tuple[str, str]]) -> None:
+        """The knowledge bases there are, as (id, name). What is ticked stays so."""
+        self.knowledge.set_choices(bases)
 
     def load(self, profile: AssistantProfile) -> None:
         self._base = profile
@@ -339,7 +331,8 @@ class AssistantEditor(QWidget):
         self.json_schema.setPlainText(json.dumps(schema, indent=2) if schema else "")
         for tool, box in self.tool_boxes.items():
             box.setChecked(tool in profile.tools)
-        self._fill_mcp(profile.mcp_servers)
+        self.mcp.set_ticked(profile.mcp_servers)
+        self.knowledge.set_ticked(profile.knowledge)
         self._show_files(profile)
         self.avatar_color.setText(profile.avatar_color)
         self.tags.setText(", ".join(profile.tags))
@@ -398,6 +391,7 @@ class AssistantEditor(QWidget):
             avatar_color=self.avatar_color.text().strip(),
             tags=parse_tags(self.tags.text()),
             mcp_servers=self.mcp_servers(),
+            knowledge=self.knowledge.ticked(),
             source_id=base.source_id,
             id=base.id,
         )
