@@ -11,7 +11,6 @@ its steps, and a new reply card for what follows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import QLabel
 
 from desktop_app.core.tool_policy import ToolPolicy
 from desktop_app.services.mcp_types import FAILED, NEEDS_APPROVAL, READY, STARTING
+from desktop_app.ui.chat.dialogue_choices import DialogueChoice
 from desktop_app.ui.chat.reply_jobs import ReplyJob
 from desktop_app.ui.chat.tool_approval import ToolApproval
 from desktop_app.ui.chat.tools_button import ServerRow, ToolsButton
@@ -55,7 +55,7 @@ class ChatTools:
         self._tool_host: Callable[[], Any] | None = None
         self._tool_policy: Callable[[], ToolPolicy] = ToolPolicy
         self._tool_servers: Callable[[], list[Any]] = list
-        self._unsaved_tools: tuple[str, ...] = ()  # chosen before the conversation exists
+        self._tool_choice = DialogueChoice(lambda: self.chat.store, FLAG, self._assistant_tools)
         self.tools_button = ToolsButton(self._server_rows)
         self.tools_button.changed.connect(self._on_tools_changed)
         self.tools_button.hide()  # until the app gives it servers to offer
@@ -99,40 +99,20 @@ class ChatTools:
 
     def dialogue_tools(self, dialogue_id: int | None) -> tuple[str, ...]:
         """The servers a conversation has on: kept for it, or its assistant's."""
-        if dialogue_id is None:
-            return self._unsaved_tools or self._assistant_tools()
-        raw = self.chat.store.get_flag(FLAG.format(dialogue_id))
-        if raw is None:
-            return self._assistant_tools()
-        try:
-            names = json.loads(raw)
-        except ValueError:
-            return ()
-        return tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else ()
+        return self._tool_choice.get(dialogue_id)
 
     def _assistant_tools(self) -> tuple[str, ...]:
-        return tuple(getattr(self.assistant, "mcp_servers", ()) or ())
+        return tuple(self.assistant.mcp_servers) if self.assistant is not None else ()
 
     def show_dialogue_tools(self) -> None:
         """The chip shows the conversation on screen (opened, new, its assistant changed)."""
         self.tools_button.set_selection(self.dialogue_tools(self.dialogue_id))
 
     def forget_unsaved_tools(self) -> None:
-        self._unsaved_tools = ()
+        self._tool_choice.unsaved = ()
 
     def _on_tools_changed(self, names: tuple[str, ...]) -> None:
-        if self.dialogue_id is None:
-            self._unsaved_tools = names
-            return
-        self._keep_tools(self.dialogue_id, names)
-
-    def _keep_tools(self, dialogue_id: int, names: tuple[str, ...]) -> None:
-        try:
-            self.chat.store.set_flag(FLAG.format(dialogue_id), json.dumps(list(names)))
-        except Exception:  # the choice holds for this session; a full disk is said elsewhere
-            import logging
-
-            logging.getLogger(__name__).warning("keeping the tools of %s failed", dialogue_id)
+        self._tool_choice.choose(self.dialogue_id, names)
 
     # --- a turn with tools ---------------------------------------------------------------
 
@@ -140,9 +120,8 @@ class ChatTools:
         """Give the turn the tools its conversation has on (none: a plain reply); servers
         the provider may call itself go as hosted tools where it offers them."""
         names = self.tools_button.selection if turn.dialogue_id == self.dialogue_id else ()
-        if turn.dialogue_id == self.dialogue_id and self._unsaved_tools:
-            self._keep_tools(turn.dialogue_id, self._unsaved_tools)
-            self._unsaved_tools = ()
+        if turn.dialogue_id == self.dialogue_id:
+            self._tool_choice.keep_unsaved(turn.dialogue_id)
         if not names or self._tool_host is None:
             return
         from desktop_app.services.mcp_tools import McpTools

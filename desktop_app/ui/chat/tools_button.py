@@ -1,50 +1,86 @@
-"""The Chat header's tools chip: which MCP servers' tools the conversation shown may use.
+"""The Chat header's chips: what the conversation shown may use — MCP servers' tools
+("Tools: off", "Tools: maths, files", "Tools: maths +2") or knowledge bases ("Knowledge:
+off", "Knowledge: Manuals").
 
-"Tools: off" until the user turns servers on from its menu; then their names ("Tools: maths,
-files" or "Tools: maths +2"). The menu lists the servers Settings → Tools has (enabled ones
-to tick, with their state: ready, failed…), and "Manage servers…" opens that page.
+The menu lists what there is (servers from Settings → Tools with their state, enabled ones to
+tick; knowledge bases with their size), and "Manage…" opens the place where they are made.
 
 Signals:
-    changed(tuple): the servers now on, by name (the user ticked or unticked one).
-    manage_requested(): open Settings → Tools.
+    changed(tuple): the keys now on (the user ticked or unticked one).
+    manage_requested(): open the place where they are managed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
-# (name, state shown beside it, whether it can be turned on)
-ServerRow = tuple[str, str, bool]
+# (key, label, state shown beside it, whether it can be turned on)
+ServerRow = tuple[str, str, bool]  # for tools the key is the label: (name, state, usable)
+ChoiceRow = tuple[str, str, str, bool]
 MAX_NAMES = 2  # names in the chip before "+N"
 
 
-def chip_text(names: Sequence[str]) -> str:
+@dataclass(frozen=True)
+class ChipWords:
+    word: str  # "Tools"
+    accessible: str  # "Tools for this conversation"
+    icon: str
+    empty: str  # the menu's line when there is nothing to choose
+    gone: str  # beside a chosen key that no longer exists
+    manage: str  # the menu's last entry
+    off_tip: str
+    on_tip: Callable[[Sequence[str]], str]
+
+
+TOOL_WORDS = ChipWords(
+    "Tools",
+    "Tools for this conversation",
+    "tool",
+    "No MCP servers yet",
+    "not in Settings",
+    "Manage servers…",
+    "Let the model call tools from your MCP servers in this chat",
+    lambda names: (
+        "The model may call the tools of: "
+        + ", ".join(names)
+        + ". Parley asks before each call unless you always allow that tool."
+    ),
+)
+
+
+def chip_text(names: Sequence[str], word: str = "Tools") -> str:
     if not names:
-        return "Tools: off"
+        return f"{word}: off"
     shown = ", ".join(names[:MAX_NAMES])
     more = len(names) - MAX_NAMES
-    return f"Tools: {shown}" + (f" +{more}" if more > 0 else "")
+    return f"{word}: {shown}" + (f" +{more}" if more > 0 else "")
 
 
-class ToolsButton(QToolButton):
+class ChoiceChip(QToolButton):
     changed = Signal(tuple)
     manage_requested = Signal()
 
     def __init__(
-        self, servers: Callable[[], list[ServerRow]] = list, parent: QWidget | None = None
+        self,
+        rows: Callable[[], list[ChoiceRow]],
+        words: ChipWords,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._servers = servers
+        self._rows = rows
+        self.words = words
         self._selection: tuple[str, ...] = ()
+        self._labels: dict[str, str] = {}
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.setAccessibleName("Tools for this conversation")
+        self.setAccessibleName(words.accessible)
         from desktop_app.ui.icons import set_icon
 
-        set_icon(self, "tool")
+        set_icon(self, words.icon)
         self.menu_ = QMenu(self)
         self.menu_.aboutToShow.connect(self.fill_menu)
         self.setMenu(self.menu_)
@@ -54,52 +90,52 @@ class ToolsButton(QToolButton):
     def selection(self) -> tuple[str, ...]:
         return self._selection
 
-    def set_selection(self, names: Sequence[str]) -> None:
-        """Show these servers as on (a conversation was opened); no `changed` signal."""
-        self._selection = tuple(names)
+    def set_selection(self, keys: Sequence[str]) -> None:
+        """Show these as on (a conversation was opened); no `changed` signal."""
+        self._selection = tuple(keys)
+        self._labels = {key: label for key, label, _state, _usable in self._rows()}
         self._show()
 
+    def _names(self) -> list[str]:
+        return [self._labels.get(key, key) for key in self._selection]
+
     def _show(self) -> None:
-        self.setText(chip_text(self._selection))
+        self.setText(chip_text(self._names(), self.words.word))
         if self._selection:
-            self.setToolTip(
-                "The model may call the tools of: "
-                + ", ".join(self._selection)
-                + ". Parley asks before each call unless you always allow that tool."
-            )
+            self.setToolTip(self.words.on_tip(self._names()))
         else:
-            self.setToolTip("Let the model call tools from your MCP servers in this chat")
+            self.setToolTip(self.words.off_tip)
 
     def fill_menu(self) -> None:
         menu = self.menu_
         menu.clear()
-        rows = self._servers()
-        known = {name for name, _state, _usable in rows}
+        rows = self._rows()
+        self._labels = {key: label for key, label, _state, _usable in rows}
         if not rows:
-            empty = menu.addAction("No MCP servers yet")
+            empty = menu.addAction(self.words.empty)
             empty.setEnabled(False)
-        for name, state, usable in rows:
-            action = menu.addAction(f"{name} — {state}" if state else name)
+        for key, label, state, usable in rows:
+            action = menu.addAction(f"{label} — {state}" if state else label)
             action.setCheckable(True)
-            action.setChecked(name in self._selection)
-            action.setEnabled(usable or name in self._selection)
-            action.toggled.connect(lambda on, n=name: self.switch(n, on))
-        for name in self._selection:
-            if name not in known:  # removed in Settings meanwhile: it can only be turned off
-                action = menu.addAction(f"{name} — not in Settings")
+            action.setChecked(key in self._selection)
+            action.setEnabled(usable or key in self._selection)
+            action.toggled.connect(lambda on, k=key: self.switch(k, on))
+        for key in self._selection:
+            if key not in self._labels:  # gone meanwhile: it can only be turned off
+                action = menu.addAction(f"{key} — {self.words.gone}")
                 action.setCheckable(True)
                 action.setChecked(True)
-                action.toggled.connect(lambda on, n=name: self.switch(n, on))
+                action.toggled.connect(lambda on, k=key: self.switch(k, on))
         menu.addSeparator()
         if self._selection:
             menu.addAction("Turn all off").triggered.connect(self.turn_all_off)
-        menu.addAction("Manage servers…").triggered.connect(self.manage_requested)
+        menu.addAction(self.words.manage).triggered.connect(self.manage_requested)
 
-    def switch(self, name: str, on: bool) -> None:
-        names = [n for n in self._selection if n != name]
+    def switch(self, key: str, on: bool) -> None:
+        keys = [k for k in self._selection if k != key]
         if on:
-            names.append(name)
-        self._selection = tuple(names)
+            keys.append(key)
+        self._selection = tuple(keys)
         self._show()
         self.changed.emit(self._selection)
 
@@ -107,3 +143,16 @@ class ToolsButton(QToolButton):
         self._selection = ()
         self._show()
         self.changed.emit(self._selection)
+
+
+class ToolsButton(ChoiceChip):
+    """The chip of MCP servers (their names are their keys)."""
+
+    def __init__(
+        self, servers: Callable[[], list[ServerRow]] = list, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(
+            lambda: [(name, name, state, usable) for name, state, usable in servers()],
+            TOOL_WORDS,
+            parent,
+        )
