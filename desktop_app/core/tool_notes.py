@@ -14,6 +14,7 @@ KIND_LABELS = {
     "file_search": "file search",
     "code_interpreter": "code interpreter",
     "mcp": "MCP tool",
+    "knowledge": "knowledge",
 }
 
 

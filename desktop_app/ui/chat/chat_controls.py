@@ -56,6 +56,7 @@ class ChatControls:
         connection_changed: Any
         settings_requested: Any
         tools_button: Any  # ChatTools's, made before these controls
+        knowledge_button: Any  # ChatKnowledge's, likewise
         tool_activity: Any
         approval: Any
 
@@ -99,6 +100,7 @@ class ChatControls:
         top.addWidget(QLabel("Model:"))
         top.addWidget(self.model_picker, 1)
         top.addWidget(self.tools_button)
+        top.addWidget(self.knowledge_button)
         top.addWidget(self.spend_label)
         top.addWidget(self.regenerate_button)
         top.addWidget(self.new_button)

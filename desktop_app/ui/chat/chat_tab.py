@@ -28,6 +28,7 @@ from desktop_app.core.dialogue import Attachment, Message
 from desktop_app.services.chat_session import ChatSession
 from desktop_app.services.failure_text import failure_message
 from desktop_app.services.model_catalog import ModelCatalog
+from desktop_app.ui.chat.chat_knowledge import ChatKnowledge
 from desktop_app.ui.chat.chat_tools import ChatTools
 from desktop_app.ui.chat.made_files import MadeFiles
 from desktop_app.ui.chat.message_commands import MessageCommands
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from desktop_app.services.provider_sessions import ProviderSessions
 
 
-class ChatTab(ReplySending, ChatTools, QWidget):
+class ChatTab(ReplySending, ChatTools, ChatKnowledge, QWidget):
     busy_changed = Signal(bool)
     connection_changed = Signal(str)
     model_changed = Signal(str)
@@ -84,6 +85,7 @@ class ChatTab(ReplySending, ChatTools, QWidget):
             lambda _code: self.show_notice("Code copied to the clipboard.", "info")
         )
         self.build_tool_controls()
+        self.build_knowledge_controls()
         main = self.build_controls(default_model, self.transcript)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
@@ -155,7 +157,9 @@ class ChatTab(ReplySending, ChatTools, QWidget):
         self.banner.clear()
         self._update_busy()
         self.forget_unsaved_tools()
+        self.forget_unsaved_knowledge()
         self.show_dialogue_tools()
+        self.show_dialogue_knowledge()
         self.show_tool_activity()
         self.dialogue_opened.emit(None)
         if self.sidebar is not None:
@@ -173,9 +177,11 @@ class ChatTab(ReplySending, ChatTools, QWidget):
             self.system_edit.setPlainText(profile.instructions)
         elif previous is not None and self._system() == previous.instructions.strip():
             self.system_edit.clear()
-        if self.dialogue_id is None:  # a new chat takes the assistant's tools
+        if self.dialogue_id is None:  # a new chat takes the assistant's tools and knowledge
             self.forget_unsaved_tools()
+            self.forget_unsaved_knowledge()
             self.show_dialogue_tools()
+            self.show_dialogue_knowledge()
         self.assistant_changed.emit(profile)
 
     def open_dialogue(self, dialogue_id: int) -> None:
@@ -200,6 +206,7 @@ class ChatTab(ReplySending, ChatTools, QWidget):
         if job is not None:
             replay(job, self.transcript)
         self.show_dialogue_tools()
+        self.show_dialogue_knowledge()
         self.show_tool_activity()
         self._update_busy()
         self.dialogue_opened.emit(dialogue_id)

@@ -37,6 +37,7 @@ class ReplySending(ChatControls):
             self, turn: PendingTurn, job: ReplyJob, session: ChatSession
         ) -> None: ...
         def after_tool_turn(self, turn: PendingTurn, job: ReplyJob) -> bool: ...
+        async def add_knowledge(self, turn: PendingTurn, session: ChatSession) -> bool: ...
         def show_branch(self, messages: list[Message], focus: int | None = None) -> None: ...
         async def refresh_spend(self) -> None: ...
 
@@ -220,15 +221,19 @@ class ReplySending(ChatControls):
             if shown(turn.dialogue_id) is not None:
                 self.show_notice(notice, "info")
 
-        job.task = asyncio.ensure_future(
-            session.stream_reply(
+        async def reply() -> Message | None:
+            if not await self.add_knowledge(turn, session):
+                return None  # refused before asking: kept as failed, the banner says why
+            return await session.stream_reply(
                 turn, sink.text, sink.note, sink.reasoning, on_save_problem, on_notice
             )
-        )
+
+        job.task = asyncio.ensure_future(reply())
         try:
-            await job.task
-            self.connection_changed.emit("online")
-            if shown(turn.dialogue_id) is not None:
+            written = await job.task
+            if written is not None:
+                self.connection_changed.emit("online")
+            if written is not None and shown(turn.dialogue_id) is not None:
                 self.show_ending(turn.reply)
         except asyncio.CancelledError:
             current = asyncio.current_task()

@@ -43,6 +43,7 @@ class TranscriptInput(QAbstractScrollArea):
         focused: int | None
         selection: Any
         actions_bar: Any
+        file_link_opened: Any
         action_requested: Any
         code_copied: Any
         image_opened: Any
@@ -216,6 +217,10 @@ class TranscriptInput(QAbstractScrollArea):
                 self.file_requested.emit(made)
         elif scheme in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
+        elif scheme == "file":  # a knowledge passage's file, at its page where that works
+            self.file_link_opened.emit(url.toString())
+            if not QDesktopServices.openUrl(url) and url.hasFragment():
+                QDesktopServices.openUrl(QUrl.fromLocalFile(url.toLocalFile()))
 
     def _toggle(self, item: MessageItem, key: str) -> None:
         item.expanded.symmetric_difference_update({key})

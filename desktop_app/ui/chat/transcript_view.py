@@ -53,6 +53,7 @@ class TranscriptView(TranscriptInput):
     image_opened = Signal(object)
     note_toggled = Signal(int, str)
     file_requested = Signal(object)
+    file_link_opened = Signal(str)  # a link to one of the user's files (a knowledge source)
 
     def __init__(self, parent: QWidget | None = None, thumbnails: Thumbnails | None = None):
         super().__init__(parent)
