@@ -44,12 +44,18 @@ class StepView:
         return " · ".join(parts)
 
 
-def seconds_text(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 90:
+def seconds_label(seconds: float) -> str:
+    """ "2.4 s", "14 s", "3 min" — a duration as the transcript shows it."""
+    if seconds < 10:
         return f"{seconds:.1f} s"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
     return f"{seconds / 60:.0f} min"
+
+
+def seconds_text(seconds: float) -> str:
+    """A tool's time: milliseconds under a second, else as `seconds_label`."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else seconds_label(seconds)
 
 
 def pretty(text: str) -> str:

@@ -18,7 +18,7 @@ from desktop_app.core.providers import model_label
 from desktop_app.core.reply_blocks import Piece, split_markdown
 from desktop_app.core.reply_endings import card_note, note_tone
 from desktop_app.core.tool_notes import Citation, ToolNote, made_files
-from desktop_app.core.tool_step_cards import StepView, step_view
+from desktop_app.core.tool_step_cards import StepView, seconds_label, step_view
 
 ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System", "tool": "Tool"}
 STATUS_NOTES = {
@@ -65,14 +65,6 @@ class Card:
     @property
     def version_label(self) -> str:
         return f"{self.message.version}/{self.message.versions}"
-
-
-def seconds_label(seconds: float) -> str:
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min"
 
 
 def timing_details(message: Message) -> list[str]:

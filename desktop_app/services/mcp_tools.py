@@ -17,7 +17,7 @@ import base64
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from desktop_app.core.tool_calls import EMPTY_SCHEMA, ToolImage, ToolResult, ToolSpec
 from desktop_app.services import mcp_types
@@ -30,18 +30,7 @@ _INVALID = re.compile(r"[^a-zA-Z0-9_-]")
 TRUNCATED_NOTE = "[Parley cut this tool's output: it was longer than Parley accepts from a tool.]"
 
 
-class McpToolHost(Protocol):
-    """What McpTools needs from the MCP service (McpSessions is one)."""
-
-    async def list_tools(self, servers: Iterable[str] | None = None) -> list[ToolInfo]: ...
-
-    async def call_tool(
-        self,
-        server: str,
-        name: str,
-        arguments: Mapping[str, Any],
-        timeout: float | None = None,
-    ) -> mcp_types.ToolResult: ...
+McpToolHost = mcp_types.ToolHost  # what McpTools needs (McpSessions is one)
 
 
 def sanitized(text: str) -> str:

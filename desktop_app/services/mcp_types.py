@@ -1,12 +1,13 @@
 """What the MCP service hands out: plain values, nothing of the SDK (which stays unimported
 until a server is first started).
 
-The tool loop calls tools through `ToolHost`; the Settings page shows `ServerStatus`.
+The tool loop calls tools through `ToolHost` (McpSessions is one); the Settings page shows
+`ServerStatus`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -102,9 +103,9 @@ class ServerStatus:
 
 
 class ToolHost(Protocol):
-    """What the tool loop needs from the MCP service."""
+    """What the tool loop's adapter (mcp_tools.McpTools) needs from the MCP service."""
 
-    async def list_tools(self) -> list[ToolInfo]: ...
+    async def list_tools(self, servers: Iterable[str] | None = None) -> list[ToolInfo]: ...
 
     async def call_tool(
         self,

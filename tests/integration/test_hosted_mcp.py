@@ -5,21 +5,17 @@ approval in the request itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from desktop_app.core.dialogue import Status
-from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.core.tool_policy import Decision, MemoryDecisions, ToolPolicy
 from desktop_app.core.wire_apis import RESPONSES
 from desktop_app.services.chat_session import ChatSession, PendingTurn
 from desktop_app.services.mcp_sessions import McpSessions
 from desktop_app.services.mcp_tools import McpTools
-from desktop_app.services.store import Store
-from tests.integration.test_gateway import gateway_for
 from tests.mcp_servers.launch import http_config, http_server
 from tests.openai_server import OpenAIServer
 from tests.support.loop import run
@@ -35,24 +31,15 @@ def remote() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def store(qloop, tmp_path: Path) -> Iterator[Store]:  # type: ignore[no-untyped-def]
-    store = Store.open(tmp_path / "parley.db", tmp_path / "attachments")
-    yield store
-    for session in OPEN:
-        run(qloop, session.gateway.aclose())
-    OPEN.clear()
-    store.close()
-
-
-OPEN: list[ChatSession] = []
-
-
 def hosted_turn(
-    server: OpenAIServer, store: Store, url: str, text: str, approver: Approver, policy: ToolPolicy
+    make: Callable[..., ChatSession],
+    server: OpenAIServer,
+    url: str,
+    text: str,
+    approver: Approver,
+    policy: ToolPolicy,
 ) -> tuple[ChatSession, PendingTurn]:
-    session = ChatSession(store, gateway_for(server), SentimentAnalyzer(), wire_api=RESPONSES)
-    OPEN.append(session)
+    session = make(server, wire_api=RESPONSES)
     turn = session.prepare(None, text, MODEL, "Be brief.")
     sessions = McpSessions([http_config(url, "web tools")], read_secret=lambda _key: "")
     turn.tools = McpTools(sessions, ["web tools"])
@@ -66,11 +53,16 @@ def responses_bodies(server: OpenAIServer) -> list[dict[str, Any]]:
 
 
 def test_the_provider_asks_parley_asks_the_user_and_the_provider_runs_it(
-    qloop, openai_server, store, remote
+    qloop, openai_server, chat_sessions, remote
 ) -> None:  # type: ignore[no-untyped-def]
     approver = Approver(Decision.ALLOW_ONCE)
     session, turn = hosted_turn(
-        openai_server, store, remote, 'use add with {"a": 40, "b": 2}', approver, ToolPolicy()
+        chat_sessions,
+        openai_server,
+        remote,
+        'use add with {"a": 40, "b": 2}',
+        approver,
+        ToolPolicy(),
     )
     reply = run(qloop, session.stream_reply(turn, lambda _text: None), timeout=60)
     assert reply.content == "Tool results: add → 42.0\n" and reply.status is Status.COMPLETE
@@ -95,27 +87,25 @@ def test_the_provider_asks_parley_asks_the_user_and_the_provider_runs_it(
     (note,) = reply.tool_notes
     assert note.kind == "mcp" and note.summary == "add on web_tools"
     assert note.citations[0].text == "42.0"
-    stored = store.messages(turn.dialogue_id)
+    stored = session.store.messages(turn.dialogue_id)
     assert [m.role for m in stored] == ["user", "assistant"]  # the provider's calls are notes
     assert stored[-1].tool_notes[0].label == "used MCP tool: add on web_tools"
 
 
-def test_a_refusal_is_sent_and_nothing_runs(qloop, openai_server, store, remote) -> None:  # type: ignore[no-untyped-def]
-    session, turn = hosted_turn(
-        openai_server, store, remote, 'use add with {"a": 1, "b": 2}', Approver(Decision.DENY),
-        ToolPolicy(),
-    )  # fmt: skip
+def test_a_refusal_is_sent_and_nothing_runs(qloop, openai_server, chat_sessions, remote) -> None:  # type: ignore[no-untyped-def]
+    no = Approver(Decision.DENY)
+    ask = 'use add with {"a": 1, "b": 2}'
+    session, turn = hosted_turn(chat_sessions, openai_server, remote, ask, no, ToolPolicy())
     reply = run(qloop, session.stream_reply(turn, lambda _text: None), timeout=60)
     assert reply.content == "The user declined add.\n" and not reply.tool_notes
     assert responses_bodies(openai_server)[-1]["input"][-1]["approve"] is False
 
 
-def test_an_always_allowed_tool_is_waived(qloop, openai_server, store, remote) -> None:  # type: ignore[no-untyped-def]
+def test_an_always_allowed_tool_is_waived(qloop, openai_server, chat_sessions, remote) -> None:  # type: ignore[no-untyped-def]
     approver = Approver()
     policy = ToolPolicy(MemoryDecisions({"web tools/add"}))
-    session, turn = hosted_turn(
-        openai_server, store, remote, 'use add with {"a": 2, "b": 3}', approver, policy
-    )
+    ask = 'use add with {"a": 2, "b": 3}'
+    session, turn = hosted_turn(chat_sessions, openai_server, remote, ask, approver, policy)
     reply = run(qloop, session.stream_reply(turn, lambda _text: None), timeout=60)
     assert reply.content == "Tool results: add → 5.0\n" and approver.asked == []
     (body,) = responses_bodies(openai_server)  # one request: nothing to wait for

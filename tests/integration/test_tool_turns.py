@@ -5,46 +5,28 @@ slow tool, the bound on rounds, a server without function calling, and the Respo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from desktop_app.core.dialogue import Status
-from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.core.tool_calls import STOPPED_TEXT
 from desktop_app.core.tool_policy import Decision, ToolPolicy
 from desktop_app.core.wire_apis import RESPONSES
 from desktop_app.services.chat_session import ChatSession, PendingTurn
 from desktop_app.services.gateway_errors import GatewayError
-from desktop_app.services.store import Store
 from desktop_app.services.tool_loop import (
     NO_FUNCTIONS_TEXT,
     StepFinished,
     StepStarted,
 )
 from desktop_app.services.tool_turns import RoundSaved
-from tests.integration.test_gateway import gateway_for
 from tests.openai_server import OpenAIServer
 from tests.support.loop import run, run_until
 from tests.support.tools import Approver, FakeTools
 
 MODEL = "gpt-4o-mini"
-
-
-@pytest.fixture
-def store(qloop, tmp_path: Path) -> Iterator[Store]:  # type: ignore[no-untyped-def]
-    """The store; the gateways of the sessions made over it are closed after the test."""
-    store = Store.open(tmp_path / "parley.db", tmp_path / "attachments")
-    yield store
-    for session in OPEN:
-        run(qloop, session.gateway.aclose())
-    OPEN.clear()
-    store.close()
-
-
-OPEN: list[ChatSession] = []
 
 
 class Seen:
@@ -59,10 +41,13 @@ class Seen:
 
 
 def prepared(
-    server: OpenAIServer, store: Store, text: str, *decisions: Decision, wire: str = ""
+    make: Callable[..., ChatSession],
+    server: OpenAIServer,
+    text: str,
+    *decisions: Decision,
+    wire: str = "",
 ) -> tuple[ChatSession, PendingTurn, FakeTools, Approver, Seen]:
-    session = ChatSession(store, gateway_for(server), SentimentAnalyzer(), wire_api=wire or "auto")
-    OPEN.append(session)
+    session = make(server, wire_api=wire or "auto")
     turn = session.prepare(None, text, MODEL, "Be brief.")
     tools, approver, seen = FakeTools(), Approver(*decisions), Seen()
     turn.tools, turn.approve, turn.policy = tools, approver, ToolPolicy()
@@ -70,14 +55,14 @@ def prepared(
     return session, turn, tools, approver, seen
 
 
-def test_a_tool_turn_streams_each_round_and_keeps_it(qloop, openai_server, store) -> None:  # type: ignore[no-untyped-def]
+def test_a_tool_turn_streams_each_round_and_keeps_it(qloop, openai_server, chat_sessions) -> None:  # type: ignore[no-untyped-def]
     session, turn, tools, approver, seen = prepared(
-        openai_server, store, 'use add with {"a": 2, "b": 40}'
+        chat_sessions, openai_server, 'use add with {"a": 2, "b": 40}'
     )
     first = turn.reply
     reply = run(qloop, session.stream_reply(turn, seen.text.append))
     assert tools.calls == [("add", {"a": 2, "b": 40})] and len(approver.asked) == 1
-    branch = store.messages(turn.dialogue_id)
+    branch = session.store.messages(turn.dialogue_id)
     assert [m.role for m in branch] == ["user", "assistant", "tool", "assistant"]
     asked, result, answer = branch[1:]
     assert asked.id == first.id and asked.tool_calls[0]["function"]["name"] == "add"
@@ -89,33 +74,33 @@ def test_a_tool_turn_streams_each_round_and_keeps_it(qloop, openai_server, store
     assert [m.role for m in saved.saved] == ["assistant", "tool"] and saved.reply.id == answer.id
 
 
-def test_the_responses_api_keeps_the_same_chain(qloop, openai_server, store) -> None:  # type: ignore[no-untyped-def]
+def test_the_responses_api_keeps_the_same_chain(qloop, openai_server, chat_sessions) -> None:  # type: ignore[no-untyped-def]
     session, turn, _tools, _approver, seen = prepared(
-        openai_server, store, 'use add with {"a": 1, "b": 1}', wire=RESPONSES
+        chat_sessions, openai_server, 'use add with {"a": 1, "b": 1}', wire=RESPONSES
     )
     reply = run(qloop, session.stream_reply(turn, seen.text.append))
     assert turn.wire_api == RESPONSES
-    branch = store.messages(turn.dialogue_id)
+    branch = session.store.messages(turn.dialogue_id)
     assert [m.role for m in branch] == ["user", "assistant", "tool", "assistant"]
     assert reply.content == "Tool results: add → 2\n" and reply.status is Status.COMPLETE
     assert any(r.path == "/v1/responses" for r in openai_server.requests)
 
 
-def test_a_denied_call_is_kept_and_the_model_told(qloop, openai_server, store) -> None:  # type: ignore[no-untyped-def]
+def test_a_denied_call_is_kept_and_the_model_told(qloop, openai_server, chat_sessions) -> None:  # type: ignore[no-untyped-def]
     session, turn, tools, _approver, seen = prepared(
-        openai_server, store, 'use add with {"a": 2, "b": 3}', Decision.DENY
+        chat_sessions, openai_server, 'use add with {"a": 2, "b": 3}', Decision.DENY
     )
     reply = run(qloop, session.stream_reply(turn, seen.text.append))
     assert tools.calls == []
-    result = store.messages(turn.dialogue_id)[2]
+    result = session.store.messages(turn.dialogue_id)[2]
     assert result.role == "tool" and result.tool_info["decision"] == "deny"
     assert "did not allow" in result.content and "did not allow" in reply.content
 
 
 def test_stop_during_a_slow_tool_keeps_the_call_with_its_answer(
-    qloop, openai_server, store
+    qloop, openai_server, chat_sessions
 ) -> None:  # type: ignore[no-untyped-def]
-    session, turn, tools, _approver, seen = prepared(openai_server, store, "use slow")
+    session, turn, tools, _approver, seen = prepared(chat_sessions, openai_server, "use slow")
     task = asyncio.ensure_future(session.stream_reply(turn, seen.text.append))
     run_until(qloop, tools.slow_started.is_set)
     assert any(isinstance(e, StepStarted) for e in seen.events)
@@ -123,7 +108,7 @@ def test_stop_during_a_slow_tool_keeps_the_call_with_its_answer(
     run_until(qloop, task.done)
     run(qloop, session.flush())
     assert tools.cancelled == ["slow"]
-    branch = store.messages(turn.dialogue_id)
+    branch = session.store.messages(turn.dialogue_id)
     assert [m.role for m in branch] == ["user", "assistant", "tool", "assistant"]
     asked, result, after = branch[1:]
     assert asked.status is Status.COMPLETE and asked.tool_calls[0]["function"]["name"] == "slow"
@@ -132,21 +117,23 @@ def test_stop_during_a_slow_tool_keeps_the_call_with_its_answer(
     assert not any(isinstance(e, StepFinished) and e.step.result is None for e in seen.events)
 
 
-def test_the_bound_on_rounds_is_said_on_the_reply(qloop, openai_server, store) -> None:  # type: ignore[no-untyped-def]
-    session, turn, _tools, _approver, seen = prepared(openai_server, store, "use now forever")
+def test_the_bound_on_rounds_is_said_on_the_reply(qloop, openai_server, chat_sessions) -> None:  # type: ignore[no-untyped-def]
+    session, turn, _tools, _approver, seen = prepared(
+        chat_sessions, openai_server, "use now forever"
+    )
     reply = run(qloop, session.stream_reply(turn, seen.text.append))
     assert reply.status is Status.INTERRUPTED and "8 times in this reply" in reply.error
-    stored = store.messages(turn.dialogue_id)
+    stored = session.store.messages(turn.dialogue_id)
     assert stored[-1].id == reply.id and stored[-2].role == "tool"
     assert sum(1 for m in stored if m.role == "assistant" and m.tool_calls) == 8
 
 
-def test_a_server_without_function_calling_says_what_to_do(qloop, store) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_without_function_calling_says_what_to_do(qloop, chat_sessions) -> None:  # type: ignore[no-untyped-def]
     with OpenAIServer(personality="notools") as server:
-        session, turn, tools, _approver, seen = prepared(server, store, "use now")
+        session, turn, tools, _approver, seen = prepared(chat_sessions, server, "use now")
         with pytest.raises(GatewayError) as caught:
             run(qloop, session.stream_reply(turn, seen.text.append))
         run(qloop, session.flush())
     assert caught.value.message == NO_FUNCTIONS_TEXT and tools.calls == []
-    reply = store.messages(turn.dialogue_id)[-1]
+    reply = session.store.messages(turn.dialogue_id)[-1]
     assert reply.status is Status.ERROR and reply.error == NO_FUNCTIONS_TEXT

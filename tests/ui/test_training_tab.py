@@ -33,6 +33,19 @@ def job_status(tab: TrainingTab) -> str:
     return job.status if job else ""
 
 
+def finished_job(qloop, tab: TrainingTab, server: OpenAIServer, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    """Validate, upload and start a job on 10 examples; let it run to the end; its id."""
+    path = write_jsonl(tmp_path / "chat.jsonl", [chat_example(i) for i in range(10)])
+    tab.validation.set_file(path)
+    tab.start.set_files(path)
+    assert run(qloop, tab.validation.validate()).passed
+    assert run(qloop, tab.start.upload())
+    assert run(qloop, tab.start.start_job()) is not None
+    server.advance(10)
+    run_until(qloop, lambda: job_status(tab) == "succeeded" and not tab.jobs.tasks.running)
+    return tab.jobs.selected().id  # type: ignore[union-attr]
+
+
 def build_and_validate(qloop, tab: TrainingTab, source: Path, target: Path) -> None:  # type: ignore[no-untyped-def]
     shown = run(qloop, tab.build.preview_source(source))
     assert shown is not None and shown.columns == ["question", "answer", "label"]
@@ -252,15 +265,7 @@ def test_the_jobs_view_says_when_a_server_that_always_has_more_was_cut_short(
 ) -> None:
     server: OpenAIServer = parley.test_server  # type: ignore[attr-defined]
     tab = training(qloop, parley)
-    path = write_jsonl(tmp_path / "chat.jsonl", [chat_example(i) for i in range(10)])
-    tab.validation.set_file(path)
-    tab.start.set_files(path)
-    assert run(qloop, tab.validation.validate()).passed
-    assert run(qloop, tab.start.upload())
-    assert run(qloop, tab.start.start_job()) is not None
-    server.advance(10)
-    run_until(qloop, lambda: job_status(tab) == "succeeded" and not tab.jobs.tasks.running)
-    job_id = tab.jobs.selected().id  # type: ignore[union-attr]
+    job_id = finished_job(qloop, tab, server, tmp_path)
     run(qloop, tab.jobs.load_details(job_id))
     honest = tab.jobs.log.toPlainText().splitlines()
     assert len(honest) > 5 and "Showing the latest" not in honest[0]  # the whole list
@@ -296,15 +301,7 @@ def test_a_list_of_events_read_before_the_job_moved_on_neither_hides_nor_repeats
     """The watcher and a details load read one job at once; the older read may answer last."""
     server: OpenAIServer = parley.test_server  # type: ignore[attr-defined]
     tab = training(qloop, parley)
-    path = write_jsonl(tmp_path / "chat.jsonl", [chat_example(i) for i in range(10)])
-    tab.validation.set_file(path)
-    tab.start.set_files(path)
-    assert run(qloop, tab.validation.validate()).passed
-    assert run(qloop, tab.start.upload())
-    assert run(qloop, tab.start.start_job()) is not None
-    server.advance(10)
-    run_until(qloop, lambda: job_status(tab) == "succeeded" and not tab.jobs.tasks.running)
-    job_id = tab.jobs.selected().id  # type: ignore[union-attr]
+    job_id = finished_job(qloop, tab, server, tmp_path)
     lines = tab.jobs.log.toPlainText().splitlines()
     assert len(tab.jobs.chart.points) == 6 and any("Step 6/6" in line for line in lines)
     service = tab.jobs.context.service

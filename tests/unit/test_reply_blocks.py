@@ -10,7 +10,8 @@ from desktop_app.core.dialogue import Attachment, Message, Status
 from desktop_app.core.markdown_html import markdown_to_text, prose_html
 from desktop_app.core.reply_blocks import CODE_CUT_LINES, StreamSplitter, split_markdown
 from desktop_app.core.stream_cut import hard_offset, source_offset
-from desktop_app.core.transcript_cards import make_card, seconds_label, user_pieces
+from desktop_app.core.tool_step_cards import seconds_label
+from desktop_app.core.transcript_cards import make_card, user_pieces
 
 REPLY = (
     "Intro with **bold** and `code`.\n\n"

@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import html
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFontDatabase, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 from desktop_app.core.tool_calls import ToolStep
 from desktop_app.core.tool_policy import Decision
 from desktop_app.core.tool_step_cards import pretty
-from desktop_app.ui.theme import mix, theme_colors
+from desktop_app.ui.theme import theme_colors
+from desktop_app.ui.widgets.notice_banner import paint_tinted
 from desktop_app.ui.widgets.wrap_label import WrapLabel
 
 ARGUMENT_LINES = 6  # lines of arguments shown before the box scrolls
@@ -139,11 +140,4 @@ class ToolApproval(QFrame):
             self._future.set_result(decision)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        window = self.palette().color(QPalette.ColorRole.Window)
-        tone = theme_colors().accent
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(mix(window, tone, 0.55))
-        painter.setBrush(mix(window, tone, 0.10))
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
-        painter.end()
+        paint_tinted(self, theme_colors().accent, 0.55, 0.10, 8)

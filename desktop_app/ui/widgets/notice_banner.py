@@ -130,11 +130,17 @@ class NoticeBanner(QFrame):
             self._restyle()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        window = self.palette().color(QPalette.ColorRole.Window)
-        tone = self.tone()
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(mix(window, tone, 0.45))
-        painter.setBrush(mix(window, tone, 0.12))
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
-        painter.end()
+        paint_tinted(self, self.tone(), 0.45, 0.12, 6)
+
+
+def paint_tinted(
+    widget: QWidget, tone: QColor, border: float, fill: float, radius: float
+) -> None:
+    """A rounded frame in a tint of `tone` over the window colour (banners, the tool card)."""
+    window = widget.palette().color(QPalette.ColorRole.Window)
+    painter = QPainter(widget)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(mix(window, tone, border))
+    painter.setBrush(mix(window, tone, fill))
+    painter.drawRoundedRect(QRectF(widget.rect()).adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
+    painter.end()
