@@ -76,7 +76,10 @@ class BaseState:
 
 
 def _read_index(bases: KnowledgeBases, base_id: str) -> tuple[list[Any], int, bool]:
-    """(its file records, its passage count, whether it was built) — in a worker thread."""
+    """(its file records, its passage count, whether it was built) — in a worker thread;
+    an index removed meanwhile is not made again."""
+    if not bases.index_path(base_id).exists():
+        return [], 0, False
     index = bases.open_index(base_id)
     try:
         return list(index.files()), int(index.chunk_count()), index.embedding() is not None
@@ -117,6 +120,7 @@ class KnowledgePanel(QWidget):
         self.file_dialog: QFileDialog | None = None
         self.question: QMessageBox | None = None
         self.checked_at_start = False
+        self.runs = 0  # indexings started and ended (a read from before one is stale)
         self.fallback_shown = False
         self._build()
         self.refresh()
@@ -318,13 +322,18 @@ class KnowledgePanel(QWidget):
             self.tasks.spawn(self._read_state(base_id))
 
     async def _read_state(self, base_id: str) -> None:
+        runs = self.runs
         try:
             records, chunks, built = await asyncio.to_thread(_read_index, self.bases, base_id)
         except Exception as exc:  # a damaged or foreign file: said, not raised
+            if base_id not in self.states:
+                return
             self.states[base_id].state = "unreadable"
             self._show_state(base_id)
             self.show_notice(f"The index of this knowledge base could not be read: {exc}")
             return
+        if runs != self.runs or base_id == self.job_base or base_id not in self.states:
+            return  # indexed meanwhile: what it found is newer
         state = self.states[base_id]
         state.files = sum(1 for r in records if r.status == "indexed")
         state.chunks = chunks
@@ -590,6 +599,7 @@ class KnowledgePanel(QWidget):
         if self.job is not None:
             return None
         self.job = asyncio.current_task()
+        self.runs += 1
         self.job_base = base.id
         self.cancel_event = asyncio.Event()
         state = self.states.setdefault(base.id, BaseState())
@@ -653,6 +663,7 @@ class KnowledgePanel(QWidget):
                 finally:
                     index.close()
             self.job = None
+            self.runs += 1
             self.job_base = ""
             self.cancel_event = None
             if report is not None:
