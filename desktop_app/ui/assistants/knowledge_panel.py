@@ -87,6 +87,15 @@ def _read_index(bases: KnowledgeBases, base_id: str) -> tuple[list[Any], int, bo
         index.close()
 
 
+def _left(field: QWidget) -> QHBoxLayout:
+    """A short field at the start of its row (a number needs no full width)."""
+    field.setMinimumWidth(140)
+    line = QHBoxLayout()
+    line.addWidget(field)
+    line.addStretch(1)
+    return line
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -160,7 +169,7 @@ class KnowledgePanel(QWidget):
         self.sources = QListWidget()
         self.sources.setAccessibleName("Folders and files to index")
         self.sources.setMinimumHeight(70)
-        self.sources.setMaximumHeight(120)
+        self.sources.setMaximumHeight(96)
         self.add_folder_button = labelled_button("folder", "Add folder…", "Index a folder")
         self.add_folder_button.clicked.connect(self.open_folder_dialog)
         self.add_files_button = labelled_button("file", "Add files…", "Index some files")
@@ -201,8 +210,8 @@ class KnowledgePanel(QWidget):
         form.addRow("Folders and files", sources_box)
         form.addRow("Embedding provider", self.provider)
         form.addRow("Embedding model", self.model)
-        form.addRow("Passages per request", self.passages)
-        form.addRow("Passages' token budget", self.budget)
+        form.addRow("Passages per request", _left(self.passages))
+        form.addRow("Passages' token budget", _left(self.budget))
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         set_tone(self.problems, "error")
@@ -266,7 +275,7 @@ class KnowledgePanel(QWidget):
         splitter.addWidget(left_widget)
         splitter.addWidget(right_widget)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([280, 700])
+        splitter.setSizes([320, 680])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -615,6 +624,8 @@ class KnowledgePanel(QWidget):
             index_module, indexer = _module(INDEX_MODULE), _module(INDEXER_MODULE)
             self._note_backend(index_module)
             index = self.bases.open_index(base.id)
+            if self.current is not None and self.current.id == base.id:
+                self._show_files(index.files())  # what it held, until this run ends
             index.check_embedding(base.provider, base.embedding_model)
             embed = await self._embed_for(base)
             known = index.embedding()
