@@ -261,6 +261,7 @@ class TabsMixin(AppBase):
             main_label=self._main_label,
         )
         tab.set_mcp_servers([s.name for s in self.settings.mcp_servers])
+        self._add_knowledge(tab)
         tab.activation_requested.connect(self.chat_tab.set_assistant)
         tab.assistant_saved.connect(self._on_assistant_saved)
         tab.assistant_deleted.connect(self._on_assistant_deleted)
@@ -271,6 +272,32 @@ class TabsMixin(AppBase):
         )
         self.window.set_tab("Assistants", tab)
         self.assistants_tab = tab
+
+    def _add_knowledge(self, tab: Any) -> None:
+        """The Knowledge page: the bases in the store, their indexes in the data folder, the
+        embeddings from the main provider or another."""
+        from desktop_app.services.knowledge_bases import FOLDER, KnowledgeBases
+
+        assert self.store is not None and self.chat is not None
+        store, others = self.store, self.others
+
+        async def gateway_for(provider_id: str) -> Any:
+            if not provider_id or others is None:
+                assert self.chat is not None
+                return self.chat.gateway
+            return await others.pool.gateway(provider_id)
+
+        def providers() -> list[tuple[str, str]]:
+            entries = others.pool.entries if others is not None else []
+            return [("", self._main_label()), *((e.id, e.label) for e in entries)]
+
+        def models(provider_id: str) -> list[str]:
+            if not provider_id or others is None:
+                return store.cached_models(self.catalog.provider_key)
+            return store.cached_models(others._cache_key(provider_id))
+
+        bases = KnowledgeBases(store, self.paths.data_dir / FOLDER)
+        tab.add_knowledge(bases, gateway_for, providers, models)
 
     def _main_label(self) -> str:
         """What the model pickers call the main provider, above its models."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListView,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +34,7 @@ from desktop_app.core.assistants import AssistantProfile, duplicate, unique_name
 from desktop_app.services.assistant_remote import AssistantRemote, AssistantsApiMissing
 from desktop_app.services.failure_text import failure_message, report_failure
 from desktop_app.services.gateway_errors import GatewayError
+from desktop_app.services.knowledge_bases import KnowledgeBases
 from desktop_app.services.provider_sessions import ModelGroup
 from desktop_app.services.store import StoreError
 from desktop_app.ui.assistants.assistant_editor import AssistantEditor, FieldError
@@ -41,6 +43,7 @@ from desktop_app.ui.assistants.assistant_transfers import (
     AssistantTransfersMixin,
 )
 from desktop_app.ui.assistants.assistants_model import AssistantsModel
+from desktop_app.ui.assistants.knowledge_panel import GatewayFor, KnowledgePanel
 from desktop_app.ui.assistants.server_assistants_panel import ServerAssistantsPanel
 from desktop_app.ui.task_keeper import TaskKeeper
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
@@ -163,9 +166,28 @@ class AssistantsTab(AssistantTransfersMixin, QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([280, 700])
 
+        self.pages = QTabWidget()  # Assistants, and Knowledge once `add_knowledge` is called
+        self.pages.setDocumentMode(True)
+        self.pages.setTabBarAutoHide(True)
+        self.pages.addTab(splitter, "Assistants")
+        self.knowledge: KnowledgePanel | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.pages, 1)
+
+    def add_knowledge(
+        self,
+        bases: KnowledgeBases,
+        gateway_for: GatewayFor,
+        providers: Callable[[], list[tuple[str, str]]],
+        models: Callable[[str], list[str]],
+    ) -> KnowledgePanel:
+        """The Knowledge page beside the assistants (see KnowledgePanel)."""
+        self.knowledge = KnowledgePanel(
+            bases, gateway_for, providers, models, self.tasks, self.show_notice
+        )
+        self.pages.addTab(self.knowledge, "Knowledge")
+        return self.knowledge
 
     # --- notices -------------------------------------------------------------------------
 
