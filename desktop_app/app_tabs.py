@@ -299,6 +299,21 @@ class TabsMixin(AppBase):
         bases = KnowledgeBases(store, self.paths.data_dir / FOLDER)
         tab.add_knowledge(bases, gateway_for, providers, models)
 
+        def embed_for(base: Any) -> Any:
+            async def embed(texts: list[str]) -> list[list[float]]:
+                from desktop_app.services.gateway_embeddings import create_embeddings
+
+                gateway = await gateway_for(base.provider)
+                return (await create_embeddings(gateway, base.embedding_model, texts)).vectors
+
+            return embed
+
+        def manage() -> None:
+            self.window.tabs.setCurrentWidget(tab)
+            tab.show_knowledge()
+
+        self.chat_tab.set_knowledge_source(lambda: bases, embed_for, manage)
+
     def _main_label(self) -> str:
         """What the model pickers call the main provider, above its models."""
         from desktop_app.core.providers import provider_label

@@ -187,7 +187,18 @@ class AssistantsTab(AssistantTransfersMixin, QWidget):
             bases, gateway_for, providers, models, self.tasks, self.show_notice
         )
         self.pages.addTab(self.knowledge, "Knowledge")
+
+        def offer_bases() -> None:
+            self.editor.set_knowledge_bases([(b.id, b.name) for b in bases.all()])
+
+        self.knowledge.bases_changed.connect(offer_bases)
+        offer_bases()
         return self.knowledge
+
+    def show_knowledge(self) -> None:
+        """The Knowledge page (from the Chat tab's "Manage knowledge…")."""
+        if self.knowledge is not None:
+            self.pages.setCurrentWidget(self.knowledge)
 
     # --- notices -------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -101,6 +101,8 @@ def _plural(count: int, word: str) -> str:
 
 
 class KnowledgePanel(QWidget):
+    bases_changed = Signal()  # a base was saved or removed (its name may show elsewhere)
+
     def __init__(
         self,
         bases: KnowledgeBases,
@@ -458,6 +460,7 @@ class KnowledgePanel(QWidget):
             return
         self.states.pop(base_id, None)
         self.refresh()
+        self.bases_changed.emit()
         if base is not None:
             self.show_notice(f"Removed “{base.name}” and its index.", "info")
 
@@ -540,6 +543,7 @@ class KnowledgePanel(QWidget):
             self.states[base.id] = BaseState(0, 0, "not indexed")
         self.current = base
         self.refresh(base.id)
+        self.bases_changed.emit()
         return base
 
     def _clear_index(self, base_id: str) -> None:
