@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop_app.core.knowledge_chunks import Chunk, chunk_sections
+from desktop_app.services import knowledge_readers
 from desktop_app.services.knowledge_index import EmbeddingInfo, FileRecord, KnowledgeIndex
 from desktop_app.services.knowledge_readers import INDEXED, SKIPPED, is_supported, read_document
 
@@ -107,7 +108,7 @@ def _prepare(path: Path, size: int, mtime_ns: int, sha: str | None) -> _Prepared
         digest = ""
         reason = f"unreadable ({exc.strerror or type(exc).__name__})"
         return _Prepared(FileRecord(name, size, mtime_ns, digest, SKIPPED, reason, 0, 0), [])
-    result = read_document(path)
+    result = read_document(path, knowledge_readers.MAX_BYTES)
     chunks = chunk_sections(name, result.sections) if result.status == INDEXED else []
     status, reason = result.status, result.reason
     if status == INDEXED and not chunks:
