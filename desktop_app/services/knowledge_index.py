@@ -37,6 +37,12 @@ VECTOR_FALLBACK_TEXT = (
 )
 SCHEMA_VERSION = 1
 MAX_QUERY_TERMS = 64
+# A word in more than this share of the chunks ("the", "and") adds almost nothing to bm25 (its
+# inverse document frequency is near zero) but makes FTS5 score nearly every row; in a base
+# of more than COMMON_FLOOR chunks such words are left out of the keyword query, unless all
+# of its words are that common (then the rarest one is kept).
+COMMON_SHARE = 0.05
+COMMON_FLOOR = 2000
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,6 +73,7 @@ CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks(file);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, content='chunks', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_terms USING fts5vocab(chunks_fts, 'row');
 CREATE TRIGGER IF NOT EXISTS chunks_added AFTER INSERT ON chunks BEGIN
     INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text);
 END;
@@ -136,17 +143,23 @@ def mismatch_text(built: EmbeddingInfo, provider: str, model: str) -> str:
     )
 
 
-def fts_query(query: str) -> str:
-    """The query's words, each quoted as an FTS5 string and OR-ed: nothing in it is syntax.
-    Empty when the query has no words."""
-    terms: list[str] = []
+def query_words(query: str) -> list[str]:
+    """The query's distinct words, lower-cased, in order (at most MAX_QUERY_TERMS)."""
+    words: list[str] = []
     for word in _WORD.findall(query):
-        quoted = '"' + word.replace('"', '""') + '"'
-        if quoted not in terms:
-            terms.append(quoted)
-        if len(terms) >= MAX_QUERY_TERMS:
+        word = word.lower()
+        if word not in words:
+            words.append(word)
+        if len(words) >= MAX_QUERY_TERMS:
             break
-    return " OR ".join(terms)
+    return words
+
+
+def fts_query(query: str, words: Sequence[str] | None = None) -> str:
+    """The query's words (or `words`), each quoted as an FTS5 string and OR-ed: nothing in it
+    is read as FTS5 syntax. Empty when there are no words."""
+    chosen = query_words(query) if words is None else words
+    return " OR ".join('"' + word.replace('"', '""') + '"' for word in chosen)
 
 
 def _normalised(vectors: Sequence[Sequence[float]]) -> np.ndarray:
@@ -166,6 +179,7 @@ class KnowledgeIndex:
         self._backend = backend
         self._matrix: np.ndarray | None = None
         self._rowids: np.ndarray | None = None
+        self._count: int | None = None
 
     @classmethod
     def open(cls, path: Path) -> KnowledgeIndex:
@@ -321,7 +335,7 @@ class KnowledgeIndex:
                 self._db.execute("ROLLBACK")
                 raise
             finally:
-                self._matrix = None
+                self._matrix = self._count = None
 
     def _delete_chunks(self, path: str) -> None:
         if self._backend == "sqlite-vec" and self._has_vec_table():
@@ -347,7 +361,7 @@ class KnowledgeIndex:
                 self._db.execute("ROLLBACK")
                 raise
             finally:
-                self._matrix = None
+                self._matrix = self._count = None
 
     def clear(self) -> None:
         with self._lock:
@@ -362,12 +376,14 @@ class KnowledgeIndex:
                 self._db.execute("ROLLBACK")
                 raise
             finally:
-                self._matrix = None
+                self._matrix = self._count = None
             self._db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
     def chunk_count(self) -> int:
         with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            if self._count is None:
+                self._count = int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            return self._count
 
     def size_bytes(self) -> int:
         with self._lock:
@@ -378,7 +394,7 @@ class KnowledgeIndex:
 
     def close(self) -> None:
         with self._lock:
-            self._matrix = None
+            self._matrix = self._count = None
             self._db.close()
 
     # -- sqlite-vec ----------------------------------------------------------------------
@@ -401,8 +417,27 @@ class KnowledgeIndex:
 
     # -- search --------------------------------------------------------------------------
 
+    def _keyword_words(self, query: str) -> list[str]:
+        words = query_words(query)
+        if not words:
+            return []
+        total = self.chunk_count()
+        if total <= COMMON_FLOOR:
+            return words
+        marks = ",".join("?" * len(words))
+        counts = dict(
+            self._db.execute(
+                f"SELECT term, doc FROM chunks_terms WHERE term IN ({marks})", words
+            ).fetchall()
+        )
+        limit = max(COMMON_FLOOR, COMMON_SHARE * total)
+        kept = [w for w in words if counts.get(w, 0) <= limit]
+        if kept:
+            return kept
+        return [min(words, key=lambda w: counts.get(w, 0))]
+
     def _keyword_ranking(self, query: str, candidates: int) -> list[int]:
-        match = fts_query(query)
+        match = fts_query(query, self._keyword_words(query))
         if not match:
             return []
         rows = self._db.execute(
@@ -445,7 +480,7 @@ class KnowledgeIndex:
             return []
         scores = matrix @ query
         count = min(candidates, len(scores))
-        top = np.argpartition(-scores, count - 1)[:count]
+        top = np.argpartition(scores, len(scores) - count)[len(scores) - count :]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [int(rowids[i]) for i in top]
 

@@ -39,7 +39,6 @@ def gateway_for(server: OpenAIServer) -> Gateway:
     return Gateway(ProviderConfig(**config))  # type: ignore[arg-type]
 
 
-
 def run_with(
     server: OpenAIServer, work: Callable[[Any], Awaitable[Any]], model: str = MODEL
 ) -> Any:

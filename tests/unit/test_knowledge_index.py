@@ -145,7 +145,7 @@ def test_any_query_is_safe_for_fts5(index: KnowledgeIndex, query: str) -> None:
 
 
 def test_quoted_terms_are_or_ed() -> None:
-    assert fts_query('NEAR "a" b*') == '"NEAR" OR "a" OR "b"'
+    assert fts_query('NEAR "a" b* A') == '"near" OR "a" OR "b"'
     assert fts_query("") == "" and fts_query("()*") == ""
 
 
@@ -233,3 +233,21 @@ def test_this_python_uses_the_numpy_fallback() -> None:
     assert vector_backend() == "numpy"
     assert VECTOR_FALLBACK_TEXT.endswith(".") and VECTOR_FALLBACK_TEXT[0].isupper()
     assert "numpy" in VECTOR_FALLBACK_TEXT and "extensions" in VECTOR_FALLBACK_TEXT
+
+
+def test_words_in_most_chunks_are_left_out_of_a_big_bases_keyword_query(
+    index: KnowledgeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.services import knowledge_index
+
+    monkeypatch.setattr(knowledge_index, "COMMON_FLOOR", 10)
+    monkeypatch.setattr(knowledge_index, "COMMON_SHARE", 0.5)
+    index.set_embedding(INFO)
+    texts = [f"the note number {n}" for n in range(30)] + ["the harbour map"]
+    put_texts(index, "/docs/many.pdf", texts)
+    assert index._keyword_words("The harbour") == ["harbour"]
+    assert index._keyword_words("the number") == ["number"]  # both common: the rarer is kept
+    hits = index.search("the harbour", [], k=10)
+    assert [h.text for h in hits] == ["the harbour map"]
+    monkeypatch.setattr(knowledge_index, "COMMON_FLOOR", 1000)  # a small base keeps them all
+    assert index._keyword_words("the harbour") == ["the", "harbour"]
