@@ -22,6 +22,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,7 @@ class KnowledgeIndex:
         self._matrix: np.ndarray | None = None
         self._rowids: np.ndarray | None = None
         self._count: int | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
     def open(cls, path: Path) -> KnowledgeIndex:
@@ -396,6 +398,9 @@ class KnowledgeIndex:
         with self._lock:
             self._matrix = self._count = None
             self._db.close()
+            if self._executor is not None:
+                self._executor.shutdown(wait=False)
+                self._executor = None
 
     # -- sqlite-vec ----------------------------------------------------------------------
 
@@ -460,6 +465,12 @@ class KnowledgeIndex:
             self._rowids, self._matrix = rowids, matrix
         return self._rowids, self._matrix
 
+    def _scanner(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="knowledge-scan")
+            return self._executor
+
     def _vector_ranking(self, vector: Sequence[float], candidates: int) -> list[int]:
         if not len(vector):
             return []
@@ -491,9 +502,16 @@ class KnowledgeIndex:
         if k <= 0:
             return []
         candidates = max(candidates, k)
-        with self._lock:
-            keyword = self._keyword_ranking(query, candidates)
-        nearest = self._vector_ranking(vector, candidates)
+        if self._backend == "numpy":
+            # the scan releases the GIL (BLAS), as SQLite does: the two rankings overlap
+            scan = self._scanner().submit(self._vector_ranking, vector, candidates)
+            with self._lock:
+                keyword = self._keyword_ranking(query, candidates)
+            nearest = scan.result()
+        else:
+            with self._lock:
+                keyword = self._keyword_ranking(query, candidates)
+            nearest = self._vector_ranking(vector, candidates)
         fused = fuse([keyword, nearest])[:k]
         if not fused:
             return []
