@@ -145,7 +145,7 @@ async def index_sources(
     """Bring the base up to date with the sources (see the module's docstring)."""
     started = time.monotonic()
     batch = max(1, batch)
-    index.check_embedding(info.provider, info.model)
+    await asyncio.to_thread(index.check_embedding, info.provider, info.model)
     await asyncio.to_thread(index.set_embedding, info)
     report = IndexReport()
     paths = await asyncio.to_thread(collect_files, sources)
