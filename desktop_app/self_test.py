@@ -41,6 +41,13 @@ LAZY_MODULES = (
     "pandas",
     "tiktoken",
     "tiktoken_ext.openai_public",
+    # MCP servers' client, started when a reply first needs a server
+    "mcp",
+    "mcp.client.stdio",
+    "mcp.client.streamable_http",
+    # Knowledge: PDF and Word readers, imported when a base is indexed
+    "pypdf",
+    "docx",
 )
 TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History", "Usage")
 

@@ -1,0 +1,121 @@
+"""Knowledge in the running app, end to end against the test server (real embeddings over
+HTTP, a real index): a folder of the user's PDF and notes indexed from the Knowledge page, a
+chat with the base on asks a question, the request holds the right passage with its source,
+the reply lists it (file and page, a link that opens the file) and History keeps it; passages
+that do not fit the budget or the model's context refuse the reply with the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_app.app import Parley
+from desktop_app.core.dialogue import Status
+from tests.openai_server import OpenAIServer
+from tests.support.chat import replies_done, type_and_send
+from tests.support.documents import write_pdf
+from tests.support.loop import run_until
+from tests.support.transcript import click_link
+
+pytestmark = pytest.mark.slow
+MODEL = "text-embedding-3-small"
+PAGES = [
+    "Introduction to the annual field survey of coastal birds.",
+    "Methods: counts were taken at dawn along the northern shore.",
+    "Results: the puffin colony doubled since the previous census.",
+    "Discussion of weather and its effect on nesting success.",
+]
+
+
+def click(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def indexed_base(qloop, qtbot, parley: Parley, folder: Path, budget: int = 3000) -> Any:  # type: ignore[no-untyped-def]
+    """Make and index a base of `folder` from the Knowledge page, as a user does."""
+    tab = parley.assistants_tab
+    parley.window.tabs.setCurrentWidget(tab)
+    tab.show_knowledge()
+    panel = tab.knowledge
+    click(qtbot, panel.new_button)
+    panel.name.selectAll()
+    qtbot.keyClicks(panel.name, "Field notes")
+    panel.add_sources([folder])  # what "Add folder…" calls with the folder chosen
+    panel.model.lineEdit().selectAll()
+    qtbot.keyClicks(panel.model.lineEdit(), MODEL)
+    panel.budget.setValue(budget)
+    click(qtbot, panel.index_button)
+    run_until(qloop, lambda: panel.job is None and panel.files.topLevelItemCount() == 2, 60)
+    statuses = [panel.files.topLevelItem(r).text(1) for r in range(2)]
+    assert statuses == ["indexed", "indexed"], statuses
+    (base,) = panel.bases.all()
+    return base
+
+
+def library(tmp_path: Path) -> Path:
+    folder = tmp_path / "library"
+    folder.mkdir()
+    write_pdf(folder / "survey.pdf", PAGES)
+    (folder / "boat.md").write_text(
+        "# Boat\n\n## Engine\n\nThe outboard engine needs fresh oil every spring.\n"
+    )
+    return folder
+
+
+def ask(qloop, qtbot, parley: Parley, question: str) -> Any:  # type: ignore[no-untyped-def]
+    chat = parley.chat_tab
+    parley.window.tabs.setCurrentWidget(chat)
+    chat.knowledge_button.fill_menu()
+    (entry,) = [a for a in chat.knowledge_button.menu_.actions() if a.text() == "Field notes"]
+    entry.trigger()  # what a click on it in the menu does
+    assert chat.knowledge_button.text() == "Knowledge: Field notes"
+    type_and_send(qtbot, chat, question)
+    run_until(qloop, lambda: replies_done(chat), timeout=60)
+    return chat
+
+
+def test_an_answer_from_the_users_pdf_cites_file_and_page(
+    qloop, qtbot, parley: Parley, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server: OpenAIServer = parley.test_server  # type: ignore[attr-defined]
+    indexed_base(qloop, qtbot, parley, library(tmp_path))
+    chat = ask(qloop, qtbot, parley, "How did the puffin colony change?")
+    sent = [r.body for r in server.requests if r.path == "/v1/chat/completions"][-1]
+    knowledge = [m for m in sent["messages"] if "[1] Source:" in str(m.get("content"))]
+    assert len(knowledge) == 1 and knowledge[0]["role"] == "system"
+    assert "[1] Source: survey.pdf, page 3\nResults: the puffin colony doubled" in knowledge[0][
+        "content"
+    ]
+    assert sent["messages"][-1] == {"role": "user", "content": "How did the puffin colony change?"}
+    reply = chat.transcript.items[-1].card
+    (note,) = [n for n in reply.notes if n.kind == "knowledge"]
+    assert note.summary.endswith("from Field notes")
+    assert note.citations[0].text.startswith("[1] survey.pdf, page 3 — Results: the puffin")
+    stored = chat.chat.store.messages(chat.dialogue_id)[-1]
+    assert stored.status is Status.COMPLETE and stored.tool_notes == reply.notes  # History
+    opened: list[str] = []
+    from PySide6.QtGui import QDesktopServices
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    index = len(chat.transcript.items) - 1
+    click_link(qtbot, chat.transcript, index, "parley-note:")  # open the list of passages
+    click_link(qtbot, chat.transcript, index, "file://")
+    assert opened and opened[0].endswith("/library/survey.pdf#page=3")
+
+
+def test_passages_that_do_not_fit_refuse_the_reply_with_the_reason(
+    qloop, qtbot, parley: Parley, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server: OpenAIServer = parley.test_server  # type: ignore[attr-defined]
+    indexed_base(qloop, qtbot, parley, library(tmp_path))
+    monkeypatch.setattr(parley.chat_tab.catalog, "context_window", lambda _model: 120)
+    before = len(server.requests)
+    chat = ask(qloop, qtbot, parley, "How did the puffin colony change?")
+    reply = chat.chat.store.messages(chat.dialogue_id)[-1]
+    assert reply.status is Status.ERROR and "can hold 120" in reply.error
+    assert chat.banner.isVisible() and "The reply was not asked for." in chat.banner.text
+    asked = [r for r in server.requests[before:] if r.path == "/v1/chat/completions"]
+    assert asked == []  # nothing cut silently, nothing sent
