@@ -192,12 +192,33 @@ async def measure_retrieval(chunks: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
+def start_up_loads() -> list[str]:
+    """What of the knowledge machinery a fresh start of the app loads (none of it should)."""
+    import subprocess
+
+    heavy = ("numpy", "pypdf", "docx", "lxml", "sqlite_vec", "desktop_app.services.knowledge_index")
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication(['x', '-platform', 'offscreen'])\n"
+        "import desktop_app.app\n"
+        "from desktop_app.ui.assistants.assistants_tab import AssistantsTab\n"
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    )
+    lines = done.stdout.strip().splitlines()
+    return [m for m in (lines[-1] if lines else "").split(",") if m]
+
+
 async def main(chunks: int) -> None:
     rng = random.Random(42)
     result: dict[str, Any] = {"vector_backend": vector_backend(), "dimensions": DEFAULT_DIMENSIONS}
     with OpenAIServer() as server:
         result.update(await measure_indexing(server, rng))
     result.update(await measure_retrieval(chunks, rng))
+    result["startup_loads"] = start_up_loads()  # [] : start-up unchanged by knowledge
     for name, value in result.items():
         print(f"{name}: {value}")
     print("RESULT " + json.dumps(result))

@@ -48,6 +48,8 @@ LAZY_MODULES = (
     # Knowledge: PDF and Word readers, imported when a base is indexed
     "pypdf",
     "docx",
+    "desktop_app.services.knowledge_index",
+    "desktop_app.services.knowledge_indexer",
 )
 TAB_NAMES = ("Chat", "Images", "Assistants", "Training", "History", "Usage")
 

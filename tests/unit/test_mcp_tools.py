@@ -248,7 +248,19 @@ def test_an_always_allowed_tool_keeps_its_key_when_another_server_clashes_with_i
     assert spec.key == renamed[0].key == "maths/add" and renamed[1].key == "files/add"
 
 
-def test_start_up_loads_neither_the_mcp_sdk_nor_the_tool_loop() -> None:
+HEAVY = (
+    "mcp",
+    "desktop_app.services.tool_loop",
+    "numpy",
+    "pypdf",
+    "docx",
+    "lxml",
+    "sqlite_vec",
+    "desktop_app.services.knowledge_index",
+)
+
+
+def test_start_up_loads_no_mcp_sdk_tool_loop_or_knowledge_machinery() -> None:
     import subprocess
     import sys
     from pathlib import Path
@@ -259,10 +271,11 @@ def test_start_up_loads_neither_the_mcp_sdk_nor_the_tool_loop() -> None:
         "app = QApplication(['x', '-platform', 'offscreen'])\n"
         "import desktop_app.app\n"
         "from desktop_app.ui.chat.chat_tab import ChatTab\n"
-        "print('mcp' in sys.modules, 'desktop_app.services.tool_loop' in sys.modules)\n"
+        "from desktop_app.ui.assistants.assistants_tab import AssistantsTab\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])\n"
     )
     root = Path(__file__).resolve().parent.parent.parent
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120
     )
-    assert done.stdout.split()[-2:] == ["False", "False"], done.stderr
+    assert done.stdout.strip().splitlines()[-1:] == ["[]"], done.stdout + done.stderr
