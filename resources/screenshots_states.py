@@ -267,14 +267,13 @@ async def tools_add(scene: Scene) -> Any:
 async def _ask_with_tools(scene: Scene, prompt: str) -> Any:
     """A chat with the ready test server's tools on, the prompt sent: returns the tab once
     Parley asks about the first call."""
-    import asyncio
 
     parley = scene.parley
     tab = parley.chat_tab
     await wait_until(lambda: tab.model_picker.count() > 1)
     tab.tools_button.switch("test tools", True)
     tab.input.setPlainText(prompt)
-    asyncio.ensure_future(tab.send())
+    tab.tasks.spawn(tab.send())
     await wait_until(lambda: tab.approval.asking, timeout=60)
     return tab
 
@@ -285,9 +284,7 @@ async def tool_question(scene: Scene) -> Any:
     tab.approval.decide(_decision("allow_once"))
     await wait_until(lambda: not tab.jobs, timeout=30)
     tab.input.setPlainText('use forecast with {"city": "Lisbon"}')
-    import asyncio
-
-    asyncio.ensure_future(tab.send())
+    tab.tasks.spawn(tab.send())
     await wait_until(lambda: tab.approval.asking, timeout=30)
     return scene.parley.window
 
