@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
 log = logging.getLogger("desktop_app")
 
 FIRST_FRAME_WAIT_S = 1.0  # a window that never paints (no screen) must not hold start-up
+KNOWLEDGE_CHECK_MS = 5000  # after start, the knowledge bases' folders are checked for changes
 
 
 class TabsMixin(AppBase):
@@ -313,6 +314,12 @@ class TabsMixin(AppBase):
             tab.show_knowledge()
 
         self.chat_tab.set_knowledge_source(lambda: bases, embed_for, manage)
+        tab.knowledge.bases_changed.connect(self.chat_tab.forget_knowledge_indexes)
+        # Changed and deleted files are noticed soon after start, off the first frame's way.
+        from PySide6.QtCore import QTimer
+
+        panel = tab.knowledge
+        QTimer.singleShot(KNOWLEDGE_CHECK_MS, panel, panel.check_at_start)
 
     def _main_label(self) -> str:
         """What the model pickers call the main provider, above its models."""

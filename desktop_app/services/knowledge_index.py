@@ -181,6 +181,7 @@ class KnowledgeIndex:
         self._matrix: np.ndarray | None = None
         self._rowids: np.ndarray | None = None
         self._count: int | None = None
+        self._version: int | None = None  # PRAGMA data_version when the cache was made
         self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
@@ -381,8 +382,16 @@ class KnowledgeIndex:
                 self._matrix = self._count = None
             self._db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
+    def _drop_stale(self) -> None:
+        """Forget the cached matrix and count when another connection has written since."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._matrix = self._rowids = self._count = None
+            self._version = version
+
     def chunk_count(self) -> int:
         with self._lock:
+            self._drop_stale()
             if self._count is None:
                 self._count = int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
             return self._count
@@ -452,7 +461,9 @@ class KnowledgeIndex:
         return [row[0] for row in rows]
 
     def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rowids, matrix) of every chunk, cached until the next write."""
+        """(rowids, matrix) of every chunk, cached until the next write — this connection's,
+        or another's (the Knowledge page indexes while a chat searches: `data_version`)."""
+        self._drop_stale()
         if self._matrix is None or self._rowids is None:
             rows = self._db.execute("SELECT rowid, vector FROM chunks ORDER BY rowid").fetchall()
             if rows:

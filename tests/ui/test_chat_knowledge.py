@@ -17,7 +17,7 @@ from desktop_app.core.dialogue import Status
 from tests.openai_server import OpenAIServer
 from tests.support.chat import replies_done, type_and_send
 from tests.support.documents import write_pdf
-from tests.support.loop import run_until
+from tests.support.loop import run, run_until
 from tests.support.transcript import click_link
 
 pytestmark = pytest.mark.slow
@@ -119,3 +119,38 @@ def test_passages_that_do_not_fit_refuse_the_reply_with_the_reason(
     assert chat.banner.isVisible() and "The reply was not asked for." in chat.banner.text
     asked = [r for r in server.requests[before:] if r.path == "/v1/chat/completions"]
     assert asked == []  # nothing cut silently, nothing sent
+
+
+def test_changes_in_a_bases_folder_are_indexed_soon_after_start(
+    qloop, qtbot, start_parley, openai_server: OpenAIServer, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app import app_tabs
+    from desktop_app.services.settings import Settings
+
+    settings = Settings(provider="custom", base_url=openai_server.url, default_model="gpt-4o-mini")
+    first = start_parley(settings)
+    run_until(qloop, lambda: first.tasks.running == 0, timeout=30)
+    folder = library(tmp_path)
+    base = indexed_base(qloop, qtbot, first, folder)
+    run(qloop, first.shutdown())
+    first.window.close()
+    boat = folder / "boat.md"
+    boat.write_text("# Boat\n\n## Sails\n\nThe jib was replaced in May.\n")
+    (folder / "survey.pdf").unlink()
+    monkeypatch.setattr(app_tabs, "KNOWLEDGE_CHECK_MS", 50)
+    second = start_parley()
+    parley_tab = second.window.tabs.currentWidget()
+    assert parley_tab is second.chat_tab  # the Knowledge page is never shown in this test
+    index = second.assistants_tab.knowledge.bases.open_index(base.id)
+    try:
+        size = boat.stat().st_size
+        run_until(qloop, lambda: [(r.path, r.size) for r in index.files()] == [(str(boat), size)])
+        run_until(qloop, lambda: second.assistants_tab.knowledge.job is None)
+    finally:
+        index.close()
+    index = second.assistants_tab.knowledge.bases.open_index(base.id)
+    try:
+        hits = index.search("jib", [0.0] * 256, k=1)
+        assert hits and "jib was replaced" in hits[0].text
+    finally:
+        index.close()

@@ -254,3 +254,19 @@ def test_words_in_most_chunks_are_left_out_of_a_big_bases_keyword_query(
     assert [h.text for h in hits] == ["the harbour map"]
     monkeypatch.setattr(knowledge_index, "COMMON_FLOOR", 1000)  # a small base keeps them all
     assert index._keyword_words("the harbour") == ["the", "harbour"]
+
+
+def test_a_second_connections_writes_reach_the_first_ones_cache(index: KnowledgeIndex) -> None:
+    """The Chat tab searches through its own connection while the Knowledge page indexes."""
+    index.set_embedding(EmbeddingInfo("test", "unit", 2))
+    one = chunk_sections("/a.txt", [Section("one", first_line=1)])
+    index.put_file(record("/a.txt", 1), one, [[1.0, 0.0]])
+    assert index.search("", [0.0, 1.0])[0].file == "/a.txt" and index.chunk_count() == 1
+    other = KnowledgeIndex.open(index.path)
+    try:
+        two = chunk_sections("/b.txt", [Section("two", first_line=1)])
+        other.put_file(record("/b.txt", 1), two, [[0.0, 1.0]])
+    finally:
+        other.close()
+    assert index.chunk_count() == 2
+    assert index.search("", [0.0, 1.0])[0].file == "/b.txt"

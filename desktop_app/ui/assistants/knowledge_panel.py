@@ -453,6 +453,7 @@ class KnowledgePanel(QWidget):
             self.show_notice("Cancel the indexing of this knowledge base first.", "warning")
             return
         base = self.bases.get(base_id)
+        self.bases_changed.emit()  # whoever holds its index open lets go of it first
         try:
             self.bases.remove(base_id)
         except (StoreError, OSError) as exc:
@@ -753,6 +754,11 @@ class KnowledgePanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.check_at_start()
+
+    def check_at_start(self) -> None:
+        """Once per run (a few seconds after start, or when the page is first shown): what
+        changed in the bases' folders is indexed again in the background."""
         if not self.checked_at_start:
             self.checked_at_start = True
             self.tasks.spawn(self.update_all())

@@ -70,6 +70,8 @@ class ChatKnowledge:
         self.knowledge_button = ChoiceChip(self._knowledge_rows, KNOWLEDGE_WORDS)
         self.knowledge_button.changed.connect(self._on_knowledge_changed)
         self.knowledge_button.hide()  # until the app gives it bases to offer
+        # Open indexes by base id, kept between replies (their vector matrix is built once).
+        self._indexes: dict[str, Any] = {}
 
     def set_knowledge_source(
         self,
@@ -83,6 +85,21 @@ class ChatKnowledge:
         self.knowledge_button.manage_requested.connect(manage)
         self.knowledge_button.show()
         self.show_dialogue_knowledge()
+
+    def _open_index(self, base_id: str) -> Any:
+        """A base's index, opened once (called in a worker thread)."""
+        index = self._indexes.get(base_id)
+        if index is None:
+            registry = self._registry()
+            assert registry is not None
+            index = self._indexes[base_id] = registry.open_index(base_id)
+        return index
+
+    def forget_knowledge_indexes(self) -> None:
+        """Close the open indexes (a base was removed or changed; the app quits)."""
+        indexes, self._indexes = self._indexes, {}
+        for index in indexes.values():
+            index.close()
 
     def _registry(self) -> Any:
         return self._bases() if self._bases is not None else None
@@ -130,7 +147,7 @@ class ChatKnowledge:
         try:
             found = await retrieve(
                 bases,
-                registry.open_index,
+                self._open_index,
                 self._embed_for,
                 last_question(turn.request),
                 turn.request,

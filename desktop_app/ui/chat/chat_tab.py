@@ -265,6 +265,7 @@ class ChatTab(ReplySending, ChatTools, ChatKnowledge, QWidget):
     async def shutdown(self) -> None:
         for job in list(self.jobs.values()):
             job.stop()
+        self.forget_knowledge_indexes()
         await self.composer.shutdown()
         if self.sidebar is not None:
             await self.sidebar.shutdown()
