@@ -307,6 +307,70 @@ async def tool_steps(scene: Scene) -> Any:
     return scene.parley.window
 
 
+async def _knowledge_base(scene: Scene) -> Any:
+    """A base of a few of the user's files (a survey PDF, notes, a scanned PDF with no text),
+    made and indexed from the Knowledge page as a user does; returns the page."""
+    from tests.support.documents import write_pdf
+
+    folder = scene.home / "Documents" / "Field notes"
+    folder.mkdir(parents=True)
+    write_pdf(
+        folder / "survey-2026.pdf",
+        [
+            "Introduction to the annual field survey of coastal birds.",
+            "Methods: counts were taken at dawn along the northern shore.",
+            "Results: the puffin colony doubled since the previous census, to 412 pairs.",
+            "Discussion of weather and its effect on nesting success.",
+        ],
+    )
+    write_pdf(folder / "scan-of-permit.pdf", [""])
+    (folder / "boat.md").write_text(
+        "# Boat\n\n## Engine\n\nThe outboard engine needs fresh oil every spring.\n\n"
+        "## Sails\n\nThe jib was replaced in May.\n"
+    )
+    (folder / "packing.txt").write_text("Binoculars, tally counter, waterproof notebook.\n")
+    parley = scene.parley
+    tab = parley.assistants_tab
+    parley.window.tabs.setCurrentWidget(tab)
+    tab.show_knowledge()
+    panel = tab.knowledge
+    panel.new_base()
+    panel.name.setText("Field notes")
+    panel.add_sources([folder])
+    panel.model.setEditText("text-embedding-3-small")
+    await panel.index_selected()
+    await wait_until(lambda: panel.job is None, timeout=60)
+    await settle()
+    return panel
+
+
+async def knowledge_page(scene: Scene) -> Any:
+    await _knowledge_base(scene)
+    return scene.parley.window
+
+
+async def knowledge_reply(scene: Scene) -> Any:
+    """A chat with the base on: the reply lists the passages it was given, opened."""
+    from tests.support.transcript import link_point
+
+    await _knowledge_base(scene)
+    parley = scene.parley
+    tab = parley.chat_tab
+    parley.window.tabs.setCurrentWidget(tab)
+    (base,) = parley.assistants_tab.knowledge.bases.all()
+    tab.knowledge_button.switch(base.id, True)
+    tab.input.setPlainText("How did the puffin colony change?")
+    await tab.send()
+    await wait_until(lambda: not tab.jobs, timeout=30)
+    view = tab.transcript
+    index = len(view.items) - 1
+    link_point(view, index, "parley-note:")  # laid out
+    view.items[index].expanded.add("note:0")
+    view.refresh_cards()
+    await settle()
+    return parley.window
+
+
 def _decision(value: str) -> Any:
     from desktop_app.core.tool_policy import Decision
 
@@ -379,6 +443,8 @@ STATES = [
     State("tools-edit", tools_add, settings={"mcp": True}),
     State("read-only-chat", read_only_chat, prepare=some_history, read_only="folder"),
     State("tool-question", tool_question, settings={"mcp": True}),
+    State("knowledge", knowledge_page),
+    State("knowledge-reply", knowledge_reply),
     State("tool-steps", tool_steps, settings={"mcp": True}),
 ]
 

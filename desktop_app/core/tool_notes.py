@@ -57,6 +57,8 @@ class ToolNote:
     def tally(self) -> str:
         """What it cites, counted: "2 sources", "1 file" (a file code interpreter made is
         not a source), or "" for nothing."""
+        if self.kind == "knowledge":  # its summary counts the passages already
+            return ""
         made = sum(1 for c in self.citations if c.made)
         counts = ((len(self.citations) - made, "source"), (made, "file"))
         return ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts if n)

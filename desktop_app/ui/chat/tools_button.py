@@ -97,6 +97,8 @@ class ChoiceChip(QToolButton):
         self._show()
 
     def _names(self) -> list[str]:
+        if any(key not in self._labels for key in self._selection):  # turned on from code
+            self._labels = {key: label for key, label, _state, _usable in self._rows()}
         return [self._labels.get(key, key) for key in self._selection]
 
     def _show(self) -> None:
