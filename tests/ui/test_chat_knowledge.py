@@ -154,3 +154,23 @@ def test_changes_in_a_bases_folder_are_indexed_soon_after_start(
         assert hits and "jib was replaced" in hits[0].text
     finally:
         index.close()
+
+
+def test_an_assistants_bases_are_on_in_a_new_chat_with_it(
+    qloop, qtbot, parley: Parley, tmp_path: Path
+) -> None:
+    from desktop_app.core.assistants import AssistantProfile
+
+    base = indexed_base(qloop, qtbot, parley, library(tmp_path))
+    editor = parley.assistants_tab.editor
+    assert [box.text() for box in editor.knowledge.boxes.values()] == ["Field notes"]
+    chat = parley.chat_tab
+    chat.set_assistant(AssistantProfile("Birder", "gpt-4o-mini", knowledge=(base.id,)))
+    assert chat.knowledge_button.text() == "Knowledge: Field notes"
+    type_and_send(qtbot, chat, "How did the puffin colony change?")
+    run_until(qloop, lambda: replies_done(chat), timeout=60)
+    (note,) = [n for n in chat.transcript.items[-1].card.notes if n.kind == "knowledge"]
+    assert note.citations[0].text.startswith("[1] survey.pdf, page 3")
+    chat.set_assistant(None)
+    chat.new_dialogue()
+    assert chat.knowledge_button.text() == "Knowledge: off"
