@@ -84,15 +84,24 @@ def _input_part(part: Any, role: str) -> Any:
     return part
 
 
-def responses_input(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Chat `messages` → Responses `input` items. System messages are left out: the
-    instructions travel in `instructions`. Tool calls and their results become
-    `function_call` and `function_call_output` items."""
+def responses_input(
+    messages: Sequence[dict[str, Any]], instructions: str = ""
+) -> list[dict[str, Any]]:
+    """Chat `messages` → Responses `input` items. The system message that holds the
+    `instructions` is left out (they travel in `instructions`); any other (the knowledge
+    passages Parley puts before the question) stays a system item where it stands. Tool calls
+    and their results become `function_call` and `function_call_output` items."""
     items: list[dict[str, Any]] = []
     for message in messages:
         role = message.get("role")
         if role == "tool" or message.get("tool_calls"):
             items += chat_calls_to_items(message)
+            continue
+        if role == "system":
+            content = message.get("content") or ""
+            if isinstance(content, str) and content.strip() == instructions.strip():
+                continue
+            items.append({"role": "system", "content": content})
             continue
         if role not in ("user", "assistant"):
             continue
@@ -122,7 +131,7 @@ def responses_request(
     # Parley keeps the dialogue itself and sends it whole, so the server need not store it.
     request: dict[str, Any] = {
         "model": profile.model,
-        "input": responses_input(messages),
+        "input": responses_input(messages, profile.instructions),
         "store": False,
     }
     if profile.instructions.strip():

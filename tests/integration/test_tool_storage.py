@@ -83,7 +83,7 @@ def test_a_tool_turn_is_stored_as_the_conversation_the_server_reads(qloop, opena
     assert sent[3] == {"role": "tool", "tool_call_id": added.tool_call_id, "content": "42"}
     example = {"messages": sent}
     assert [p.message for p in check_example(example, 1) if p.severity == "error"] == []
-    items = responses_input(sent)
+    items = responses_input(sent, "Be brief.")
     assert [i.get("type", i.get("role")) for i in items] == [
         "user", "function_call", "function_call", "function_call_output",
         "function_call_output", "assistant",

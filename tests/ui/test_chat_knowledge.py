@@ -174,3 +174,24 @@ def test_an_assistants_bases_are_on_in_a_new_chat_with_it(
     chat.set_assistant(None)
     chat.new_dialogue()
     assert chat.knowledge_button.text() == "Knowledge: off"
+
+
+def test_on_the_responses_api_the_passages_go_as_a_system_item_before_the_question(
+    qloop, qtbot, start_parley, openai_server: OpenAIServer, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.services.settings import Settings
+
+    settings = Settings(
+        provider="custom",
+        base_url=openai_server.url,
+        default_model="gpt-4o-mini",
+        wire_api="responses",
+    )
+    parley = start_parley(settings)
+    run_until(qloop, lambda: parley.tasks.running == 0, timeout=30)
+    indexed_base(qloop, qtbot, parley, library(tmp_path))
+    ask(qloop, qtbot, parley, "How did the puffin colony change?")
+    sent = [r.body for r in openai_server.requests if r.path == "/v1/responses"][-1]
+    before, question = sent["input"][-2:]
+    assert question == {"role": "user", "content": "How did the puffin colony change?"}
+    assert before["role"] == "system" and "survey.pdf, page 3" in before["content"]

@@ -257,7 +257,8 @@ def test_image_parts_become_responses_input_images() -> None:
                     {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}},
                 ],
             },
-        ]
+        ],
+        "x",
     )
     assert items == [
         {
@@ -280,3 +281,22 @@ def test_tool_notes_round_trip_and_update_in_place() -> None:
     assert notes_from_json(notes_to_json(notes.notes)) == [cited]
     assert cited.label == "used web search: parley desktop"
     assert notes_from_json("{broken") == [] and notes_to_json([]) == ""
+
+
+def test_the_instructions_go_apart_and_a_later_system_message_stays_in_place() -> None:
+    items = responses_input(
+        [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "hello"},
+            {"role": "system", "content": "[1] Source: survey.pdf, page 3"},
+            {"role": "user", "content": "and the puffins?"},
+        ],
+        "Be brief.",
+    )
+    assert items == [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "system", "content": "[1] Source: survey.pdf, page 3"},
+        {"role": "user", "content": "and the puffins?"},
+    ]
