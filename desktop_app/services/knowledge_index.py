@@ -507,13 +507,18 @@ class KnowledgeIndex:
         return [int(rowids[i]) for i in top]
 
     def search(
-        self, query: str, vector: Sequence[float], k: int = 8, candidates: int = 50
+        self, query: str, vector: Sequence[float] | None, k: int = 8, candidates: int = 50
     ) -> list[Passage]:
-        """The best `k` passages for the query by keyword and by vector, fused."""
+        """The best `k` passages for the query by keyword and by vector, fused (by keyword
+        alone when `vector` is None: the embedding server could not be reached)."""
         if k <= 0:
             return []
         candidates = max(candidates, k)
-        if self._backend == "numpy":
+        if vector is None:
+            with self._lock:
+                keyword = self._keyword_ranking(query, candidates)
+            nearest: list[int] = []
+        elif self._backend == "numpy":
             # the scan releases the GIL (BLAS), as SQLite does: the two rankings overlap
             scan = self._scanner().submit(self._vector_ranking, vector, candidates)
             with self._lock:

@@ -29,6 +29,7 @@ from desktop_app.core.knowledge_fusion import (
 )
 from desktop_app.core.token_count import message_texts
 from desktop_app.core.tool_notes import Citation, ToolNote
+from desktop_app.services.gateway_errors import ErrorKind, GatewayError
 
 Embed = Callable[[list[str]], Awaitable[list[list[float]]]]
 EXCERPT = 140  # characters of a passage shown beside its source in the reply's note
@@ -53,6 +54,7 @@ class KnowledgeProblem(Exception):
 class Retrieved:
     plan: PromptPlan
     note: ToolNote | None  # the passages used, for the reply to show and keep
+    keywords_only: tuple[str, ...] = ()  # bases searched by keyword alone (no embeddings)
 
 
 def file_link(passage: Passage) -> str:
@@ -112,6 +114,7 @@ async def retrieve(
 
     limits = _limits(bases)
     rankings: list[list[Passage]] = []
+    keywords_only: list[str] = []
     for base in bases:
         index = await asyncio.to_thread(open_index, base.id)
         try:
@@ -123,10 +126,15 @@ async def retrieve(
                 f"The knowledge base “{base.name}” has nothing indexed yet. Index it in the "
                 "Assistants tab (Knowledge), or turn it off for this chat."
             )
-        vectors = await embed_for(base)([question])
-        found = await asyncio.to_thread(
-            index.search, question, vectors[0], limits.max_passages * 2
-        )
+        vector: list[float] | None
+        try:
+            vector = (await embed_for(base)([question]))[0]
+        except GatewayError as error:
+            if error.kind not in (ErrorKind.OFFLINE, ErrorKind.TIMEOUT, ErrorKind.SERVER):
+                raise
+            vector = None  # the embedding server is away: keywords still find passages
+            keywords_only.append(base.name)
+        found = await asyncio.to_thread(index.search, question, vector, limits.max_passages * 2)
         rankings.append(list(found))
     by_id = {p.chunk_id: p for ranking in rankings for p in ranking}
     if len(rankings) == 1:
@@ -139,4 +147,5 @@ async def retrieve(
     )
     if isinstance(plan, DoesNotFit):
         return plan
-    return Retrieved(plan, knowledge_note(plan, [b.name for b in bases]))
+    note = knowledge_note(plan, [b.name for b in bases])
+    return Retrieved(plan, note, tuple(keywords_only))

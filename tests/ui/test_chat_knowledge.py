@@ -195,3 +195,19 @@ def test_on_the_responses_api_the_passages_go_as_a_system_item_before_the_questi
     before, question = sent["input"][-2:]
     assert question == {"role": "user", "content": "How did the puffin colony change?"}
     assert before["role"] == "system" and "survey.pdf, page 3" in before["content"]
+
+
+def test_with_the_embedding_server_away_keywords_still_find_the_passage(
+    qloop, qtbot, parley: Parley, tmp_path: Path
+) -> None:
+    from tests.openai_server import Fault
+
+    server: OpenAIServer = parley.test_server  # type: ignore[attr-defined]
+    indexed_base(qloop, qtbot, parley, library(tmp_path))
+    server.add_fault(Fault(path="/v1/embeddings", status=503, times=None))
+    chat = ask(qloop, qtbot, parley, "How did the puffin colony change?")
+    reply = chat.chat.store.messages(chat.dialogue_id)[-1]
+    assert reply.status is Status.COMPLETE
+    (note,) = [n for n in reply.tool_notes if n.kind == "knowledge"]
+    assert note.citations[0].text.startswith("[1] survey.pdf, page 3")
+    assert "searched by keywords only" in chat.banner.text

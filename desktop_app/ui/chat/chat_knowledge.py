@@ -165,6 +165,13 @@ class ChatKnowledge:
         turn.request = with_knowledge(turn.request, found.plan)
         if found.note is not None:
             turn.notes.append(found.note)
+        if found.keywords_only and shown:
+            names = ", ".join(f"“{name}”" for name in found.keywords_only)
+            self.show_notice(
+                f"The embedding server did not answer, so {names} was searched by keywords "
+                "only for this reply.",
+                "info",
+            )
         return True
 
     async def _refuse(self, turn: PendingTurn, session: ChatSession, message: str) -> bool:
