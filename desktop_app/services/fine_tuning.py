@@ -219,7 +219,8 @@ class FineTuningService:
 
     async def watch(self, job_id: str, after: str = "") -> AsyncIterator[JobUpdate]:
         """Poll a job until it finishes, yielding what changed. A job already finished is
-        yielded once (with its events) and not polled again."""
+        yielded once (with its events) and not polled again; once finished, its events are
+        read once more, for those that came while the job itself was being read."""
         delay = self.poll_min
         last: tuple[str, str] | None = None
         while True:
@@ -236,5 +237,10 @@ class FineTuningService:
                 delay = min(delay * 2, self.poll_max)
             last = state
             if is_terminal(job.status):
+                # It may have finished between the two reads: its last events (the last
+                # steps, "completed") came after the events read above.
+                late = await self.events(job_id, after)
+                if late:
+                    yield JobUpdate(job, late)
                 return
             await asyncio.sleep(delay)

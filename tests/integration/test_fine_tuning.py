@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -205,3 +206,25 @@ def test_an_honest_servers_lists_are_whole(
     openai_server.advance(10)
     assert not run(qloop, service.events(job_id)).cut  # an honest server: the whole list
     assert not run(qloop, service.checkpoints(job_id)).cut
+
+
+def test_a_job_that_finishes_between_the_two_reads_still_gives_its_last_events(
+    qloop, service: FineTuningService, openai_server: OpenAIServer, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """A poll reads the events, then the job: a job that finished in between must not
+    leave its last steps and its "completed" unread (the loss chart missed them)."""
+    job_id = _start(qloop, service, tmp_path)
+    read_job = service.retrieve
+
+    async def finished_meanwhile(job: str) -> Any:
+        openai_server.advance(30)  # all of it happens between the events read and this one
+        return await read_job(job)
+
+    monkeypatch.setattr(service, "retrieve", finished_meanwhile)
+    updates, task = _watch(qloop, service, job_id)
+    run_until(qloop, task.done)
+    lines = [e.message for u in updates for e in u.events]
+    assert updates[-1].job.status == "succeeded"
+    assert len(loss_points(e for u in updates for e in u.events)) == 6
+    assert lines[-1] == "The job has successfully completed" and len(lines) == len(set(lines))
