@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from desktop_app.core.assistants import AssistantProfile
 from desktop_app.ui.theme import theme_colors
@@ -24,6 +24,9 @@ class AssistantHeader(QWidget):
         self.swatch.setFixedSize(14, 14)
         self.label = QLabel()
         self.label.setWordWrap(False)
+        # Beside the Tools and Knowledge chips: on a narrow window the line is cut, the
+        # window never made wider for it.
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.clear_button = QToolButton()
         self.clear_button.setText("✕")
         self.clear_button.setAutoRaise(True)
