@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     server.fine_tuning.realtime = True  # jobs run with the wall clock (tests move it by hand)
     server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl+C
+    # Ctrl+C too, even when started with SIGINT ignored (a shell's background job is):
+    # Python installs its own handler only where SIGINT was left at its default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print(server.url, flush=True)
     print("Serving; control endpoints under /_control. Press Ctrl+C to stop.", file=sys.stderr)
     try:
