@@ -91,22 +91,20 @@ async def tool_turn_events(
     turn.local = config.runs_here
     tokens = "max_completion_tokens" if config.is_openai else "max_tokens"
     wire = _wire_api(session, turn)
+    came = False  # anything beyond the first round's start: then no going back
     try:
         async with contextlib.aclosing(_run(session, turn, wire, tokens)) as events:
             async for event in events:
+                came = came or not (isinstance(event, RoundStarted) and event.number == 1)
                 yield event
     except ResponsesUnavailable as exc:
-        if session.wire_api != AUTO or not _nothing_yet(turn):
+        if session.wire_api != AUTO or came:
             raise
         if isinstance(exc, EndpointMissing):
             remember_responses_missing(session.store, config.cache_key)
         async with contextlib.aclosing(_run(session, turn, CHAT_COMPLETIONS, tokens)) as events:
             async for event in events:
                 yield event
-
-
-def _nothing_yet(turn: PendingTurn) -> bool:
-    return not turn.reply.content and not turn.reply.tool_calls
 
 
 async def _run(
@@ -116,9 +114,15 @@ async def _run(
     queue: asyncio.Queue[Any] = asyncio.Queue()
     saver = ToolRoundSaver(session.store, turn.reply)
 
+    saving: list[asyncio.Future[None]] = []
+
     async def on_round(this: ToolRound) -> None:
         start = len(saver.saved)
-        await saver(this)
+        # Shielded: a Stop meanwhile must not leave the round half-known (written by the
+        # worker thread, but not yet here); the `finally` below waits for it.
+        save = asyncio.ensure_future(saver(this))
+        saving.append(save)
+        await asyncio.shield(save)
         queue.put_nowait(RoundSaved(this, tuple(saver.saved[start:]), saver.reply))
 
     loop = ToolLoop(
@@ -154,12 +158,12 @@ async def _run(
     finally:
         if not finished:
             await _stop(task)
-            _keep_stopped_round(loop, saver, turn)
+            if saving:
+                await asyncio.wait(saving, timeout=STOP_GRACE)
+            await _keep_stopped_round(loop, saver, turn)
 
 
-def _offer_hosted(
-    rounds: ResponsesRounds, turn: PendingTurn, policy: ToolPolicy
-) -> dict[str, str]:
+def _offer_hosted(rounds: ResponsesRounds, turn: PendingTurn, policy: ToolPolicy) -> dict[str, str]:
     """Give the provider the servers it may call itself (hosted `mcp` tool entries) instead
     of offering their tools as functions; the tools the user always allows run without a
     question, the rest wait for one. Returns each entry's label → its server."""
@@ -187,19 +191,21 @@ async def _stop(task: asyncio.Future[Any]) -> None:
             task.result()
 
 
-def _keep_stopped_round(loop: ToolLoop, saver: ToolRoundSaver, turn: PendingTurn) -> None:
+async def _keep_stopped_round(loop: ToolLoop, saver: ToolRoundSaver, turn: PendingTurn) -> None:
     """Stop came after the model asked for calls and before the round was saved: keep the
-    round (calls still running get a "stopped" result), so what the tools did stays."""
+    round (calls still running get a "stopped" result), so what the tools did stays. A round
+    already saved (its RoundSaved not yet read) is only caught up with."""
+    if saver.reply is not turn.reply:  # saved: the rest goes to (and is marked on) its placeholder
+        turn.reply = saver.reply
+        return
     rounds = loop.turn.rounds
     if not rounds:
         return
     this = rounds[-1]
-    if not this.steps or saver.reply is not turn.reply:
+    if not this.steps or any(m.tool_call_id == this.steps[0].call.id for m in saver.saved):
         return
-    if any(m.tool_call_id == this.steps[0].call.id for m in saver.saved):
-        return  # saved already
     try:
-        saver.save(this)
+        await asyncio.to_thread(saver.save, this)
     except Exception:  # the reply is still marked stopped by the caller
         log.exception("saving the stopped tool round failed")
         return

@@ -137,3 +137,33 @@ def test_a_server_without_function_calling_says_what_to_do(qloop, chat_sessions)
     assert caught.value.message == NO_FUNCTIONS_TEXT and tools.calls == []
     reply = session.store.messages(turn.dialogue_id)[-1]
     assert reply.status is Status.ERROR and reply.error == NO_FUNCTIONS_TEXT
+
+
+def test_a_server_error_after_a_tool_ran_does_not_run_the_turn_again_elsewhere(
+    qloop, openai_server, chat_sessions
+) -> None:  # type: ignore[no-untyped-def]
+    """In "auto", Responses failing before anything came goes on as chat completions; once a
+    tool has run, it must not: the calls would run twice."""
+    from desktop_app.core.assistants import AssistantProfile
+    from tests.openai_server import Fault
+
+    session, turn, tools, _approver, seen = prepared(
+        chat_sessions, openai_server, 'use add with {"a": 2, "b": 2}'
+    )
+    turn.assistant = AssistantProfile("Adder", MODEL, "Be brief.")
+    assert session.wire_api == "auto"
+
+    def on_event(event: Any) -> None:
+        seen.events.append(event)
+        if isinstance(event, RoundSaved):  # the next round's request fails, every try
+            openai_server.add_fault(Fault(path="/v1/responses", status=502, times=None))
+
+    turn.listener = on_event
+    with pytest.raises(GatewayError):
+        run(qloop, session.stream_reply(turn, seen.text.append), timeout=60)
+    run(qloop, session.flush())
+    assert tools.calls == [("add", {"a": 2, "b": 2})]  # once
+    assert not [r for r in openai_server.requests if r.path == "/v1/chat/completions"]
+    assert [m.role for m in session.store.messages(turn.dialogue_id)] == [
+        "user", "assistant", "tool", "assistant",
+    ]  # fmt: skip

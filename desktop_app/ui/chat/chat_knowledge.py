@@ -117,7 +117,7 @@ class ChatKnowledge:
         self.knowledge_button.set_selection(self._knowledge_choice.get(self.dialogue_id))
 
     def forget_unsaved_knowledge(self) -> None:
-        self._knowledge_choice.unsaved = ()
+        self._knowledge_choice.unsaved = None
 
     def _on_knowledge_changed(self, ids: tuple[str, ...]) -> None:
         self._knowledge_choice.choose(self.dialogue_id, ids)

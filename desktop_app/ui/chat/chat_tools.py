@@ -109,7 +109,7 @@ class ChatTools:
         self.tools_button.set_selection(self.dialogue_tools(self.dialogue_id))
 
     def forget_unsaved_tools(self) -> None:
-        self._tool_choice.unsaved = ()
+        self._tool_choice.unsaved = None
 
     def _on_tools_changed(self, names: tuple[str, ...]) -> None:
         self._tool_choice.choose(self.dialogue_id, names)

@@ -16,11 +16,11 @@ log = logging.getLogger(__name__)
 class DialogueChoice:
     def __init__(self, store: Callable[[], Any], flag: str, default: Callable[[], tuple[str, ...]]):
         self._store, self._flag, self._default = store, flag, default  # flag: "x:{}"
-        self.unsaved: tuple[str, ...] = ()
+        self.unsaved: tuple[str, ...] | None = None  # None: nothing chosen yet
 
     def get(self, dialogue_id: int | None) -> tuple[str, ...]:
         if dialogue_id is None:
-            return self.unsaved or self._default()
+            return self.unsaved if self.unsaved is not None else self._default()
         raw = self._store().get_flag(self._flag.format(dialogue_id))
         if raw is None:
             return self._default()
@@ -38,9 +38,9 @@ class DialogueChoice:
 
     def keep_unsaved(self, dialogue_id: int) -> None:
         """The conversation exists now: what was chosen before it goes with it."""
-        if self.unsaved:
+        if self.unsaved is not None:  # "all off" is a choice too, kept as such
             self._keep(dialogue_id, self.unsaved)
-            self.unsaved = ()
+            self.unsaved = None
 
     def _keep(self, dialogue_id: int, names: tuple[str, ...]) -> None:
         try:
