@@ -43,6 +43,7 @@ class IndexReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)  # sources (or folders) out of reach
     cancelled: bool = False
     chunks: int = 0
     pages: int = 0
@@ -54,22 +55,35 @@ def _hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def collect_files(sources: Sequence[Path]) -> list[Path]:
+def collect_files(sources: Sequence[Path], unreachable: list[Path] | None = None) -> list[Path]:
     """Supported files under the sources: folders walked (hidden entries and symlink loops
-    skipped), files kept as given; sorted, each once."""
+    skipped), files kept as given; sorted, each once. A source that is not there (a disk not
+    mounted, a share offline) or a folder that cannot be read goes into `unreachable`: what
+    was indexed under it is not gone, only out of reach."""
     found: set[Path] = set()
+    missing = unreachable if unreachable is not None else []
     for source in sources:
         if source.is_file():
             if is_supported(source):
                 found.add(source.absolute())
             continue
         if not source.is_dir():
+            # A file gone from a folder that is there: deleted. Anything else (a folder
+            # gone, a file whose folder is gone): out of reach, maybe for a while.
+            if source.suffix == "" or not source.parent.is_dir():
+                missing.append(source.absolute())
             continue
         seen: set[tuple[int, int]] = set()
-        for root, dirs, files in os.walk(source, followlinks=True):
+
+        def failed(error: OSError) -> None:
+            if error.filename:
+                missing.append(Path(error.filename).absolute())
+
+        for root, dirs, files in os.walk(source, onerror=failed, followlinks=True):
             try:
                 status = os.stat(root)
             except OSError:
+                missing.append(Path(root).absolute())
                 dirs[:] = []
                 continue
             key = (status.st_dev, status.st_ino)
@@ -82,6 +96,9 @@ def collect_files(sources: Sequence[Path]) -> list[Path]:
                 path = Path(root, name)
                 if not _hidden(name) and is_supported(path) and path.is_file():
                     found.add(path.absolute())
+        top = source.absolute()
+        if not any(top in path.parents for path in found):  # an empty mount point, say
+            missing.append(top)
     return sorted(found)
 
 
@@ -97,6 +114,10 @@ def _sha256(path: Path) -> str:
 class _Prepared:
     record: FileRecord
     chunks: list[Chunk]
+
+
+def _under(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
 
 
 def _prepare(path: Path, size: int, mtime_ns: int, sha: str | None) -> _Prepared:
@@ -148,12 +169,15 @@ async def index_sources(
     await asyncio.to_thread(index.check_embedding, info.provider, info.model)
     await asyncio.to_thread(index.set_embedding, info)
     report = IndexReport()
-    paths = await asyncio.to_thread(collect_files, sources)
+    unreachable: list[Path] = []
+    paths = await asyncio.to_thread(collect_files, sources, unreachable)
+    report.unreachable = [str(p) for p in unreachable]
     present = {str(p) for p in paths}
     for record in await asyncio.to_thread(index.files):
-        if record.path not in present:
-            await asyncio.to_thread(index.remove_file, record.path)
-            report.removed.append(record.path)
+        if record.path in present or _under(Path(record.path), unreachable):
+            continue  # there, or out of reach for now (kept until it is seen gone)
+        await asyncio.to_thread(index.remove_file, record.path)
+        report.removed.append(record.path)
 
     def tell(done: int, current: str) -> None:
         if progress is not None:

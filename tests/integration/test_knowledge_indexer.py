@@ -356,3 +356,28 @@ def test_another_embedding_model_is_refused(tmp_path: Path, openai_server: OpenA
         assert index.chunk_count() == 1
     finally:
         index.close()
+
+
+def test_a_folder_out_of_reach_keeps_what_was_indexed_from_it(
+    tmp_path: Path, openai_server: OpenAIServer
+) -> None:
+    """A disk not mounted at start, a share offline: its files are not gone."""
+    usb = tmp_path / "usb" / "notes"
+    usb.mkdir(parents=True)
+    (usb / "trip.md").write_text("# Trip\n\nThe ferry leaves at nine.\n")
+    here = tmp_path / "here.txt"
+    here.write_text("Local notes.\n")
+    index = KnowledgeIndex.open(tmp_path / "kb.sqlite")
+    try:
+        index_folder(openai_server, index, [usb, here])
+        assert len(index.files()) == 2
+        (usb / "trip.md").rename(tmp_path / "trip.md")
+        usb.rmdir()  # unmounted
+        report = index_folder(openai_server, index, [usb, here])
+        assert report.removed == [] and report.unreachable == [str(usb)]
+        assert sorted(Path(r.path).name for r in index.files()) == ["here.txt", "trip.md"]
+        here.unlink()  # a file that is really gone is still removed
+        report = index_folder(openai_server, index, [usb, here])
+        assert report.removed == [str(here)]
+    finally:
+        index.close()
