@@ -16,6 +16,7 @@ from typing import Any
 KNOWN = (
     ("gpt-5", 400_000),
     ("gpt-4.1", 1_047_576),
+    ("gpt-4.5", 128_000),
     ("gpt-4o-mini", 128_000),
     ("gpt-4o", 128_000),
     ("gpt-4-turbo", 128_000),

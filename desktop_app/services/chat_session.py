@@ -93,6 +93,10 @@ class PendingTurn:
     # Servers the provider may call itself on the Responses API (hosted `mcp` tool): server
     # name → its tool entry; elsewhere their tools are offered as functions like any other.
     hosted: dict[str, dict[str, Any]] | None = None
+    # ...or their names and how to build an entry (it reads secret headers from the keyring,
+    # so it runs in a worker thread when the request is made, never on the UI thread).
+    hosted_names: tuple[str, ...] = ()
+    hosted_entry: Callable[[str], dict[str, Any]] | None = None
     # Notes the reply carries from the start (the knowledge passages it was given).
     notes: list[ToolNote] = field(default_factory=list)
 

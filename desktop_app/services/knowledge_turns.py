@@ -118,7 +118,7 @@ async def retrieve(
     for base in bases:
         index = await asyncio.to_thread(open_index, base.id)
         try:
-            index.check_embedding(base.provider, base.embedding_model)
+            await asyncio.to_thread(index.check_embedding, base.provider, base.embedding_model)
         except EmbeddingMismatch as exc:
             raise KnowledgeProblem(f"“{base.name}”: {exc}") from None
         if await asyncio.to_thread(index.chunk_count) == 0:

@@ -39,6 +39,7 @@ from desktop_app.core.tool_calls import (
     error_result,
 )
 from desktop_app.core.tool_calls import truncated as cut_for_model
+from desktop_app.core.tool_notes import NoteList, ToolNote
 from desktop_app.core.tool_policy import DENIED_TEXT, Decision, ToolPolicy
 from desktop_app.services.chat_events import (
     ChatEvent,
@@ -122,6 +123,7 @@ class ToolRound:
     usage: Usage | None = None
     hosted: HostedApprovals | None = None  # calls the provider runs itself, once approved
     hosted_steps: list[ToolStep] = field(default_factory=list)
+    notes: NoteList = field(default_factory=NoteList)  # the provider's own tools' notes
 
 
 @dataclass
@@ -251,6 +253,8 @@ class ToolLoop:
                         this.end = event
                     elif isinstance(event, Usage):
                         this.usage = event
+                    elif isinstance(event, ToolNote):
+                        this.notes.upsert(event)
                     self._emit(event)
         except GatewayError as exc:
             if specs and this.number == 1 and _refuses_tools(exc):

@@ -63,14 +63,17 @@ class ToolRoundSaver:
         ]
         calls = [chat_call(s.call) for s in steps]
         with store.atomic():
+            notes = list(this.notes.notes)  # web search, hosted MCP… in this round
             store.finish_message(
                 reply.id,
                 content=this.text,
                 status=Status.COMPLETE,
                 reasoning=this.reasoning,
                 tool_calls=calls,
+                tool_notes=notes,
             )
             reply.content, reply.reasoning, reply.tool_calls = this.text, this.reasoning, calls
+            reply.tool_notes = notes
             reply.status = Status.COMPLETE
             self.saved.append(reply)
             parent = reply.id

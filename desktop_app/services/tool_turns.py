@@ -137,8 +137,10 @@ async def _run(
     )
     rounds = rounds_for_turn(turn, wire, tokens)
     sources: dict[str, str] = {}
-    if wire == RESPONSES and turn.hosted and isinstance(rounds, ResponsesRounds):
-        sources = _offer_hosted(rounds, turn, loop.policy)
+    if wire == RESPONSES and isinstance(rounds, ResponsesRounds):
+        await _hosted_entries(turn)
+        if turn.hosted:
+            sources = _offer_hosted(rounds, turn, loop.policy)
     loop.hosted_sources = sources
     task: asyncio.Future[Any] = asyncio.ensure_future(loop.run(rounds))
     task.add_done_callback(lambda _t: queue.put_nowait(_DONE))
@@ -161,6 +163,19 @@ async def _run(
             if saving:
                 await asyncio.wait(saving, timeout=STOP_GRACE)
             await _keep_stopped_round(loop, saver, turn)
+
+
+async def _hosted_entries(turn: PendingTurn) -> None:
+    """Build the hosted tool entries the turn names (in a worker thread: the keyring)."""
+    if not turn.hosted_names or turn.hosted_entry is None:
+        return
+    entries = dict(turn.hosted or {})
+    for name in turn.hosted_names:
+        try:
+            entries[name] = await asyncio.to_thread(turn.hosted_entry, name)
+        except Exception:  # gone meanwhile: Parley calls it itself, as any other server
+            log.info("MCP server %s is not offered as a hosted tool", name, exc_info=True)
+    turn.hosted = entries or None
 
 
 def _offer_hosted(rounds: ResponsesRounds, turn: PendingTurn, policy: ToolPolicy) -> dict[str, str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,6 +57,7 @@ from desktop_app.ui.theme import set_tone
 from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
 
+log = logging.getLogger(__name__)
 INDEX_MODULE = "desktop_app.services.knowledge_index"
 INDEXER_MODULE = "desktop_app.services.knowledge_indexer"
 PROBE_TEXT = "What does this knowledge base hold?"
@@ -666,6 +669,12 @@ class KnowledgePanel(QWidget):
                 self.show_notice(str(exc), "warning")
             elif isinstance(exc, OSError | StoreError):
                 self.show_notice(f"Indexing “{base.name}” stopped: {exc}")
+            elif isinstance(exc, sqlite3.Error | ValueError):  # a damaged index, odd vectors
+                log.warning("indexing %s failed", base.id, exc_info=True)
+                self.show_notice(
+                    f"Indexing “{base.name}” stopped: its index could not be used "
+                    f"({type(exc).__name__}: {exc}). Remove the base and make it again."
+                )
             else:
                 raise
             state.state = "failed"
@@ -676,6 +685,8 @@ class KnowledgePanel(QWidget):
                     records = list(index.files())
                     state.files = sum(1 for r in records if r.status == "indexed")
                     state.chunks = int(index.chunk_count())
+                except sqlite3.Error:
+                    records = []  # said above
                 finally:
                     index.close()
             self.job = None

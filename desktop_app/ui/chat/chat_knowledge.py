@@ -11,9 +11,12 @@ kept as failed with the reason, which the banner says too.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.services.failure_text import failure_message
 from desktop_app.ui.chat.dialogue_choices import DialogueChoice
 from desktop_app.ui.chat.tools_button import ChipWords, ChoiceChip, ChoiceRow
 
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from desktop_app.services.chat_session import ChatSession, PendingTurn
     from desktop_app.services.model_catalog import ModelCatalog
 
+log = logging.getLogger(__name__)
 FLAG = "chat_knowledge:{}"
 KNOWLEDGE_WORDS = ChipWords(
     "Knowledge",
@@ -72,6 +76,7 @@ class ChatKnowledge:
         self.knowledge_button.hide()  # until the app gives it bases to offer
         # Open indexes by base id, kept between replies (their vector matrix is built once).
         self._indexes: dict[str, Any] = {}
+        self._indexes_lock = threading.Lock()
 
     def set_knowledge_source(
         self,
@@ -87,17 +92,20 @@ class ChatKnowledge:
         self.show_dialogue_knowledge()
 
     def _open_index(self, base_id: str) -> Any:
-        """A base's index, opened once (called in a worker thread)."""
-        index = self._indexes.get(base_id)
-        if index is None:
-            registry = self._registry()
-            assert registry is not None
-            index = self._indexes[base_id] = registry.open_index(base_id)
-        return index
+        """A base's index, opened once (called in worker threads: two conversations may
+        ask for the same base at once)."""
+        with self._indexes_lock:
+            index = self._indexes.get(base_id)
+            if index is None:
+                registry = self._registry()
+                assert registry is not None
+                index = self._indexes[base_id] = registry.open_index(base_id)
+            return index
 
     def forget_knowledge_indexes(self) -> None:
         """Close the open indexes (a base was removed or changed; the app quits)."""
-        indexes, self._indexes = self._indexes, {}
+        with self._indexes_lock:
+            indexes, self._indexes = self._indexes, {}
         for index in indexes.values():
             index.close()
 
@@ -144,12 +152,15 @@ class ChatKnowledge:
         from desktop_app.services.gateway_errors import GatewayError
         from desktop_app.services.knowledge_turns import KnowledgeProblem, retrieve
 
+        question = last_question(turn.request)
+        if not question.strip():  # an image alone: nothing to search for
+            return True
         try:
             found = await retrieve(
                 bases,
                 self._open_index,
                 self._embed_for,
-                last_question(turn.request),
+                question,
                 turn.request,
                 counter_for(turn.model).count,
                 self.catalog.context_window(turn.model),
@@ -159,6 +170,10 @@ class ChatKnowledge:
             return await self._refuse(turn, session, str(exc))
         except GatewayError as error:
             said = f"Searching the knowledge failed: {error.message}"
+            return await self._refuse(turn, session, said)
+        except Exception as exc:  # a damaged index, a provider gone from Settings…
+            log.warning("searching the knowledge failed", exc_info=True)
+            said = failure_message("Searching the knowledge", exc)
             return await self._refuse(turn, session, said)
         if isinstance(found, DoesNotFit):
             return await self._refuse(turn, session, found.message)

@@ -137,17 +137,11 @@ class ChatTools:
         host = self._tool_host()
         turn.tools = McpTools(host, [n for n in names if n not in off])
         if self.offers_hosted_mcp(session):
-            hosted = {}
-            for name in names:
-                server = configured.get(name)
-                if server is None or not server.hosted or name in off:
-                    continue
-                try:
-                    hosted[name] = host.hosted_tool(name)
-                except Exception:  # gone meanwhile: Parley calls it, as any other
-                    continue
-            turn.hosted = hosted or None
-        turn.policy = self._tool_policy()
+            names_hosted = tuple(
+                n for n in names if n in configured and configured[n].hosted and n not in off
+            )
+            if names_hosted:  # their entries are read in the reply's task: the keyring may
+                turn.hosted_names, turn.hosted_entry = names_hosted, host.hosted_tool  # wait
 
         async def approve(step: Any) -> Any:
             where = "" if self.shown_view(dialogue_id) is not None else self._title(dialogue_id)
