@@ -72,8 +72,9 @@ class HostedRequest:
 
 @dataclass(frozen=True)
 class HostedApprovals:
-    """The provider asks before it calls MCP tools itself; `items` are the output items the
-    next request must carry (its tool listings and the requests), as JSON objects."""
+    """What the provider's own MCP calls left in a reply: the calls it asks the user about
+    (`requests`, maybe none) and the output items the next request must carry if there is
+    one (tool listings, calls made and their results, the requests), as JSON objects."""
 
     requests: tuple[HostedRequest, ...]
     items: tuple[dict[str, Any], ...]

@@ -154,6 +154,7 @@ class ResponsesReader:
             self.tool_calls.add_item(item)
             item_type = getattr(item, "type", "")
             if item_type == "mcp_call":
+                self.hosted_items.append(_as_input(item))  # the next request carries it
                 return [self._remember(_mcp_note(item))]
             if item_type in ("mcp_list_tools", "mcp_approval_request"):
                 self.hosted_items.append(_as_input(item))
@@ -182,7 +183,7 @@ class ResponsesReader:
             calls = self.tool_calls.calls()
             if calls:
                 out.append(ToolCallsMade(tuple(calls)))
-            if self.hosted_requests:
+            if self.hosted_items:
                 requests, items = tuple(self.hosted_requests), tuple(self.hosted_items)
                 out.append(HostedApprovals(requests, items))
             out.append(StreamEnd(reason, self.refused))

@@ -209,7 +209,8 @@ class ToolLoop:
             turn.rounds.append(this)
             self._emit(RoundStarted(number))
             await self._stream(rounds, specs, this)
-            if not this.calls and this.hosted is None:
+            waiting = this.hosted is not None and bool(this.hosted.requests)
+            if not this.calls and not waiting:
                 return turn
             if number == self.max_rounds:
                 turn.limit_reached, turn.notice = True, limit_text(number)
@@ -220,8 +221,9 @@ class ToolLoop:
                 if not this.calls:
                     return turn
             else:
-                if this.hosted is not None:
-                    rounds.add_items([*this.hosted.items, *await self._decide_hosted(this)])
+                if this.hosted is not None:  # the provider's calls and listings go along
+                    answers = await self._decide_hosted(this) if waiting else []
+                    rounds.add_items([*this.hosted.items, *answers])
                 if not this.calls:
                     continue
                 await self._run_calls(this, by_name)
