@@ -31,6 +31,14 @@ def gui_thread_gc(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     collector.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sdk_loaded() -> None:
+    """The OpenAI SDK imported once, before any test: the app imports it in a worker thread
+    on first use, which on a cold machine (a fresh venv, nothing in the page cache) took
+    longer than the first test of a file run alone waits for its connection."""
+    import openai  # noqa: F401
+
+
 @pytest.fixture(autouse=True)
 def collect_after_each_test() -> Iterator[None]:
     """Tests that never process Qt events never run the collector's timer: collect the young
