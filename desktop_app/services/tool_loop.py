@@ -282,7 +282,7 @@ class ToolLoop:
                 self._finish(step, error_result(why))
                 continue
             decision = self.policy.standing(step.spec) or await self.approve(step)
-            self.policy.record(step.spec, decision)
+            self._record(step.spec, decision)
             step.decision = decision.value
             if not decision.runs:
                 self._finish(step, error_result(DENIED_TEXT))
@@ -304,7 +304,7 @@ class ToolLoop:
             step = ToolStep(call, spec, round=this.number)
             this.hosted_steps.append(step)
             decision = self.policy.standing(spec) or await self.approve(step)
-            self.policy.record(spec, decision)
+            self._record(spec, decision)
             step.decision = decision.value
             text = HOSTED_ALLOWED_TEXT if decision.runs else DENIED_TEXT
             self._finish(step, ToolResult(text=text, is_error=not decision.runs))
@@ -316,6 +316,14 @@ class ToolLoop:
                 }
             )
         return answers
+
+    def _record(self, spec: ToolSpec, decision: Decision) -> None:
+        """Keep the user's choice; a store that cannot keep it (a full disk) costs the call
+        nothing — it runs as decided, and Parley asks again next time."""
+        try:
+            self.policy.record(spec, decision)
+        except Exception:
+            log.warning("keeping the choice for %s failed", spec.key, exc_info=True)
 
     def _finish(self, step: ToolStep, result: ToolResult) -> None:
         step.result = result

@@ -48,6 +48,13 @@ def click(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
+def press(qloop, qtbot, tab, button) -> None:  # type: ignore[no-untyped-def]
+    """Click one of the question's buttons once the card is laid out (a click on a button
+    not yet given its size is not a click)."""
+    run_until(qloop, lambda: tab.approval.asking and button.isVisible() and button.width() > 0)
+    click(qtbot, button)
+
+
 def roles(tab: Any) -> list[str]:
     return [m.role for m in tab.transcript.messages]
 
@@ -63,7 +70,7 @@ def test_allow_runs_the_tool_and_the_step_shows_with_the_answer(qloop, qtbot, ap
     assert "add" in tab.approval.title.text() and "tools" in tab.approval.title.text()
     assert tab.approval.arguments.toPlainText() == '{\n  "a": 2,\n  "b": 40\n}'
     assert tab.input.hasFocus()  # the question never takes the keyboard from the box
-    click(qtbot, tab.approval.allow_button)
+    press(qloop, qtbot, tab, tab.approval.allow_button)
     run_until(qloop, lambda: replies_done(tab), timeout=30)
     assert not tab.approval.isVisible()
     assert roles(tab) == ["user", "assistant", "tool", "assistant"]
@@ -87,7 +94,7 @@ def test_deny_tells_the_model_and_runs_nothing(qloop, qtbot, app) -> None:  # ty
     turn_on(tab, "tools")
     type_and_send(qtbot, tab, 'use add with {"a": 1, "b": 2}')
     run_until(qloop, lambda: tab.approval.asking, timeout=60)
-    click(qtbot, tab.approval.deny_button)
+    press(qloop, qtbot, tab, tab.approval.deny_button)
     run_until(qloop, lambda: replies_done(tab), timeout=30)
     step = tab.transcript.items[2].card.step
     assert step.state == "denied" and "denied" in step.summary
@@ -99,8 +106,9 @@ def test_always_allow_asks_once_and_settings_can_take_it_back(qloop, qtbot, app)
     turn_on(tab, "tools")
     type_and_send(qtbot, tab, 'use add with {"a": 1, "b": 1}')
     run_until(qloop, lambda: tab.approval.asking, timeout=60)
-    click(qtbot, tab.approval.always_button)
+    press(qloop, qtbot, tab, tab.approval.always_button)
     run_until(qloop, lambda: replies_done(tab), timeout=30)
+    assert tab.transcript.items[2].card.message.tool_info["decision"] == "always"
     assert StoredDecisions(app.store).allowed() == {"tools/add"}
     asked: list[bool] = []
     type_and_send(qtbot, tab, 'use add with {"a": 3, "b": 4}')
@@ -111,7 +119,7 @@ def test_always_allow_asks_once_and_settings_can_take_it_back(qloop, qtbot, app)
     app.tool_policy.revoke("tools/add")
     type_and_send(qtbot, tab, 'use add with {"a": 5, "b": 5}')
     run_until(qloop, lambda: tab.approval.asking, timeout=30)  # asked again
-    click(qtbot, tab.approval.allow_button)
+    press(qloop, qtbot, tab, tab.approval.allow_button)
     run_until(qloop, lambda: replies_done(tab) and len(tab.transcript.messages) == 12, 30)
 
 
@@ -120,7 +128,7 @@ def test_stop_during_a_slow_tool_keeps_the_call_with_its_answer(qloop, qtbot, ap
     turn_on(tab, "tools")
     type_and_send(qtbot, tab, 'use slow with {"seconds": 60}')
     run_until(qloop, lambda: tab.approval.asking, timeout=60)
-    click(qtbot, tab.approval.allow_button)
+    press(qloop, qtbot, tab, tab.approval.allow_button)
     run_until(qloop, lambda: "Running slow" in tab.tool_activity.text())
     assert tab.tool_activity.isVisible() and tab.stop_button.isVisible()
     qtbot.keyClick(tab.input, Qt.Key.Key_Escape)  # Esc stops the reply, and the call with it
@@ -138,7 +146,7 @@ def test_a_failing_tool_is_shown_as_failed_and_the_model_told(qloop, qtbot, app)
     turn_on(tab, "tools")
     type_and_send(qtbot, tab, "use fail")
     run_until(qloop, lambda: tab.approval.asking, timeout=60)
-    click(qtbot, tab.approval.allow_button)
+    press(qloop, qtbot, tab, tab.approval.allow_button)
     run_until(qloop, lambda: replies_done(tab), timeout=30)
     step = tab.transcript.items[2].card.step
     assert step.state == "failed" and "failed" in step.summary
@@ -180,7 +188,7 @@ def ask_and_allow(qloop, qtbot, tab, text: str, times: int = 1) -> None:  # type
     for _ in range(times):
         run_until(qloop, lambda: tab.approval.asking or replies_done(tab), timeout=60)
         if tab.approval.asking:
-            click(qtbot, tab.approval.allow_button)
+            press(qloop, qtbot, tab, tab.approval.allow_button)
     run_until(qloop, lambda: replies_done(tab), timeout=60)
 
 
@@ -280,7 +288,7 @@ def test_an_assistant_with_a_server_uses_it_and_history_keeps_the_steps(qloop, q
     tab.set_assistant(AssistantProfile("Painter", "gpt-4o-mini", mcp_servers=("tools",)))
     type_and_send(qtbot, tab, "use image")
     run_until(qloop, lambda: tab.approval.asking, timeout=60)
-    click(qtbot, tab.approval.allow_button)
+    press(qloop, qtbot, tab, tab.approval.allow_button)
     run_until(qloop, lambda: replies_done(tab), timeout=30)
     step = tab.transcript.items[2]
     assert step.card.step.name == "image" and len(step.card.images) == 1
@@ -320,7 +328,7 @@ def test_a_hosted_server_is_called_by_the_provider_after_the_users_yes(
         type_and_send(qtbot, tab, 'use add with {"a": 40, "b": 2}')
         run_until(qloop, lambda: tab.approval.asking, timeout=60)
         assert "add" in tab.approval.title.text() and "web" in tab.approval.title.text()
-        click(qtbot, tab.approval.allow_button)
+        press(qloop, qtbot, tab, tab.approval.allow_button)
         run_until(qloop, lambda: replies_done(tab), timeout=60)
     assert roles(tab) == ["user", "assistant"]  # the provider's calls are notes of the reply
     reply = tab.transcript.items[-1].card

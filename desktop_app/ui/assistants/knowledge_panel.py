@@ -776,7 +776,11 @@ class KnowledgePanel(QWidget):
 
     async def update_all(self) -> None:
         """Each base that has an index: what changed on disk since is indexed again."""
-        for base in self.bases.all():
+        try:
+            bases = self.bases.all()
+        except (StoreError, sqlite3.Error):  # the data closed meanwhile (the app quitting)
+            return
+        for base in bases:
             if validate(base) or not self.bases.index_path(base.id).exists():
                 continue
             while self.job is not None:  # the user's own indexing goes first

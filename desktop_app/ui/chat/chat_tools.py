@@ -136,6 +136,7 @@ class ChatTools:
         ]
         host = self._tool_host()
         turn.tools = McpTools(host, [n for n in names if n not in off])
+        turn.policy = self._tool_policy()  # the user's standing choices, kept in the database
         if self.offers_hosted_mcp(session):
             names_hosted = tuple(
                 n for n in names if n in configured and configured[n].hosted and n not in off
