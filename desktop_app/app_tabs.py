@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # imported for real in `start()`, after the first frame
 log = logging.getLogger("desktop_app")
 
 FIRST_FRAME_WAIT_S = 1.0  # a window that never paints (no screen) must not hold start-up
-KNOWLEDGE_CHECK_MS = 5000  # after start, the knowledge bases' folders are checked for changes
 
 
 class TabsMixin(AppBase):
@@ -262,7 +261,9 @@ class TabsMixin(AppBase):
             main_label=self._main_label,
         )
         tab.set_mcp_servers([s.name for s in self.settings.mcp_servers])
-        self._add_knowledge(tab)
+        from desktop_app.app_knowledge import wire_knowledge
+
+        wire_knowledge(self, tab)
         tab.activation_requested.connect(self.chat_tab.set_assistant)
         tab.assistant_saved.connect(self._on_assistant_saved)
         tab.assistant_deleted.connect(self._on_assistant_deleted)
@@ -273,53 +274,6 @@ class TabsMixin(AppBase):
         )
         self.window.set_tab("Assistants", tab)
         self.assistants_tab = tab
-
-    def _add_knowledge(self, tab: Any) -> None:
-        """The Knowledge page: the bases in the store, their indexes in the data folder, the
-        embeddings from the main provider or another."""
-        from desktop_app.services.knowledge_bases import FOLDER, KnowledgeBases
-
-        assert self.store is not None and self.chat is not None
-        store, others = self.store, self.others
-
-        async def gateway_for(provider_id: str) -> Any:
-            if not provider_id or others is None:
-                assert self.chat is not None
-                return self.chat.gateway
-            return await others.pool.gateway(provider_id)
-
-        def providers() -> list[tuple[str, str]]:
-            entries = others.pool.entries if others is not None else []
-            return [("", self._main_label()), *((e.id, e.label) for e in entries)]
-
-        def models(provider_id: str) -> list[str]:
-            if not provider_id or others is None:
-                return store.cached_models(self.catalog.provider_key)
-            return store.cached_models(others._cache_key(provider_id))
-
-        bases = KnowledgeBases(store, self.paths.data_dir / FOLDER)
-        tab.add_knowledge(bases, gateway_for, providers, models)
-
-        def embed_for(base: Any) -> Any:
-            async def embed(texts: list[str]) -> list[list[float]]:
-                from desktop_app.services.gateway_embeddings import create_embeddings
-
-                gateway = await gateway_for(base.provider)
-                return (await create_embeddings(gateway, base.embedding_model, texts)).vectors
-
-            return embed
-
-        def manage() -> None:
-            self.window.tabs.setCurrentWidget(tab)
-            tab.show_knowledge()
-
-        self.chat_tab.set_knowledge_source(lambda: bases, embed_for, manage)
-        tab.knowledge.bases_changed.connect(self.chat_tab.forget_knowledge_indexes)
-        # Changed and deleted files are noticed soon after start, off the first frame's way.
-        from PySide6.QtCore import QTimer
-
-        panel = tab.knowledge
-        QTimer.singleShot(KNOWLEDGE_CHECK_MS, panel, panel.check_at_start)
 
     def _main_label(self) -> str:
         """What the model pickers call the main provider, above its models."""

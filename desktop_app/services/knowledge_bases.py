@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import sqlite3
 from pathlib import Path
 from typing import Any, Protocol
 
 from desktop_app.core.knowledge_bases import KnowledgeBase, from_json, slug_for, to_json
+
+# What a damaged or foreign index file raises when it is read (the UI catches these, and
+# never imports sqlite3 itself).
+INDEX_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
 
 FLAG = "knowledge_bases"
 FOLDER = "knowledge"  # under the data dir

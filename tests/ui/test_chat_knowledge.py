@@ -124,7 +124,7 @@ def test_passages_that_do_not_fit_refuse_the_reply_with_the_reason(
 def test_changes_in_a_bases_folder_are_indexed_soon_after_start(
     qloop, qtbot, start_parley, openai_server: OpenAIServer, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from desktop_app import app_tabs
+    from desktop_app import app_knowledge
     from desktop_app.services.settings import Settings
 
     settings = Settings(provider="custom", base_url=openai_server.url, default_model="gpt-4o-mini")
@@ -137,7 +137,7 @@ def test_changes_in_a_bases_folder_are_indexed_soon_after_start(
     boat = folder / "boat.md"
     boat.write_text("# Boat\n\n## Sails\n\nThe jib was replaced in May.\n")
     (folder / "survey.pdf").unlink()
-    monkeypatch.setattr(app_tabs, "KNOWLEDGE_CHECK_MS", 50)
+    monkeypatch.setattr(app_knowledge, "KNOWLEDGE_CHECK_MS", 50)
     second = start_parley()
     parley_tab = second.window.tabs.currentWidget()
     assert parley_tab is second.chat_tab  # the Knowledge page is never shown in this test

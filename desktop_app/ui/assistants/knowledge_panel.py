@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,7 +48,7 @@ from desktop_app.core.knowledge_bases import (
     validate,
 )
 from desktop_app.services.gateway_errors import GatewayError
-from desktop_app.services.knowledge_bases import KnowledgeBases
+from desktop_app.services.knowledge_bases import INDEX_ERRORS, KnowledgeBases
 from desktop_app.services.provider_pool import UnknownProvider
 from desktop_app.services.store import StoreError
 from desktop_app.ui.task_keeper import TaskKeeper
@@ -58,6 +57,7 @@ from desktop_app.ui.widgets.file_dialogs import open_file_dialog
 from desktop_app.ui.widgets.icon_buttons import icon_button, labelled_button
 
 log = logging.getLogger(__name__)
+CLOSED_ERRORS: tuple[type[Exception], ...] = (StoreError, *INDEX_ERRORS)
 INDEX_MODULE = "desktop_app.services.knowledge_index"
 INDEXER_MODULE = "desktop_app.services.knowledge_indexer"
 PROBE_TEXT = "What does this knowledge base hold?"
@@ -669,7 +669,7 @@ class KnowledgePanel(QWidget):
                 self.show_notice(str(exc), "warning")
             elif isinstance(exc, OSError | StoreError):
                 self.show_notice(f"Indexing “{base.name}” stopped: {exc}")
-            elif isinstance(exc, sqlite3.Error | ValueError):  # a damaged index, odd vectors
+            elif isinstance(exc, (*INDEX_ERRORS, ValueError)):  # a damaged index, odd vectors
                 log.warning("indexing %s failed", base.id, exc_info=True)
                 self.show_notice(
                     f"Indexing “{base.name}” stopped: its index could not be used "
@@ -685,7 +685,7 @@ class KnowledgePanel(QWidget):
                     records = list(index.files())
                     state.files = sum(1 for r in records if r.status == "indexed")
                     state.chunks = int(index.chunk_count())
-                except sqlite3.Error:
+                except INDEX_ERRORS:
                     records = []  # said above
                 finally:
                     index.close()
@@ -778,7 +778,7 @@ class KnowledgePanel(QWidget):
         """Each base that has an index: what changed on disk since is indexed again."""
         try:
             bases = self.bases.all()
-        except (StoreError, sqlite3.Error):  # the data closed meanwhile (the app quitting)
+        except CLOSED_ERRORS:  # the data closed meanwhile (the app quitting)
             return
         for base in bases:
             if validate(base) or not self.bases.index_path(base.id).exists():

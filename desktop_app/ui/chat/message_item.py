@@ -20,7 +20,6 @@ from PySide6.QtGui import QColor, QFontMetricsF, QImage, QTextDocument
 
 from desktop_app.core.dialogue import Attachment
 from desktop_app.core.reply_blocks import Piece, StreamSplitter
-from desktop_app.core.tool_step_cards import pretty
 from desktop_app.core.transcript_cards import Card, plain_text
 from desktop_app.ui.chat.block_renderer import render_html, render_piece
 from desktop_app.ui.chat.paragraph_cut import code_cut_offset, cut_offset
@@ -28,14 +27,12 @@ from desktop_app.ui.chat.transcript_style import BLOCK_GAP, BUBBLE_PADDING, Tran
 from desktop_app.ui.widgets.tool_notes_html import note_html
 
 ACTION_ROW = 28
-STEP_INDENT = 14.0  # a tool step sits a little in from the reply it belongs to
-STEP_GAP = 6.0
+STEP_GAP = 6.0  # under a tool step (see step_item)
 CODE_PADDING = 10
 THUMB_HEIGHT = 120
 CUT_CHARS = 1200  # an open paragraph longer than this is cut where a line starts
 HARD_CUT_CHARS = 6000  # ...and, failing a clean cut, at a space, whatever it looks like
 REASONING_SCHEME = "parley-reasoning"
-STEP_SCHEME = "parley-step"  # parley-step:toggle: open or close a tool step
 FILE_SCHEME = "parley-file"  # parley-file:<n>: the n-th file the reply's tools made
 
 Thumbnails = Callable[[Attachment], QImage | None]
@@ -68,7 +65,7 @@ class MessageItem:
         self._open: Part | None = None
         self._bubble = QRectF()
 
-    def _list(self) -> list[Part]:
+    def parts_list(self) -> list[Part]:
         assert self.parts is not None, "laid out first"
         return self.parts
 
@@ -96,14 +93,16 @@ class MessageItem:
         self.parts = []
         self._open = None
         if self.card.step is not None:
-            self.height = self._step(width, style, thumbnails) + STEP_GAP
+            from desktop_app.ui.chat.step_item import lay_out_step
+
+            self.height = lay_out_step(self, width, style, thumbnails) + STEP_GAP
             self.measured = True
             return self.height
         user = self.card.role == "user"
         inner = width * 0.85 - 2 * BUBBLE_PADDING if user else width
         y = self._header(width, style)
         if self.card.images:
-            y = self._thumbnails(y, width, inner, thumbnails, align_right=user)
+            y = self.place_thumbnails(y, width, inner, thumbnails, align_right=user)
         top = y
         if not user:
             y = self._reasoning(y, width, style)
@@ -125,62 +124,6 @@ class MessageItem:
         self.height = y + (ACTION_ROW if self.card.actions or self.card.has_versions else 4)
         self.measured = True
         return self.height
-
-    def _step(self, width: float, style: TranscriptStyle, thumbnails: Thumbnails) -> float:
-        """A tool call: a line that opens into its arguments and result; its images."""
-        step = self.card.step
-        assert step is not None
-        open_ = "step" in self.expanded
-        arrow = "▾" if open_ else "▸"
-        tone = {"failed": style.error, "stopped": style.warning, "denied": style.warning}.get(
-            step.state
-        )
-        summary = html.escape(step.summary)
-        if tone is not None:
-            summary = f'<span style="color:{tone.name()}">{summary}</span>'
-        line = (
-            f'<a class="muted" style="text-decoration:none" href="{STEP_SCHEME}:toggle">'
-            f"{arrow} {summary}</a>"
-        )
-        document = render_html(line, style, width - STEP_INDENT, small=True)
-        height = document.size().height()
-        self._list().append(Part("step", QRectF(STEP_INDENT, 0, width, height), document))
-        y = height + 2
-        if self.card.images:
-            y = self._thumbnails(y, width, width - STEP_INDENT, thumbnails, align_right=False)
-        if not open_:
-            return y
-        for block, (title, text) in enumerate(
-            (("Arguments", step.arguments), ("Result", step.result or "—"))
-        ):
-            label = render_html(
-                f'<span style="color:{style.muted.name()}">{title}</span>', style, width, True
-            )
-            self._list().append(
-                Part("step", QRectF(STEP_INDENT, y + 4, width, label.size().height()), label)
-            )
-            y += 4 + label.size().height() + CODE_PADDING
-            piece = Piece("code", text, block, "json" if text[:1] in "{[" else "")
-            y = self._code_part(piece, y, width, style)
-        if step.hidden:
-            more = (
-                f'<span style="color:{style.muted.name()}">{step.hidden:,} more characters '
-                "not shown — Copy gives the whole result.</span>"
-            )
-            note = render_html(more, style, width - STEP_INDENT, small=True)
-            self._list().append(
-                Part("step", QRectF(STEP_INDENT, y + 4, width, note.size().height()), note)
-            )
-            y += 4 + note.size().height()
-        return y
-
-    def _code_part(self, piece: Piece, y: float, width: float, style: TranscriptStyle) -> float:
-        inner = width - STEP_INDENT - 2 * CODE_PADDING
-        document = render_piece(piece, style, inner)
-        rect = QRectF(STEP_INDENT + CODE_PADDING, y, inner, document.size().height())
-        part = Part("step", rect, document, piece, style.code_background, pad_below=CODE_PADDING)
-        self._list().append(part)
-        return rect.bottom() + CODE_PADDING
 
     def drop(self) -> None:
         """Free the laid-out documents (the height stays, for the scroll bar)."""
@@ -206,10 +149,12 @@ class MessageItem:
             else 0.0
         )
         size = document.size()
-        self._list().append(Part("header", QRectF(x, 0, size.width(), size.height()), document))
+        self.parts_list().append(
+            Part("header", QRectF(x, 0, size.width(), size.height()), document)
+        )
         return size.height() + 4
 
-    def _thumbnails(
+    def place_thumbnails(
         self, y: float, width: float, inner: float, thumbnails: Thumbnails, align_right: bool
     ) -> float:
         placed: list[tuple[QRectF, QImage, Attachment]] = []
@@ -231,7 +176,7 @@ class MessageItem:
             shift = width - used
             placed = [(r.translated(shift, 0), i, a) for r, i, a in placed]
         bottom = max(r.bottom() for r, _, _ in placed) if placed else y
-        self._list().append(Part("images", QRectF(0, y, width, bottom - y), thumbs=placed))
+        self.parts_list().append(Part("images", QRectF(0, y, width, bottom - y), thumbs=placed))
         return bottom + 6
 
     def _reasoning(self, y: float, width: float, style: TranscriptStyle) -> float:
@@ -242,7 +187,7 @@ class MessageItem:
         label = html.escape(self.card.reasoning_label or "Reasoning")
         line = f'<a class="muted" href="{REASONING_SCHEME}:toggle">{arrow} {label}</a>'
         document = render_html(line, style, width, small=True)
-        self._list().append(
+        self.parts_list().append(
             Part("reasoning", QRectF(0, y, width, document.size().height()), document)
         )
         y += document.size().height() + 2
@@ -251,7 +196,7 @@ class MessageItem:
             body = render_html(
                 f'<span style="color:{style.muted.name()}">{text}</span>', style, width - 14, True
             )
-            self._list().append(
+            self.parts_list().append(
                 Part("reasoning", QRectF(14, y, width - 14, body.size().height()), body)
             )
             y += body.size().height() + 4
@@ -261,7 +206,7 @@ class MessageItem:
         for index, note in enumerate(self.card.notes):
             expanded = f"note:{index}" in self.expanded
             document = render_html(note_html(note, 0, index, expanded), style, width, small=True)
-            self._list().append(
+            self.parts_list().append(
                 Part("notes", QRectF(0, y, width, document.size().height()), document)
             )
             y += document.size().height()
@@ -277,7 +222,9 @@ class MessageItem:
         )
         line = f'<span style="color:{style.muted.name()}">Files: </span>{links}'
         document = render_html(line, style, width, small=True)
-        self._list().append(Part("files", QRectF(0, y, width, document.size().height()), document))
+        self.parts_list().append(
+            Part("files", QRectF(0, y, width, document.size().height()), document)
+        )
         return y + document.size().height() + 4
 
     def _add_piece(
@@ -301,11 +248,11 @@ class MessageItem:
         rect = QRectF(x + pad, y + top, inner - 2 * pad, height)
         part = Part("piece", rect, document, piece, style.code_background if code else None)
         part.pad_below = pad if code and (after is None or after.first) else 0.0
-        self._list().append(part)
+        self.parts_list().append(part)
         return rect.bottom() + part.pad_below
 
     def _place_bubble(self, top: float, bottom: float, width: float) -> float:
-        pieces = [p for p in self._list() if p.kind == "piece"]
+        pieces = [p for p in self.parts_list() if p.kind == "piece"]
         if not pieces:
             self._bubble = QRectF()
             return top
@@ -329,7 +276,7 @@ class MessageItem:
         colour = style.warning if self.card.error_tone == "warning" else style.error
         text = f'<i style="color:{colour.name()}">{html.escape(self.card.error)}</i>'
         document = render_html(text, style, width)
-        self._list().append(
+        self.parts_list().append(
             Part("error", QRectF(0, y + 4, width, document.size().height()), document)
         )
         return y + 4 + document.size().height()
@@ -421,12 +368,6 @@ class MessageItem:
         self.card = card
         self.parts = None
         self.measured = False
-
-
-def step_block_text(card: Card, block: int) -> str:
-    """What Copy gives for a tool step's block: its arguments, or its whole result."""
-    assert card.step is not None
-    return card.step.arguments if block == 0 else pretty(card.message.content)
 
 
 def item_text(item: MessageItem) -> str:

@@ -27,10 +27,9 @@ from desktop_app.ui.chat.message_item import (
     ACTION_ROW,
     FILE_SCHEME,
     REASONING_SCHEME,
-    STEP_SCHEME,
     MessageItem,
-    step_block_text,
 )
+from desktop_app.ui.chat.step_item import STEP_SCHEME, step_block_text
 from desktop_app.ui.chat.transcript_selection import Hit
 from desktop_app.ui.chat.transcript_style import GAP, TranscriptStyle
 from desktop_app.ui.widgets.tool_notes_html import NOTE_SCHEME, parse_note_link
