@@ -16,14 +16,12 @@ The index is used from worker threads: one connection (check_same_thread=False) 
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import json
-import re
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,145 +29,32 @@ import numpy as np
 
 from desktop_app.core.knowledge_chunks import Chunk, source_label
 from desktop_app.core.knowledge_fusion import Passage, fuse
-
-VECTOR_FALLBACK_TEXT = (
-    "This Python cannot load SQLite extensions, so Parley searches the vectors by an exact "
-    "scan with numpy, which is slower on very large knowledge bases."
+from desktop_app.services.knowledge_records import (
+    COMMON_FLOOR,
+    COMMON_SHARE,
+    SCHEMA,
+    SCHEMA_VERSION,
+    VECTOR_FALLBACK_TEXT,
+    EmbeddingInfo,
+    EmbeddingMismatch,
+    FileRecord,
+    fts_query,
+    load_sqlite_vec,
+    mismatch_text,
+    normalised,
+    query_words,
+    vector_backend,
 )
-SCHEMA_VERSION = 1
-MAX_QUERY_TERMS = 64
-# A word in more than this share of the chunks ("the", "and") adds almost nothing to bm25 (its
-# inverse document frequency is near zero) but makes FTS5 score nearly every row; in a base
-# of more than COMMON_FLOOR chunks such words are left out of the keyword query, unless all
-# of its words are that common (then the rarest one is kept).
-COMMON_SHARE = 0.05
-COMMON_FLOOR = 2000
-_WORD = re.compile(r"\w+", re.UNICODE)
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    sha256 TEXT NOT NULL,
-    status TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    pages INTEGER NOT NULL,
-    chunks INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL,
-    file TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    tokens INTEGER NOT NULL,
-    page INTEGER,
-    heading TEXT NOT NULL,
-    line_first INTEGER,
-    line_last INTEGER,
-    vector BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks(file);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, content='chunks', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_terms USING fts5vocab(chunks_fts, 'row');
-CREATE TRIGGER IF NOT EXISTS chunks_added AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_removed AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-END;
-"""
 
-
-@functools.cache
-def vector_backend() -> str:
-    """ "sqlite-vec" when sqlite3 can load extensions and sqlite_vec loads, else "numpy"."""
-    try:
-        connection = sqlite3.connect(":memory:")
-    except sqlite3.Error:
-        return "numpy"
-    try:
-        if not hasattr(connection, "enable_load_extension"):
-            return "numpy"
-        _load_sqlite_vec(connection)
-        connection.execute("SELECT vec_version()").fetchone()
-        return "sqlite-vec"
-    except Exception:  # no package, a build without extensions, a refused load
-        return "numpy"
-    finally:
-        connection.close()
-
-
-def _load_sqlite_vec(connection: sqlite3.Connection) -> None:
-    import sqlite_vec  # type: ignore[import-not-found, unused-ignore]
-
-    connection.enable_load_extension(True)
-    try:
-        sqlite_vec.load(connection)
-    finally:
-        connection.enable_load_extension(False)
-
-
-@dataclass(frozen=True)
-class FileRecord:
-    path: str
-    size: int
-    mtime_ns: int
-    sha256: str
-    status: str  # knowledge_readers.INDEXED or SKIPPED
-    reason: str
-    pages: int
-    chunks: int
-
-
-@dataclass(frozen=True)
-class EmbeddingInfo:
-    provider: str
-    model: str
-    dimensions: int  # 0 while not known (set from the first vectors stored)
-
-
-class EmbeddingMismatch(Exception):
-    """The base was built with another embedding model; the message says what to do."""
-
-
-def mismatch_text(built: EmbeddingInfo, provider: str, model: str) -> str:
-    return (
-        f"This knowledge base was built with {built.model} ({built.provider}); it cannot be "
-        f"searched with {model} ({provider}). Re-index it with {model}, or choose "
-        f"{built.model} again."
-    )
-
-
-def query_words(query: str) -> list[str]:
-    """The query's distinct words, lower-cased, in order (at most MAX_QUERY_TERMS)."""
-    words: list[str] = []
-    for word in _WORD.findall(query):
-        word = word.lower()
-        if word not in words:
-            words.append(word)
-        if len(words) >= MAX_QUERY_TERMS:
-            break
-    return words
-
-
-def fts_query(query: str, words: Sequence[str] | None = None) -> str:
-    """The query's words (or `words`), each quoted as an FTS5 string and OR-ed: nothing in it
-    is read as FTS5 syntax. Empty when there are no words."""
-    chosen = query_words(query) if words is None else words
-    return " OR ".join('"' + word.replace('"', '""') + '"' for word in chosen)
-
-
-def _normalised(vectors: Sequence[Sequence[float]]) -> np.ndarray:
-    matrix = np.asarray(vectors, dtype=np.float32)
-    if matrix.ndim != 2:
-        raise ValueError("vectors must be a list of equal-length lists of numbers")
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return np.ascontiguousarray(matrix / norms, dtype="<f4")
+__all__ = [  # what the app and the tests take from here
+    "VECTOR_FALLBACK_TEXT",
+    "EmbeddingInfo",
+    "EmbeddingMismatch",
+    "FileRecord",
+    "KnowledgeIndex",
+    "fts_query",
+    "vector_backend",
+]
 
 
 class KnowledgeIndex:
@@ -192,11 +77,11 @@ class KnowledgeIndex:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
-            connection.executescript(_SCHEMA)
+            connection.executescript(SCHEMA)
             connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             backend = vector_backend()
             if backend == "sqlite-vec":
-                _load_sqlite_vec(connection)
+                load_sqlite_vec(connection)
         except BaseException:
             connection.close()
             raise
@@ -278,7 +163,7 @@ class KnowledgeIndex:
         """Replace the file's row and all its chunks in one transaction."""
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        matrix = _normalised(vectors) if chunks else np.zeros((0, 0), dtype="<f4")
+        matrix = normalised(vectors) if chunks else np.zeros((0, 0), dtype="<f4")
         with self._lock:
             info = self.embedding()
             if chunks:
@@ -288,8 +173,7 @@ class KnowledgeIndex:
                         f"vectors have {width} dimensions; this knowledge base holds "
                         f"{info.dimensions}"
                     )
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 if chunks and info is not None and not info.dimensions:
                     self._write_meta(EmbeddingInfo(info.provider, info.model, matrix.shape[1]))
                 self._delete_chunks(record.path)
@@ -333,12 +217,20 @@ class KnowledgeIndex:
                         len(chunks),
                     ),
                 )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            finally:
-                self._matrix = self._count = None
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write (the caller holds the lock): all of it or none, and the cached matrix
+        and count forgotten after it either way."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        finally:
+            self._matrix = self._count = None
 
     def _delete_chunks(self, path: str) -> None:
         if self._backend == "sqlite-vec" and self._has_vec_table():
@@ -354,32 +246,17 @@ class KnowledgeIndex:
             self._db.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (mtime_ns, path))
 
     def remove_file(self, path: str) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._delete_chunks(path)
-                self._db.execute("DELETE FROM files WHERE path = ?", (path,))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            finally:
-                self._matrix = self._count = None
+        with self._lock, self._transaction():
+            self._delete_chunks(path)
+            self._db.execute("DELETE FROM files WHERE path = ?", (path,))
 
     def clear(self) -> None:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 self._db.execute("DELETE FROM chunks")
                 self._db.execute("DELETE FROM files")
                 self._db.execute("DELETE FROM meta")
                 self._db.execute("DROP TABLE IF EXISTS chunks_vec")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            finally:
-                self._matrix = self._count = None
             self._db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
     def _drop_stale(self) -> None:
@@ -485,7 +362,7 @@ class KnowledgeIndex:
     def _vector_ranking(self, vector: Sequence[float], candidates: int) -> list[int]:
         if not len(vector):
             return []
-        query = _normalised([vector])[0]
+        query = normalised([vector])[0]
         if self._backend == "sqlite-vec":
             with self._lock:
                 if not self._has_vec_table():
