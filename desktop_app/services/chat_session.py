@@ -28,7 +28,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.assistant_json import snapshot_json
@@ -42,7 +42,7 @@ from desktop_app.core.reply_parts import Clock, ReplyParts
 from desktop_app.core.sentiment import SentimentAnalyzer
 from desktop_app.core.think_tags import Piece
 from desktop_app.core.tool_notes import NoteList, ToolNote
-from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS
+from desktop_app.core.wire_apis import AUTO
 from desktop_app.services.branch_store import CURRENT, Parent
 from desktop_app.services.failure_text import report_failure
 from desktop_app.services.gateway import (
@@ -53,15 +53,16 @@ from desktop_app.services.gateway import (
     Usage,
 )
 from desktop_app.services.gateway_errors import ErrorKind, GatewayError
+from desktop_app.services.pending_turn import PendingTurn
 from desktop_app.services.reply_saving import finish_reply
 from desktop_app.services.save_problems import NOT_CHECKPOINTED, SaveProblems
 from desktop_app.services.spend_ledger import SpendLedger
 from desktop_app.services.store import Store, StoreError, StoreFull
 from desktop_app.services.turn_events import turn_events
 
+__all__ = ["CHECKPOINT_INTERVAL", "ChatSession", "PendingTurn"]
+
 if TYPE_CHECKING:
-    from desktop_app.core.tool_policy import ToolPolicy
-    from desktop_app.services.tool_loop import Approve, ToolProvider
     from desktop_app.services.tool_turns import RoundSaved
 
 CHECKPOINT_INTERVAL = 0.25
@@ -69,36 +70,6 @@ SAVE_ATTEMPTS = 60  # one a second: a minute of a busy database before giving up
 SAVE_RETRY_DELAY = 1.0
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PendingTurn:
-    """A reply about to be requested: the rows exist already, the text is still empty."""
-
-    dialogue_id: int
-    model: str
-    system: str
-    user_message: Message | None  # None for Regenerate, which answers a stored user message
-    reply: Message
-    request: list[dict]
-    assistant: AssistantProfile | None = None  # as sent: with the turn's model and system
-    wire_api: str = field(default=CHAT_COMPLETIONS)  # the API the reply came through
-    local: bool = False  # it came from a server on this computer (free)
-    # Tools on for this turn (None: none): where they run, who decides, and a view's ear
-    # for the steps (see tool_turns).
-    tools: ToolProvider | None = None
-    approve: Approve | None = None
-    policy: ToolPolicy | None = None
-    listener: Callable[[Any], None] | None = None
-    # Servers the provider may call itself on the Responses API (hosted `mcp` tool): server
-    # name → its tool entry; elsewhere their tools are offered as functions like any other.
-    hosted: dict[str, dict[str, Any]] | None = None
-    # ...or their names and how to build an entry (it reads secret headers from the keyring,
-    # so it runs in a worker thread when the request is made, never on the UI thread).
-    hosted_names: tuple[str, ...] = ()
-    hosted_entry: Callable[[str], dict[str, Any]] | None = None
-    # Notes the reply carries from the start (the knowledge passages it was given).
-    notes: list[ToolNote] = field(default_factory=list)
 
 
 def _assistant_id(assistant: AssistantProfile | None) -> int | None:
@@ -360,7 +331,7 @@ class ChatSession:
             """A tool round is in the store: the rest streams into its new placeholder."""
             nonlocal reply, reply_id, notes, saved, usage, parts, end
             show(parts.close())
-            self._record_round(turn, saved_round, usage)
+            record_round(self, turn, saved_round, usage)
             reply = saved_round.reply
             assert reply.id is not None
             reply_id = reply.id
@@ -375,6 +346,8 @@ class ChatSession:
                     STEP_EVENTS,
                     LimitReached,
                     RoundSaved,
+                    record_round,
+                    tell,
                     tool_turn_events,
                 )
 
@@ -386,7 +359,7 @@ class ChatSession:
                     if turn.tools is not None and isinstance(event, STEP_EVENTS):
                         if isinstance(event, RoundSaved):
                             next_round(event)
-                        self._tell(turn, event)
+                        tell(turn, event)
                     elif turn.tools is not None and isinstance(event, LimitReached):
                         limit = event.notice
                     elif isinstance(event, TextDelta):
@@ -440,24 +413,6 @@ class ChatSession:
             outcome = Outcome(Status.INTERRUPTED, Ending.NONE, limit)
         await finish_reply(self, turn, parts, outcome, usage, notes.notes, told)
         return reply
-
-    @staticmethod
-    def _tell(turn: PendingTurn, event: Any) -> None:
-        """A tool step or round for the view (which must not cost the reply if it fails)."""
-        if turn.listener is not None:
-            try:
-                turn.listener(event)
-            except Exception:
-                log.exception("showing a tool step failed")
-
-    def _record_round(self, turn: PendingTurn, saved: Any, usage: Usage) -> None:
-        """The cost of a tool round, on the reply that asked for its calls."""
-        if self.ledger is None or not saved.saved:
-            return
-        try:
-            self.ledger.record(saved.saved[0], usage, turn.request, turn.local)
-        except StoreError as exc:
-            log.warning("recording the cost of a tool round failed: %s", exc)
 
     async def refuse(self, turn: PendingTurn, message: str) -> None:
         """Close a reply that will not be asked for (what it needed does not fit): saved as

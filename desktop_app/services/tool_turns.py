@@ -31,6 +31,7 @@ from desktop_app.core.tool_policy import ToolPolicy
 from desktop_app.core.wire_apis import AUTO, CHAT_COMPLETIONS, RESPONSES
 from desktop_app.services import tool_loop
 from desktop_app.services.gateway import EndpointMissing, ResponsesUnavailable
+from desktop_app.services.store import StoreError
 from desktop_app.services.tool_loop import (
     LoopEvent,
     RoundStarted,
@@ -196,6 +197,25 @@ def _offer_hosted(rounds: ResponsesRounds, turn: PendingTurn, policy: ToolPolicy
     if callable(exclude):
         exclude(turn.hosted.keys())
     return sources
+
+
+def tell(turn: PendingTurn, event: Any) -> None:
+    """A tool step or round for the view (which must not cost the reply if it fails)."""
+    if turn.listener is not None:
+        try:
+            turn.listener(event)
+        except Exception:
+            log.exception("showing a tool step failed")
+
+
+def record_round(session: ChatSession, turn: PendingTurn, saved: RoundSaved, usage: Any) -> None:
+    """The cost of a tool round, on the reply that asked for its calls."""
+    if session.ledger is None or not saved.saved:
+        return
+    try:
+        session.ledger.record(saved.saved[0], usage, turn.request, turn.local)
+    except StoreError as exc:
+        log.warning("recording the cost of a tool round failed: %s", exc)
 
 
 async def _stop(task: asyncio.Future[Any]) -> None:
